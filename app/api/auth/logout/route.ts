@@ -1,0 +1,10 @@
+import { endSession } from "@/lib/auth/session";
+import { apiRoute, bearerToken, clearRefreshCookie, crossSiteRefusal, json, refreshCookie } from "@/lib/http";
+
+export const POST = apiRoute({ rateLimit: "api" }, async (request) => {
+  const refused = crossSiteRefusal(request);
+  if (refused) return refused;
+
+  await endSession({ refreshToken: refreshCookie(request), accessToken: bearerToken(request) || null });
+  return clearRefreshCookie(json({ detail: "Logged out" }));
+});

@@ -1,0 +1,15 @@
+import { rotateRefreshToken } from "@/lib/auth/session";
+import { apiRoute, clearRefreshCookie, crossSiteRefusal, detail, refreshCookie, sessionResponse } from "@/lib/http";
+
+export const POST = apiRoute({ rateLimit: "refresh" }, async (request) => {
+  const refused = crossSiteRefusal(request);
+  if (refused) return refused;
+
+  const token = refreshCookie(request);
+  if (!token) return detail(400, "No refresh token");
+
+  const result = await rotateRefreshToken(token);
+  if (!result.ok) return clearRefreshCookie(detail(401, "Invalid refresh token", "token_not_valid"));
+  // Inside the reuse grace window there is no new refresh token: no Set-Cookie.
+  return sessionResponse({ access: result.access }, result);
+});

@@ -1,0 +1,7 @@
+import { verifyEmailToken } from "@/lib/auth/email-verification";
+import { apiRoute, detail, json } from "@/lib/http";
+
+export const GET = apiRoute({ rateLimit: "api" }, (request) => {
+  const result = verifyEmailToken(request.nextUrl.searchParams.get("token"));
+  return result.ok ? json({ message: "Email verified" }) : detail(400, "Invalid or expired token");
+});

@@ -1,0 +1,57 @@
+import Database from "better-sqlite3";
+import { drizzle, type BetterSQLite3Database } from "drizzle-orm/better-sqlite3";
+import { migrate } from "drizzle-orm/better-sqlite3/migrator";
+import { mkdirSync } from "node:fs";
+import path from "node:path";
+import { getEnv } from "@/lib/env";
+import { peekSingleton, resetSingletons, singleton } from "@/lib/singleton";
+import * as schema from "./schema";
+
+export type Db = BetterSQLite3Database<typeof schema> & { $client: Database.Database };
+
+const MIGRATIONS_FOLDER = path.join(process.cwd(), "db", "migrations");
+
+/** `file:./data/gatehouse.db` (or a bare path) to a filesystem path. */
+export function databasePath(url: string): string {
+  return path.resolve(url.replace(/^file:/, ""));
+}
+
+/** The directory that holds the database; the development signing key is kept beside it. */
+export function dataDirectory(url: string): string {
+  return path.dirname(databasePath(url));
+}
+
+/** Open (creating if needed) a SQLite database and apply every migration. */
+export function createDb(url: string): Db {
+  const file = databasePath(url);
+  mkdirSync(path.dirname(file), { recursive: true });
+  const sqlite = new Database(file);
+  sqlite.pragma("journal_mode = WAL");
+  sqlite.pragma("foreign_keys = ON");
+  // Several processes (or a migration and the server) may share the file.
+  sqlite.pragma("busy_timeout = 5000");
+  sqlite.pragma("synchronous = NORMAL");
+  const db = drizzle(sqlite, { schema });
+  migrate(db, { migrationsFolder: MIGRATIONS_FOLDER });
+  return db;
+}
+
+/** The app's database, opened on first use (never at import time). */
+export function getDb(): Db {
+  return singleton("db", () => createDb(getEnv().DATABASE_URL));
+}
+
+/** Close the app's database; the next getDb() opens it again (tests, shutdown). */
+export function closeDb(): void {
+  peekSingleton<Db>("db")?.$client.close();
+  resetSingletons("db");
+}
+
+/** For /api/health/: true when the database opens and answers a query. */
+export function databaseAnswers(): boolean {
+  try {
+    return getDb().$client.prepare("select 1 as ok").get() !== undefined;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,74 @@
+import "server-only";
+import { and, eq, gt, isNull } from "drizzle-orm";
+import { getDb, type Db } from "@/db/client";
+import { emailVerificationTokens, users, type User } from "@/db/schema";
+import { randomToken, sha256 } from "@/lib/crypto";
+import { getEnv } from "@/lib/env";
+import { queueEmail } from "@/lib/email/send";
+import { verificationEmail } from "@/lib/email/templates";
+import { LinkTokenSchema } from "@/lib/validation";
+import { getUserByEmail, getUserById } from "./user";
+
+// Verification tokens: 256 random bits, stored as SHA-256, single use, valid
+// VERIFICATION_TOKEN_TTL (24 h by default). Verifying consumes every outstanding token.
+
+type Tx = Pick<Db, "insert" | "update" | "select">;
+
+/** Create a token for `user` and queue the email that carries it; returns the email's id. */
+export function queueVerificationEmail(tx: Tx, user: Pick<User, "id" | "email" | "username">, now = Date.now()): number {
+  const env = getEnv();
+  const token = randomToken(32);
+  const expiresAt = new Date(now + env.VERIFICATION_TOKEN_TTL * 1000);
+  tx.insert(emailVerificationTokens)
+    .values({ userId: user.id, tokenHash: sha256(token), createdAt: new Date(now), expiresAt })
+    .run();
+  const link = `${env.APP_URL}/verify-email/?token=${encodeURIComponent(token)}`;
+  return queueEmail(
+    tx,
+    verificationEmail({
+      to: user.email,
+      username: user.username,
+      link,
+      validForSeconds: env.VERIFICATION_TOKEN_TTL,
+      expiresAt,
+    }),
+  );
+}
+
+export type VerifyEmailResult = { ok: true; userId: number } | { ok: false; reason: "invalid_or_expired" };
+
+export function verifyEmailToken(token: unknown, now = Date.now()): VerifyEmailResult {
+  const parsed = LinkTokenSchema.safeParse(token);
+  if (!parsed.success) return { ok: false, reason: "invalid_or_expired" };
+  return getDb().transaction((tx) => {
+    const row = tx
+      .select()
+      .from(emailVerificationTokens)
+      .where(
+        and(
+          eq(emailVerificationTokens.tokenHash, sha256(parsed.data)),
+          isNull(emailVerificationTokens.usedAt),
+          gt(emailVerificationTokens.expiresAt, new Date(now)),
+        ),
+      )
+      .get();
+    if (!row) return { ok: false, reason: "invalid_or_expired" } as const;
+    tx.update(users).set({ emailVerified: true, updatedAt: new Date(now) }).where(eq(users.id, row.userId)).run();
+    tx.update(emailVerificationTokens)
+      .set({ usedAt: new Date(now) })
+      .where(and(eq(emailVerificationTokens.userId, row.userId), isNull(emailVerificationTokens.usedAt)))
+      .run();
+    return { ok: true, userId: row.userId } as const;
+  });
+}
+
+/**
+ * Send a fresh verification email to an unverified account, found by address or id.
+ * Does nothing, silently, for unknown or verified accounts: the caller answers the
+ * same either way (no enumeration). Returns the queued email's id for delivery.
+ */
+export function queueVerificationResend(target: { email: string } | { userId: number }): number | null {
+  const user = "email" in target ? getUserByEmail(target.email) : getUserById(target.userId);
+  if (!user || user.emailVerified) return null;
+  return getDb().transaction((tx) => queueVerificationEmail(tx, user));
+}

@@ -1,0 +1,78 @@
+import "server-only";
+import Database from "better-sqlite3";
+import { sql } from "drizzle-orm";
+import { getDb } from "@/db/client";
+import { users } from "@/db/schema";
+import { getEnv } from "@/lib/env";
+import { queueEmail } from "@/lib/email/send";
+import { registrationAttemptEmail } from "@/lib/email/templates";
+import type { FieldErrors, RegisterInput } from "@/lib/validation";
+import { queueVerificationEmail } from "./email-verification";
+import { hashPassword } from "./password";
+import { passwordProblems } from "./password-policy";
+
+export const USERNAME_TAKEN = "A user with that username already exists.";
+
+export type RegisterResult = { ok: true; emailId: number } | { ok: false; errors: FieldErrors };
+
+/**
+ * Create an account and queue its verification email, in one transaction.
+ *
+ * An address that already has an account answers exactly like a new one (api.md):
+ * no account is made, and its owner gets a notice (or, if still unverified, a fresh
+ * verification link). The password is hashed on every path so that the time taken
+ * does not tell the two apart.
+ */
+export async function registerUser(input: RegisterInput): Promise<RegisterResult> {
+  const problems = passwordProblems(input);
+  if (problems.length) return { ok: false, errors: { password: problems } };
+
+  const passwordHash = await hashPassword(input.password);
+  try {
+    return insertAccount(input, passwordHash);
+  } catch (error) {
+    // Two registrations raced past the checks; the unique index decided. Run the
+    // checks again: they now see the winner and answer as for any taken name/address.
+    if (error instanceof Database.SqliteError && error.code === "SQLITE_CONSTRAINT_UNIQUE") {
+      return insertAccount(input, passwordHash);
+    }
+    throw error;
+  }
+}
+
+function insertAccount(input: RegisterInput, passwordHash: string): RegisterResult {
+  return getDb().transaction((tx): RegisterResult => {
+    const byUsername = tx
+      .select({ id: users.id })
+      .from(users)
+      .where(sql`lower(${users.username}) = lower(${input.username})`)
+      .get();
+    if (byUsername) return { ok: false, errors: { username: [USERNAME_TAKEN] } };
+
+    const existing = tx
+      .select()
+      .from(users)
+      .where(sql`lower(${users.email}) = lower(${input.email})`)
+      .get();
+    if (existing) {
+      const emailId = existing.emailVerified
+        ? queueEmail(
+            tx,
+            registrationAttemptEmail({
+              to: existing.email,
+              username: existing.username,
+              loginUrl: `${getEnv().APP_URL}/login/`,
+            }),
+          )
+        : queueVerificationEmail(tx, existing);
+      return { ok: true, emailId };
+    }
+
+    const user = tx
+      .insert(users)
+      .values({ username: input.username, email: input.email, passwordHash, emailVerified: false })
+      .returning()
+      .get();
+    return { ok: true, emailId: queueVerificationEmail(tx, user) };
+  });
+}

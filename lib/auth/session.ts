@@ -1,0 +1,197 @@
+import "server-only";
+import { and, eq, gt, isNull, ne } from "drizzle-orm";
+import { getDb } from "@/db/client";
+import { refreshTokens, sessions, users, type User } from "@/db/schema";
+import { randomToken, sha256 } from "@/lib/crypto";
+import { getEnv } from "@/lib/env";
+import { signAccessToken, verifyAccessToken, type AccessClaims } from "./tokens";
+
+// One session per login. Its refresh tokens are opaque, stored as SHA-256, and rotate on
+// every use; a rotated token presented again inside the grace window is two tabs racing,
+// later it is theft and the whole session dies (RFC 9700 §4.14.2, docs/decisions).
+
+export const REUSE_GRACE_MS = 30_000;
+
+export type SessionGrant = {
+  access: string;
+  sessionId: string;
+  /** The new refresh token and its cookie lifetime; absent on a grace-window reuse. */
+  refresh?: { token: string; maxAgeSeconds: number };
+};
+
+export type RotateResult =
+  | ({ ok: true; userId: number } & SessionGrant)
+  | { ok: false; reason: "invalid" | "reused" };
+
+function issueRefreshToken(tx: Pick<ReturnType<typeof getDb>, "insert">, sessionId: string, sessionExpiresAt: Date, now: number) {
+  const token = randomToken(32);
+  const expiresAt = new Date(Math.min(now + getEnv().REFRESH_TOKEN_TTL * 1000, sessionExpiresAt.getTime()));
+  const row = tx
+    .insert(refreshTokens)
+    .values({ sessionId, tokenHash: sha256(token), createdAt: new Date(now), expiresAt })
+    .returning({ id: refreshTokens.id })
+    .get();
+  return { id: row.id, token, maxAgeSeconds: Math.floor((expiresAt.getTime() - now) / 1000) };
+}
+
+/** Start a session for a user who has just proven who they are. */
+export async function startSession(input: {
+  userId: number;
+  userAgent: string | null;
+  ip: string | null;
+}): Promise<SessionGrant> {
+  const now = Date.now();
+  const sessionId = randomToken(16);
+  const expiresAt = new Date(now + getEnv().SESSION_MAX_AGE * 1000);
+  const refresh = getDb().transaction((tx) => {
+    tx.insert(sessions)
+      .values({
+        id: sessionId,
+        userId: input.userId,
+        createdAt: new Date(now),
+        lastUsedAt: new Date(now),
+        expiresAt,
+        userAgent: input.userAgent,
+        ip: input.ip,
+      })
+      .run();
+    return issueRefreshToken(tx, sessionId, expiresAt, now);
+  });
+  const access = await signAccessToken({ userId: input.userId, sessionId });
+  return { access, sessionId, refresh: { token: refresh.token, maxAgeSeconds: refresh.maxAgeSeconds } };
+}
+
+type RotateDecision =
+  | { kind: "invalid" }
+  | { kind: "reused" }
+  | { kind: "grace"; userId: number; sessionId: string }
+  | { kind: "rotated"; userId: number; sessionId: string; token: string; maxAgeSeconds: number };
+
+/** Exchange a refresh token for its successor and a new access token. */
+export async function rotateRefreshToken(token: string, now = Date.now()): Promise<RotateResult> {
+  const decision = getDb().transaction((tx): RotateDecision => {
+    const row = tx
+      .select({ token: refreshTokens, session: sessions })
+      .from(refreshTokens)
+      .innerJoin(sessions, eq(sessions.id, refreshTokens.sessionId))
+      .where(eq(refreshTokens.tokenHash, sha256(token)))
+      .get();
+    if (!row) return { kind: "invalid" };
+    const { session } = row;
+    if (session.revokedAt || session.expiresAt.getTime() <= now || row.token.expiresAt.getTime() <= now) {
+      return { kind: "invalid" };
+    }
+    const touch = () =>
+      tx.update(sessions).set({ lastUsedAt: new Date(now) }).where(eq(sessions.id, session.id)).run();
+
+    if (row.token.rotatedAt) {
+      if (now - row.token.rotatedAt.getTime() <= REUSE_GRACE_MS) {
+        touch();
+        return { kind: "grace", userId: session.userId, sessionId: session.id };
+      }
+      tx.update(sessions).set({ revokedAt: new Date(now) }).where(eq(sessions.id, session.id)).run();
+      return { kind: "reused" };
+    }
+
+    // Guarded by rotated_at IS NULL so that two processes cannot both rotate it.
+    const claimed = tx
+      .update(refreshTokens)
+      .set({ rotatedAt: new Date(now) })
+      .where(and(eq(refreshTokens.id, row.token.id), isNull(refreshTokens.rotatedAt)))
+      .run();
+    if (claimed.changes === 0) return { kind: "grace", userId: session.userId, sessionId: session.id };
+    const successor = issueRefreshToken(tx, session.id, session.expiresAt, now);
+    tx.update(refreshTokens).set({ replacedById: successor.id }).where(eq(refreshTokens.id, row.token.id)).run();
+    touch();
+    return { kind: "rotated", userId: session.userId, sessionId: session.id, ...successor };
+  });
+
+  if (decision.kind === "invalid" || decision.kind === "reused") return { ok: false, reason: decision.kind };
+  const access = await signAccessToken({ userId: decision.userId, sessionId: decision.sessionId });
+  const grant = { ok: true as const, userId: decision.userId, sessionId: decision.sessionId, access };
+  return decision.kind === "rotated"
+    ? { ...grant, refresh: { token: decision.token, maxAgeSeconds: decision.maxAgeSeconds } }
+    : grant;
+}
+
+/** The live session a refresh token belongs to, whatever the token's own state. */
+export function findSessionIdByRefreshToken(token: string): string | null {
+  const row = getDb()
+    .select({ sessionId: refreshTokens.sessionId })
+    .from(refreshTokens)
+    .where(eq(refreshTokens.tokenHash, sha256(token)))
+    .get();
+  return row?.sessionId ?? null;
+}
+
+/** Revoke one session: its refresh tokens stop at once, its access tokens on this app too. */
+export function revokeSession(sessionId: string, now = Date.now()): boolean {
+  const result = getDb()
+    .update(sessions)
+    .set({ revokedAt: new Date(now) })
+    .where(and(eq(sessions.id, sessionId), isNull(sessions.revokedAt)))
+    .run();
+  return result.changes > 0;
+}
+
+/** Revoke every live session of a user, but `exceptSessionId` if given. */
+export function revokeUserSessions(
+  userId: number,
+  options: { exceptSessionId?: string; now?: number; tx?: Pick<ReturnType<typeof getDb>, "update"> } = {},
+): number {
+  const db = options.tx ?? getDb();
+  const conditions = [eq(sessions.userId, userId), isNull(sessions.revokedAt)];
+  if (options.exceptSessionId) conditions.push(ne(sessions.id, options.exceptSessionId));
+  return db
+    .update(sessions)
+    .set({ revokedAt: new Date(options.now ?? Date.now()) })
+    .where(and(...conditions))
+    .run().changes;
+}
+
+/**
+ * The user behind a verified access token, if its session is still live. Called on
+ * every authenticated request so that logout and revocation take effect at once.
+ */
+export function getUserForAccess(claims: AccessClaims, now = Date.now()): User | null {
+  const row = getDb()
+    .select({ user: users })
+    .from(sessions)
+    .innerJoin(users, eq(users.id, sessions.userId))
+    .where(
+      and(
+        eq(sessions.id, claims.sessionId),
+        eq(sessions.userId, claims.userId),
+        isNull(sessions.revokedAt),
+        gt(sessions.expiresAt, new Date(now)),
+      ),
+    )
+    .get();
+  return row?.user ?? null;
+}
+
+export type Authentication =
+  | { ok: true; user: User; sessionId: string }
+  | { ok: false; reason: "missing" | "invalid" };
+
+/** A Bearer access token to its user: signature, claims, and a live session. */
+export async function authenticateAccessToken(token: string | null): Promise<Authentication> {
+  if (token === null) return { ok: false, reason: "missing" };
+  const claims = token ? await verifyAccessToken(token) : null;
+  const user = claims ? getUserForAccess(claims) : null;
+  return user && claims ? { ok: true, user, sessionId: claims.sessionId } : { ok: false, reason: "invalid" };
+}
+
+/**
+ * Logout: revoke the session named by the refresh cookie or, for clients that hold
+ * no cookie, by a valid access token. Idempotent; unknown tokens are ignored.
+ */
+export async function endSession(credentials: { refreshToken: string | null; accessToken: string | null }): Promise<void> {
+  const fromCookie = credentials.refreshToken ? findSessionIdByRefreshToken(credentials.refreshToken) : null;
+  if (fromCookie) {
+    revokeSession(fromCookie);
+    return;
+  }
+  const claims = credentials.accessToken ? await verifyAccessToken(credentials.accessToken) : null;
+  if (claims) revokeSession(claims.sessionId);
+}

@@ -1,0 +1,119 @@
+import "server-only";
+import { readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import {
+  SignJWT,
+  calculateJwkThumbprint,
+  exportJWK,
+  generateKeyPair,
+  importJWK,
+  jwtVerify,
+  type CryptoKey,
+  type JWK,
+} from "jose";
+import { dataDirectory } from "@/db/client";
+import { Ed25519PrivateJwkSchema, getEnv, isProductionMode } from "@/lib/env";
+import { randomToken } from "@/lib/crypto";
+import { log } from "@/lib/log";
+import { singleton } from "@/lib/singleton";
+
+// Access tokens: EdDSA (Ed25519) JWTs with a `kid`, verified with an explicit algorithm
+// list, issuer and type (security.md). Other services verify them with the public key
+// from /.well-known/jwks.json; this app also checks the session on every request.
+
+const ALGORITHM = "EdDSA";
+const DEV_KEY_FILE = "signing-key.json";
+
+type SigningKey = { kid: string; privateKey: CryptoKey; publicKey: CryptoKey; publicJwk: JWK };
+
+async function fromPrivateJwk(jwk: JWK): Promise<SigningKey> {
+  const parsed = Ed25519PrivateJwkSchema.parse(jwk);
+  const publicJwk: JWK = { kty: "OKP", crv: "Ed25519", x: parsed.x };
+  const kid = parsed.kid ?? (await calculateJwkThumbprint(publicJwk));
+  const [privateKey, publicKey] = await Promise.all([
+    importJWK({ ...parsed, alg: ALGORITHM }, ALGORITHM) as Promise<CryptoKey>,
+    importJWK({ ...publicJwk, alg: ALGORITHM }, ALGORITHM) as Promise<CryptoKey>,
+  ]);
+  return { kid, privateKey, publicKey, publicJwk: { ...publicJwk, kid, alg: ALGORITHM, use: "sig" } };
+}
+
+/** A fresh Ed25519 private key as JWK (for AUTH_SIGNING_KEY, or the development key file). */
+export async function generateSigningJwk(): Promise<JWK> {
+  const { privateKey } = await generateKeyPair(ALGORITHM, { crv: "Ed25519", extractable: true });
+  const jwk = await exportJWK(privateKey);
+  return { ...jwk, kid: await calculateJwkThumbprint({ kty: "OKP", crv: "Ed25519", x: jwk.x! }) };
+}
+
+/**
+ * Development only: the key is generated once and kept beside the database, so tokens
+ * survive restarts. `wx` makes the first writer win if two processes start together.
+ */
+async function developmentSigningJwk(): Promise<JWK> {
+  const file = path.join(dataDirectory(getEnv().DATABASE_URL), DEV_KEY_FILE);
+  try {
+    return JSON.parse(readFileSync(file, "utf8")) as JWK;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+  }
+  const jwk = await generateSigningJwk();
+  try {
+    writeFileSync(file, JSON.stringify(jwk, null, 2), { flag: "wx", mode: 0o600 });
+    log.info("generated a development signing key", { file });
+    return jwk;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+    return JSON.parse(readFileSync(file, "utf8")) as JWK;
+  }
+}
+
+export function getSigningKey(): Promise<SigningKey> {
+  return singleton("signing-key", async () => {
+    const env = getEnv();
+    if (env.AUTH_SIGNING_KEY) return fromPrivateJwk(env.AUTH_SIGNING_KEY);
+    if (isProductionMode(env)) throw new Error("AUTH_SIGNING_KEY is required in production");
+    return fromPrivateJwk(await developmentSigningJwk());
+  });
+}
+
+export async function signAccessToken(claims: { userId: number; sessionId: string }): Promise<string> {
+  const key = await getSigningKey();
+  const env = getEnv();
+  return new SignJWT({ sid: claims.sessionId, typ: "access" })
+    .setProtectedHeader({ alg: ALGORITHM, kid: key.kid, typ: "JWT" })
+    .setJti(randomToken(16))
+    .setIssuer(env.APP_URL)
+    .setSubject(String(claims.userId))
+    .setIssuedAt()
+    .setExpirationTime(Math.floor(Date.now() / 1000) + env.ACCESS_TOKEN_TTL)
+    .sign(key.privateKey);
+}
+
+export type AccessClaims = { userId: number; sessionId: string };
+
+/**
+ * Verify signature, algorithm, kid, issuer, expiry and type. Says nothing of the
+ * session: callers on this app check that it is still live (see session.ts).
+ */
+export async function verifyAccessToken(token: string): Promise<AccessClaims | null> {
+  const key = await getSigningKey();
+  try {
+    const { payload } = await jwtVerify(
+      token,
+      (header) => {
+        if (header.kid !== key.kid) throw new Error("unknown kid");
+        return key.publicKey;
+      },
+      { algorithms: [ALGORITHM], issuer: getEnv().APP_URL, requiredClaims: ["sub", "sid", "iat", "exp"] },
+    );
+    if (payload.typ !== "access" || typeof payload.sid !== "string") return null;
+    if (!/^[1-9][0-9]{0,15}$/.test(payload.sub ?? "")) return null;
+    return { userId: Number(payload.sub), sessionId: payload.sid };
+  } catch {
+    return null;
+  }
+}
+
+/** The public half for /.well-known/jwks.json. */
+export async function publicJwks(): Promise<{ keys: JWK[] }> {
+  return { keys: [(await getSigningKey()).publicJwk] };
+}

@@ -1,0 +1,28 @@
+import "server-only";
+import { desc, eq } from "drizzle-orm";
+import { getDb } from "@/db/client";
+import { emails, type Email } from "@/db/schema";
+import { getEnv, isProductionMode } from "@/lib/env";
+
+// The development mailbox (/dev/mail/): the outbox table, read back. It does not exist
+// in production mode, where messages hold single-use links for real people.
+
+export function isMailboxEnabled(): boolean {
+  return !isProductionMode(getEnv());
+}
+
+export type MailboxEntry = Pick<Email, "id" | "to" | "subject" | "status" | "createdAt">;
+
+export function listMailbox(limit = 200): MailboxEntry[] {
+  return getDb()
+    .select({ id: emails.id, to: emails.to, subject: emails.subject, status: emails.status, createdAt: emails.createdAt })
+    .from(emails)
+    .orderBy(desc(emails.createdAt), desc(emails.id))
+    .limit(limit)
+    .all();
+}
+
+export function getMailboxMessage(id: number): Email | null {
+  if (!Number.isSafeInteger(id) || id < 1) return null;
+  return getDb().select().from(emails).where(eq(emails.id, id)).get() ?? null;
+}

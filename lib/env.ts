@@ -1,0 +1,176 @@
+import "server-only";
+import { z } from "zod";
+import { singleton } from "./singleton";
+
+// The one place that reads process.env (house style). Parsed once, on first use;
+// instrumentation.ts calls loadEnv() at startup so a bad value stops the server early.
+
+const emptyToUndefined = (value: unknown) => (value === "" ? undefined : value);
+
+const seconds = (fallback: number, min = 1) =>
+  z.preprocess(
+    emptyToUndefined,
+    z.coerce
+      .number({ error: "must be a whole number of seconds" })
+      .int({ error: "must be a whole number of seconds" })
+      .min(min, { error: `must be at least ${min}` })
+      .default(fallback),
+  );
+
+const count = (fallback: number) =>
+  z.preprocess(
+    emptyToUndefined,
+    z.coerce.number({ error: "must be a whole number" }).int().min(1).default(fallback),
+  );
+
+const flag = (fallback: boolean) =>
+  z.preprocess(
+    emptyToUndefined,
+    z
+      .enum(["true", "false", "1", "0"], { error: "must be true or false" })
+      .default(fallback ? "true" : "false")
+      .transform((v) => v === "true" || v === "1"),
+  );
+
+const optionalString = z.preprocess(emptyToUndefined, z.string().trim().min(1).optional());
+
+const httpUrl = z.url({ protocol: /^https?$/, error: "must be an http(s) URL" });
+
+const url = (fallback: string) =>
+  z.preprocess(emptyToUndefined, httpUrl.default(fallback).transform((u) => u.replace(/\/+$/, "")));
+
+const list = <T extends z.ZodType<string>>(item: T) =>
+  z.preprocess(
+    (value) =>
+      typeof value === "string"
+        ? value
+            .split(",")
+            .map((s) => s.trim())
+            .filter(Boolean)
+        : (value ?? []),
+    z.array(item),
+  );
+
+const origin = httpUrl.transform((u, ctx) => {
+  const parsed = new URL(u);
+  if (parsed.pathname !== "/" || parsed.search || parsed.hash) {
+    ctx.addIssue({ code: "custom", message: `${u} is not an origin (scheme://host[:port])` });
+    return z.NEVER;
+  }
+  return parsed.origin;
+});
+
+export const Ed25519PrivateJwkSchema = z.object({
+  kty: z.literal("OKP"),
+  crv: z.literal("Ed25519"),
+  x: z.string().min(1),
+  d: z.string().min(1),
+  kid: z.string().min(1).optional(),
+});
+
+const SIGNING_KEY_HINT = "must be an Ed25519 private key as JWK JSON ({\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"x\":…,\"d\":…}); `npm run keygen` prints one";
+
+const signingKey = z.preprocess(
+  emptyToUndefined,
+  z
+    .string()
+    .transform((raw, ctx) => {
+      try {
+        const parsed = Ed25519PrivateJwkSchema.safeParse(JSON.parse(raw));
+        if (parsed.success) return parsed.data;
+      } catch {
+        // reported below
+      }
+      ctx.addIssue({ code: "custom", message: SIGNING_KEY_HINT });
+      return z.NEVER;
+    })
+    .optional(),
+);
+
+const EnvSchema = z
+  .object({
+    NODE_ENV: z.preprocess(emptyToUndefined, z.enum(["development", "production", "test"]).default("development")),
+    DATABASE_URL: z.preprocess(
+      emptyToUndefined,
+      z
+        .string()
+        .default("file:./data/gatehouse.db")
+        .refine((v) => v.replace(/^file:/, "").length > 0, { error: "must be a SQLite file path, like file:./data/gatehouse.db" }),
+    ),
+    APP_URL: url("http://localhost:3000"),
+    PORT: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(65535).default(3000)),
+    AUTH_SIGNING_KEY: signingKey,
+    ACCESS_TOKEN_TTL: seconds(900, 30),
+    REFRESH_TOKEN_TTL: seconds(1_209_600, 60),
+    SESSION_MAX_AGE: seconds(2_592_000, 60),
+    VERIFICATION_TOKEN_TTL: seconds(86_400, 60),
+    RESEND_API_KEY: optionalString,
+    RESEND_BASE_URL: z.preprocess(emptyToUndefined, httpUrl.optional()),
+    EMAIL_FROM: z.preprocess(emptyToUndefined, z.string().min(3).default("Gatehouse <no-reply@localhost>")),
+    GOOGLE_CLIENT_ID: optionalString,
+    GOOGLE_CLIENT_SECRET: optionalString,
+    GITHUB_CLIENT_ID: optionalString,
+    GITHUB_CLIENT_SECRET: optionalString,
+    GOOGLE_AUTH_URL: url("https://accounts.google.com/o/oauth2/v2/auth"),
+    GOOGLE_TOKEN_URL: url("https://oauth2.googleapis.com/token"),
+    GOOGLE_USERINFO_URL: url("https://openidconnect.googleapis.com/v1/userinfo"),
+    GITHUB_AUTH_URL: url("https://github.com/login/oauth/authorize"),
+    GITHUB_TOKEN_URL: url("https://github.com/login/oauth/access_token"),
+    GITHUB_API_URL: url("https://api.github.com"),
+    OAUTH_REDIRECT_URIS: list(httpUrl),
+    CORS_ALLOWED_ORIGINS: list(origin),
+    REQUIRE_VERIFIED_EMAIL: flag(false),
+    TRUST_PROXY: flag(false),
+    // Abuse limits (security.md); defaults are the documented ones.
+    RATE_LIMIT_LOGIN_PER_IP: count(20), // per minute
+    RATE_LIMIT_LOGIN_FAILURES: count(5), // per account, per 15 minutes
+    RATE_LIMIT_REGISTER_PER_IP: count(10), // per hour
+    RATE_LIMIT_EMAIL_PER_IP: count(10), // per hour (resend, password reset)
+    RATE_LIMIT_EMAIL_PER_ADDRESS: count(3), // per hour
+    RATE_LIMIT_REFRESH_PER_IP: count(60), // per minute
+    RATE_LIMIT_API_PER_IP: count(300), // per minute
+    // Each argon2id hash holds 19 MiB; more requests than this wait in a queue.
+    PASSWORD_HASH_CONCURRENCY: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(64).default(4)),
+  })
+  .superRefine((env, ctx) => {
+    if (!isProductionMode(env)) return;
+    if (!env.AUTH_SIGNING_KEY) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["AUTH_SIGNING_KEY"],
+        message: "is required in production: an Ed25519 private key as JWK JSON (`npm run keygen` prints one)",
+      });
+    }
+    if (!env.RESEND_API_KEY) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["RESEND_API_KEY"],
+        message: "is required in production (there is no development mailbox there)",
+      });
+    }
+  });
+
+export type Env = z.infer<typeof EnvSchema>;
+
+/** Production mode: NODE_ENV=production and an APP_URL that is not this machine (api.md). */
+export function isProductionMode(env: Pick<Env, "NODE_ENV" | "APP_URL">): boolean {
+  if (env.NODE_ENV !== "production") return false;
+  const host = new URL(env.APP_URL).hostname;
+  return !["localhost", "127.0.0.1", "[::1]"].includes(host);
+}
+
+export class EnvError extends Error {
+  override name = "EnvError";
+}
+
+export function parseEnv(source: Record<string, string | undefined>): Env {
+  const result = EnvSchema.safeParse(source);
+  if (result.success) return result.data;
+  const lines = result.error.issues.map((issue) => `  ${issue.path.join(".") || "(environment)"}: ${issue.message}`);
+  throw new EnvError(`Invalid environment variables:\n${lines.join("\n")}`);
+}
+
+/** The parsed configuration of this process. */
+export function getEnv(): Env {
+  return singleton("env", () => parseEnv(process.env));
+}

@@ -1,0 +1,235 @@
+import "server-only";
+import { randomUUID } from "node:crypto";
+import { NextResponse, type NextRequest } from "next/server";
+import type { z } from "zod";
+import { getEnv } from "./env";
+import { log, withRequestContext } from "./log";
+import { consumeRateLimit, type RateLimitName } from "./auth/rate-limit";
+import { fieldErrorsFrom, type FieldErrors } from "./validation";
+
+// The only lib/ module that knows Request and Response: JSON bodies, DRF-shaped errors,
+// the refresh cookie, the client's IP and origin, and the wrapper every API route uses.
+
+export const MAX_BODY_BYTES = 16 * 1024;
+export const REFRESH_COOKIE = "refresh_token";
+// The narrowest path that covers refresh, logout and the social routes (api.md).
+export const REFRESH_COOKIE_PATH = "/api/auth/";
+
+export function json(body: unknown, init: ResponseInit = {}): NextResponse {
+  const response = NextResponse.json(body, init);
+  if (!response.headers.has("Cache-Control")) response.headers.set("Cache-Control", "no-store");
+  return response;
+}
+
+export const detail = (status: number, message: string, code?: string, init: ResponseInit = {}) =>
+  json(code ? { detail: message, code } : { detail: message }, { ...init, status });
+
+export const fieldErrors = (errors: FieldErrors) => json(errors, { status: 400 });
+
+export const nonFieldError = (message: string) => json({ non_field_errors: [message] }, { status: 400 });
+
+export const tooManyRequests = (retryAfterSeconds: number) =>
+  detail(429, `Too many requests. Try again in ${retryAfterSeconds} seconds.`, undefined, {
+    headers: { "Retry-After": String(retryAfterSeconds) },
+  });
+
+type Parsed<T> = { ok: true; data: T } | { ok: false; response: NextResponse };
+
+/**
+ * Read a JSON body: 415 for another content type, 413 over 16 KiB, 400 for malformed
+ * JSON. An empty body reads as `{}` so missing fields get field errors.
+ */
+export async function readJsonBody(request: Request): Promise<Parsed<unknown>> {
+  const declared = Number(request.headers.get("content-length") ?? "0");
+  if (declared > MAX_BODY_BYTES) return { ok: false, response: detail(413, "Request body too large") };
+
+  const bytes = await readLimited(request);
+  if (bytes === "too_large") return { ok: false, response: detail(413, "Request body too large") };
+  if (bytes.length === 0) return { ok: true, data: {} };
+
+  const contentType = request.headers.get("content-type") ?? "";
+  const mediaType = contentType.split(";")[0]!.trim().toLowerCase();
+  if (mediaType !== "application/json") {
+    const shown = mediaType || "none";
+    return { ok: false, response: detail(415, `Unsupported media type "${shown}" in request.`) };
+  }
+  try {
+    return { ok: true, data: JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes)) };
+  } catch {
+    return { ok: false, response: detail(400, "Malformed JSON") };
+  }
+}
+
+async function readLimited(request: Request): Promise<Uint8Array | "too_large"> {
+  if (!request.body) return new Uint8Array();
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > MAX_BODY_BYTES) {
+      await reader.cancel();
+      return "too_large";
+    }
+    chunks.push(value);
+  }
+  const body = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    body.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return body;
+}
+
+const typeName = (value: unknown) =>
+  Array.isArray(value) ? "list" : value === null ? "null" : typeof value === "object" ? "dict" : typeof value;
+
+/** Validate a parsed body against a schema; field errors in the DRF shape on failure. */
+export function parseInput<S extends z.ZodType>(schema: S, body: unknown): Parsed<z.output<S>> {
+  if (typeof body !== "object" || body === null || Array.isArray(body)) {
+    return {
+      ok: false,
+      response: nonFieldError(`Invalid data. Expected a dictionary, but got ${typeName(body)}.`),
+    };
+  }
+  const result = schema.safeParse(body);
+  if (result.success) return { ok: true, data: result.data };
+  return { ok: false, response: fieldErrors(fieldErrorsFrom(result.error)) };
+}
+
+/** readJsonBody then parseInput. */
+export async function parseJsonBody<S extends z.ZodType>(request: Request, schema: S): Promise<Parsed<z.output<S>>> {
+  const body = await readJsonBody(request);
+  return body.ok ? parseInput(schema, body.data) : body;
+}
+
+/**
+ * The client's address: the socket's (stamped by server.js, which overwrites any
+ * header a client sends), or with TRUST_PROXY the last hop of X-Forwarded-For, the
+ * one your own proxy appended.
+ */
+export function clientIp(request: Request): string {
+  if (getEnv().TRUST_PROXY) {
+    const hops = (request.headers.get("x-forwarded-for") ?? "").split(",").map((h) => h.trim()).filter(Boolean);
+    const last = hops.at(-1);
+    if (last) return last;
+  }
+  return request.headers.get(CLIENT_IP_HEADER) ?? "unknown";
+}
+
+/** Set by server.js from the TCP socket; any value a client sends is overwritten there. */
+export const CLIENT_IP_HEADER = "x-gatehouse-client-ip";
+
+export function userAgent(request: Request): string | null {
+  return request.headers.get("user-agent")?.slice(0, 512) ?? null;
+}
+
+/** The origins allowed to make credentialed requests: the app's own and CORS_ALLOWED_ORIGINS. */
+export function isTrustedOrigin(origin: string): boolean {
+  const env = getEnv();
+  return origin === new URL(env.APP_URL).origin || env.CORS_ALLOWED_ORIGINS.includes(origin);
+}
+
+/**
+ * CSRF defence for requests that a cookie authenticates (security.md, cross-site
+ * requests): refuse a foreign Origin, or with no Origin a cross-site fetch.
+ * Clients that are not browsers send neither header and pass.
+ */
+export function crossSiteRefusal(request: Request): NextResponse | null {
+  const origin = request.headers.get("origin");
+  if (origin !== null) {
+    return isTrustedOrigin(origin) ? null : detail(403, "Cross-site request refused", "csrf_failed");
+  }
+  if (request.headers.get("sec-fetch-site") === "cross-site") {
+    return detail(403, "Cross-site request refused", "csrf_failed");
+  }
+  return null;
+}
+
+export function bearerToken(request: Request): string | null {
+  const header = request.headers.get("authorization");
+  if (!header) return null;
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  return match ? match[1]! : "";
+}
+
+const cookieBase = () => ({
+  httpOnly: true,
+  sameSite: "lax" as const,
+  path: REFRESH_COOKIE_PATH,
+  secure: getEnv().APP_URL.startsWith("https:"),
+});
+
+export function setRefreshCookie(response: NextResponse, token: string, maxAgeSeconds: number): NextResponse {
+  response.cookies.set(REFRESH_COOKIE, token, { ...cookieBase(), maxAge: Math.max(0, Math.floor(maxAgeSeconds)) });
+  return response;
+}
+
+export function clearRefreshCookie(response: NextResponse): NextResponse {
+  response.cookies.set(REFRESH_COOKIE, "", { ...cookieBase(), maxAge: 0 });
+  return response;
+}
+
+export function refreshCookie(request: NextRequest): string | null {
+  return request.cookies.get(REFRESH_COOKIE)?.value || null;
+}
+
+type RouteOptions = {
+  /** The per-IP limit this route counts against (security.md, abuse limits). */
+  rateLimit?: RateLimitName;
+};
+
+/**
+ * Every API route handler goes through this: a request id for the log, the per-IP
+ * rate limit, `Cache-Control: no-store`, and a bare 500 (cause logged, never sent)
+ * for anything unexpected.
+ */
+export function apiRoute<C>(
+  options: RouteOptions,
+  handler: (request: NextRequest, context: C) => Promise<Response> | Response,
+): (request: NextRequest, context: C) => Promise<Response> {
+  return (request, context) => {
+    const requestId = randomUUID();
+    return withRequestContext(requestId, async () => {
+      const started = performance.now();
+      let response: Response;
+      try {
+        const limited = options.rateLimit ? await consumeRateLimit(options.rateLimit, clientIp(request)) : null;
+        response = limited ? tooManyRequests(limited.retryAfter) : await handler(request, context);
+      } catch (error) {
+        log.error("unhandled error", { error, method: request.method, path: request.nextUrl.pathname });
+        response = detail(500, "Internal server error");
+      }
+      if (!response.headers.has("Cache-Control")) response.headers.set("Cache-Control", "no-store");
+      response.headers.set("X-Request-Id", requestId);
+      log.info("request", {
+        method: request.method,
+        path: request.nextUrl.pathname,
+        status: response.status,
+        ms: Math.round(performance.now() - started),
+      });
+      return response;
+    });
+  };
+}
+
+/** 401 in simplejwt's words: no credentials, or credentials that are no good. */
+export function unauthorized(reason: "missing" | "invalid"): NextResponse {
+  const headers = { "WWW-Authenticate": 'Bearer realm="api"' };
+  return reason === "missing"
+    ? detail(401, "Authentication credentials were not provided.", undefined, { headers })
+    : detail(401, "Given token not valid for any token type", "token_not_valid", { headers });
+}
+
+/** The login body (api.md) with the refresh cookie. */
+export function sessionResponse(
+  body: Record<string, unknown>,
+  grant: { refresh?: { token: string; maxAgeSeconds: number } },
+  init: ResponseInit = {},
+): NextResponse {
+  const response = json(body, init);
+  return grant.refresh ? setRefreshCookie(response, grant.refresh.token, grant.refresh.maxAgeSeconds) : response;
+}

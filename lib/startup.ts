@@ -1,0 +1,31 @@
+import "server-only";
+import { getDb } from "@/db/client";
+import { dummyPasswordHash } from "./auth/password";
+import { getSigningKey } from "./auth/tokens";
+import { deliverPendingEmails } from "./email/send";
+import { EnvError, getEnv, isProductionMode } from "./env";
+import { log } from "./log";
+
+/**
+ * Startup: a bad variable, or a production setup without its keys, stops the process
+ * with a message that names the variable; nothing half-configured serves requests.
+ */
+export async function startServer(): Promise<void> {
+  try {
+    const env = getEnv();
+    getDb();
+    await Promise.all([getSigningKey(), dummyPasswordHash()]);
+    log.info("gatehouse ready", {
+      appUrl: env.APP_URL,
+      database: env.DATABASE_URL,
+      mode: isProductionMode(env) ? "production" : "development",
+      email: env.RESEND_API_KEY ? "resend" : "development mailbox (/dev/mail/)",
+    });
+  } catch (error) {
+    if (error instanceof EnvError) console.error(`\n${error.message}\n`);
+    else log.error("startup failed", { error });
+    process.exit(1);
+  }
+  // Mail an earlier run queued but never delivered (a crash, Resend down).
+  void deliverPendingEmails().catch((error: unknown) => log.error("retrying queued emails failed", { error }));
+}

@@ -1,0 +1,86 @@
+import { z } from "zod";
+
+// One schema per input, shared by the API routes and the forms that send them.
+// Messages follow Django REST Framework's wording, which the seed's clients know.
+// This module is imported by client components: nothing server-only here.
+
+export const PASSWORD_MIN_LENGTH = 8;
+export const PASSWORD_MAX_LENGTH = 128;
+export const USERNAME_MAX_LENGTH = 150;
+export const EMAIL_MAX_LENGTH = 254;
+
+const REQUIRED = "This field is required.";
+
+const requiredString = () =>
+  z.string({ error: (issue) => (issue.input === undefined || issue.input === null ? REQUIRED : "Not a valid string.") });
+
+/** Length in characters as people count them (code points), not UTF-16 units. */
+export const characterCount = (value: string): number => [...value].length;
+
+/** Trimmed, domain lower-cased (the local part is the owner's business). */
+export function normalizeEmail(value: string): string {
+  const trimmed = value.trim();
+  const at = trimmed.lastIndexOf("@");
+  return at < 0 ? trimmed : trimmed.slice(0, at) + trimmed.slice(at).toLowerCase();
+}
+
+export const EmailSchema = requiredString()
+  .trim()
+  .min(1, { error: REQUIRED })
+  .max(EMAIL_MAX_LENGTH, { error: `Ensure this field has no more than ${EMAIL_MAX_LENGTH} characters.` })
+  .pipe(z.email({ error: "Enter a valid email address." }))
+  .transform(normalizeEmail);
+
+export const UsernameSchema = requiredString()
+  .trim()
+  .min(1, { error: REQUIRED })
+  .max(USERNAME_MAX_LENGTH, { error: `Ensure this field has no more than ${USERNAME_MAX_LENGTH} characters.` })
+  .regex(/^[\p{L}\p{N}_.@+-]+$/u, {
+    error: "Enter a valid username. This value may contain only letters, numbers, and @/./+/-/_ characters.",
+  });
+
+/** A new password: NFKC-normalised, 8 to 128 characters, never truncated (security.md). */
+export const NewPasswordSchema = requiredString()
+  .transform((value) => value.normalize("NFKC"))
+  .refine((value) => characterCount(value) >= PASSWORD_MIN_LENGTH, {
+    error: `Ensure this field has at least ${PASSWORD_MIN_LENGTH} characters.`,
+  })
+  .refine((value) => characterCount(value) <= PASSWORD_MAX_LENGTH, {
+    error: `Ensure this field has no more than ${PASSWORD_MAX_LENGTH} characters.`,
+  });
+
+/** A password offered at login: any non-empty string; the bound only stops absurd inputs. */
+export const CurrentPasswordSchema = requiredString()
+  .min(1, { error: "This field may not be blank." })
+  .max(4096, { error: "Ensure this field has no more than 4096 characters." })
+  .transform((value) => value.normalize("NFKC"));
+
+export const RegisterSchema = z.object({
+  username: UsernameSchema,
+  email: EmailSchema,
+  password: NewPasswordSchema,
+});
+export type RegisterInput = z.infer<typeof RegisterSchema>;
+
+export const LoginSchema = z.object({
+  email: EmailSchema,
+  password: CurrentPasswordSchema,
+});
+export type LoginInput = z.infer<typeof LoginSchema>;
+
+export const ResendVerificationSchema = z.object({ email: EmailSchema });
+
+/** Tokens in links are base64url of 32 random bytes; anything else is refused before any lookup. */
+export const LinkTokenSchema = z.string().regex(/^[A-Za-z0-9_-]{20,128}$/);
+
+/** Field errors in the DRF shape: `{ field: [message, ...] }`. */
+export type FieldErrors = Record<string, string[]>;
+
+export function fieldErrorsFrom(error: z.ZodError): FieldErrors {
+  const errors: FieldErrors = {};
+  for (const issue of error.issues) {
+    const field = issue.path.length ? String(issue.path[0]) : "non_field_errors";
+    (errors[field] ??= []).push(issue.message);
+  }
+  return errors;
+}
