@@ -233,3 +233,17 @@ export function sessionResponse(
   const response = json(body, init);
   return grant.refresh ? setRefreshCookie(response, grant.refresh.token, grant.refresh.maxAgeSeconds) : response;
 }
+
+type MethodHandler = (request: NextRequest) => NextResponse;
+
+/**
+ * Handlers answering 405 with an `Allow` header (api.md conventions) for the methods a
+ * route does not serve; Next's own 405 carries neither header nor body. A route file
+ * destructures the ones it lacks: `export const { GET, PUT, PATCH, DELETE } = methodNotAllowed("POST")`.
+ */
+export function methodNotAllowed(...allowed: string[]): Record<"GET" | "POST" | "PUT" | "PATCH" | "DELETE", MethodHandler> {
+  const allow = [...allowed, "OPTIONS"].join(", ");
+  const handler: MethodHandler = (request) =>
+    detail(405, `Method "${request.method}" not allowed.`, undefined, { headers: { Allow: allow } });
+  return { GET: handler, POST: handler, PUT: handler, PATCH: handler, DELETE: handler };
+}

@@ -1,6 +1,6 @@
 import { loginWithPassword } from "@/lib/auth/login";
 import { toPublicUser } from "@/lib/auth/user";
-import { apiRoute, clientIp, detail, nonFieldError, parseJsonBody, sessionResponse, tooManyRequests, userAgent } from "@/lib/http";
+import { apiRoute, clientIp, detail, nonFieldError, parseJsonBody, sessionResponse, tooManyRequests, userAgent, methodNotAllowed } from "@/lib/http";
 import { LoginSchema } from "@/lib/validation";
 
 export const POST = apiRoute({ rateLimit: "login" }, async (request) => {
@@ -20,3 +20,4 @@ export const POST = apiRoute({ rateLimit: "login" }, async (request) => {
   }
   return sessionResponse({ access: result.grant.access, user: toPublicUser(result.user) }, result.grant);
 });
+export const { GET, PUT, PATCH, DELETE } = methodNotAllowed("POST");

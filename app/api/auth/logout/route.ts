@@ -1,5 +1,5 @@
 import { endSession } from "@/lib/auth/session";
-import { apiRoute, bearerToken, clearRefreshCookie, crossSiteRefusal, json, refreshCookie } from "@/lib/http";
+import { apiRoute, bearerToken, clearRefreshCookie, crossSiteRefusal, json, refreshCookie, methodNotAllowed } from "@/lib/http";
 
 export const POST = apiRoute({ rateLimit: "api" }, async (request) => {
   const refused = crossSiteRefusal(request);
@@ -8,3 +8,4 @@ export const POST = apiRoute({ rateLimit: "api" }, async (request) => {
   await endSession({ refreshToken: refreshCookie(request), accessToken: bearerToken(request) || null });
   return clearRefreshCookie(json({ detail: "Logged out" }));
 });
+export const { GET, PUT, PATCH, DELETE } = methodNotAllowed("POST");

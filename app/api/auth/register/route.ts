@@ -1,7 +1,7 @@
 import { after } from "next/server";
 import { registerUser } from "@/lib/auth/registration";
 import { deliverEmail } from "@/lib/email/send";
-import { apiRoute, fieldErrors, json, parseJsonBody } from "@/lib/http";
+import { apiRoute, fieldErrors, json, parseJsonBody, methodNotAllowed } from "@/lib/http";
 import { RegisterSchema } from "@/lib/validation";
 
 export const POST = apiRoute({ rateLimit: "register" }, async (request) => {
@@ -16,3 +16,4 @@ export const POST = apiRoute({ rateLimit: "register" }, async (request) => {
   after(() => deliverEmail(result.emailId));
   return json({ message: "Registered. Please verify email." }, { status: 201 });
 });
+export const { GET, PUT, PATCH, DELETE } = methodNotAllowed("POST");

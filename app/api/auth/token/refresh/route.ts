@@ -1,5 +1,5 @@
 import { rotateRefreshToken } from "@/lib/auth/session";
-import { apiRoute, clearRefreshCookie, crossSiteRefusal, detail, refreshCookie, sessionResponse } from "@/lib/http";
+import { apiRoute, clearRefreshCookie, crossSiteRefusal, detail, refreshCookie, sessionResponse, methodNotAllowed } from "@/lib/http";
 
 export const POST = apiRoute({ rateLimit: "refresh" }, async (request) => {
   const refused = crossSiteRefusal(request);
@@ -13,3 +13,4 @@ export const POST = apiRoute({ rateLimit: "refresh" }, async (request) => {
   // Inside the reuse grace window there is no new refresh token: no Set-Cookie.
   return sessionResponse({ access: result.access }, result);
 });
+export const { GET, PUT, PATCH, DELETE } = methodNotAllowed("POST");

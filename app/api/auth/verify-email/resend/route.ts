@@ -3,7 +3,7 @@ import { queueVerificationResend } from "@/lib/auth/email-verification";
 import { consumeRateLimit } from "@/lib/auth/rate-limit";
 import { authenticateAccessToken } from "@/lib/auth/session";
 import { deliverEmail } from "@/lib/email/send";
-import { apiRoute, bearerToken, json, parseJsonBody, tooManyRequests, unauthorized } from "@/lib/http";
+import { apiRoute, bearerToken, json, parseJsonBody, tooManyRequests, unauthorized, methodNotAllowed } from "@/lib/http";
 import { ResendVerificationSchema } from "@/lib/validation";
 
 const ANSWER = { message: "If that account exists and is not verified, we sent a new email." };
@@ -32,3 +32,4 @@ export const POST = apiRoute({ rateLimit: "email" }, async (request) => {
   if (emailId !== null) after(() => deliverEmail(emailId));
   return json(ANSWER, { status: 202 });
 });
+export const { GET, PUT, PATCH, DELETE } = methodNotAllowed("POST");

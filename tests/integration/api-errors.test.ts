@@ -1,0 +1,502 @@
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { SignJWT, base64url, generateKeyPair, importJWK, type JWK } from "jose";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startApp, type RunningApp } from "../support/app";
+import { ApiClient } from "../support/client";
+import { linkIn, startFakeResend, type FakeResend } from "../support/fake-resend";
+
+// Every error path of the contract (api.md) against the built app.
+
+let app: RunningApp;
+let resend: FakeResend;
+let api: ApiClient;
+const PASSWORD = "violet staircase morning";
+
+beforeAll(async () => {
+  resend = await startFakeResend();
+  app = await startApp({ env: { RESEND_API_KEY: resend.apiKey, RESEND_BASE_URL: resend.url } });
+  api = new ApiClient(app.url);
+});
+
+afterAll(async () => {
+  await app?.stop();
+  await resend?.stop();
+});
+
+let counter = 0;
+async function registerAndLogin(options: { verify?: boolean } = {}) {
+  counter += 1;
+  const email = `user${counter}@example.com`;
+  const client = new ApiClient(app.url);
+  const sent = resend.messages.length;
+  expect((await client.post("/api/auth/register/", { username: `user${counter}`, email, password: PASSWORD })).status).toBe(201);
+  if (options.verify) {
+    const link = linkIn(await resend.waitForEmail(email, { after: sent }), app.url);
+    expect((await client.get(new URL(link).pathname.replace("/verify-email/", "/api/auth/verify-email/") + new URL(link).search)).status).toBe(200);
+  }
+  const login = await client.post("/api/auth/login/", { email, password: PASSWORD });
+  expect(login.status).toBe(200);
+  return { client, email, access: login.body.access as string, user: login.body.user };
+}
+
+const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+
+describe("request conventions", () => {
+  it("redirects a path without its trailing slash with 308", async () => {
+    const res = await api.get("/api/auth/me");
+    expect(res.status).toBe(308);
+    expect(res.headers.get("location")).toBe("/api/auth/me/");
+  });
+
+  it("answers another content type with 415", async () => {
+    const res = await api.request("POST", "/api/auth/login/", {
+      body: "email=a@b.c&password=x",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+    });
+    expect(res.status).toBe(415);
+    expect(res.body.detail).toMatch(/Unsupported media type/);
+  });
+
+  it("answers malformed JSON with 400 Malformed JSON", async () => {
+    const res = await api.request("POST", "/api/auth/register/", {
+      body: '{"username": "x",',
+      headers: { "content-type": "application/json" },
+    });
+    expect(res.status).toBe(400);
+    expect(res.body).toEqual({ detail: "Malformed JSON" });
+  });
+
+  it("answers a body over 16 KiB with 413, whether or not it declares its length", async () => {
+    const big = JSON.stringify({ username: "x".repeat(17 * 1024), email: "a@b.co", password: PASSWORD });
+    const declared = await api.request("POST", "/api/auth/register/", {
+      body: big,
+      headers: { "content-type": "application/json" },
+    });
+    expect(declared.status).toBe(413);
+    // Chunked upload: no Content-Length to trust.
+    const stream = new ReadableStream({
+      start(controller) {
+        controller.enqueue(new TextEncoder().encode(big));
+        controller.close();
+      },
+    });
+    const chunked = await fetch(`${app.url}/api/auth/register/`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: stream,
+      duplex: "half",
+    } as RequestInit);
+    expect(chunked.status).toBe(413);
+  });
+
+  it("answers wrongly typed values with field errors, never 500", async () => {
+    const cases: unknown[] = [
+      { username: 123, email: ["a@b.co"], password: { p: 1 } },
+      { username: null, email: true, password: 12345678 },
+    ];
+    for (const body of cases) {
+      const res = await api.post("/api/auth/register/", body);
+      expect(res.status).toBe(400);
+      expect(Object.keys(res.body).sort()).toEqual(["email", "password", "username"]);
+    }
+    for (const body of [[1, 2], "text", 42, null]) {
+      const res = await api.post("/api/auth/login/", body);
+      expect(res.status).toBe(400);
+      expect(res.body.non_field_errors[0]).toMatch(/Expected a dictionary/);
+    }
+    const login = await api.post("/api/auth/login/", { email: 5 });
+    expect(login.status).toBe(400);
+    expect(login.body).toEqual({ email: ["Not a valid string."], password: ["This field is required."] });
+  });
+
+  it("answers an unserved method with 405 and an Allow header", async () => {
+    const res = await api.get("/api/auth/login/");
+    expect(res.status).toBe(405);
+    expect(res.headers.get("allow")).toBe("POST, OPTIONS");
+    expect(res.body).toEqual({ detail: 'Method "GET" not allowed.' });
+    const me = await api.request("DELETE", "/api/auth/me/");
+    expect(me.status).toBe(405);
+    expect(me.headers.get("allow")).toBe("GET, HEAD, OPTIONS");
+  });
+
+  it("marks API responses no-store and pages with the security headers", async () => {
+    const res = await api.get("/api/health/");
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ status: "ok" });
+    expect(res.headers.get("cache-control")).toBe("no-store");
+    expect(res.headers.get("x-content-type-options")).toBe("nosniff");
+
+    const page = await fetch(`${app.url}/dev/mail/`);
+    const csp = page.headers.get("content-security-policy")!;
+    expect(csp).toMatch(/script-src 'self' 'nonce-[A-Za-z0-9+/=]+' 'strict-dynamic'/);
+    expect(csp).not.toContain("unsafe-eval");
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(page.headers.get("referrer-policy")).toBe("strict-origin-when-cross-origin");
+    expect(page.headers.get("strict-transport-security")).toBeNull(); // http APP_URL
+    const nonce = /'nonce-([^']+)'/.exec(csp)![1]!;
+    const html = await page.text();
+    expect(html).toContain(`nonce="${nonce}"`);
+
+    const verify = await fetch(`${app.url}/verify-email/?token=abc`);
+    expect(verify.headers.get("referrer-policy")).toBe("no-referrer");
+  });
+
+  it("publishes the signing key's public half only", async () => {
+    const res = await api.get("/.well-known/jwks.json");
+    expect(res.status).toBe(200);
+    expect(res.body.keys).toHaveLength(1);
+    const [key] = res.body.keys;
+    expect(key).toMatchObject({ kty: "OKP", crv: "Ed25519", alg: "EdDSA", use: "sig", kid: expect.any(String) });
+    expect(key).not.toHaveProperty("d");
+  });
+});
+
+describe("registration", () => {
+  it("refuses a username already taken, without regard to case", async () => {
+    expect((await api.post("/api/auth/register/", { username: "Taken", email: "taken1@example.com", password: PASSWORD })).status).toBe(201);
+    const res = await api.post("/api/auth/register/", { username: "tAKEN", email: "taken2@example.com", password: PASSWORD });
+    expect(res.status).toBe(400);
+    expect(res.body).toEqual({ username: ["A user with that username already exists."] });
+  });
+
+  it("answers an already-registered email exactly like a new one, and tells its owner", async () => {
+    const { email } = await registerAndLogin({ verify: true });
+    const before = resend.messages.length;
+    const users = () => (app.db().prepare("select count(*) as n from users").get() as { n: number }).n;
+    const count = users();
+
+    const fresh = await api.post("/api/auth/register/", { username: "brandnew1", email: "brandnew1@example.com", password: PASSWORD });
+    const existing = await api.post("/api/auth/register/", { username: "brandnew2", email: email.toUpperCase(), password: PASSWORD });
+    expect(existing.status).toBe(fresh.status);
+    expect(existing.body).toEqual(fresh.body);
+    expect([...existing.headers.keys()].filter((h) => h !== "date" && h !== "x-request-id").sort()).toEqual(
+      [...fresh.headers.keys()].filter((h) => h !== "date" && h !== "x-request-id").sort(),
+    );
+    expect(users()).toBe(count + 1); // only the fresh one
+
+    const notice = await resend.waitForEmail(email, { after: before, subject: /tried to register/ });
+    expect(notice.text).toContain("no new account was made");
+    expect(notice.text).not.toMatch(/token=/);
+  });
+
+  it("sends a fresh verification link when the existing account is still unverified", async () => {
+    const client = new ApiClient(app.url);
+    await client.post("/api/auth/register/", { username: "unverified1", email: "unverified1@example.com", password: PASSWORD });
+    const first = await resend.waitForEmail("unverified1@example.com");
+    const before = resend.messages.length;
+    const again = await client.post("/api/auth/register/", { username: "unverified2", email: "unverified1@example.com", password: PASSWORD });
+    expect(again.status).toBe(201);
+    const second = await resend.waitForEmail("unverified1@example.com", { after: before, subject: /verify/i });
+    expect(linkIn(second, app.url)).not.toBe(linkIn(first, app.url));
+  });
+
+  it("refuses common passwords and the username as password, saying why", async () => {
+    const common = await api.post("/api/auth/register/", { username: "pwuser", email: "pw@example.com", password: "password123" });
+    expect(common.status).toBe(400);
+    expect(common.body).toEqual({ password: ["This password is too common."] });
+    const same = await api.post("/api/auth/register/", { username: "Quiet.Harbor77", email: "pw@example.com", password: "quiet.harbor77" });
+    expect(same.body).toEqual({ password: ["This password is the same as your username."] });
+    const short = await api.post("/api/auth/register/", { username: "pwuser", email: "pw@example.com", password: "short" });
+    expect(short.body).toEqual({ password: ["Ensure this field has at least 8 characters."] });
+    const long = await api.post("/api/auth/register/", { username: "pwuser", email: "pw@example.com", password: "x".repeat(129) });
+    expect(long.body).toEqual({ password: ["Ensure this field has no more than 128 characters."] });
+  });
+
+  it("accepts any Unicode password and never truncates it", async () => {
+    const password = "пароль-🙂-密码-".repeat(6); // 78 characters, far more bytes
+    const client = new ApiClient(app.url);
+    expect((await client.post("/api/auth/register/", { username: "unicode", email: "unicode@example.com", password })).status).toBe(201);
+    expect((await client.post("/api/auth/login/", { email: "unicode@example.com", password })).status).toBe(200);
+    const truncated = await client.post("/api/auth/login/", { email: "unicode@example.com", password: password.slice(0, -1) });
+    expect(truncated.status).toBe(400);
+  });
+});
+
+describe("login", () => {
+  it("answers an unknown email and a wrong password identically", async () => {
+    const { email } = await registerAndLogin();
+    const unknown = await api.post("/api/auth/login/", { email: "nobody-at-all@example.com", password: PASSWORD });
+    const wrong = await api.post("/api/auth/login/", { email, password: "not the password at all" });
+    expect(unknown.status).toBe(400);
+    expect(wrong.status).toBe(400);
+    expect(unknown.body).toEqual({ non_field_errors: ["Invalid credentials"] });
+    expect(wrong.body).toEqual(unknown.body);
+    expect(unknown.setCookies).toEqual([]);
+    expect(wrong.setCookies).toEqual([]);
+  });
+
+  it("takes about as long for an unknown email as for a wrong password", async () => {
+    const { email } = await registerAndLogin();
+    const time = async (body: object) => {
+      const started = performance.now();
+      await api.post("/api/auth/login/", body);
+      return performance.now() - started;
+    };
+    const median = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+    const unknown: number[] = [];
+    const wrong: number[] = [];
+    for (let i = 0; i < 7; i++) {
+      unknown.push(await time({ email: `ghost${i}@example.com`, password: "wrong password here" }));
+      wrong.push(await time({ email, password: `wrong password ${i}` }));
+    }
+    // Both run one argon2id verification (~tens of ms); a skipped hash would be ~1 ms.
+    expect(median(unknown)).toBeGreaterThan(median(wrong) * 0.5);
+    expect(median(unknown)).toBeLessThan(median(wrong) * 2);
+  });
+
+  it("refuses an account that has no password like any bad credentials", async () => {
+    const { email, user } = await registerAndLogin();
+    app.db().prepare("update users set password_hash = null where id = ?").run(user.id);
+    const res = await api.post("/api/auth/login/", { email, password: PASSWORD });
+    expect(res.status).toBe(400);
+    expect(res.body).toEqual({ non_field_errors: ["Invalid credentials"] });
+  });
+});
+
+describe("access tokens", () => {
+  const devKey = () => JSON.parse(readFileSync(path.join(app.dataDir, "signing-key.json"), "utf8")) as JWK;
+
+  async function claims() {
+    const { access } = await registerAndLogin();
+    const payload = JSON.parse(new TextDecoder().decode(base64url.decode(access.split(".")[1]!)));
+    return { access, payload };
+  }
+
+  it("refuses a missing token and a malformed header", async () => {
+    const none = await api.get("/api/auth/me/");
+    expect(none.status).toBe(401);
+    expect(none.body).toEqual({ detail: "Authentication credentials were not provided." });
+    const garbage = await api.get("/api/auth/me/", bearer("not-a-jwt"));
+    expect(garbage.status).toBe(401);
+    expect(garbage.body.code).toBe("token_not_valid");
+  });
+
+  it("refuses a token signed by another key, even with our kid", async () => {
+    const { payload } = await claims();
+    const { privateKey } = await generateKeyPair("EdDSA", { crv: "Ed25519" });
+    const forged = await new SignJWT(payload).setProtectedHeader({ alg: "EdDSA", kid: devKey().kid }).sign(privateKey);
+    const res = await api.get("/api/auth/me/", bearer(forged));
+    expect(res.status).toBe(401);
+    expect(res.body).toEqual({ detail: "Given token not valid for any token type", code: "token_not_valid" });
+  });
+
+  it("refuses alg none and HS256 signed with the public key", async () => {
+    const { access, payload } = await claims();
+    const body = access.split(".")[1];
+    const none = `${base64url.encode(JSON.stringify({ alg: "none", typ: "JWT" }))}.${body}.`;
+    expect((await api.get("/api/auth/me/", bearer(none))).status).toBe(401);
+    const publicX = base64url.decode(devKey().x!);
+    const hs = await new SignJWT(payload).setProtectedHeader({ alg: "HS256", kid: devKey().kid }).sign(publicX);
+    expect((await api.get("/api/auth/me/", bearer(hs))).status).toBe(401);
+  });
+
+  it("refuses an expired token, a wrong issuer and a wrong type, signed with our own key", async () => {
+    const { payload } = await claims();
+    const key = await importJWK(devKey(), "EdDSA");
+    const sign = (overrides: object) =>
+      new SignJWT({ ...payload, ...overrides }).setProtectedHeader({ alg: "EdDSA", kid: devKey().kid }).sign(key);
+    const now = Math.floor(Date.now() / 1000);
+    // Sanity: our own signature with the original claims is accepted.
+    expect((await api.get("/api/auth/me/", bearer(await sign({}))).then((r) => r.status))).toBe(200);
+    for (const overrides of [
+      { iat: now - 3600, exp: now - 60 },
+      { iss: "https://evil.example" },
+      { typ: "refresh" },
+      { sub: "999999" },
+      { sid: "no-such-session" },
+    ]) {
+      const res = await api.get("/api/auth/me/", bearer(await sign(overrides)));
+      expect(res.status, JSON.stringify(overrides)).toBe(401);
+    }
+  });
+
+  it("refuses tokens of a deleted user", async () => {
+    const { access, user } = await registerAndLogin();
+    app.db().prepare("delete from users where id = ?").run(user.id);
+    expect((await api.get("/api/auth/me/", bearer(access))).status).toBe(401);
+  });
+});
+
+describe("email verification", () => {
+  async function registerForLink() {
+    counter += 1;
+    const email = `verify${counter}@example.com`;
+    const before = resend.messages.length;
+    await api.post("/api/auth/register/", { username: `verify${counter}`, email, password: PASSWORD });
+    const link = new URL(linkIn(await resend.waitForEmail(email, { after: before }), app.url));
+    return { email, token: link.searchParams.get("token")! };
+  }
+  const verify = (token: string) => api.get(`/api/auth/verify-email/?token=${encodeURIComponent(token)}`);
+
+  it("accepts a token once", async () => {
+    const { token } = await registerForLink();
+    expect((await verify(token)).status).toBe(200);
+    const again = await verify(token);
+    expect(again.status).toBe(400);
+    expect(again.body).toEqual({ detail: "Invalid or expired token" });
+  });
+
+  it("refuses an expired token", async () => {
+    const { email, token } = await registerForLink();
+    app.db()
+      .prepare("update email_verification_tokens set expires_at = ? where user_id = (select id from users where email = ?)")
+      .run(Date.now() - 1000, email);
+    expect((await verify(token)).body).toEqual({ detail: "Invalid or expired token" });
+  });
+
+  it("refuses missing, malformed and unknown tokens with 400, never 500", async () => {
+    for (const query of ["", "?token=", "?token=%00%ff", "?token=short", `?token=${"A".repeat(43)}`, "?token=a&token=b", `?token=${"x".repeat(5000)}`]) {
+      const res = await api.get(`/api/auth/verify-email/${query}`);
+      expect(res.status, query).toBe(400);
+      expect(res.body).toEqual({ detail: "Invalid or expired token" });
+    }
+  });
+
+  it("consumes every outstanding token when one is used", async () => {
+    const { email, token } = await registerForLink();
+    const before = resend.messages.length;
+    expect((await api.post("/api/auth/verify-email/resend/", { email })).status).toBe(202);
+    const second = new URL(linkIn(await resend.waitForEmail(email, { after: before }), app.url)).searchParams.get("token")!;
+    expect((await verify(second)).status).toBe(200);
+    expect((await verify(token)).status).toBe(400);
+  });
+
+  it("stores only hashes of verification tokens", async () => {
+    const { token } = await registerForLink();
+    const rows = app.db().prepare("select token_hash from email_verification_tokens").all() as Array<{ token_hash: string }>;
+    expect(rows.some((r) => r.token_hash.includes(token))).toBe(false);
+    expect(rows.every((r) => /^[0-9a-f]{64}$/.test(r.token_hash))).toBe(true);
+  });
+
+  it("answers resend the same for unknown, verified and unverified addresses", async () => {
+    const { email } = await registerForLink();
+    const verified = await registerAndLogin({ verify: true });
+    const answers = await Promise.all(
+      ["nobody-here@example.com", email, verified.email].map((address) => api.post("/api/auth/verify-email/resend/", { email: address })),
+    );
+    for (const res of answers) {
+      expect(res.status).toBe(202);
+      expect(res.body).toEqual({ message: "If that account exists and is not verified, we sent a new email." });
+    }
+  });
+
+  it("resends with a Bearer token and no body", async () => {
+    const { client, email, access } = await registerAndLogin();
+    const before = resend.messages.length;
+    const res = await client.request("POST", "/api/auth/verify-email/resend/", { headers: bearer(access) });
+    expect(res.status).toBe(202);
+    await resend.waitForEmail(email, { after: before, subject: /verify/i });
+  });
+});
+
+describe("refresh tokens", () => {
+  it("answers 400 without the cookie", async () => {
+    const res = await new ApiClient(app.url).post("/api/auth/token/refresh/");
+    expect(res.status).toBe(400);
+    expect(res.body).toEqual({ detail: "No refresh token" });
+  });
+
+  it("honours a reused token inside the grace window, without a new cookie", async () => {
+    const { client } = await registerAndLogin();
+    const original = client.cookies.get("refresh_token")!;
+    expect((await client.post("/api/auth/token/refresh/")).status).toBe(200);
+    const reuse = await client.request("POST", "/api/auth/token/refresh/", {
+      headers: { cookie: `refresh_token=${original}` },
+      cookies: false,
+    });
+    expect(reuse.status).toBe(200);
+    expect(reuse.body.access).toEqual(expect.any(String));
+    expect(reuse.setCookies).toEqual([]);
+    expect((await client.get("/api/auth/me/", bearer(reuse.body.access))).status).toBe(200);
+    // The successor the browser holds still works.
+    expect((await client.post("/api/auth/token/refresh/")).status).toBe(200);
+  });
+
+  it("treats reuse after the window as theft: 401 and the whole session revoked", async () => {
+    const { client, access } = await registerAndLogin();
+    const original = client.cookies.get("refresh_token")!;
+    const rotated = await client.post("/api/auth/token/refresh/");
+    expect(rotated.status).toBe(200);
+    // Age the rotation past the 30-second window.
+    app.db().prepare("update refresh_tokens set rotated_at = rotated_at - 31000 where rotated_at is not null").run();
+    // The thief replays the old token from elsewhere; the victim's browser holds the successor.
+    const thief = new ApiClient(app.url);
+    thief.cookies.set("refresh_token", original);
+    const theft = await thief.post("/api/auth/token/refresh/");
+    expect(theft.status).toBe(401);
+    expect(theft.body).toEqual({ detail: "Invalid refresh token", code: "token_not_valid" });
+    // Every token of that login is dead: the successor, and both access tokens.
+    expect((await client.post("/api/auth/token/refresh/")).status).toBe(401);
+    expect((await client.get("/api/auth/me/", bearer(access))).status).toBe(401);
+    expect((await client.get("/api/auth/me/", bearer(rotated.body.access))).status).toBe(401);
+  });
+
+  it("refuses an unknown token and an expired one, deleting the cookie", async () => {
+    const unknown = await api.request("POST", "/api/auth/token/refresh/", {
+      headers: { cookie: "refresh_token=not-a-real-token" },
+      cookies: false,
+    });
+    expect(unknown.status).toBe(401);
+    expect(unknown.setCookies.some((c) => /^refresh_token=;.*Max-Age=0/i.test(c))).toBe(true);
+
+    const { client } = await registerAndLogin();
+    app.db().prepare("update refresh_tokens set expires_at = ?").run(Date.now() - 1000);
+    expect((await client.post("/api/auth/token/refresh/")).status).toBe(401);
+  });
+
+  it("ends a session at SESSION_MAX_AGE whatever the rotations", async () => {
+    const { client, user } = await registerAndLogin();
+    app.db().prepare("update sessions set expires_at = ? where user_id = ?").run(Date.now() - 1000, user.id);
+    expect((await client.post("/api/auth/token/refresh/")).status).toBe(401);
+  });
+
+  it("stores only hashes of refresh tokens", async () => {
+    const { client } = await registerAndLogin();
+    const token = client.cookies.get("refresh_token")!;
+    const row = app.db().prepare("select count(*) as n from refresh_tokens where token_hash like ?").get(`%${token}%`) as { n: number };
+    expect(row.n).toBe(0);
+  });
+});
+
+describe("logout", () => {
+  it("is idempotent, with or without a cookie", async () => {
+    const bare = await new ApiClient(app.url).post("/api/auth/logout/");
+    expect(bare.status).toBe(200);
+    expect(bare.body).toEqual({ detail: "Logged out" });
+    const { client } = await registerAndLogin();
+    expect((await client.post("/api/auth/logout/")).status).toBe(200);
+    expect((await client.post("/api/auth/logout/")).status).toBe(200);
+  });
+
+  it("revokes by access token for clients that hold no cookie", async () => {
+    const { access } = await registerAndLogin();
+    const res = await new ApiClient(app.url).post("/api/auth/logout/", undefined, bearer(access));
+    expect(res.status).toBe(200);
+    expect((await api.get("/api/auth/me/", bearer(access))).status).toBe(401);
+  });
+});
+
+describe("cross-site requests", () => {
+  it("refuses refresh and logout from a foreign origin, and a cross-site fetch without one", async () => {
+    const { client, access } = await registerAndLogin();
+    for (const headers of [{ origin: "https://evil.example" }, { "sec-fetch-site": "cross-site" }, { origin: "null" }] as Array<Record<string, string>>) {
+      const refresh = await client.request("POST", "/api/auth/token/refresh/", { headers });
+      expect(refresh.status).toBe(403);
+      const logout = await client.request("POST", "/api/auth/logout/", { headers });
+      expect(logout.status).toBe(403);
+    }
+    // Nothing changed: the session is alive and its cookie still refreshes from our own origin.
+    expect((await client.get("/api/auth/me/", bearer(access))).status).toBe(200);
+    expect((await client.request("POST", "/api/auth/token/refresh/", { headers: { origin: app.url } })).status).toBe(200);
+  });
+
+  it("sends no CORS headers to an origin that is not allowed", async () => {
+    const res = await api.request("OPTIONS", "/api/auth/login/", {
+      headers: { origin: "https://evil.example", "access-control-request-method": "POST" },
+    });
+    expect(res.headers.get("access-control-allow-origin")).toBeNull();
+    const simple = await api.request("GET", "/api/health/", { headers: { origin: "https://evil.example" } });
+    expect(simple.headers.get("access-control-allow-origin")).toBeNull();
+  });
+});

@@ -1,0 +1,153 @@
+import Database from "better-sqlite3";
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+
+// Starts the real, built app (`node server.js`, i.e. `npm start`) on a free loopback
+// port with its own temporary database, and hands back its URL, its log and a handle
+// on its database. Requires a build (`npm run build`); the integration global setup
+// makes one when it is missing.
+
+export const ROOT = path.resolve(import.meta.dirname, "../..");
+
+export type RunningApp = {
+  url: string;
+  dataDir: string;
+  dbPath: string;
+  /** Everything the server wrote to stdout and stderr so far. */
+  logs(): string;
+  /** A connection to the app's database, for arranging and inspecting state. */
+  db(): Database.Database;
+  stop(): Promise<void>;
+};
+
+/** Settings that keep the suite's many requests from one address under the limits. */
+export const RELAXED_LIMITS: Record<string, string> = {
+  RATE_LIMIT_LOGIN_PER_IP: "10000",
+  RATE_LIMIT_LOGIN_FAILURES: "10000",
+  RATE_LIMIT_REGISTER_PER_IP: "10000",
+  RATE_LIMIT_EMAIL_PER_IP: "10000",
+  RATE_LIMIT_EMAIL_PER_ADDRESS: "10000",
+  RATE_LIMIT_REFRESH_PER_IP: "10000",
+  RATE_LIMIT_API_PER_IP: "10000",
+};
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
+    });
+  });
+}
+
+async function waitForHealth(url: string, child: ChildProcess, logs: () => string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}:\n${logs()}`);
+    try {
+      const res = await fetch(`${url}/api/health/`);
+      if (res.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`server did not become healthy in ${timeoutMs} ms:\n${logs()}`);
+}
+
+export async function startApp(options: { env?: Record<string, string>; relaxedLimits?: boolean } = {}): Promise<RunningApp> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const dataDir = mkdtempSync(path.join(tmpdir(), "gatehouse-it-"));
+  const dbPath = path.join(dataDir, "gatehouse.db");
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? "",
+    HOME: process.env.HOME ?? dataDir,
+    NODE_ENV: "production",
+    NEXT_TELEMETRY_DISABLED: "1",
+    PORT: String(port),
+    HOST: "127.0.0.1",
+    APP_URL: url,
+    DATABASE_URL: `file:${dbPath}`,
+    ...(options.relaxedLimits === false ? {} : RELAXED_LIMITS),
+    ...options.env,
+  };
+  let output = "";
+  const child = spawn(process.execPath, ["server.js"], {
+    cwd: ROOT,
+    env: env as Record<string, string> as NodeJS.ProcessEnv,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  child.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  const logs = () => output;
+
+  let handle: Database.Database | undefined;
+  const stop = async () => {
+    handle?.close();
+    if (child.exitCode === null) {
+      const exited = new Promise((r) => child.once("exit", r));
+      child.kill("SIGTERM");
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+      if (child.exitCode === null) child.kill("SIGKILL");
+    }
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+
+  try {
+    await waitForHealth(url, child, logs);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return {
+    url,
+    dataDir,
+    dbPath,
+    logs,
+    db: () => {
+      handle ??= new Database(dbPath);
+      handle.pragma("busy_timeout = 5000");
+      return handle;
+    },
+    stop,
+  };
+}
+
+/** Run `node server.js` with an environment and collect what it prints until it exits. */
+export async function runServerExpectingExit(env: Record<string, string>, timeoutMs = 30_000): Promise<{ code: number | null; output: string }> {
+  const dataDir = mkdtempSync(path.join(tmpdir(), "gatehouse-it-"));
+  const port = await freePort();
+  const child = spawn(process.execPath, ["server.js"], {
+    cwd: ROOT,
+    env: {
+      PATH: process.env.PATH ?? "",
+      NEXT_TELEMETRY_DISABLED: "1",
+      HOST: "127.0.0.1",
+      PORT: String(port),
+      DATABASE_URL: `file:${path.join(dataDir, "gatehouse.db")}`,
+      ...env,
+    } as Record<string, string> as NodeJS.ProcessEnv,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  child.stdout!.on("data", (c: Buffer) => (output += c.toString()));
+  child.stderr!.on("data", (c: Buffer) => (output += c.toString()));
+  const code = await new Promise<number | null>((resolve) => {
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      resolve(null);
+    }, timeoutMs);
+    child.once("exit", (c: number | null) => {
+      clearTimeout(timer);
+      resolve(c);
+    });
+  });
+  rmSync(dataDir, { recursive: true, force: true });
+  return { code, output };
+}
