@@ -60,10 +60,17 @@ async function waitForHealth(url: string, child: ChildProcess, logs: () => strin
   throw new Error(`server did not become healthy in ${timeoutMs} ms:\n${logs()}`);
 }
 
-export async function startApp(options: { env?: Record<string, string>; relaxedLimits?: boolean } = {}): Promise<RunningApp> {
+export async function startApp(
+  options: {
+    env?: Record<string, string>;
+    relaxedLimits?: boolean;
+    /** Reuse the data directory (database, dev signing key) of an earlier run; it is then kept on stop. */
+    dataDir?: string;
+  } = {},
+): Promise<RunningApp> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const dataDir = mkdtempSync(path.join(tmpdir(), "gatehouse-it-"));
+  const dataDir = options.dataDir ?? mkdtempSync(path.join(tmpdir(), "gatehouse-it-"));
   const dbPath = path.join(dataDir, "gatehouse.db");
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? "",
@@ -96,7 +103,7 @@ export async function startApp(options: { env?: Record<string, string>; relaxedL
       await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
       if (child.exitCode === null) child.kill("SIGKILL");
     }
-    rmSync(dataDir, { recursive: true, force: true });
+    if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
   };
 
   try {
