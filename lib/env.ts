@@ -164,7 +164,9 @@ export class EnvError extends Error {
 }
 
 export function parseEnv(source: Record<string, string | undefined>): Env {
-  const result = EnvSchema.safeParse(source);
+  // Unset APP_URL follows PORT, so `PORT=4000 npm run dev` links to itself.
+  const withDefaults = source.APP_URL ? source : { ...source, APP_URL: `http://localhost:${source.PORT || 3000}` };
+  const result = EnvSchema.safeParse(withDefaults);
   if (result.success) return result.data;
   const lines = result.error.issues.map((issue) => `  ${issue.path.join(".") || "(environment)"}: ${issue.message}`);
   throw new EnvError(`Invalid environment variables:\n${lines.join("\n")}`);
