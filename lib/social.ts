@@ -21,6 +21,8 @@ export const SOCIAL_ERROR_MESSAGES = {
   account_exists:
     "An account with this email address already exists. Sign in with your password, then link the provider from your profile.",
   already_linked: "That provider account is already linked to a different Gatehouse account.",
+  provider_account_mismatch:
+    "Your Gatehouse account is already linked to a different account at this provider. Unlink it from your profile first.",
   not_signed_in: "Sign in first, then link the provider from your profile.",
   unsupported_provider: "That sign-in provider is not available here.",
   server_error: "Something went wrong on our side. Please try again.",

@@ -1,0 +1,90 @@
+import { CodeExchangeSchema, signInWithAuthorizationCode, startSocialLogin } from "@/lib/auth/oauth/flow";
+import { unlinkSocialAccount } from "@/lib/auth/oauth/linking";
+import { getProviderConfig } from "@/lib/auth/oauth/providers";
+import { redirectToProvider, redirectWithError } from "@/lib/auth/oauth/redirects";
+import { authenticateAccessToken } from "@/lib/auth/session";
+import { getProfile } from "@/lib/auth/user";
+import {
+  apiRoute,
+  bearerToken,
+  clientIp,
+  detail,
+  fieldErrors,
+  json,
+  methodNotAllowed,
+  parseJsonBody,
+  refreshCookie,
+  sessionResponse,
+  unauthorized,
+  userAgent,
+} from "@/lib/http";
+import { SOCIAL_ERROR_MESSAGES } from "@/lib/social";
+
+type Context = { params: Promise<{ provider: string }> };
+
+const unsupportedProvider = () => detail(404, "Unsupported provider");
+
+/** Start the browser flow: `?next=` where to land, `?intent=link` to link to the signed-in user. */
+export const GET = apiRoute({ rateLimit: "api" }, async (request, context: Context) => {
+  const provider = getProviderConfig((await context.params).provider);
+  if (!provider) return unsupportedProvider();
+
+  const query = request.nextUrl.searchParams;
+  const started = startSocialLogin({
+    provider,
+    next: query.get("next"),
+    intent: query.get("intent") === "link" ? "link" : "login",
+    refreshToken: refreshCookie(request),
+  });
+  if (!started.ok) return redirectWithError("/login/", started.code);
+  return redirectToProvider(started.authorizationUrl, started.stateCookie);
+});
+
+/** The external client flow: exchange a PKCE code obtained elsewhere for a session. */
+export const POST = apiRoute({ rateLimit: "login" }, async (request, context: Context) => {
+  const provider = getProviderConfig((await context.params).provider);
+  if (!provider) return unsupportedProvider();
+  const input = await parseJsonBody(request, CodeExchangeSchema);
+  if (!input.ok) return input.response;
+
+  const result = await signInWithAuthorizationCode({
+    provider,
+    code: input.data.code,
+    codeVerifier: input.data.code_verifier,
+    redirectUri: input.data.redirect_uri,
+    client: { userAgent: userAgent(request), ip: clientIp(request) },
+  });
+  if (!result.ok) {
+    switch (result.reason) {
+      case "redirect_uri_not_allowed":
+        return fieldErrors({ redirect_uri: ["This redirect URI is not allowed."] });
+      case "exchange_failed":
+        return detail(400, "Code exchange failed");
+      case "profile_failed":
+        return detail(400, "Failed to fetch user from provider");
+      case "account_exists":
+      case "email_required":
+      case "provider_account_mismatch":
+        return detail(400, SOCIAL_ERROR_MESSAGES[result.reason], result.reason);
+    }
+  }
+  return sessionResponse({ access: result.grant.access, user: result.user }, result.grant);
+});
+
+/** Unlink the provider from the Bearer token's user; 200 with the updated profile. */
+export const DELETE = apiRoute({ rateLimit: "api" }, async (request, context: Context) => {
+  const provider = getProviderConfig((await context.params).provider);
+  if (!provider) return unsupportedProvider();
+  const auth = await authenticateAccessToken(bearerToken(request));
+  if (!auth.ok) return unauthorized(auth.reason);
+
+  const result = unlinkSocialAccount({ userId: auth.user.id, provider: provider.name });
+  if (!result.ok) {
+    return result.reason === "not_linked"
+      ? detail(404, "Provider not linked", "not_linked")
+      : detail(400, "Cannot remove the last sign-in method", "last_sign_in_method");
+  }
+  return json(getProfile(auth.user));
+});
+
+export const { PUT, PATCH } = methodNotAllowed("GET", "HEAD", "POST", "DELETE");

@@ -1,0 +1,153 @@
+import "server-only";
+import { z } from "zod";
+import { startSession, type SessionGrant } from "@/lib/auth/session";
+import { getUserById, type PublicUser, toPublicUser } from "@/lib/auth/user";
+import { getEnv } from "@/lib/env";
+import type { SocialErrorCode } from "@/lib/social";
+import { findCurrentSession } from "./current-session";
+import { createAuthorizationUrl, exchangeCodeForProfile } from "./exchange";
+import { linkSocialAccountToUser, signInOrLinkSocialAccount } from "./linking";
+import { callbackUrl, type ProviderConfig } from "./providers";
+import { checkOAuthState, createOAuthState, readOAuthIntent, type OAuthIntent } from "./state";
+
+// The two ways in (api.md, "Social login"): the browser redirect flow of the built-in
+// pages, and the code exchange of external clients that ran PKCE themselves. Both end
+// in the same linking rules and the same kind of session as a password login.
+
+type Client = { userAgent: string | null; ip: string | null };
+
+const MAX_CODE_LENGTH = 2048;
+const REQUIRED = "This field is required.";
+const field = () =>
+  z.string({ error: (issue) => (issue.input === undefined || issue.input === null ? REQUIRED : "Not a valid string.") });
+
+/** The body of `POST /api/auth/social/<provider>/` (api.md, external client flow). */
+export const CodeExchangeSchema = z.object({
+  code: field().min(1, { error: "This field may not be blank." }).max(MAX_CODE_LENGTH),
+  // RFC 7636 §4.1: 43 to 128 unreserved characters.
+  code_verifier: field().regex(/^[A-Za-z0-9._~-]{43,128}$/, { error: "Enter a valid PKCE code verifier." }),
+  redirect_uri: field().min(1, { error: "This field may not be blank." }).max(2048),
+});
+
+export type StartResult =
+  | { ok: true; authorizationUrl: string; stateCookie: string }
+  | { ok: false; code: "not_signed_in" };
+
+/** Step 1 of the browser flow: a fresh state and verifier, and where to send the browser. */
+export function startSocialLogin(input: {
+  provider: ProviderConfig;
+  next: string | null;
+  intent: OAuthIntent;
+  refreshToken: string | null;
+}): StartResult {
+  const session = input.intent === "link" ? findCurrentSession(input.refreshToken) : null;
+  if (input.intent === "link" && !session) return { ok: false, code: "not_signed_in" };
+
+  const { value, cookie } = createOAuthState({
+    provider: input.provider.name,
+    next: input.next,
+    intent: input.intent,
+    sessionId: session?.sessionId ?? null,
+  });
+  const url = createAuthorizationUrl({
+    provider: input.provider,
+    redirectUri: callbackUrl(input.provider.name),
+    state: value.state,
+    codeVerifier: value.codeVerifier,
+  });
+  return { ok: true, authorizationUrl: url.toString(), stateCookie: cookie };
+}
+
+/** Where a failed browser flow lands; see docs/decisions on link errors. */
+export type ErrorPage = "/login/" | "/profile/";
+
+export type CallbackResult =
+  | { ok: true; kind: "signed_in"; grant: SessionGrant; next: string }
+  | { ok: true; kind: "linked"; next: string }
+  | { ok: false; code: SocialErrorCode; errorPage: ErrorPage };
+
+/** Step 2 of the browser flow: the provider sent the browser back with a code (or an error). */
+export async function completeSocialCallback(input: {
+  provider: ProviderConfig;
+  query: { code: string | null; state: string | null; error: string | null };
+  stateCookie: string | null;
+  refreshToken: string | null;
+  client: Client;
+}): Promise<CallbackResult> {
+  const fail = (code: SocialErrorCode, intent: OAuthIntent): CallbackResult => ({
+    ok: false,
+    code,
+    // A signed-in user on /login/ is sent on to the profile, and the message with them:
+    // link errors are shown where linking started. Not signed in is a login matter.
+    errorPage: intent === "link" && code !== "not_signed_in" ? "/profile/" : "/login/",
+  });
+
+  // The user said no at the provider (or the provider failed): nothing to check or undo.
+  if (input.query.error !== null) {
+    const intent = readOAuthIntent(input.stateCookie);
+    return fail(input.query.error === "access_denied" ? "access_denied" : "provider_error", intent);
+  }
+
+  const checked = checkOAuthState({ cookie: input.stateCookie, provider: input.provider.name, state: input.query.state });
+  if (!checked.ok) return fail(checked.reason, checked.intent);
+  const { intent, codeVerifier, next, sessionId } = checked.value;
+  if (!input.query.code || input.query.code.length > MAX_CODE_LENGTH) return fail("provider_error", intent);
+
+  // Linking acts for the session that started it, and only while it is still live.
+  const session = intent === "link" ? findCurrentSession(input.refreshToken) : null;
+  if (intent === "link" && (!session || session.sessionId !== sessionId)) return fail("not_signed_in", intent);
+
+  const exchanged = await exchangeCodeForProfile({
+    provider: input.provider,
+    redirectUri: callbackUrl(input.provider.name),
+    code: input.query.code,
+    codeVerifier,
+  });
+  if (!exchanged.ok) return fail(exchanged.reason, intent);
+
+  if (session) {
+    const linked = linkSocialAccountToUser({ userId: session.userId, provider: input.provider.name, profile: exchanged.profile });
+    return linked.ok ? { ok: true, kind: "linked", next } : fail(linked.reason, intent);
+  }
+
+  const signedIn = signInOrLinkSocialAccount({ provider: input.provider.name, profile: exchanged.profile });
+  if (!signedIn.ok) return fail(signedIn.reason, intent);
+  const grant = await startSession({ userId: signedIn.userId, ...input.client });
+  return { ok: true, kind: "signed_in", grant, next };
+}
+
+export type CodeExchangeResult =
+  | { ok: true; user: PublicUser; grant: SessionGrant }
+  | {
+      ok: false;
+      reason: "redirect_uri_not_allowed" | "exchange_failed" | "profile_failed" | "account_exists" | "email_required" | "provider_account_mismatch";
+    };
+
+/** The external client flow: a code and verifier from a client that ran PKCE itself. */
+export async function signInWithAuthorizationCode(input: {
+  provider: ProviderConfig;
+  code: string;
+  codeVerifier: string;
+  redirectUri: string;
+  client: Client;
+}): Promise<CodeExchangeResult> {
+  // Exact string comparison (RFC 9700 §4.1.3): no prefixes, no normalising.
+  const allowed = [callbackUrl(input.provider.name), ...getEnv().OAUTH_REDIRECT_URIS];
+  if (!allowed.includes(input.redirectUri)) return { ok: false, reason: "redirect_uri_not_allowed" };
+
+  const exchanged = await exchangeCodeForProfile({
+    provider: input.provider,
+    redirectUri: input.redirectUri,
+    code: input.code,
+    codeVerifier: input.codeVerifier,
+  });
+  if (!exchanged.ok) return exchanged;
+
+  const signedIn = signInOrLinkSocialAccount({ provider: input.provider.name, profile: exchanged.profile });
+  if (!signedIn.ok) return signedIn;
+  const user = getUserById(signedIn.userId);
+  // The transaction above just returned this id; a missing row is an impossible state.
+  if (!user) throw new Error("user vanished after social sign-in");
+  const grant = await startSession({ userId: user.id, ...input.client });
+  return { ok: true, user: toPublicUser(user), grant };
+}

@@ -1,0 +1,217 @@
+import "server-only";
+import Database from "better-sqlite3";
+import { and, eq, isNull, ne, sql } from "drizzle-orm";
+import { getDb } from "@/db/client";
+import { emailVerificationTokens, socialAccounts, users, type User } from "@/db/schema";
+import { revokeUserSessions } from "@/lib/auth/session";
+import type { SocialProvider } from "@/lib/social";
+import type { SocialProfile } from "./profiles";
+import { pickUniqueUsername } from "./username";
+
+// Which Gatehouse user a provider account signs in as: the four rules of api.md
+// ("Linking rules"), each decided and applied inside one transaction so that no other
+// request sees half a takeover (security.md, data). Linking by email happens only on
+// the provider's explicit word that the address is verified: the seed linked on
+// unverified emails, which let anyone take over an account.
+
+type Tx = Parameters<Parameters<ReturnType<typeof getDb>["transaction"]>[0]>[0];
+
+export type SocialSignInOutcome =
+  /** Rule 1: this provider account was linked before. */
+  | "returning"
+  /** Rule 2, first case: linked to the verified account that owns the address. */
+  | "linked_to_verified"
+  /** Rule 2, second case: the unverified account's password and sessions are gone. */
+  | "took_over_unverified"
+  /** Rule 4: a new user. */
+  | "created";
+
+export type SocialSignInResult =
+  | { ok: true; userId: number; outcome: SocialSignInOutcome }
+  | { ok: false; reason: "account_exists" | "email_required" | "provider_account_mismatch" };
+
+/** Apply the linking rules to a provider account that has just signed in; say whom it signs in as. */
+export function signInOrLinkSocialAccount(input: {
+  provider: SocialProvider;
+  profile: SocialProfile;
+  now?: number;
+}): SocialSignInResult {
+  return retryOnUniqueConflict(() =>
+    getDb().transaction((tx): SocialSignInResult => {
+      const now = new Date(input.now ?? Date.now());
+      const { provider, profile } = input;
+
+      // Rule 1: a returning provider account.
+      const linked = findSocialAccount(tx, provider, profile.providerUserId);
+      if (linked) {
+        tx.update(socialAccounts)
+          .set({ email: profile.email, profile: storedProfile(profile) })
+          .where(eq(socialAccounts.id, linked.id))
+          .run();
+        return { ok: true, userId: linked.userId, outcome: "returning" };
+      }
+
+      const owner = profile.email ? findUserByEmail(tx, profile.email) : null;
+
+      // Rule 2: the provider vouches for an address that has an account.
+      if (owner && profile.emailVerified) {
+        if (!owner.emailVerified) {
+          // The provider proves the address; the password was never proven, and may be
+          // an attacker's who registered the address first. Everything that password
+          // let its holder do goes: the password, every session, and any provider it
+          // linked. Then the address is verified and the owner signs in.
+          tx.update(users).set({ emailVerified: true, passwordHash: null, updatedAt: now }).where(eq(users.id, owner.id)).run();
+          revokeUserSessions(owner.id, { tx, now: now.getTime() });
+          tx.delete(socialAccounts).where(eq(socialAccounts.userId, owner.id)).run();
+          consumeVerificationTokens(tx, owner.id, now);
+          insertSocialAccount(tx, owner.id, provider, profile, now);
+          return { ok: true, userId: owner.id, outcome: "took_over_unverified" };
+        }
+        // One account per provider per user: a second GitHub account is not linked silently.
+        if (findUserProviderAccount(tx, owner.id, provider)) return { ok: false, reason: "provider_account_mismatch" };
+        insertSocialAccount(tx, owner.id, provider, profile, now);
+        return { ok: true, userId: owner.id, outcome: "linked_to_verified" };
+      }
+
+      // Rule 3: an address the provider does not vouch for is never linked by.
+      if (owner) return { ok: false, reason: "account_exists" };
+
+      // Rule 4: a new user, on a verified address only.
+      if (!profile.email || !profile.emailVerified) return { ok: false, reason: "email_required" };
+      const user = tx
+        .insert(users)
+        .values({
+          username: pickUniqueUsername(tx, profile.usernameHint),
+          email: profile.email,
+          passwordHash: null,
+          emailVerified: true,
+          createdAt: now,
+          updatedAt: now,
+        })
+        .returning({ id: users.id })
+        .get();
+      insertSocialAccount(tx, user.id, provider, profile, now);
+      return { ok: true, userId: user.id, outcome: "created" };
+    }),
+  );
+}
+
+export type LinkResult =
+  | { ok: true; outcome: "linked" | "already_linked_to_you" }
+  | { ok: false; reason: "already_linked" | "provider_account_mismatch" | "not_signed_in" };
+
+/** Link a provider account to the signed-in user (api.md, "Linking from the profile"). */
+export function linkSocialAccountToUser(input: {
+  userId: number;
+  provider: SocialProvider;
+  profile: SocialProfile;
+  now?: number;
+}): LinkResult {
+  return retryOnUniqueConflict(() =>
+    getDb().transaction((tx): LinkResult => {
+      const now = new Date(input.now ?? Date.now());
+      const { provider, profile } = input;
+
+      const linked = findSocialAccount(tx, provider, profile.providerUserId);
+      // Never moved from another user: that would hand their sign-in method to this one.
+      if (linked) return linked.userId === input.userId ? { ok: true, outcome: "already_linked_to_you" } : { ok: false, reason: "already_linked" };
+
+      const user = tx.select().from(users).where(eq(users.id, input.userId)).get();
+      if (!user) return { ok: false, reason: "not_signed_in" };
+      if (findUserProviderAccount(tx, user.id, provider)) return { ok: false, reason: "provider_account_mismatch" };
+
+      insertSocialAccount(tx, user.id, provider, profile, now);
+      // The signed-in user also controls a provider account that vouches for this
+      // address: that proves it, as the emailed link would have.
+      if (!user.emailVerified && profile.emailVerified && profile.email?.toLowerCase() === user.email.toLowerCase()) {
+        tx.update(users).set({ emailVerified: true, updatedAt: now }).where(eq(users.id, user.id)).run();
+        consumeVerificationTokens(tx, user.id, now);
+      }
+      return { ok: true, outcome: "linked" };
+    }),
+  );
+}
+
+export type UnlinkResult = { ok: true } | { ok: false; reason: "not_linked" | "last_sign_in_method" };
+
+/** Remove a provider from a user, unless it is their last way to sign in. */
+export function unlinkSocialAccount(input: { userId: number; provider: SocialProvider }): UnlinkResult {
+  return getDb().transaction((tx): UnlinkResult => {
+    const linked = findUserProviderAccount(tx, input.userId, input.provider);
+    if (!linked) return { ok: false, reason: "not_linked" };
+    const user = tx.select({ passwordHash: users.passwordHash }).from(users).where(eq(users.id, input.userId)).get();
+    const others = tx
+      .select({ id: socialAccounts.id })
+      .from(socialAccounts)
+      .where(and(eq(socialAccounts.userId, input.userId), ne(socialAccounts.provider, input.provider)))
+      .all();
+    if (!user?.passwordHash && others.length === 0) return { ok: false, reason: "last_sign_in_method" };
+    tx.delete(socialAccounts).where(eq(socialAccounts.id, linked.id)).run();
+    return { ok: true };
+  });
+}
+
+function findSocialAccount(tx: Tx, provider: SocialProvider, providerUserId: string) {
+  return tx
+    .select()
+    .from(socialAccounts)
+    .where(and(eq(socialAccounts.provider, provider), eq(socialAccounts.providerUserId, providerUserId)))
+    .get();
+}
+
+function findUserProviderAccount(tx: Tx, userId: number, provider: SocialProvider) {
+  return tx
+    .select()
+    .from(socialAccounts)
+    .where(and(eq(socialAccounts.userId, userId), eq(socialAccounts.provider, provider)))
+    .get();
+}
+
+function findUserByEmail(tx: Tx, email: string): User | null {
+  return tx.select().from(users).where(sql`lower(${users.email}) = lower(${email})`).get() ?? null;
+}
+
+function insertSocialAccount(tx: Tx, userId: number, provider: SocialProvider, profile: SocialProfile, now: Date): void {
+  tx.insert(socialAccounts)
+    .values({
+      userId,
+      provider,
+      providerUserId: profile.providerUserId,
+      email: profile.email,
+      profile: storedProfile(profile),
+      createdAt: now,
+    })
+    .run();
+}
+
+/** What is kept of a provider profile: what the profile page may show, no tokens. */
+function storedProfile(profile: SocialProfile): Record<string, unknown> {
+  return {
+    display_name: profile.displayName,
+    avatar_url: profile.avatarUrl,
+    login: profile.usernameHint,
+    email_verified: profile.emailVerified,
+  };
+}
+
+/** The address is proven: outstanding verification links have nothing left to do. */
+function consumeVerificationTokens(tx: Tx, userId: number, now: Date): void {
+  tx.update(emailVerificationTokens)
+    .set({ usedAt: now })
+    .where(and(eq(emailVerificationTokens.userId, userId), isNull(emailVerificationTokens.usedAt)))
+    .run();
+}
+
+/**
+ * Two callbacks for the same new account can race (two tabs, two processes sharing
+ * the database); the unique indexes decide, and the loser runs the rules again, now
+ * seeing the winner's rows, instead of failing with a 500.
+ */
+function retryOnUniqueConflict<T>(run: () => T): T {
+  try {
+    return run();
+  } catch (error) {
+    if (error instanceof Database.SqliteError && error.code === "SQLITE_CONSTRAINT_UNIQUE") return run();
+    throw error;
+  }
+}

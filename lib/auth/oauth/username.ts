@@ -1,0 +1,49 @@
+import "server-only";
+import { sql } from "drizzle-orm";
+import type { getDb } from "@/db/client";
+import { users } from "@/db/schema";
+import { USERNAME_MAX_LENGTH } from "@/lib/validation";
+
+// A user created by social login (api.md, rule 4) gets a username that register would
+// accept: letters, digits and @ . + - _, at most 150 characters, unique without regard
+// to case. It is derived from the provider's login or name so people recognise it.
+
+type Reader = Pick<ReturnType<typeof getDb>, "select">;
+
+const DISALLOWED = /[^\p{L}\p{N}_.@+-]/gu;
+const FALLBACK = "user";
+
+/** The provider's login or name reduced to the characters a username may hold. */
+export function usernameBaseFrom(hint: string | null): string {
+  const reduced = (hint ?? "")
+    .normalize("NFKC")
+    .trim()
+    .replace(/\s+/g, "_")
+    .replace(DISALLOWED, "");
+  const base = truncate(reduced, USERNAME_MAX_LENGTH);
+  return base.length > 0 ? base : FALLBACK;
+}
+
+/** `base`, or `base2`, `base3`, ... : the first that nobody has, compared case-insensitively. */
+export function pickUniqueUsername(tx: Reader, hint: string | null): string {
+  const base = usernameBaseFrom(hint);
+  for (let n = 1; ; n += 1) {
+    const suffix = n === 1 ? "" : String(n);
+    const candidate = truncate(base, USERNAME_MAX_LENGTH - suffix.length) + suffix;
+    if (!isTaken(tx, candidate)) return candidate;
+  }
+}
+
+function isTaken(tx: Reader, username: string): boolean {
+  return !!tx
+    .select({ id: users.id })
+    .from(users)
+    .where(sql`lower(${users.username}) = lower(${username})`)
+    .get();
+}
+
+/** At most `max` characters as people count them (code points), like the register check. */
+function truncate(value: string, max: number): string {
+  const characters = [...value];
+  return characters.length > max ? characters.slice(0, max).join("") : value;
+}
