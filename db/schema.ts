@@ -61,6 +61,22 @@ export const emailVerificationTokens = sqliteTable(
   (t) => [index("email_verification_tokens_user_idx").on(t.userId)],
 );
 
+export const passwordResetTokens = sqliteTable(
+  "password_reset_tokens",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    userId: integer("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    tokenHash: text("token_hash").notNull().unique(),
+    createdAt: timestamp("created_at").notNull().default(now),
+    expiresAt: timestamp("expires_at").notNull(),
+    // Set when used, and when a newer request supersedes it.
+    usedAt: timestamp("used_at"),
+  },
+  (t) => [index("password_reset_tokens_user_idx").on(t.userId)],
+);
+
 export const sessions = sqliteTable(
   "sessions",
   {

@@ -84,3 +84,15 @@ export function fieldErrorsFrom(error: z.ZodError): FieldErrors {
   }
   return errors;
 }
+
+export const PasswordResetRequestSchema = z.object({ email: EmailSchema });
+
+export const PasswordResetConfirmSchema = z.object({
+  token: requiredString(),
+  password: NewPasswordSchema,
+});
+
+export const PasswordChangeSchema = z.object({
+  current_password: CurrentPasswordSchema,
+  new_password: NewPasswordSchema,
+});

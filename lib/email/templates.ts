@@ -69,3 +69,36 @@ export function registrationAttemptEmail(input: { to: string; username: string; 
     }),
   };
 }
+
+export function passwordResetEmail(input: { to: string; username: string; link: string; validForSeconds: number }): OutgoingEmail {
+  const expiry = `This link expires in ${describeDuration(input.validForSeconds)} and works once. Asking again replaces it.`;
+  const ignore = "If you did not ask to reset your password, ignore this email: your password has not changed.";
+  return {
+    to: input.to,
+    subject: "Reset your password",
+    text: `Hello ${input.username},\n\nSet a new Gatehouse password by opening this link:\n\n${input.link}\n\n${expiry}\n\n${ignore}\n`,
+    html: layout({
+      heading: "Reset your password",
+      paragraphs: [`Hello ${input.username},`, "Set a new Gatehouse password with the button below.", expiry, ignore],
+      action: { label: "Set a new password", url: input.link },
+    }),
+  };
+}
+
+/** Sent after a password change or reset, so a takeover does not go unnoticed. */
+export function passwordChangedEmail(input: { to: string; username: string; resetUrl: string }): OutgoingEmail {
+  const lines = [
+    "The password of your Gatehouse account was just changed, and your other sessions were signed out.",
+    "If this was not you, reset your password now with the link below.",
+  ];
+  return {
+    to: input.to,
+    subject: "Your password was changed",
+    text: `Hello ${input.username},\n\n${lines.join("\n\n")}\n\nReset your password: ${input.resetUrl}\n`,
+    html: layout({
+      heading: "Your password was changed",
+      paragraphs: [`Hello ${input.username},`, ...lines],
+      action: { label: "Reset my password", url: input.resetUrl },
+    }),
+  };
+}

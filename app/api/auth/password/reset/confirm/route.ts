@@ -1,0 +1,19 @@
+import { after } from "next/server";
+import { confirmPasswordReset } from "@/lib/auth/password-reset";
+import { deliverEmail } from "@/lib/email/send";
+import { apiRoute, detail, fieldErrors, json, methodNotAllowed, parseJsonBody } from "@/lib/http";
+import { PasswordResetConfirmSchema } from "@/lib/validation";
+
+export const POST = apiRoute({ rateLimit: "api" }, async (request) => {
+  const input = await parseJsonBody(request, PasswordResetConfirmSchema);
+  if (!input.ok) return input.response;
+
+  const result = await confirmPasswordReset(input.data);
+  if (!result.ok) {
+    return result.reason === "invalid_password" ? fieldErrors(result.errors) : detail(400, "Invalid or expired token");
+  }
+  after(() => deliverEmail(result.emailId));
+  return json({ message: "Password updated" });
+});
+
+export const { GET, PUT, PATCH, DELETE } = methodNotAllowed("POST");

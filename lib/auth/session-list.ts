@@ -1,0 +1,47 @@
+import "server-only";
+import { and, desc, eq, gt, isNull } from "drizzle-orm";
+import { getDb } from "@/db/client";
+import { sessions } from "@/db/schema";
+import { revokeSession } from "./session";
+
+// A user's view of their own sessions ("devices", ASVS 3.3.4): list them, end any.
+
+export type SessionSummary = {
+  id: string;
+  created_at: string;
+  last_used_at: string;
+  user_agent: string | null;
+  ip: string | null;
+  current: boolean;
+};
+
+const liveSessionsOf = (userId: number, now: number) =>
+  and(eq(sessions.userId, userId), isNull(sessions.revokedAt), gt(sessions.expiresAt, new Date(now)));
+
+/** Live sessions of a user, newest first, marking the one making the request. */
+export function listUserSessions(userId: number, currentSessionId: string, now = Date.now()): SessionSummary[] {
+  return getDb()
+    .select()
+    .from(sessions)
+    .where(liveSessionsOf(userId, now))
+    .orderBy(desc(sessions.createdAt), desc(sessions.id))
+    .all()
+    .map((s) => ({
+      id: s.id,
+      created_at: s.createdAt.toISOString(),
+      last_used_at: s.lastUsedAt.toISOString(),
+      user_agent: s.userAgent,
+      ip: s.ip,
+      current: s.id === currentSessionId,
+    }));
+}
+
+/** End one of the user's own live sessions; false when it is not theirs (or not live). */
+export function revokeOwnSession(userId: number, sessionId: string, now = Date.now()): boolean {
+  const owned = getDb()
+    .select({ id: sessions.id })
+    .from(sessions)
+    .where(and(eq(sessions.id, sessionId), liveSessionsOf(userId, now)))
+    .get();
+  return owned ? revokeSession(owned.id, now) : false;
+}
