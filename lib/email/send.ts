@@ -1,5 +1,5 @@
 import "server-only";
-import { and, eq, lt } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import { Resend } from "resend";
 import { getDb, type Db } from "@/db/client";
 import { emails } from "@/db/schema";
@@ -15,7 +15,6 @@ import { singleton } from "@/lib/singleton";
 export type OutgoingEmail = { to: string; subject: string; text: string; html: string };
 
 const MAX_ATTEMPTS = 5;
-const STALE_SENDING_MS = 5 * 60_000;
 
 type Writer = Pick<Db, "insert">;
 
@@ -85,14 +84,15 @@ class DeliveryError extends Error {
   }
 }
 
-/** Retry what an earlier run left undelivered (called at startup). */
+/**
+ * Retry what an earlier run left undelivered (called at startup). A row still marked
+ * `sending` was cut off mid-send by a crash; sending it again is safe because Resend
+ * drops a repeated idempotency key.
+ */
 export async function deliverPendingEmails(): Promise<void> {
   if (!getEnv().RESEND_API_KEY) return;
   const db = getDb();
-  db.update(emails)
-    .set({ status: "pending" })
-    .where(and(eq(emails.status, "sending"), lt(emails.createdAt, new Date(Date.now() - STALE_SENDING_MS))))
-    .run();
+  db.update(emails).set({ status: "pending" }).where(eq(emails.status, "sending")).run();
   const pending = db
     .select({ id: emails.id })
     .from(emails)

@@ -18,6 +18,8 @@ export type RunningApp = {
   dbPath: string;
   /** Everything the server wrote to stdout and stderr so far. */
   logs(): string;
+  /** The server process's id (to kill it without ceremony). */
+  pid(): number;
   /** A connection to the app's database, for arranging and inspecting state. */
   db(): Database.Database;
   stop(): Promise<void>;
@@ -97,7 +99,7 @@ export async function startApp(
   let handle: Database.Database | undefined;
   const stop = async () => {
     handle?.close();
-    if (child.exitCode === null) {
+    if (child.exitCode === null && child.signalCode === null) {
       const exited = new Promise((r) => child.once("exit", r));
       child.kill("SIGTERM");
       await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
@@ -117,6 +119,7 @@ export async function startApp(
     dataDir,
     dbPath,
     logs,
+    pid: () => child.pid!,
     db: () => {
       handle ??= new Database(dbPath);
       handle.pragma("busy_timeout = 5000");
