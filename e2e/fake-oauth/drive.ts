@@ -1,4 +1,6 @@
+import { startApp, type RunningApp } from "../../tests/support/app";
 import type { ApiClient, ApiResponse } from "../../tests/support/client";
+import { startFakeOAuthProvider, type FakeOAuthOptions, type FakeOAuthProvider } from "./server";
 
 // The browser flow driven with plain HTTP, one step at a time so that a test can
 // tamper between steps: start at the app, post the fake's consent form, come back.
@@ -53,4 +55,18 @@ export async function signInThroughProvider(
   const callbackUrl = await chooseAtProvider(authorizeUrl, { user });
   const callback = await returnToApp(client, callbackUrl);
   return { callback, callbackUrl, authorizeUrl };
+}
+
+/** The built app with both providers pointed at a fresh fake that knows its callbacks. */
+export async function startAppWithFakeProvider(
+  options: { env?: Record<string, string>; providers?: Array<"google" | "github">; fake?: FakeOAuthOptions } = {},
+): Promise<{ app: RunningApp; fake: FakeOAuthProvider }> {
+  const fake = await startFakeOAuthProvider(options.fake);
+  const providers = options.providers ?? ["google", "github"];
+  const env = Object.fromEntries(
+    Object.entries(fake.env()).filter(([name]) => providers.some((p) => name.startsWith(p.toUpperCase() + "_"))),
+  );
+  const app = await startApp({ env: { ...env, ...options.env } });
+  for (const provider of providers) fake.registerRedirectUri(provider, `${app.url}/api/auth/social/${provider}/callback/`);
+  return { app, fake };
 }

@@ -95,7 +95,9 @@ export async function completeSocialCallback(input: {
 
   // Linking acts for the session that started it, and only while it is still live.
   const session = intent === "link" ? findCurrentSession(input.refreshToken) : null;
-  if (intent === "link" && (!session || session.sessionId !== sessionId)) return fail("not_signed_in", intent);
+  if (intent === "link" && !session) return fail("not_signed_in", intent);
+  // Another session's flow: a state cookie planted from the attacker's own browser.
+  if (session && session.sessionId !== sessionId) return fail("state_mismatch", intent);
 
   const exchanged = await exchangeCodeForProfile({
     provider: input.provider,
