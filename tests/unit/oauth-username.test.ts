@@ -1,0 +1,52 @@
+import { describe, expect, it } from "vitest";
+import { getDb } from "@/db/client";
+import { users } from "@/db/schema";
+import { pickUniqueUsername, usernameBaseFrom } from "@/lib/auth/oauth/username";
+import { UsernameSchema } from "@/lib/validation";
+
+// Usernames made for social sign-ups must pass the same rules as registration's.
+
+describe("usernameBaseFrom", () => {
+  it.each([
+    ["octocat", "octocat"],
+    ["Ada Lovelace", "Ada_Lovelace"],
+    ["  José  María ", "José_María"],
+    ["名前", "名前"],
+    ["a!b#c$d%e", "abcde"],
+    ["dash-dot.plus+at@under_score", "dash-dot.plus+at@under_score"],
+    ["<script>", "script"],
+    ["!!!", "user"],
+    [null, "user"],
+    ["ｆｕｌｌｗｉｄｔｈ", "fullwidth"],
+  ])("%s → %s", (hint, expected) => {
+    const base = usernameBaseFrom(hint);
+    expect(base).toBe(expected);
+    expect(UsernameSchema.safeParse(base).success).toBe(true);
+  });
+
+  it("keeps at most 150 characters, counted as people count them", () => {
+    const base = usernameBaseFrom("é".repeat(200));
+    expect([...base]).toHaveLength(150);
+    expect(UsernameSchema.safeParse(base).success).toBe(true);
+  });
+});
+
+describe("pickUniqueUsername", () => {
+  const insert = (username: string) =>
+    getDb().insert(users).values({ username, email: `${username.length}-${Math.random()}@example.com` }).run();
+
+  it("appends the first free number, comparing without regard to case", () => {
+    insert("Octocat");
+    insert("octocat2");
+    expect(pickUniqueUsername(getDb(), "octocat")).toBe("octocat3");
+    expect(pickUniqueUsername(getDb(), "someone")).toBe("someone");
+  });
+
+  it("stays within 150 characters when a number is appended", () => {
+    const long = "x".repeat(150);
+    insert(long);
+    const picked = pickUniqueUsername(getDb(), long);
+    expect(picked).toBe("x".repeat(149) + "2");
+    expect(UsernameSchema.safeParse(picked).success).toBe(true);
+  });
+});
