@@ -1,0 +1,90 @@
+"use client";
+
+import { useState, type InputHTMLAttributes, type ReactNode, type Ref } from "react";
+
+type FieldProps = {
+  id: string;
+  label: string;
+  /** Shown before anyone submits: the rule, not a complaint. */
+  hint?: ReactNode;
+  /** Messages from the form's own check or from the API, shown under the input. */
+  errors?: string[] | undefined;
+  inputRef?: Ref<HTMLInputElement>;
+} & Omit<InputHTMLAttributes<HTMLInputElement>, "id" | "aria-invalid" | "aria-describedby">;
+
+/** A labelled input whose hint and errors are tied to it for screen readers. */
+export function Field({ id, label, hint, errors, inputRef, ...input }: FieldProps) {
+  return (
+    <div className="field">
+      <label htmlFor={id}>{label}</label>
+      <FieldInput id={id} hint={hint} errors={errors} inputRef={inputRef} {...input} />
+      <FieldMessages id={id} hint={hint} errors={errors} />
+    </div>
+  );
+}
+
+/** A password field with a show/hide switch; the input stays the same element either way. */
+export function PasswordField(props: Omit<FieldProps, "type">) {
+  const [visible, setVisible] = useState(false);
+  const { id, label, hint, errors, inputRef, ...input } = props;
+  return (
+    <div className="field">
+      <label htmlFor={id}>{label}</label>
+      <div className="input-row">
+        <FieldInput
+          id={id}
+          hint={hint}
+          errors={errors}
+          inputRef={inputRef}
+          type={visible ? "text" : "password"}
+          autoCapitalize="off"
+          autoCorrect="off"
+          spellCheck={false}
+          {...input}
+        />
+        <button
+          type="button"
+          className="button button-secondary toggle"
+          aria-controls={id}
+          onClick={() => setVisible((v) => !v)}
+        >
+          {visible ? "Hide" : "Show"}
+          <span className="visually-hidden"> password</span>
+        </button>
+      </div>
+      <FieldMessages id={id} hint={hint} errors={errors} />
+    </div>
+  );
+}
+
+function FieldInput({ id, hint, errors, inputRef, ...input }: Omit<FieldProps, "label">) {
+  const invalid = Boolean(errors?.length);
+  const describedBy = [hint ? `${id}-hint` : null, invalid ? `${id}-error` : null].filter(Boolean).join(" ");
+  return (
+    <input
+      id={id}
+      name={id}
+      ref={inputRef}
+      aria-invalid={invalid || undefined}
+      aria-describedby={describedBy || undefined}
+      {...input}
+    />
+  );
+}
+
+function FieldMessages({ id, hint, errors }: Pick<FieldProps, "id" | "hint" | "errors">) {
+  return (
+    <>
+      {hint ? (
+        <p className="hint" id={`${id}-hint`}>
+          {hint}
+        </p>
+      ) : null}
+      {errors?.length ? (
+        <p className="field-error" id={`${id}-error`}>
+          {errors.join(" ")}
+        </p>
+      ) : null}
+    </>
+  );
+}

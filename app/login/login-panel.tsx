@@ -1,0 +1,63 @@
+"use client";
+
+import Link from "next/link";
+import { useRouter } from "next/navigation";
+import { useEffect } from "react";
+import { SessionUnavailable } from "@/app/_components/session-unavailable";
+import { Loading, Notice } from "@/app/_components/status";
+import { useSession } from "@/lib/client/use-session";
+import { PROVIDER_LABELS, type SocialProvider } from "@/lib/social";
+import { LoginForm } from "./login-form";
+
+type Props = {
+  /** Already checked by safeNextPath on the server. */
+  next: string;
+  socialError: string | null;
+  providers: SocialProvider[];
+};
+
+export function LoginPanel({ next, socialError, providers }: Props) {
+  const status = useSession();
+  const router = useRouter();
+
+  // Signed in already (restored from the cookie, or just now): on to where they meant to go.
+  useEffect(() => {
+    if (status === "signed-in") router.replace(next);
+  }, [status, next, router]);
+
+  if (status === "loading") return <Loading>Checking whether you are signed in…</Loading>;
+  if (status === "signed-in") return <Loading>Signing you in…</Loading>;
+
+  return (
+    <>
+      <h1>Sign in</h1>
+      <p className="lead">
+        New here? <Link href="/register/">Create an account</Link>
+      </p>
+      {status === "unavailable" ? <SessionUnavailable /> : null}
+      {socialError ? (
+        <Notice tone="error">
+          <p>{socialError}</p>
+        </Notice>
+      ) : null}
+      <LoginForm />
+      {providers.length ? (
+        <>
+          <p className="divider">or</p>
+          <div className="stack">
+            {providers.map((provider) => (
+              // A plain link: the API answers with a redirect to the provider.
+              <a
+                key={provider}
+                className="button button-secondary button-block"
+                href={`/api/auth/social/${provider}/?next=${encodeURIComponent(next)}`}
+              >
+                Continue with {PROVIDER_LABELS[provider]}
+              </a>
+            ))}
+          </div>
+        </>
+      ) : null}
+    </>
+  );
+}

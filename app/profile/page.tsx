@@ -1,0 +1,19 @@
+import type { Metadata } from "next";
+import { firstParam, type SearchParams } from "@/app/_components/search-params";
+import { enabledProviders } from "@/lib/auth/oauth/providers";
+import { socialErrorMessage } from "@/lib/social";
+import { ProfileView } from "./profile-view";
+
+export const metadata: Metadata = { title: "Your profile" };
+
+export default async function ProfilePage({ searchParams }: { searchParams: Promise<SearchParams> }) {
+  // Linking a provider that fails comes back here as ?error=<code> (api.md, social login).
+  const linkError = socialErrorMessage(firstParam((await searchParams).error));
+  return (
+    <main className="site-main">
+      <div className="card card-wide">
+        <ProfileView providers={enabledProviders()} linkError={linkError} />
+      </div>
+    </main>
+  );
+}

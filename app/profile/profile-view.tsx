@@ -1,0 +1,110 @@
+"use client";
+
+import { useRouter } from "next/navigation";
+import { useCallback, useEffect, useState } from "react";
+import { SessionUnavailable } from "@/app/_components/session-unavailable";
+import { Loading, Notice } from "@/app/_components/status";
+import { problemMessage } from "@/lib/client/api";
+import { callWithSession, signOut } from "@/lib/client/session";
+import { useSession } from "@/lib/client/use-session";
+import type { SocialProvider } from "@/lib/social";
+import { EmailStatus } from "./email-status";
+import { LinkedProviders } from "./linked-providers";
+import styles from "./profile.module.css";
+
+/** The body of GET /api/auth/me/. */
+export type Profile = { id: number; username: string; email: string; email_verified: boolean; providers: string[] };
+
+type Load = { state: "loading" } | { state: "ready"; profile: Profile } | { state: "failed"; message: string };
+
+export function ProfileView({ providers, linkError }: { providers: SocialProvider[]; linkError: string | null }) {
+  const status = useSession();
+  const router = useRouter();
+  const [load, setLoad] = useState<Load>({ state: "loading" });
+
+  useEffect(() => {
+    if (status === "signed-out") router.replace("/login/?next=/profile/");
+  }, [status, router]);
+
+  const reload = useCallback(async () => {
+    const result = await callWithSession<Profile>("/api/auth/me/");
+    // A 401 that survived a refresh has already turned the session to signed-out.
+    if (result.ok) setLoad({ state: "ready", profile: result.data });
+    else if (result.status !== 401) setLoad({ state: "failed", message: problemMessage(result) });
+  }, []);
+
+  useEffect(() => {
+    if (status === "signed-in") void reload();
+  }, [status, reload]);
+
+  if (status === "unavailable") return <SessionUnavailable />;
+  if (status !== "signed-in") return <Loading>Loading your profile…</Loading>;
+  if (load.state === "loading") return <Loading>Loading your profile…</Loading>;
+  if (load.state === "failed") {
+    return (
+      <Notice tone="error">
+        <p>We could not load your profile. {load.message}</p>
+        <button type="button" className="button button-secondary button-small" onClick={() => void reload()}>
+          Try again
+        </button>
+      </Notice>
+    );
+  }
+
+  const { profile } = load;
+  return (
+    <div className="stack">
+      <h1>Your profile</h1>
+      {linkError ? (
+        <Notice tone="error">
+          <p>{linkError}</p>
+        </Notice>
+      ) : null}
+      <dl className={styles.details}>
+        <dt>Username</dt>
+        <dd>{profile.username}</dd>
+        <dt>Email</dt>
+        <dd>
+          <span className={styles.email}>{profile.email}</span>{" "}
+          {profile.email_verified ? (
+            <span className="badge badge-success">Verified</span>
+          ) : (
+            <span className="badge badge-warning">Not verified</span>
+          )}
+        </dd>
+      </dl>
+      {profile.email_verified ? null : <EmailStatus email={profile.email} />}
+      <LinkedProviders enabled={providers} linked={profile.providers} onChange={reload} />
+      <SignOut />
+    </div>
+  );
+}
+
+function SignOut() {
+  const [busy, setBusy] = useState(false);
+  const [problem, setProblem] = useState<string | null>(null);
+
+  async function signOutHere() {
+    setBusy(true);
+    setProblem(null);
+    const outcome = await signOut();
+    // On success the session turns signed-out and the page moves to the login form.
+    if (!outcome.ok) {
+      setBusy(false);
+      setProblem(`You are still signed in. ${problemMessage(outcome.result)}`);
+    }
+  }
+
+  return (
+    <div className={styles.signOut}>
+      {problem ? (
+        <Notice tone="error">
+          <p>{problem}</p>
+        </Notice>
+      ) : null}
+      <button type="button" className="button button-secondary" onClick={signOutHere} disabled={busy}>
+        {busy ? "Logging out…" : "Log out"}
+      </button>
+    </div>
+  );
+}

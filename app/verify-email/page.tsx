@@ -1,0 +1,17 @@
+import type { Metadata } from "next";
+import { firstParam, type SearchParams } from "@/app/_components/search-params";
+import { VerifyEmail } from "./verify-email";
+
+// The token is in this page's URL: no Referer leaves it (proxy.ts sets the header too).
+export const metadata: Metadata = { title: "Verify your email", referrer: "no-referrer" };
+
+export default async function VerifyEmailPage({ searchParams }: { searchParams: Promise<SearchParams> }) {
+  const token = firstParam((await searchParams).token);
+  return (
+    <main className="site-main">
+      <div className="card">
+        <VerifyEmail token={token} />
+      </div>
+    </main>
+  );
+}

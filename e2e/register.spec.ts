@@ -1,0 +1,129 @@
+import { expect, test } from "./support/fixtures";
+import { countEmails, openLatestEmail, verificationLink } from "./support/mailbox";
+import { newUser, registerByApi } from "./support/users";
+
+test("register, open the email, click the link: verified", async ({ page }) => {
+  const user = newUser("reg");
+  await page.goto("/register/");
+  await expect(page.getByRole("heading", { name: "Create your account" })).toBeVisible();
+  // The length rule is on screen before anyone submits.
+  await expect(page.getByText("At least 8 characters")).toBeVisible();
+
+  await page.getByLabel("Username").fill(user.username);
+  await page.getByLabel("Email address").fill(user.email);
+  const password = page.getByLabel("Password", { exact: true });
+  await password.fill(user.password);
+  await expect(password).toHaveAttribute("type", "password");
+  await page.getByRole("button", { name: "Show password" }).click();
+  await expect(password).toHaveAttribute("type", "text");
+  await page.getByRole("button", { name: "Hide password" }).click();
+  await expect(password).toHaveAttribute("type", "password");
+  await page.getByRole("button", { name: "Create account" }).click();
+
+  const heading = page.getByRole("heading", { name: "Check your email" });
+  await expect(heading).toBeVisible();
+  await expect(heading).toBeFocused();
+  await expect(page.getByText(`We sent an email to ${user.email}`)).toBeVisible();
+
+  // The resend button asks for another email, and says so.
+  await page.getByRole("button", { name: "Send a new verification email" }).click();
+  await expect(page.getByRole("main").getByRole("status").filter({ hasText: "a new link is on its way" })).toBeVisible();
+  expect(await countEmails(page, user.email)).toBe(2);
+
+  await openLatestEmail(page, user.email);
+  await verificationLink(page).click();
+  await expect(page).toHaveURL(/\/verify-email\/\?token=/);
+  await expect(page.getByRole("heading", { name: "Your email is verified" })).toBeVisible();
+
+  // Not signed in: the way on is the login form, and then the profile says verified.
+  await page.getByRole("link", { name: "Sign in" }).click();
+  await page.getByLabel("Email address").fill(user.email);
+  await page.getByLabel("Password", { exact: true }).fill(user.password);
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
+  await expect(page.getByRole("heading", { name: "Your profile" })).toBeVisible();
+  await expect(page.getByText("Verified", { exact: true })).toBeVisible();
+});
+
+test("a taken username is explained beside the field", async ({ page, request }) => {
+  const first = newUser("dup");
+  await registerByApi(request, first);
+  const second = { ...newUser("dup"), username: first.username.toUpperCase() };
+
+  await page.goto("/register/");
+  await page.getByLabel("Username").fill(second.username);
+  await page.getByLabel("Email address").fill(second.email);
+  await page.getByLabel("Password", { exact: true }).fill(second.password);
+  await page.getByRole("button", { name: "Create account" }).click();
+
+  const username = page.getByLabel("Username");
+  await expect(page.locator("#username-error")).toHaveText("A user with that username already exists.");
+  await expect(username).toHaveAttribute("aria-invalid", "true");
+  await expect(username).toHaveAttribute("aria-describedby", /username-error/);
+  await expect(username).toBeFocused();
+  await expect(page.getByLabel("Email address")).not.toHaveAttribute("aria-invalid", "true");
+});
+
+test("the API's password verdict is shown beside the password", async ({ page }) => {
+  const user = newUser("weak");
+  await page.goto("/register/");
+  await page.getByLabel("Username").fill(user.username);
+  await page.getByLabel("Email address").fill(user.email);
+  await page.getByLabel("Password", { exact: true }).fill("baseball");
+  await page.getByRole("button", { name: "Create account" }).click();
+  await expect(page.locator("#password-error")).toHaveText("This password is too common.");
+  await expect(page.getByLabel("Password", { exact: true })).toBeFocused();
+});
+
+test("the form checks its input before sending anything", async ({ page }) => {
+  let sent = 0;
+  await page.route("**/api/auth/register/", (route) => {
+    sent += 1;
+    return route.continue();
+  });
+  await page.goto("/register/");
+  await page.getByLabel("Username").fill("has space");
+  await page.getByLabel("Email address").fill("not-an-address");
+  await page.getByLabel("Password", { exact: true }).fill("short");
+  await page.getByRole("button", { name: "Create account" }).click();
+
+  await expect(page.locator("#username-error")).toContainText("Enter a valid username");
+  await expect(page.locator("#email-error")).toHaveText("Enter a valid email address.");
+  await expect(page.locator("#password-error")).toHaveText("Ensure this field has at least 8 characters.");
+  await expect(page.getByLabel("Username")).toBeFocused();
+  expect(sent).toBe(0);
+});
+
+test("busy while submitting, then the limit's message and the network failure in words", async ({ page }) => {
+  const user = newUser("busy");
+  let release: () => void = () => {};
+  const held = new Promise<void>((resolve) => (release = resolve));
+  let call = 0;
+  await page.route("**/api/auth/register/", async (route) => {
+    call += 1;
+    if (call === 1) {
+      await held;
+      return route.fulfill({
+        status: 429,
+        headers: { "Retry-After": "42" },
+        json: { detail: "Too many requests. Try again in 42 seconds." },
+      });
+    }
+    return route.abort("connectionrefused");
+  });
+
+  await page.goto("/register/");
+  await page.getByLabel("Username").fill(user.username);
+  await page.getByLabel("Email address").fill(user.email);
+  await page.getByLabel("Password", { exact: true }).fill(user.password);
+  await page.getByRole("button", { name: "Create account" }).click();
+
+  const busy = page.getByRole("button", { name: "Creating account…" });
+  await expect(busy).toBeVisible();
+  await expect(busy).toBeDisabled();
+  release();
+  await expect(page.getByRole("main").getByRole("alert")).toHaveText("Too many requests. Try again in 42 seconds.");
+  await expect(page.getByRole("button", { name: "Create account" })).toBeEnabled();
+
+  await page.getByRole("button", { name: "Create account" }).click();
+  await expect(page.getByRole("main").getByRole("alert")).toHaveText("Could not reach Gatehouse. Check your connection and try again.");
+});

@@ -1,0 +1,118 @@
+import type { Page } from "@playwright/test";
+import { expect, test } from "./support/fixtures";
+import { newUser, registerByApi, signIn } from "./support/users";
+
+const REFRESH = "/api/auth/token/refresh/";
+
+/** Statuses of the refresh calls a page makes from now on. */
+function watchRefreshes(page: Page): number[] {
+  const statuses: number[] = [];
+  page.on("response", (response) => {
+    if (new URL(response.url()).pathname === REFRESH) statuses.push(response.status());
+  });
+  return statuses;
+}
+
+test("two tabs refreshing at once both stay signed in", async ({ page, context, request }) => {
+  const user = newUser("tabs");
+  await registerByApi(request, user);
+  await signIn(page, user);
+  await page.close();
+
+  const [a, b] = await Promise.all([context.newPage(), context.newPage()]);
+  const refreshesA = watchRefreshes(a);
+  const refreshesB = watchRefreshes(b);
+  // Both restore from the same cookie at the same moment: one rotates it, the other
+  // lands in the server's reuse grace window.
+  await Promise.all([a.goto("/profile/"), b.goto("/profile/")]);
+  for (const tab of [a, b]) await expect(tab.getByText(user.username, { exact: true })).toBeVisible();
+
+  await Promise.all([a.reload(), b.reload()]);
+  for (const tab of [a, b]) {
+    await expect(tab).toHaveURL(/\/profile\/$/);
+    await expect(tab.getByText(user.username, { exact: true })).toBeVisible();
+  }
+  expect([...refreshesA, ...refreshesB]).toEqual([200, 200, 200, 200]);
+});
+
+test("logging out in one tab signs out the other", async ({ page, context, request }) => {
+  const user = newUser("bye");
+  await registerByApi(request, user);
+  await signIn(page, user);
+  const other = await context.newPage();
+  await other.goto("/profile/");
+  await expect(other.getByText(user.username, { exact: true })).toBeVisible();
+
+  await page.getByRole("button", { name: "Log out" }).click();
+  await expect(page.getByRole("heading", { name: "Sign in" })).toBeVisible();
+  // Nobody touches the other tab: it hears of the logout and leaves the profile.
+  await expect(other).toHaveURL(/\/login\/\?next=/);
+  await expect(other.getByRole("heading", { name: "Sign in" })).toBeVisible();
+  await other.goto("/profile/");
+  await expect(other).toHaveURL(/\/login\/\?next=/);
+});
+
+test("the access token stays in memory and the refresh token out of scripts' reach", async ({ page, context, request }) => {
+  const user = newUser("mem");
+  await registerByApi(request, user);
+  await signIn(page, user);
+
+  const stored = await page.evaluate(() => ({
+    cookie: document.cookie,
+    local: Object.keys(localStorage).length,
+    session: Object.keys(sessionStorage).length,
+  }));
+  expect(stored).toEqual({ cookie: "", local: 0, session: 0 });
+  const cookies = await context.cookies();
+  expect(cookies.map(({ name, httpOnly, path, sameSite }) => ({ name, httpOnly, path, sameSite }))).toEqual([
+    { name: "refresh_token", httpOnly: true, path: "/api/auth/", sameSite: "Lax" },
+  ]);
+});
+
+test("one refresh restores the session on load, and one more follows a 401", async ({ page, request }) => {
+  const user = newUser("401");
+  await registerByApi(request, user);
+  await signIn(page, user);
+
+  const refreshes = watchRefreshes(page);
+  await page.reload();
+  await expect(page.getByText(user.username, { exact: true })).toBeVisible();
+  expect(refreshes).toEqual([200]);
+
+  // The profile's first call is refused as if its token had expired: the page refreshes
+  // once, calls again, and the visitor notices nothing.
+  let refused = false;
+  await page.route("**/api/auth/me/", (route) => {
+    if (refused) return route.continue();
+    refused = true;
+    return route.fulfill({
+      status: 401,
+      json: { detail: "Given token not valid for any token type", code: "token_not_valid" },
+    });
+  });
+  refreshes.length = 0;
+  await page.reload();
+  await expect(page.getByText(user.username, { exact: true })).toBeVisible();
+  expect(refused).toBe(true);
+  expect(refreshes).toEqual([200, 200]);
+});
+
+test("the token is refreshed shortly before it expires", async ({ page, request }) => {
+  const user = newUser("clock");
+  await registerByApi(request, user);
+  await page.clock.install();
+  await signIn(page, user);
+  const refreshes = watchRefreshes(page);
+
+  // Access tokens live 15 minutes (ACCESS_TOKEN_TTL); the refresh comes a minute early.
+  await page.clock.fastForward("13:00");
+  await page.waitForTimeout(300);
+  expect(refreshes).toEqual([]);
+  const refreshed = page.waitForResponse((r) => new URL(r.url()).pathname === REFRESH);
+  await page.clock.fastForward("01:30");
+  expect((await refreshed).status()).toBe(200);
+
+  // And the new token works: the resend button calls the API with it.
+  await page.getByRole("button", { name: "Resend verification email" }).click();
+  await expect(page.getByText(`We sent a new verification link to ${user.email}.`)).toBeVisible();
+});

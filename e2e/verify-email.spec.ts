@@ -1,0 +1,55 @@
+import { expireVerificationLinks } from "./support/db";
+import { expect, test } from "./support/fixtures";
+import { openLatestEmail, verificationLink } from "./support/mailbox";
+import { newUser, registerByApi, signIn } from "./support/users";
+
+test("an expired link says so and sends a fresh one that works", async ({ page, request }) => {
+  const user = newUser("expired");
+  await registerByApi(request, user);
+  expect(expireVerificationLinks(user.email)).toBe(1);
+
+  await openLatestEmail(page, user.email);
+  await verificationLink(page).click();
+  await expect(page.getByRole("heading", { name: "This link does not work" })).toBeVisible();
+  await expect(page.getByText("invalid or has expired")).toBeVisible();
+
+  await page.getByLabel("Email address").fill(user.email);
+  await page.getByRole("button", { name: "Send a new verification email" }).click();
+  await expect(page.getByRole("main").getByRole("status").filter({ hasText: "a new link is on its way" })).toBeVisible();
+
+  await openLatestEmail(page, user.email);
+  await verificationLink(page).click();
+  await expect(page.getByRole("heading", { name: "Your email is verified" })).toBeVisible();
+});
+
+test("a link is verified once, on arrival, and is spent afterwards", async ({ page, request }) => {
+  const user = newUser("once");
+  await registerByApi(request, user);
+  await signIn(page, user);
+  await expect(page.getByText("Not verified", { exact: true })).toBeVisible();
+
+  await openLatestEmail(page, user.email);
+  const link = await verificationLink(page).getAttribute("href");
+  const calls: number[] = [];
+  page.on("response", (r) => {
+    if (new URL(r.url()).pathname === "/api/auth/verify-email/") calls.push(r.status());
+  });
+  await page.goto(link!);
+  await expect(page.getByRole("heading", { name: "Your email is verified" })).toBeVisible();
+  expect(calls).toEqual([200]);
+  // Signed in: the way on is the profile, which now says verified.
+  await page.getByRole("link", { name: "Go to your profile" }).click();
+  await expect(page.getByText("Verified", { exact: true })).toBeVisible();
+
+  await page.goto(link!);
+  await expect(page.getByRole("heading", { name: "This link does not work" })).toBeVisible();
+  await expect(page.getByLabel("Email address")).toBeVisible();
+});
+
+test("a visit without a token offers a new link instead", async ({ page }) => {
+  await page.goto("/verify-email/");
+  await expect(page.getByRole("heading", { name: "This link does not work" })).toBeVisible();
+  await page.getByRole("button", { name: "Send a new verification email" }).click();
+  await expect(page.locator("#resend-email-error")).toHaveText("This field is required.");
+  await expect(page.getByLabel("Email address")).toBeFocused();
+});

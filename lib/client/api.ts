@@ -1,0 +1,80 @@
+// The built-in pages call the HTTP API exactly as an external client would (api.md):
+// JSON in, JSON out, DRF-shaped errors. Every call answers a result to switch on instead
+// of throwing, so a page can show a network failure as plainly as a 400.
+
+export type ApiBody = Record<string, unknown>;
+
+export type ApiResult<T = ApiBody> =
+  | { ok: true; status: number; data: T }
+  /** status 0: the request never got an answer (offline, server down, aborted). */
+  | { ok: false; status: number; data: ApiBody; retryAfter: number | null };
+
+export type ApiFailure = Extract<ApiResult, { ok: false }>;
+
+export type ApiOptions = {
+  method?: "GET" | "POST" | "DELETE";
+  body?: unknown;
+  /** Access token for `Authorization: Bearer`. */
+  token?: string | null;
+  signal?: AbortSignal;
+};
+
+export async function callApi<T = ApiBody>(path: string, options: ApiOptions = {}): Promise<ApiResult<T>> {
+  const headers: Record<string, string> = { Accept: "application/json" };
+  if (options.body !== undefined) headers["Content-Type"] = "application/json";
+  if (options.token) headers.Authorization = `Bearer ${options.token}`;
+  let response: Response;
+  try {
+    response = await fetch(path, {
+      method: options.method ?? "GET",
+      headers,
+      body: options.body === undefined ? undefined : JSON.stringify(options.body),
+      // The refresh cookie (HttpOnly, Path=/api/auth/) travels only to our own origin.
+      credentials: "same-origin",
+      cache: "no-store",
+      signal: options.signal,
+    });
+  } catch {
+    return { ok: false, status: 0, data: {}, retryAfter: null };
+  }
+  const data = await readJson(response);
+  if (response.ok) return { ok: true, status: response.status, data: data as T };
+  const retryAfter = Number(response.headers.get("Retry-After"));
+  return { ok: false, status: response.status, data, retryAfter: retryAfter > 0 ? retryAfter : null };
+}
+
+async function readJson(response: Response): Promise<ApiBody> {
+  try {
+    const value: unknown = await response.json();
+    return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as ApiBody) : {};
+  } catch {
+    return {};
+  }
+}
+
+const stringsOf = (value: unknown): string[] =>
+  Array.isArray(value) ? value.filter((v): v is string => typeof v === "string") : [];
+
+/** `{field: [messages]}` for the fields a form shows; the rest is left to problemMessage. */
+export function fieldErrorsOf<F extends string>(data: ApiBody, fields: readonly F[]): Partial<Record<F, string[]>> {
+  const errors: Partial<Record<F, string[]>> = {};
+  for (const field of fields) {
+    const messages = stringsOf(data[field]);
+    if (messages.length) errors[field] = messages;
+  }
+  return errors;
+}
+
+/** A sentence for everything that is not a field error: detail, non_field_errors, 429, no network. */
+export function problemMessage(result: ApiFailure): string {
+  if (result.status === 0) return "Could not reach Gatehouse. Check your connection and try again.";
+  if (result.status === 429) {
+    const detail = typeof result.data.detail === "string" ? result.data.detail : null;
+    return detail ?? `Too many attempts. Try again in ${result.retryAfter ?? 60} seconds.`;
+  }
+  if (result.status >= 500) return "Something went wrong on our side. Please try again in a moment.";
+  const general = stringsOf(result.data.non_field_errors);
+  if (general.length) return general.join(" ");
+  if (typeof result.data.detail === "string") return result.data.detail;
+  return "Something went wrong. Please try again.";
+}
