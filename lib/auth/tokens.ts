@@ -1,5 +1,5 @@
 import "server-only";
-import { readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import {
   SignJWT,
@@ -56,6 +56,8 @@ async function developmentSigningJwk(): Promise<JWK> {
     if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
   }
   const jwk = await generateSigningJwk();
+  // The database usually creates this directory first; the key must not depend on that.
+  mkdirSync(path.dirname(file), { recursive: true });
   try {
     writeFileSync(file, JSON.stringify(jwk, null, 2), { flag: "wx", mode: 0o600 });
     log.info("generated a development signing key", { file });
