@@ -1,0 +1,194 @@
+import { createServer } from "node:net";
+import { eq } from "drizzle-orm";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { getDb } from "@/db/client";
+import { emails } from "@/db/schema";
+import { deliverEmail, deliverPendingEmails, queueEmail, sendEmail, type OutgoingEmail } from "@/lib/email/send";
+import { startFakeResend, type FakeResend } from "../support/fake-resend";
+import { allEmails, getEmail } from "./helpers";
+
+// The outbox (lib/email/send.ts): without RESEND_API_KEY messages stay in the development
+// mailbox; with it they go through the real Resend SDK, here to a fake Resend API on
+// loopback that checks the key and the body. Delivered bodies are cleared (they hold
+// single-use links); failures retry up to 5 times; logs never carry the key.
+
+const SECRET_LINK = "http://127.0.0.1:3999/verify-email/?token=SECRET-TOKEN-abcdefghijklmnopqrstuvwxyz";
+const message: OutgoingEmail = {
+  to: "someone@example.com",
+  subject: "Verify your email address",
+  text: `Open ${SECRET_LINK}`,
+  html: `<a href="${SECRET_LINK}">Verify</a>`,
+};
+
+let resend: FakeResend | undefined;
+
+afterEach(async () => {
+  await resend?.stop();
+  resend = undefined;
+});
+
+async function withFakeResend(): Promise<FakeResend> {
+  resend = await startFakeResend();
+  process.env.RESEND_API_KEY = resend.apiKey;
+  process.env.RESEND_BASE_URL = resend.url;
+  return resend;
+}
+
+const queue = (m: OutgoingEmail = message) => queueEmail(getDb(), m);
+
+describe("without RESEND_API_KEY", () => {
+  it("keeps the message in the development mailbox, bodies included", async () => {
+    const id = queue();
+    expect(getEmail(id)).toMatchObject({
+      to: "someone@example.com",
+      from: "Gatehouse <no-reply@localhost>",
+      subject: message.subject,
+      text: message.text,
+      html: message.html,
+      status: "mailbox",
+      attempts: 0,
+    });
+    expect(await deliverEmail(id)).toBe(false);
+    expect(getEmail(id).status).toBe("mailbox");
+  });
+
+  it("uses EMAIL_FROM", () => {
+    process.env.EMAIL_FROM = "Acme Accounts <accounts@acme.test>";
+    expect(getEmail(queue()).from).toBe("Acme Accounts <accounts@acme.test>");
+  });
+});
+
+describe("with RESEND_API_KEY", () => {
+  it("queues as pending, then delivers through Resend and clears the bodies", async () => {
+    const fake = await withFakeResend();
+    process.env.EMAIL_FROM = "Gatehouse <auth@example.com>";
+    const id = queue();
+    expect(getEmail(id).status).toBe("pending");
+
+    expect(await deliverEmail(id)).toBe(true);
+    expect(fake.messages).toHaveLength(1);
+    const [received] = fake.messages;
+    expect(received).toMatchObject({
+      from: "Gatehouse <auth@example.com>",
+      to: ["someone@example.com"],
+      subject: message.subject,
+      text: message.text,
+      html: message.html,
+    });
+    expect(received!.idempotencyKey).toMatch(new RegExp(`^gatehouse-email-${id}-\\d+$`));
+
+    const row = getEmail(id);
+    expect(row).toMatchObject({ status: "sent", attempts: 1, providerMessageId: received!.id, text: null, html: null });
+    expect(row.sentAt).toBeInstanceOf(Date);
+    expect(JSON.stringify(allEmails())).not.toContain("SECRET-TOKEN");
+  });
+
+  it("never sends a message twice", async () => {
+    const fake = await withFakeResend();
+    const id = queue();
+    const results = await Promise.all([deliverEmail(id), deliverEmail(id), deliverEmail(id)]);
+    expect(results.filter(Boolean)).toHaveLength(1);
+    expect(await deliverEmail(id)).toBe(false);
+    expect(fake.messages).toHaveLength(1);
+  });
+
+  it("sendEmail queues and delivers in one call", async () => {
+    const fake = await withFakeResend();
+    await sendEmail({ ...message, to: "other@example.com" });
+    expect(fake.messages.map((m) => m.to)).toEqual([["other@example.com"]]);
+    expect(allEmails()[0]).toMatchObject({ status: "sent", text: null, html: null });
+  });
+});
+
+describe("failed deliveries", () => {
+  it("stay pending and count attempts, then fail after 5, and the log never carries the key or the body", async () => {
+    const fake = await withFakeResend();
+    const errors = vi.spyOn(console, "error").mockImplementation(() => {});
+    fake.failNext(10, 500);
+    const id = queue();
+
+    for (let attempt = 1; attempt <= 5; attempt++) {
+      expect(await deliverEmail(id)).toBe(false);
+      expect(getEmail(id)).toMatchObject({ attempts: attempt, status: attempt < 5 ? "pending" : "failed" });
+    }
+    // A failed message is left alone from then on.
+    expect(await deliverEmail(id)).toBe(false);
+    expect(getEmail(id).attempts).toBe(5);
+    expect(fake.refusals).toHaveLength(5);
+    expect(fake.messages).toHaveLength(0);
+
+    const lines = errors.mock.calls.map((call) => call.map(String).join(" "));
+    expect(lines).toHaveLength(5);
+    for (const line of lines) {
+      expect(line).toContain("email delivery failed");
+      expect(line).toContain(`"emailId":${id}`);
+      expect(line).not.toContain(fake.apiKey);
+      expect(line).not.toContain("SECRET-TOKEN");
+      expect(line).not.toContain("Forced failure"); // Resend's own words stay out
+    }
+    expect(lines[0]).toContain('"willRetry":true');
+    expect(lines[4]).toContain('"willRetry":false');
+  });
+
+  it("keep the message when the key is refused, without logging the key", async () => {
+    const fake = await withFakeResend();
+    process.env.RESEND_API_KEY = "re_wrong_key_0123456789";
+    const errors = vi.spyOn(console, "error").mockImplementation(() => {});
+    const id = queue();
+    expect(await deliverEmail(id)).toBe(false);
+    expect(fake.refusals).toEqual([{ status: 401, reason: "invalid_api_key" }]);
+    expect(getEmail(id)).toMatchObject({ status: "pending", attempts: 1, text: message.text });
+    const logged = errors.mock.calls.flat().map(String).join("\n");
+    expect(logged).not.toContain("re_wrong_key_0123456789");
+    expect(logged).not.toContain(fake.apiKey);
+  });
+
+  it("survive Resend being unreachable", async () => {
+    const port = await new Promise<number>((resolve) => {
+      const server = createServer();
+      server.listen(0, "127.0.0.1", () => {
+        const address = server.address();
+        server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
+      });
+    });
+    process.env.RESEND_API_KEY = "re_unreachable_secret";
+    process.env.RESEND_BASE_URL = `http://127.0.0.1:${port}`;
+    const errors = vi.spyOn(console, "error").mockImplementation(() => {});
+    const id = queue();
+    expect(await deliverEmail(id)).toBe(false);
+    expect(getEmail(id)).toMatchObject({ status: "pending", attempts: 1 });
+    expect(errors.mock.calls.flat().map(String).join("\n")).not.toContain("re_unreachable_secret");
+  });
+
+  it("are retried by deliverPendingEmails, rows cut off mid-send included", async () => {
+    const fake = await withFakeResend();
+    vi.spyOn(console, "error").mockImplementation(() => {});
+    fake.failNext(1, 503);
+    const first = queue({ ...message, to: "first@example.com" });
+    const second = queue({ ...message, to: "second@example.com" });
+    expect(await deliverEmail(first)).toBe(false);
+    // A process died while sending this one.
+    getDb()
+      .update(emails)
+      .set({ status: "sending" })
+      .where(eq(emails.id, second))
+      .run();
+
+    await deliverPendingEmails();
+    expect(getEmail(first)).toMatchObject({ status: "sent", attempts: 2 });
+    expect(getEmail(second)).toMatchObject({ status: "sent", attempts: 1 });
+    expect(fake.messages.map((m) => m.to[0])).toEqual(["first@example.com", "second@example.com"]);
+  });
+
+  it("resend a message cut off mid-send without duplicating it (idempotency key)", async () => {
+    const fake = await withFakeResend();
+    const id = queue();
+    expect(await deliverEmail(id)).toBe(true);
+    // Resend accepted it but the process died before recording that: the row is left
+    // 'sending' with its bodies; startup sends it again under the same key.
+    getDb().update(emails).set({ status: "sending", text: message.text, html: message.html }).where(eq(emails.id, id)).run();
+    await deliverPendingEmails();
+    expect(getEmail(id).status).toBe("sent");
+    expect(fake.messages).toHaveLength(1);
+  });
+});

@@ -1,0 +1,217 @@
+import { describe, expect, it } from "vitest";
+import { generateSigningJwk } from "@/lib/auth/tokens";
+import { EnvError, getEnv, isProductionMode, parseEnv } from "@/lib/env";
+import { resetSingletons } from "@/lib/singleton";
+
+// api.md, Configuration: one zod schema, parsed once; a bad value stops startup with a
+// message naming the variable; production mode demands its keys.
+
+function parseError(source: Record<string, string | undefined>): string {
+  try {
+    parseEnv(source);
+  } catch (error) {
+    expect(error).toBeInstanceOf(EnvError);
+    return (error as EnvError).message;
+  }
+  throw new Error("parseEnv accepted the environment");
+}
+
+describe("defaults", () => {
+  it("runs with nothing set, on the documented defaults", () => {
+    const env = parseEnv({});
+    expect(env).toMatchObject({
+      NODE_ENV: "development",
+      DATABASE_URL: "file:./data/gatehouse.db",
+      APP_URL: "http://localhost:3000",
+      PORT: 3000,
+      ACCESS_TOKEN_TTL: 900,
+      REFRESH_TOKEN_TTL: 1_209_600,
+      SESSION_MAX_AGE: 2_592_000,
+      VERIFICATION_TOKEN_TTL: 86_400,
+      EMAIL_FROM: "Gatehouse <no-reply@localhost>",
+      OAUTH_REDIRECT_URIS: [],
+      CORS_ALLOWED_ORIGINS: [],
+      REQUIRE_VERIFIED_EMAIL: false,
+      TRUST_PROXY: false,
+      GOOGLE_AUTH_URL: "https://accounts.google.com/o/oauth2/v2/auth",
+      GOOGLE_TOKEN_URL: "https://oauth2.googleapis.com/token",
+      GOOGLE_USERINFO_URL: "https://openidconnect.googleapis.com/v1/userinfo",
+      GITHUB_AUTH_URL: "https://github.com/login/oauth/authorize",
+      GITHUB_TOKEN_URL: "https://github.com/login/oauth/access_token",
+      GITHUB_API_URL: "https://api.github.com",
+    });
+    expect(env.AUTH_SIGNING_KEY).toBeUndefined();
+    expect(env.RESEND_API_KEY).toBeUndefined();
+    expect(env.GOOGLE_CLIENT_ID).toBeUndefined();
+    expect(env.GITHUB_CLIENT_SECRET).toBeUndefined();
+  });
+
+  it("has the abuse limits of security.md", () => {
+    expect(parseEnv({})).toMatchObject({
+      RATE_LIMIT_LOGIN_PER_IP: 20,
+      RATE_LIMIT_LOGIN_FAILURES: 5,
+      RATE_LIMIT_REGISTER_PER_IP: 10,
+      RATE_LIMIT_EMAIL_PER_IP: 10,
+      RATE_LIMIT_EMAIL_PER_ADDRESS: 3,
+      RATE_LIMIT_REFRESH_PER_IP: 60,
+      RATE_LIMIT_API_PER_IP: 300,
+    });
+  });
+
+  it("treats an empty value as unset", () => {
+    const env = parseEnv({ APP_URL: "", ACCESS_TOKEN_TTL: "", RESEND_API_KEY: "", REQUIRE_VERIFIED_EMAIL: "", AUTH_SIGNING_KEY: "" });
+    expect(env.APP_URL).toBe("http://localhost:3000");
+    expect(env.ACCESS_TOKEN_TTL).toBe(900);
+    expect(env.RESEND_API_KEY).toBeUndefined();
+    expect(env.REQUIRE_VERIFIED_EMAIL).toBe(false);
+    expect(env.AUTH_SIGNING_KEY).toBeUndefined();
+  });
+});
+
+describe("values", () => {
+  it("reads numbers, flags and lists", () => {
+    const env = parseEnv({
+      ACCESS_TOKEN_TTL: "60",
+      REFRESH_TOKEN_TTL: "3600",
+      SESSION_MAX_AGE: "7200",
+      REQUIRE_VERIFIED_EMAIL: "true",
+      TRUST_PROXY: "1",
+      OAUTH_REDIRECT_URIS: " https://app.example.com/cb , http://localhost:5173/cb ,",
+      CORS_ALLOWED_ORIGINS: "https://app.example.com/, http://localhost:5173",
+    });
+    expect(env.ACCESS_TOKEN_TTL).toBe(60);
+    expect(env.REFRESH_TOKEN_TTL).toBe(3600);
+    expect(env.SESSION_MAX_AGE).toBe(7200);
+    expect(env.REQUIRE_VERIFIED_EMAIL).toBe(true);
+    expect(env.TRUST_PROXY).toBe(true);
+    expect(env.OAUTH_REDIRECT_URIS).toEqual(["https://app.example.com/cb", "http://localhost:5173/cb"]);
+    // Origins are compared with the browser's Origin header, so they are normalised to one.
+    expect(env.CORS_ALLOWED_ORIGINS).toEqual(["https://app.example.com", "http://localhost:5173"]);
+  });
+
+  it("reads false flags as false", () => {
+    expect(parseEnv({ REQUIRE_VERIFIED_EMAIL: "false", TRUST_PROXY: "0" })).toMatchObject({
+      REQUIRE_VERIFIED_EMAIL: false,
+      TRUST_PROXY: false,
+    });
+  });
+
+  it("points an unset APP_URL at PORT, so a dev server on another port links to itself", () => {
+    expect(parseEnv({ PORT: "4000" }).APP_URL).toBe("http://localhost:4000");
+    expect(parseEnv({ PORT: "4000", APP_URL: "https://auth.example.com" }).APP_URL).toBe("https://auth.example.com");
+  });
+
+  it("strips trailing slashes from APP_URL so links and the issuer are stable", () => {
+    expect(parseEnv({ APP_URL: "https://auth.example.com/" }).APP_URL).toBe("https://auth.example.com");
+    expect(parseEnv({ APP_URL: "https://auth.example.com//" }).APP_URL).toBe("https://auth.example.com");
+  });
+});
+
+describe("bad values stop startup with a message naming the variable", () => {
+  it.each([
+    ["APP_URL", "not a url"],
+    ["APP_URL", "ftp://auth.example.com"],
+    ["PORT", "70000"],
+    ["ACCESS_TOKEN_TTL", "soon"],
+    ["ACCESS_TOKEN_TTL", "1.5"],
+    ["ACCESS_TOKEN_TTL", "10"],
+    ["REFRESH_TOKEN_TTL", "-5"],
+    ["SESSION_MAX_AGE", "0"],
+    ["VERIFICATION_TOKEN_TTL", "abc"],
+    ["REQUIRE_VERIFIED_EMAIL", "yes"],
+    ["TRUST_PROXY", "on"],
+    ["RATE_LIMIT_LOGIN_FAILURES", "0"],
+    ["PASSWORD_HASH_CONCURRENCY", "1000"],
+    ["RESEND_BASE_URL", "localhost:4010"],
+    ["GITHUB_API_URL", "javascript:alert(1)"],
+    ["OAUTH_REDIRECT_URIS", "https://ok.example.com/cb,not-a-url"],
+    ["CORS_ALLOWED_ORIGINS", "https://app.example.com/path"],
+    ["CORS_ALLOWED_ORIGINS", "*"],
+    ["DATABASE_URL", "file:"],
+  ])("%s=%s", (name, value) => {
+    const message = parseError({ [name]: value });
+    expect(message).toMatch(/^Invalid environment variables:/);
+    // A list names the entry: "CORS_ALLOWED_ORIGINS.0: ...".
+    expect(message).toMatch(new RegExp(`^  ${name}[.:]`, "m"));
+  });
+
+  it("names every bad variable at once", () => {
+    const message = parseError({ PORT: "x", TRUST_PROXY: "maybe" });
+    expect(message).toContain("PORT:");
+    expect(message).toContain("TRUST_PROXY:");
+  });
+});
+
+describe("AUTH_SIGNING_KEY", () => {
+  it("accepts an Ed25519 private JWK", async () => {
+    const jwk = await generateSigningJwk();
+    const env = parseEnv({ AUTH_SIGNING_KEY: JSON.stringify(jwk) });
+    expect(env.AUTH_SIGNING_KEY).toMatchObject({ kty: "OKP", crv: "Ed25519", x: jwk.x, d: jwk.d, kid: jwk.kid });
+  });
+
+  it("refuses a public key, another key type and malformed JSON, without echoing the value", async () => {
+    const jwk = await generateSigningJwk();
+    const { d, ...publicOnly } = jwk;
+    const cases = [
+      JSON.stringify(publicOnly),
+      JSON.stringify({ kty: "oct", k: "c2VjcmV0LXNlY3JldC1zZWNyZXQ" }),
+      JSON.stringify({ ...jwk, crv: "X25519" }),
+      `{"kty":"OKP","d":"${d}"`,
+    ];
+    for (const value of cases) {
+      const message = parseError({ AUTH_SIGNING_KEY: value });
+      expect(message).toContain("AUTH_SIGNING_KEY:");
+      expect(message).toContain("npm run keygen");
+      // The message goes to the console: never the key material itself.
+      expect(message).not.toContain(d!);
+    }
+  });
+});
+
+describe("production mode", () => {
+  it("is NODE_ENV=production with an APP_URL that is not this machine", () => {
+    expect(isProductionMode({ NODE_ENV: "production", APP_URL: "https://auth.example.com" })).toBe(true);
+    expect(isProductionMode({ NODE_ENV: "production", APP_URL: "http://localhost:3000" })).toBe(false);
+    expect(isProductionMode({ NODE_ENV: "production", APP_URL: "http://127.0.0.1:3000" })).toBe(false);
+    expect(isProductionMode({ NODE_ENV: "production", APP_URL: "http://[::1]:3000" })).toBe(false);
+    expect(isProductionMode({ NODE_ENV: "development", APP_URL: "https://auth.example.com" })).toBe(false);
+    expect(isProductionMode({ NODE_ENV: "test", APP_URL: "https://auth.example.com" })).toBe(false);
+  });
+
+  it("requires AUTH_SIGNING_KEY and RESEND_API_KEY", () => {
+    const message = parseError({ NODE_ENV: "production", APP_URL: "https://auth.example.com" });
+    expect(message).toContain("AUTH_SIGNING_KEY: is required in production");
+    expect(message).toContain("RESEND_API_KEY: is required in production");
+  });
+
+  it("starts with both keys", async () => {
+    const env = parseEnv({
+      NODE_ENV: "production",
+      APP_URL: "https://auth.example.com",
+      AUTH_SIGNING_KEY: JSON.stringify(await generateSigningJwk()),
+      RESEND_API_KEY: "re_live_123",
+    });
+    expect(isProductionMode(env)).toBe(true);
+  });
+
+  it("does not demand the keys of a production build run on localhost", () => {
+    expect(() => parseEnv({ NODE_ENV: "production", APP_URL: "http://localhost:3000" })).not.toThrow();
+  });
+});
+
+describe("getEnv", () => {
+  it("parses process.env once and keeps the result", () => {
+    process.env.ACCESS_TOKEN_TTL = "120";
+    expect(getEnv().ACCESS_TOKEN_TTL).toBe(120);
+    process.env.ACCESS_TOKEN_TTL = "240";
+    expect(getEnv().ACCESS_TOKEN_TTL).toBe(120);
+    resetSingletons("env");
+    expect(getEnv().ACCESS_TOKEN_TTL).toBe(240);
+  });
+
+  it("throws an EnvError for a bad process environment", () => {
+    process.env.APP_URL = "nope";
+    expect(() => getEnv()).toThrow(EnvError);
+    expect(() => getEnv()).toThrow(/APP_URL/);
+  });
+});
