@@ -145,6 +145,15 @@ describe("usernames", () => {
     expect(allUsers()).toHaveLength(1);
     expect(allEmails()).toHaveLength(0);
   });
+
+  // Fails today: SQLite's built-in lower() folds ASCII only, and both the lookup and the
+  // unique index use it, while usernames may hold letters of any script (api.md).
+  it("are unique without regard to case beyond ASCII too", async () => {
+    await createUser({ username: "Ärger", email: "first@example.com" });
+    const result = await register({ username: "äRGER", email: "second@example.com" });
+    expect(result).toEqual({ ok: false, errors: { username: [USERNAME_TAKEN] } });
+    expect(allUsers()).toHaveLength(1);
+  });
 });
 
 describe("passwords", () => {
