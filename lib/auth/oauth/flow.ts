@@ -2,11 +2,13 @@ import "server-only";
 import { z } from "zod";
 import { startSession, type SessionGrant } from "@/lib/auth/session";
 import { getUserById, type PublicUser, toPublicUser } from "@/lib/auth/user";
+import type { User } from "@/db/schema";
 import { getEnv } from "@/lib/env";
+import { log } from "@/lib/log";
 import type { SocialErrorCode } from "@/lib/social";
 import { findCurrentSession } from "./current-session";
 import { createAuthorizationUrl, exchangeCodeForProfile } from "./exchange";
-import { linkSocialAccountToUser, signInOrLinkSocialAccount } from "./linking";
+import { linkSocialAccountToUser, signInOrLinkSocialAccount, type SocialSignInOutcome } from "./linking";
 import { callbackUrl, type ProviderConfig } from "./providers";
 import { checkOAuthState, createOAuthState, readOAuthIntent, type OAuthIntent } from "./state";
 
@@ -109,20 +111,29 @@ export async function completeSocialCallback(input: {
 
   if (session) {
     const linked = linkSocialAccountToUser({ userId: session.userId, provider: input.provider.name, profile: exchanged.profile });
-    return linked.ok ? { ok: true, kind: "linked", next } : fail(linked.reason, intent);
+    if (!linked.ok) return fail(linked.reason, intent);
+    log.info("social account linked", { provider: input.provider.name, userId: session.userId, outcome: linked.outcome });
+    return { ok: true, kind: "linked", next };
   }
 
   const signedIn = signInOrLinkSocialAccount({ provider: input.provider.name, profile: exchanged.profile });
   if (!signedIn.ok) return fail(signedIn.reason, intent);
-  const grant = await startSession({ userId: signedIn.userId, ...input.client });
-  return { ok: true, kind: "signed_in", grant, next };
+  const started = await startSocialSession(input.provider, signedIn, input.client);
+  return started.ok ? { ok: true, kind: "signed_in", grant: started.grant, next } : fail(started.reason, intent);
 }
 
 export type CodeExchangeResult =
   | { ok: true; user: PublicUser; grant: SessionGrant }
   | {
       ok: false;
-      reason: "redirect_uri_not_allowed" | "exchange_failed" | "profile_failed" | "account_exists" | "email_required" | "provider_account_mismatch";
+      reason:
+        | "redirect_uri_not_allowed"
+        | "exchange_failed"
+        | "profile_failed"
+        | "account_exists"
+        | "email_required"
+        | "provider_account_mismatch"
+        | "email_not_verified";
     };
 
 /** The external client flow: a code and verifier from a client that ran PKCE itself. */
@@ -147,9 +158,27 @@ export async function signInWithAuthorizationCode(input: {
 
   const signedIn = signInOrLinkSocialAccount({ provider: input.provider.name, profile: exchanged.profile });
   if (!signedIn.ok) return signedIn;
+  const session = await startSocialSession(input.provider, signedIn, input.client);
+  return session.ok ? { ok: true, user: toPublicUser(session.user), grant: session.grant } : session;
+}
+
+/**
+ * The session at the end of a social sign-in, as a password login would start it:
+ * REQUIRE_VERIFIED_EMAIL holds here too (an account reached through a provider linked
+ * under another address may still be unverified).
+ */
+async function startSocialSession(
+  provider: ProviderConfig,
+  signedIn: { userId: number; outcome: SocialSignInOutcome },
+  client: Client,
+): Promise<{ ok: true; user: User; grant: SessionGrant } | { ok: false; reason: "email_not_verified" }> {
   const user = getUserById(signedIn.userId);
-  // The transaction above just returned this id; a missing row is an impossible state.
+  // The linking transaction has just returned this id; a missing row is an impossible state.
   if (!user) throw new Error("user vanished after social sign-in");
-  const grant = await startSession({ userId: user.id, ...input.client });
-  return { ok: true, user: toPublicUser(user), grant };
+  // A takeover is worth a line an operator can find: someone's password was removed.
+  const level = signedIn.outcome === "took_over_unverified" ? "warn" : "info";
+  log[level]("social sign-in", { provider: provider.name, userId: user.id, outcome: signedIn.outcome });
+  if (getEnv().REQUIRE_VERIFIED_EMAIL && !user.emailVerified) return { ok: false, reason: "email_not_verified" };
+  const grant = await startSession({ userId: user.id, ...client });
+  return { ok: true, user, grant };
 }
