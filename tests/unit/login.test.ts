@@ -81,13 +81,13 @@ describe("invalid credentials", () => {
     await time("warmup@example.com");
     const unknown: number[] = [];
     const wrong: number[] = [];
-    for (let i = 0; i < 3; i++) {
+    for (let i = 0; i < 4; i++) {
       unknown.push(await time(`nobody${i}@example.com`));
       wrong.push(await time("known@example.com"));
     }
-    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[1]!;
-    expect(median(wrong)).toBeGreaterThan(5);
-    expect(median(unknown)).toBeGreaterThan(median(wrong) * 0.5);
+    // The fastest run of each is its own cost (load only adds time).
+    expect(Math.min(...wrong)).toBeGreaterThan(5);
+    expect(Math.min(...unknown)).toBeGreaterThan(Math.min(...wrong) * 0.5);
   });
 });
 

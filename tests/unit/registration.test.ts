@@ -121,18 +121,18 @@ describe("an address that already has an account", () => {
       await register({ username, email });
       return performance.now() - start;
     };
-    // Warm up, then compare medians: the hash (tens of ms) dominates both paths.
+    // Warm up, then compare the fastest runs: load on the machine only ever adds time,
+    // so the minimum is each path's own cost, and the hash (tens of ms) dominates both.
     await time("warm@example.com", "warm");
     const fresh: number[] = [];
     const existing: number[] = [];
-    for (let i = 0; i < 5; i++) {
+    for (let i = 0; i < 6; i++) {
       fresh.push(await time(`fresh${i}@example.com`, `fresh${i}`));
       existing.push(await time("timer@example.com", `again${i}`));
     }
-    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[2]!;
-    const hashCost = median(fresh);
+    const hashCost = Math.min(...fresh);
     expect(hashCost).toBeGreaterThan(5);
-    expect(median(existing)).toBeGreaterThan(hashCost * 0.5);
+    expect(Math.min(...existing)).toBeGreaterThan(hashCost * 0.5);
   });
 });
 
