@@ -5,7 +5,7 @@ export default function Home() {
     <main className="site-main">
       <div className="card center">
         <h1>Gatehouse</h1>
-        <p className="lead">One account for your team&rsquo;s apps. Sign in with a password, Google or GitHub.</p>
+        <p className="lead">One account for your team&rsquo;s apps, kept on your own server.</p>
         <Landing />
       </div>
     </main>

@@ -89,6 +89,12 @@ test("errors from social login are explained in words", async ({ page }) => {
   await expect(page.getByRole("main").getByRole("alert")).toHaveText(SOCIAL_ERROR_MESSAGES.account_exists);
   await page.goto("/login/?error=%3Cscript%3E");
   await expect(page.getByRole("main").getByRole("alert")).toHaveText("Sign-in did not complete. Please try again.");
+
+  // Trying the password instead makes that message old news.
+  await page.getByLabel("Email address").fill("nobody@example.com");
+  await page.getByLabel("Password", { exact: true }).fill("not a password");
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
+  await expect(page.getByRole("main").getByRole("alert")).toHaveText(BAD_CREDENTIALS);
 });
 
 test("no provider buttons when no provider is configured", async ({ page }) => {

@@ -67,11 +67,14 @@ test("login: plain, and with errors", async ({ page }, testInfo) => {
   await checkScreen(page, testInfo, "login");
 
   await page.goto("/login/?error=state_mismatch");
+  await expect(page.getByText("That sign-in link was not started from this browser")).toBeVisible();
+  await checkScreen(page, testInfo, "login-social-error");
+
   await page.getByLabel("Email address").fill("nobody@example.com");
   await page.getByLabel("Password", { exact: true }).fill("wrong password");
   await page.getByRole("button", { name: "Sign in", exact: true }).click();
   await expect(page.getByText("The email address or password is incorrect.")).toBeVisible();
-  await checkScreen(page, testInfo, "login-errors");
+  await checkScreen(page, testInfo, "login-bad-credentials");
 });
 
 test("verify email: success and failure", async ({ page, request }, testInfo) => {

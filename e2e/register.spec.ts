@@ -26,7 +26,7 @@ test("register, open the email, click the link: verified", async ({ page }) => {
   await expect(page.getByText(`We sent an email to ${user.email}`)).toBeVisible();
 
   // The resend button asks for another email, and says so.
-  await page.getByRole("button", { name: "Send a new verification email" }).click();
+  await page.getByRole("button", { name: "Resend the email" }).click();
   await expect(page.getByRole("main").getByRole("status").filter({ hasText: "a new link is on its way" })).toBeVisible();
   expect(await countEmails(page, user.email)).toBe(2);
 

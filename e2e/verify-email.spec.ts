@@ -14,7 +14,7 @@ test("an expired link says so and sends a fresh one that works", async ({ page, 
   await expect(page.getByText("invalid or has expired")).toBeVisible();
 
   await page.getByLabel("Email address").fill(user.email);
-  await page.getByRole("button", { name: "Send a new verification email" }).click();
+  await page.getByRole("button", { name: "Send a new link" }).click();
   await expect(page.getByRole("main").getByRole("status").filter({ hasText: "a new link is on its way" })).toBeVisible();
 
   await openLatestEmail(page, user.email);
@@ -49,7 +49,7 @@ test("a link is verified once, on arrival, and is spent afterwards", async ({ pa
 test("a visit without a token offers a new link instead", async ({ page }) => {
   await page.goto("/verify-email/");
   await expect(page.getByRole("heading", { name: "This link does not work" })).toBeVisible();
-  await page.getByRole("button", { name: "Send a new verification email" }).click();
+  await page.getByRole("button", { name: "Send a new link" }).click();
   await expect(page.locator("#resend-email-error")).toHaveText("This field is required.");
   await expect(page.getByLabel("Email address")).toBeFocused();
 });

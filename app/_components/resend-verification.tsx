@@ -72,10 +72,10 @@ export function ResendVerification({ email, idPrefix = "resend" }: { email?: str
             <span className="spinner" aria-hidden="true" />
             Sending…
           </>
-        ) : state.step === "sent" ? (
-          "Send another email"
+        ) : email ? (
+          state.step === "sent" ? "Send it again" : "Resend the email"
         ) : (
-          "Send a new verification email"
+          "Send a new link"
         )}
       </button>
     </form>

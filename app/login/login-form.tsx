@@ -18,7 +18,7 @@ type Problem = { kind: "message"; text: string } | { kind: "unverified"; email: 
 const BAD_CREDENTIALS = "The email address or password is incorrect.";
 
 /** Email and password. On success the session module holds the token; the panel moves on. */
-export function LoginForm() {
+export function LoginForm({ onAttempt }: { onAttempt: () => void }) {
   const [values, setValues] = useState<Record<FieldName, string>>({ email: "", password: "" });
   const [errors, setErrors] = useState<Errors>({});
   const [problem, setProblem] = useState<Problem | null>(null);
@@ -34,6 +34,7 @@ export function LoginForm() {
   async function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     setProblem(null);
+    onAttempt();
     const parsed = LoginSchema.safeParse(values);
     if (!parsed.success) return showErrors(fieldErrorsOf(fieldErrorsFrom(parsed.error), FIELDS));
     setErrors({});

@@ -2,7 +2,7 @@
 
 import Link from "next/link";
 import { useRouter } from "next/navigation";
-import { useEffect } from "react";
+import { useEffect, useState } from "react";
 import { SessionUnavailable } from "@/app/_components/session-unavailable";
 import { Loading, Notice } from "@/app/_components/status";
 import { useSession } from "@/lib/client/use-session";
@@ -19,6 +19,8 @@ type Props = {
 export function LoginPanel({ next, socialError, providers }: Props) {
   const status = useSession();
   const router = useRouter();
+  // A new attempt with the password makes the social-login error old news.
+  const [showSocialError, setShowSocialError] = useState(true);
 
   // Signed in already (restored from the cookie, or just now): on to where they meant to go.
   useEffect(() => {
@@ -35,12 +37,12 @@ export function LoginPanel({ next, socialError, providers }: Props) {
         New here? <Link href="/register/">Create an account</Link>
       </p>
       {status === "unavailable" ? <SessionUnavailable /> : null}
-      {socialError ? (
+      {socialError && showSocialError ? (
         <Notice tone="error">
           <p>{socialError}</p>
         </Notice>
       ) : null}
-      <LoginForm />
+      <LoginForm onAttempt={() => setShowSocialError(false)} />
       {providers.length ? (
         <>
           <p className="divider">or</p>
