@@ -55,3 +55,14 @@ export function databaseAnswers(): boolean {
     return false;
   }
 }
+
+export type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
+
+/**
+ * A transaction that reads and then writes. It takes SQLite's write lock at BEGIN
+ * (IMMEDIATE), so a second process waits for it (busy_timeout) instead of reading a
+ * snapshot it then cannot write from, which WAL reports as SQLITE_BUSY_SNAPSHOT.
+ */
+export function writeTransaction<T>(run: (tx: Tx) => T): T {
+  return getDb().transaction(run, { behavior: "immediate" });
+}

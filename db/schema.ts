@@ -12,6 +12,10 @@ export const users = sqliteTable(
     id: integer("id").primaryKey({ autoIncrement: true }),
     username: text("username").notNull(),
     email: text("email").notNull(),
+    // Case-folded copies that carry the uniqueness: SQLite's lower() folds ASCII only, and
+    // usernames may be letters of any script (see lib/auth/user.ts identityKey).
+    usernameKey: text("username_key").notNull(),
+    emailKey: text("email_key").notNull(),
     // Null for accounts that only sign in through a provider.
     passwordHash: text("password_hash"),
     emailVerified: integer("email_verified", { mode: "boolean" }).notNull().default(false),
@@ -20,8 +24,8 @@ export const users = sqliteTable(
   },
   (t) => [
     // Unique without regard to case (api.md, register).
-    uniqueIndex("users_username_lower_unique").on(sql`lower(${t.username})`),
-    uniqueIndex("users_email_lower_unique").on(sql`lower(${t.email})`),
+    uniqueIndex("users_username_key_unique").on(t.usernameKey),
+    uniqueIndex("users_email_key_unique").on(t.emailKey),
   ],
 );
 

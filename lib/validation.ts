@@ -26,14 +26,14 @@ export function normalizeEmail(value: string): string {
 
 export const EmailSchema = requiredString()
   .trim()
-  .min(1, { error: REQUIRED })
+  .min(1, { error: REQUIRED, abort: true })
   .max(EMAIL_MAX_LENGTH, { error: `Ensure this field has no more than ${EMAIL_MAX_LENGTH} characters.` })
   .pipe(z.email({ error: "Enter a valid email address." }))
   .transform(normalizeEmail);
 
 export const UsernameSchema = requiredString()
   .trim()
-  .min(1, { error: REQUIRED })
+  .min(1, { error: REQUIRED, abort: true })
   .max(USERNAME_MAX_LENGTH, { error: `Ensure this field has no more than ${USERNAME_MAX_LENGTH} characters.` })
   .regex(/^[\p{L}\p{N}_.@+-]+$/u, {
     error: "Enter a valid username. This value may contain only letters, numbers, and @/./+/-/_ characters.",

@@ -1,6 +1,6 @@
 import "server-only";
 import { and, eq, gt, isNull } from "drizzle-orm";
-import { getDb, type Db } from "@/db/client";
+import { type Db, writeTransaction } from "@/db/client";
 import { emailVerificationTokens, users, type User } from "@/db/schema";
 import { randomToken, sha256 } from "@/lib/crypto";
 import { getEnv } from "@/lib/env";
@@ -40,7 +40,7 @@ export type VerifyEmailResult = { ok: true; userId: number } | { ok: false; reas
 export function verifyEmailToken(token: unknown, now = Date.now()): VerifyEmailResult {
   const parsed = LinkTokenSchema.safeParse(token);
   if (!parsed.success) return { ok: false, reason: "invalid_or_expired" };
-  return getDb().transaction((tx) => {
+  return writeTransaction((tx) => {
     const row = tx
       .select()
       .from(emailVerificationTokens)
@@ -70,5 +70,5 @@ export function verifyEmailToken(token: unknown, now = Date.now()): VerifyEmailR
 export function queueVerificationResend(target: { email: string } | { userId: number }): number | null {
   const user = "email" in target ? getUserByEmail(target.email) : getUserById(target.userId);
   if (!user || user.emailVerified) return null;
-  return getDb().transaction((tx) => queueVerificationEmail(tx, user));
+  return writeTransaction((tx) => queueVerificationEmail(tx, user));
 }

@@ -1,6 +1,6 @@
 import "server-only";
 import { and, eq, gt, isNull } from "drizzle-orm";
-import { getDb } from "@/db/client";
+import { getDb, writeTransaction } from "@/db/client";
 import { passwordResetTokens, users, type User } from "@/db/schema";
 import { randomToken, sha256 } from "@/lib/crypto";
 import { getEnv } from "@/lib/env";
@@ -24,7 +24,7 @@ export function requestPasswordReset(email: string, now = Date.now()): number | 
   if (!user) return null;
   const env = getEnv();
   const token = randomToken(32);
-  return getDb().transaction((tx) => {
+  return writeTransaction((tx) => {
     tx.update(passwordResetTokens)
       .set({ usedAt: new Date(now) })
       .where(and(eq(passwordResetTokens.userId, user.id), isNull(passwordResetTokens.usedAt)))
@@ -84,7 +84,7 @@ export async function confirmPasswordReset(input: { token: string; password: str
   if (problems.length) return { ok: false, reason: "invalid_password", errors: { password: problems } };
   const passwordHash = await hashPassword(input.password);
 
-  return getDb().transaction((tx): PasswordUpdateResult => {
+  return writeTransaction((tx): PasswordUpdateResult => {
     // Claimed under the same conditions, so two confirmations with one token cannot both win.
     const claimed = tx
       .update(passwordResetTokens)
@@ -117,7 +117,7 @@ export async function changePassword(input: {
   const problems = passwordProblems({ password: input.newPassword, username: user.username, email: user.email });
   if (problems.length) return { ok: false, errors: { new_password: problems } };
   const passwordHash = await hashPassword(input.newPassword);
-  return getDb().transaction((tx) => {
+  return writeTransaction((tx) => {
     tx.update(users).set({ passwordHash, updatedAt: new Date() }).where(eq(users.id, user.id)).run();
     revokeUserSessions(user.id, { tx, exceptSessionId: input.sessionId });
     return { ok: true, emailId: queueEmail(tx, changedNotice(user)) };

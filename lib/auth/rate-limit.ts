@@ -60,8 +60,10 @@ export async function loginLockout(email: string): Promise<{ retryAfter: number 
 }
 
 /**
- * A failed login for this address. From the Nth failure in 15 minutes on, each one locks
- * the address for 1, 2, 4, 8 ... minutes, at most 15 (security.md: exponential backoff).
+ * A failed login for this address. From the Nth failure on, each one locks the address
+ * for 1, 2, 4, 8 ... minutes, at most 15 (security.md: exponential backoff). While the
+ * backoff runs, the count is kept until 15 minutes after the lock ends, so waiting out
+ * one lock does not reset it: only 15 quiet minutes or a successful login do.
  */
 export async function recordLoginFailure(email: string): Promise<void> {
   const key = email.toLowerCase();
@@ -73,7 +75,10 @@ export async function recordLoginFailure(email: string): Promise<void> {
   const beyond = res.consumedPoints - failures.points;
   if (beyond < 0) return;
   const seconds = Math.min(LOCKOUT_MAX_SECONDS, LOCKOUT_BASE_SECONDS * 2 ** beyond);
-  await limiter("login-lock").block(key, seconds);
+  await Promise.all([
+    limiter("login-lock").block(key, seconds),
+    failures.set(key, res.consumedPoints, seconds + failures.duration),
+  ]);
 }
 
 /** A successful login resets the account's failure count. */

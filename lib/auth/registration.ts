@@ -1,7 +1,6 @@
 import "server-only";
 import Database from "better-sqlite3";
-import { sql } from "drizzle-orm";
-import { getDb } from "@/db/client";
+import { writeTransaction } from "@/db/client";
 import { users } from "@/db/schema";
 import { getEnv } from "@/lib/env";
 import { queueEmail } from "@/lib/email/send";
@@ -10,6 +9,7 @@ import type { FieldErrors, RegisterInput } from "@/lib/validation";
 import { queueVerificationEmail } from "./email-verification";
 import { hashPassword } from "./password";
 import { passwordProblems } from "./password-policy";
+import { emailIs, newUserRow, usernameIs } from "./user";
 
 export const USERNAME_TAKEN = "A user with that username already exists.";
 
@@ -41,18 +41,18 @@ export async function registerUser(input: RegisterInput): Promise<RegisterResult
 }
 
 function insertAccount(input: RegisterInput, passwordHash: string): RegisterResult {
-  return getDb().transaction((tx): RegisterResult => {
+  return writeTransaction((tx): RegisterResult => {
     const byUsername = tx
       .select({ id: users.id })
       .from(users)
-      .where(sql`lower(${users.username}) = lower(${input.username})`)
+      .where(usernameIs(input.username))
       .get();
     if (byUsername) return { ok: false, errors: { username: [USERNAME_TAKEN] } };
 
     const existing = tx
       .select()
       .from(users)
-      .where(sql`lower(${users.email}) = lower(${input.email})`)
+      .where(emailIs(input.email))
       .get();
     if (existing) {
       const emailId = existing.emailVerified
@@ -70,7 +70,7 @@ function insertAccount(input: RegisterInput, passwordHash: string): RegisterResu
 
     const user = tx
       .insert(users)
-      .values({ username: input.username, email: input.email, passwordHash, emailVerified: false })
+      .values(newUserRow({ username: input.username, email: input.email, passwordHash, emailVerified: false }))
       .returning()
       .get();
     return { ok: true, emailId: queueVerificationEmail(tx, user) };

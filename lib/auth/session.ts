@@ -1,6 +1,6 @@
 import "server-only";
 import { and, eq, gt, isNull, ne } from "drizzle-orm";
-import { getDb } from "@/db/client";
+import { getDb, writeTransaction } from "@/db/client";
 import { refreshTokens, sessions, users, type User } from "@/db/schema";
 import { randomToken, sha256 } from "@/lib/crypto";
 import { getEnv } from "@/lib/env";
@@ -43,7 +43,7 @@ export async function startSession(input: {
   const now = Date.now();
   const sessionId = randomToken(16);
   const expiresAt = new Date(now + getEnv().SESSION_MAX_AGE * 1000);
-  const refresh = getDb().transaction((tx) => {
+  const refresh = writeTransaction((tx) => {
     tx.insert(sessions)
       .values({
         id: sessionId,
@@ -69,7 +69,7 @@ type RotateDecision =
 
 /** Exchange a refresh token for its successor and a new access token. */
 export async function rotateRefreshToken(token: string, now = Date.now()): Promise<RotateResult> {
-  const decision = getDb().transaction((tx): RotateDecision => {
+  const decision = writeTransaction((tx): RotateDecision => {
     const row = tx
       .select({ token: refreshTokens, session: sessions })
       .from(refreshTokens)

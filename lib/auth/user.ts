@@ -1,10 +1,27 @@
 import "server-only";
-import { asc, eq, sql } from "drizzle-orm";
+import { asc, eq, type SQL } from "drizzle-orm";
 import { getDb } from "@/db/client";
 import { socialAccounts, users, type User } from "@/db/schema";
 
-// Usernames and emails are unique without regard to case: lookups compare lower(),
-// which the unique indexes on lower(username) and lower(email) serve.
+// Usernames and emails are unique without regard to case (api.md). The comparison runs
+// on case-folded keys computed here, stored beside the values with unique indexes:
+// SQLite's own lower() folds ASCII only, and usernames may be letters of any script.
+
+/** The form two usernames (or emails) share when they differ only by case or width. */
+export function identityKey(value: string): string {
+  // Upper then lower folds more than lower alone (ß and SS, final and medial sigma).
+  return value.normalize("NFKC").toUpperCase().toLowerCase();
+}
+
+export type NewUser = Omit<typeof users.$inferInsert, "usernameKey" | "emailKey">;
+
+/** The row to insert for a new user, with its keys. Every insert goes through this. */
+export function newUserRow(user: NewUser): typeof users.$inferInsert {
+  return { ...user, usernameKey: identityKey(user.username), emailKey: identityKey(user.email) };
+}
+
+export const usernameIs = (username: string): SQL => eq(users.usernameKey, identityKey(username));
+export const emailIs = (email: string): SQL => eq(users.emailKey, identityKey(email));
 
 export type PublicUser = { id: number; username: string; email: string; email_verified: boolean };
 export type Profile = PublicUser & { providers: string[] };
@@ -18,7 +35,7 @@ export function getUserByEmail(email: string): User | null {
     getDb()
       .select()
       .from(users)
-      .where(sql`lower(${users.email}) = lower(${email})`)
+      .where(emailIs(email))
       .get() ?? null
   );
 }
@@ -27,7 +44,7 @@ export function isUsernameTaken(username: string): boolean {
   return !!getDb()
     .select({ id: users.id })
     .from(users)
-    .where(sql`lower(${users.username}) = lower(${username})`)
+    .where(usernameIs(username))
     .get();
 }
 

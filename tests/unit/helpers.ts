@@ -5,6 +5,7 @@ import { emails, users, type Email, type User } from "@/db/schema";
 import { hashPassword } from "@/lib/auth/password";
 import { resetSingletons } from "@/lib/singleton";
 import { normalizeEmail } from "@/lib/validation";
+import { newUserRow } from "@/lib/auth/user";
 
 // Shared arrangements for the unit tests. Each test already has a fresh, migrated
 // database (tests/support/unit-setup.ts); these write to it the way the app would.
@@ -21,13 +22,15 @@ export async function createUser(
   const password = input.password === undefined ? PASSWORD : input.password;
   const user = getDb()
     .insert(users)
-    .values({
+    .values(
+      newUserRow({
       username: input.username ?? `user${sequence}`,
       // Stored as registration stores it: trimmed, domain lower-cased.
       email: normalizeEmail(input.email ?? `user${sequence}@example.com`),
       passwordHash: password === null ? null : await hashPassword(password),
       emailVerified: input.emailVerified ?? false,
-    })
+      }),
+    )
     .returning()
     .get();
   return { ...user, password };

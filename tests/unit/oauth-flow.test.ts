@@ -9,6 +9,7 @@ import { getProviderConfig, type ProviderConfig } from "@/lib/auth/oauth/provide
 import { resetSingletons } from "@/lib/singleton";
 import { chooseAtProvider } from "../../e2e/fake-oauth/drive";
 import { startFakeOAuthProvider, type FakeOAuthProvider } from "../../e2e/fake-oauth/server";
+import { newUserRow } from "@/lib/auth/user";
 
 // The flow functions end to end in one process, against the fake provider on loopback:
 // what the routes rely on, including REQUIRE_VERIFIED_EMAIL on the social path.
@@ -50,7 +51,7 @@ async function externalCode(user: string) {
 
 /** A local account, unverified, that linked GitHub under another address from its profile. */
 function unverifiedAccountWithGithub(): number {
-  const user = getDb().insert(users).values({ username: "local", email: "home@example.com", emailVerified: false }).returning().get();
+  const user = getDb().insert(users).values(newUserRow({ username: "local", email: "home@example.com", emailVerified: false })).returning().get();
   const linked = linkSocialAccountToUser({
     userId: user.id,
     provider: "github",

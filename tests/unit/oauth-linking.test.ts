@@ -5,6 +5,7 @@ import { emailVerificationTokens, sessions, socialAccounts, users } from "@/db/s
 import { linkSocialAccountToUser, signInOrLinkSocialAccount, unlinkSocialAccount } from "@/lib/auth/oauth/linking";
 import type { SocialProfile } from "@/lib/auth/oauth/profiles";
 import { startSession } from "@/lib/auth/session";
+import { newUserRow } from "@/lib/auth/user";
 
 // The four linking rules of api.md, one decision at a time, against a real SQLite file.
 // Rule 2's second case and rule 3 are where accounts are won or lost: most cases are there.
@@ -15,13 +16,15 @@ function insertUser(input: { email: string; emailVerified: boolean; password?: b
   sequence += 1;
   return getDb()
     .insert(users)
-    .values({
+    .values(
+      newUserRow({
       username: input.username ?? `local${sequence}`,
       email: input.email,
       // Any non-null value: these tests are about whether it stays, not what it is.
       passwordHash: input.password === false ? null : "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2g",
       emailVerified: input.emailVerified,
-    })
+      }),
+    )
     .returning()
     .get();
 }

@@ -3,6 +3,7 @@ import { getDb } from "@/db/client";
 import { users } from "@/db/schema";
 import { pickUniqueUsername, usernameBaseFrom } from "@/lib/auth/oauth/username";
 import { UsernameSchema } from "@/lib/validation";
+import { newUserRow } from "@/lib/auth/user";
 
 // Usernames made for social sign-ups must pass the same rules as registration's.
 
@@ -33,7 +34,7 @@ describe("usernameBaseFrom", () => {
 
 describe("pickUniqueUsername", () => {
   const insert = (username: string) =>
-    getDb().insert(users).values({ username, email: `${username.length}-${Math.random()}@example.com` }).run();
+    getDb().insert(users).values(newUserRow({ username, email: `${username.length}-${Math.random()}@example.com` })).run();
 
   it("appends the first free number, comparing without regard to case", () => {
     insert("Octocat");

@@ -86,6 +86,31 @@ describe("login lockout", () => {
     expect(await loginLockout("victim@example.com")).toBeNull();
   });
 
+  it("keeps doubling across locks that are waited out, up to the cap, not resetting", async () => {
+    freezeClock();
+    let now = 0;
+    const locks: number[] = [];
+    for (let i = 0; i < 5; i++) await recordLoginFailure("victim@example.com");
+    // Wait out each lock, then fail once more, as a patient guesser would.
+    for (let round = 0; round < 6; round++) {
+      const lock = (await loginLockout("victim@example.com"))!.retryAfter;
+      locks.push(lock);
+      now += lock;
+      at(now);
+      expect(await loginLockout("victim@example.com")).toBeNull();
+      await recordLoginFailure("victim@example.com");
+    }
+    expect(locks).toEqual([60, 120, 240, 480, 900, 900]);
+  });
+
+  it("forgets the count after 15 quiet minutes once the last lock has ended", async () => {
+    freezeClock();
+    for (let i = 0; i < 6; i++) await recordLoginFailure("victim@example.com"); // locked 120 s
+    at(120 + 15 * 60);
+    for (let i = 0; i < 4; i++) await recordLoginFailure("victim@example.com");
+    expect(await loginLockout("victim@example.com")).toBeNull();
+  });
+
   it("is cleared by clearLoginFailures, count included", async () => {
     freezeClock();
     for (let i = 0; i < 7; i++) await recordLoginFailure("victim@example.com");

@@ -1,9 +1,10 @@
 import "server-only";
 import Database from "better-sqlite3";
-import { and, eq, isNull, ne, sql } from "drizzle-orm";
-import { getDb } from "@/db/client";
+import { and, eq, isNull, ne } from "drizzle-orm";
+import { writeTransaction, type Tx } from "@/db/client";
 import { emailVerificationTokens, socialAccounts, users, type User } from "@/db/schema";
 import { revokeUserSessions } from "@/lib/auth/session";
+import { emailIs, newUserRow } from "@/lib/auth/user";
 import type { SocialProvider } from "@/lib/social";
 import type { SocialProfile } from "./profiles";
 import { pickUniqueUsername } from "./username";
@@ -14,7 +15,6 @@ import { pickUniqueUsername } from "./username";
 // the provider's explicit word that the address is verified: the seed linked on
 // unverified emails, which let anyone take over an account.
 
-type Tx = Parameters<Parameters<ReturnType<typeof getDb>["transaction"]>[0]>[0];
 
 export type SocialSignInOutcome =
   /** Rule 1: this provider account was linked before. */
@@ -37,7 +37,7 @@ export function signInOrLinkSocialAccount(input: {
   now?: number;
 }): SocialSignInResult {
   return retryOnUniqueConflict(() =>
-    getDb().transaction((tx): SocialSignInResult => {
+    writeTransaction((tx): SocialSignInResult => {
       const now = new Date(input.now ?? Date.now());
       const { provider, profile } = input;
 
@@ -80,14 +80,16 @@ export function signInOrLinkSocialAccount(input: {
       if (!profile.email || !profile.emailVerified) return { ok: false, reason: "email_required" };
       const user = tx
         .insert(users)
-        .values({
-          username: pickUniqueUsername(tx, profile.usernameHint),
-          email: profile.email,
-          passwordHash: null,
-          emailVerified: true,
-          createdAt: now,
-          updatedAt: now,
-        })
+        .values(
+          newUserRow({
+            username: pickUniqueUsername(tx, profile.usernameHint),
+            email: profile.email,
+            passwordHash: null,
+            emailVerified: true,
+            createdAt: now,
+            updatedAt: now,
+          }),
+        )
         .returning({ id: users.id })
         .get();
       insertSocialAccount(tx, user.id, provider, profile, now);
@@ -108,7 +110,7 @@ export function linkSocialAccountToUser(input: {
   now?: number;
 }): LinkResult {
   return retryOnUniqueConflict(() =>
-    getDb().transaction((tx): LinkResult => {
+    writeTransaction((tx): LinkResult => {
       const now = new Date(input.now ?? Date.now());
       const { provider, profile } = input;
 
@@ -136,7 +138,7 @@ export type UnlinkResult = { ok: true } | { ok: false; reason: "not_linked" | "l
 
 /** Remove a provider from a user, unless it is their last way to sign in. */
 export function unlinkSocialAccount(input: { userId: number; provider: SocialProvider }): UnlinkResult {
-  return getDb().transaction((tx): UnlinkResult => {
+  return writeTransaction((tx): UnlinkResult => {
     const linked = findUserProviderAccount(tx, input.userId, input.provider);
     if (!linked) return { ok: false, reason: "not_linked" };
     const user = tx.select({ passwordHash: users.passwordHash }).from(users).where(eq(users.id, input.userId)).get();
@@ -168,7 +170,7 @@ function findUserProviderAccount(tx: Tx, userId: number, provider: SocialProvide
 }
 
 function findUserByEmail(tx: Tx, email: string): User | null {
-  return tx.select().from(users).where(sql`lower(${users.email}) = lower(${email})`).get() ?? null;
+  return tx.select().from(users).where(emailIs(email)).get() ?? null;
 }
 
 function insertSocialAccount(tx: Tx, userId: number, provider: SocialProvider, profile: SocialProfile, now: Date): void {

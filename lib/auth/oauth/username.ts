@@ -1,8 +1,8 @@
 import "server-only";
-import { sql } from "drizzle-orm";
 import type { getDb } from "@/db/client";
 import { users } from "@/db/schema";
 import { USERNAME_MAX_LENGTH } from "@/lib/validation";
+import { usernameIs } from "../user";
 
 // A user created by social login (api.md, rule 4) gets a username that register would
 // accept: letters, digits and @ . + - _, at most 150 characters, unique without regard
@@ -38,7 +38,7 @@ function isTaken(tx: Reader, username: string): boolean {
   return !!tx
     .select({ id: users.id })
     .from(users)
-    .where(sql`lower(${users.username}) = lower(${username})`)
+    .where(usernameIs(username))
     .get();
 }
 
