@@ -4,7 +4,7 @@ import { and, eq, isNull, ne } from "drizzle-orm";
 import { writeTransaction, type Tx } from "@/db/client";
 import { emailVerificationTokens, socialAccounts, users, type User } from "@/db/schema";
 import { revokeUserSessions } from "@/lib/auth/session";
-import { emailIs, newUserRow } from "@/lib/auth/user";
+import { emailIs, identityKey, newUserRow } from "@/lib/auth/user";
 import type { SocialProvider } from "@/lib/social";
 import type { SocialProfile } from "./profiles";
 import { pickUniqueUsername } from "./username";
@@ -14,7 +14,6 @@ import { pickUniqueUsername } from "./username";
 // request sees half a takeover (security.md, data). Linking by email happens only on
 // the provider's explicit word that the address is verified: the seed linked on
 // unverified emails, which let anyone take over an account.
-
 
 export type SocialSignInOutcome =
   /** Rule 1: this provider account was linked before. */
@@ -125,7 +124,7 @@ export function linkSocialAccountToUser(input: {
       insertSocialAccount(tx, user.id, provider, profile, now);
       // The signed-in user also controls a provider account that vouches for this
       // address: that proves it, as the emailed link would have.
-      if (!user.emailVerified && profile.emailVerified && profile.email?.toLowerCase() === user.email.toLowerCase()) {
+      if (!user.emailVerified && profile.emailVerified && profile.email && identityKey(profile.email) === user.emailKey) {
         tx.update(users).set({ emailVerified: true, updatedAt: now }).where(eq(users.id, user.id)).run();
         consumeVerificationTokens(tx, user.id, now);
       }
