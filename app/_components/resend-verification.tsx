@@ -1,16 +1,15 @@
 "use client";
 
-import { useRef, useState, type FormEvent } from "react";
+import { useState, type FormEvent } from "react";
 import { callApi, fieldErrorsOf, problemMessage } from "@/lib/client/api";
 import { ResendVerificationSchema, fieldErrorsFrom } from "@/lib/validation";
 import { Field } from "./field";
 import { Notice } from "./status";
+import { useFieldErrors } from "./use-field-errors";
 
-type State =
-  | { step: "idle" }
-  | { step: "sending" }
-  | { step: "sent"; email: string }
-  | { step: "failed"; message: string; fieldErrors?: string[] };
+type State = { step: "idle" | "sending" } | { step: "sent"; email: string } | { step: "failed"; message: string };
+
+const FIELDS = ["email"] as const;
 
 /**
  * Ask for a fresh verification email (POST /api/auth/verify-email/resend/, 202 whatever
@@ -19,23 +18,25 @@ type State =
 export function ResendVerification({ email, idPrefix = "resend" }: { email?: string; idPrefix?: string }) {
   const [state, setState] = useState<State>({ step: "idle" });
   const [value, setValue] = useState("");
-  const inputRef = useRef<HTMLInputElement>(null);
+  const { errors, show: showErrors, refFor } = useFieldErrors(FIELDS);
 
   async function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     const parsed = ResendVerificationSchema.safeParse({ email: email ?? value });
     if (!parsed.success) {
-      const errors = fieldErrorsFrom(parsed.error).email ?? [];
-      setState({ step: "failed", message: "", fieldErrors: errors });
-      inputRef.current?.focus();
-      return;
+      setState({ step: "idle" });
+      return showErrors(fieldErrorsOf(fieldErrorsFrom(parsed.error), FIELDS));
     }
+    showErrors({});
     setState({ step: "sending" });
     const result = await callApi("/api/auth/verify-email/resend/", { method: "POST", body: parsed.data });
     if (result.ok) return setState({ step: "sent", email: parsed.data.email });
-    const fieldErrors = fieldErrorsOf(result.data, ["email"]).email;
-    setState({ step: "failed", message: fieldErrors ? "" : problemMessage(result), fieldErrors });
-    if (fieldErrors) inputRef.current?.focus();
+    const fieldErrors = fieldErrorsOf(result.data, FIELDS);
+    if (fieldErrors.email) {
+      setState({ step: "idle" });
+      return showErrors(fieldErrors);
+    }
+    setState({ step: "failed", message: problemMessage(result) });
   }
 
   const busy = state.step === "sending";
@@ -50,8 +51,8 @@ export function ResendVerification({ email, idPrefix = "resend" }: { email?: str
           inputMode="email"
           value={value}
           onChange={(e) => setValue(e.target.value)}
-          errors={state.step === "failed" ? state.fieldErrors : undefined}
-          inputRef={inputRef}
+          errors={errors.email}
+          inputRef={refFor("email")}
         />
       )}
       {state.step === "sent" ? (
@@ -61,7 +62,7 @@ export function ResendVerification({ email, idPrefix = "resend" }: { email?: str
           </p>
         </Notice>
       ) : null}
-      {state.step === "failed" && state.message ? (
+      {state.step === "failed" ? (
         <Notice tone="error">
           <p>{state.message}</p>
         </Notice>

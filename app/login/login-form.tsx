@@ -1,16 +1,16 @@
 "use client";
 
-import { useRef, useState, type FormEvent } from "react";
+import { useState, type FormEvent } from "react";
 import { Field, PasswordField } from "@/app/_components/field";
 import { ResendVerification } from "@/app/_components/resend-verification";
 import { Notice, SubmitButton } from "@/app/_components/status";
+import { useFieldErrors } from "@/app/_components/use-field-errors";
 import { callApi, fieldErrorsOf, problemMessage } from "@/lib/client/api";
 import { signIn } from "@/lib/client/session";
 import { LoginSchema, fieldErrorsFrom } from "@/lib/validation";
 
 const FIELDS = ["email", "password"] as const;
 type FieldName = (typeof FIELDS)[number];
-type Errors = Partial<Record<FieldName, string[]>>;
 type Problem = { kind: "message"; text: string } | { kind: "unverified"; email: string };
 
 // The API says "Invalid credentials" for an unknown email, a wrong password and a
@@ -20,16 +20,9 @@ const BAD_CREDENTIALS = "The email address or password is incorrect.";
 /** Email and password. On success the session module holds the token; the panel moves on. */
 export function LoginForm({ onAttempt }: { onAttempt: () => void }) {
   const [values, setValues] = useState<Record<FieldName, string>>({ email: "", password: "" });
-  const [errors, setErrors] = useState<Errors>({});
+  const { errors, show: showErrors, refFor } = useFieldErrors(FIELDS);
   const [problem, setProblem] = useState<Problem | null>(null);
   const [busy, setBusy] = useState(false);
-  const refs = { email: useRef<HTMLInputElement>(null), password: useRef<HTMLInputElement>(null) };
-
-  function showErrors(next: Errors) {
-    setErrors(next);
-    const first = FIELDS.find((f) => next[f]?.length);
-    if (first) refs[first].current?.focus();
-  }
 
   async function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -37,7 +30,7 @@ export function LoginForm({ onAttempt }: { onAttempt: () => void }) {
     onAttempt();
     const parsed = LoginSchema.safeParse(values);
     if (!parsed.success) return showErrors(fieldErrorsOf(fieldErrorsFrom(parsed.error), FIELDS));
-    setErrors({});
+    showErrors({});
 
     setBusy(true);
     const result = await callApi<{ access: string }>("/api/auth/login/", { method: "POST", body: parsed.data });
@@ -76,7 +69,7 @@ export function LoginForm({ onAttempt }: { onAttempt: () => void }) {
           value={values.email}
           onChange={(e) => setValues((v) => ({ ...v, email: e.target.value }))}
           errors={errors.email}
-          inputRef={refs.email}
+          inputRef={refFor("email")}
         />
         <PasswordField
           id="password"
@@ -85,7 +78,7 @@ export function LoginForm({ onAttempt }: { onAttempt: () => void }) {
           value={values.password}
           onChange={(e) => setValues((v) => ({ ...v, password: e.target.value }))}
           errors={errors.password}
-          inputRef={refs.password}
+          inputRef={refFor("password")}
         />
         <SubmitButton busy={busy} busyLabel="Signing in…">
           Sign in

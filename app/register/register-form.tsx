@@ -1,34 +1,27 @@
 "use client";
 
 import Link from "next/link";
-import { useEffect, useRef, useState, type ChangeEvent, type FormEvent } from "react";
+import { useState, type ChangeEvent, type FormEvent } from "react";
+import { AnnouncedHeading } from "@/app/_components/announced-heading";
 import { Field, PasswordField } from "@/app/_components/field";
 import { ResendVerification } from "@/app/_components/resend-verification";
 import { Notice, SubmitButton } from "@/app/_components/status";
+import { useFieldErrors } from "@/app/_components/use-field-errors";
 import { callApi, fieldErrorsOf, problemMessage } from "@/lib/client/api";
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, RegisterSchema, fieldErrorsFrom } from "@/lib/validation";
 
 const FIELDS = ["username", "email", "password"] as const;
 type FieldName = (typeof FIELDS)[number];
-type Errors = Partial<Record<FieldName, string[]>>;
 
 export function RegisterForm() {
   const [values, setValues] = useState<Record<FieldName, string>>({ username: "", email: "", password: "" });
-  const [errors, setErrors] = useState<Errors>({});
+  const { errors, show: showErrors, refFor } = useFieldErrors(FIELDS);
   const [problem, setProblem] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const [registeredEmail, setRegisteredEmail] = useState<string | null>(null);
-  const refs = { username: useRef<HTMLInputElement>(null), email: useRef<HTMLInputElement>(null), password: useRef<HTMLInputElement>(null) };
 
   const set = (field: FieldName) => (event: ChangeEvent<HTMLInputElement>) =>
     setValues((v) => ({ ...v, [field]: event.target.value }));
-
-  function showErrors(next: Errors) {
-    setErrors(next);
-    // Focus the first field in error: its message is read out with it (aria-describedby).
-    const first = FIELDS.find((f) => next[f]?.length);
-    if (first) refs[first].current?.focus();
-  }
 
   async function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -40,7 +33,7 @@ export function RegisterForm() {
     const result = await callApi("/api/auth/register/", { method: "POST", body: parsed.data });
     setBusy(false);
     if (result.ok) {
-      setErrors({});
+      showErrors({});
       return setRegisteredEmail(parsed.data.email);
     }
     const fieldErrors = fieldErrorsOf(result.data, FIELDS);
@@ -74,7 +67,7 @@ export function RegisterForm() {
           value={values.username}
           onChange={set("username")}
           errors={errors.username}
-          inputRef={refs.username}
+          inputRef={refFor("username")}
         />
         <Field
           id="email"
@@ -85,7 +78,7 @@ export function RegisterForm() {
           value={values.email}
           onChange={set("email")}
           errors={errors.email}
-          inputRef={refs.email}
+          inputRef={refFor("email")}
         />
         <PasswordField
           id="password"
@@ -95,7 +88,7 @@ export function RegisterForm() {
           value={values.password}
           onChange={set("password")}
           errors={errors.password}
-          inputRef={refs.password}
+          inputRef={refFor("password")}
         />
         <SubmitButton busy={busy} busyLabel="Creating account…">
           Create account
@@ -106,14 +99,9 @@ export function RegisterForm() {
 }
 
 function CheckYourEmail({ email, onStartOver }: { email: string; onStartOver: () => void }) {
-  const heading = useRef<HTMLHeadingElement>(null);
-  // The form is gone: move focus to the news so keyboard and screen-reader users hear it.
-  useEffect(() => heading.current?.focus(), []);
   return (
     <div className="stack">
-      <h1 tabIndex={-1} ref={heading}>
-        Check your email
-      </h1>
+      <AnnouncedHeading>Check your email</AnnouncedHeading>
       <p>
         We sent an email to <strong>{email}</strong>. Open the link in it to verify your address.
       </p>

@@ -1,7 +1,8 @@
 "use client";
 
 import Link from "next/link";
-import { useEffect, useRef, useState, type ReactNode } from "react";
+import { useEffect, useState, type ReactNode } from "react";
+import { AnnouncedHeading } from "@/app/_components/announced-heading";
 import { ResendVerification } from "@/app/_components/resend-verification";
 import { Loading } from "@/app/_components/status";
 import { callApi } from "@/lib/client/api";
@@ -91,14 +92,9 @@ function Verified({ session }: { session: SessionStatus }) {
 }
 
 function Result({ title, children }: { title: string; children: ReactNode }) {
-  const heading = useRef<HTMLHeadingElement>(null);
-  // The page changed under the reader from "Verifying…" to this: announce it by focus.
-  useEffect(() => heading.current?.focus(), []);
   return (
     <div className="stack">
-      <h1 tabIndex={-1} ref={heading}>
-        {title}
-      </h1>
+      <AnnouncedHeading>{title}</AnnouncedHeading>
       {children}
     </div>
   );

@@ -25,6 +25,6 @@ export async function signIn(page: Page, user: TestUser): Promise<void> {
   await page.getByLabel("Email address").fill(user.email);
   await page.getByLabel("Password", { exact: true }).fill(user.password);
   await page.getByRole("button", { name: "Sign in", exact: true }).click();
-  await expect(page).toHaveURL(/\/profile\/$/);
+  await expect(page).toHaveURL(/^[^?]*\/profile\/$/);
   await expect(page.getByRole("heading", { name: "Your profile" })).toBeVisible();
 }
