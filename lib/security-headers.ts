@@ -22,7 +22,9 @@ export function pageSecurityHeaders(input: { pathname: string; nonce: string; de
     // 'strict-dynamic' lets the nonce-bearing bootstrap load Next's chunks; no eval in
     // production (React only needs it in development for its error overlay).
     `script-src 'self' 'nonce-${input.nonce}' 'strict-dynamic'${input.dev ? " 'unsafe-eval'" : ""}`,
-    `style-src 'self' 'nonce-${input.nonce}'`,
+    // In development only, Next's error overlay injects styles that carry no nonce; a
+    // nonce would make browsers ignore 'unsafe-inline', so dev drops the nonce for styles.
+    input.dev ? "style-src 'self' 'unsafe-inline'" : `style-src 'self' 'nonce-${input.nonce}'`,
     "img-src 'self' data: https:",
     "font-src 'self'",
     "connect-src 'self'",

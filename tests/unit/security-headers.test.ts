@@ -29,8 +29,12 @@ describe("Content-Security-Policy of pages", () => {
     expect(csp.get("style-src")).not.toContain("'unsafe-inline'");
   });
 
-  it("allows unsafe-eval only in development", () => {
-    expect(directives(page("/login/", true)["Content-Security-Policy"]).get("script-src")).toContain("'unsafe-eval'");
+  it("allows unsafe-eval, and inline styles for the error overlay, only in development", () => {
+    const dev = directives(page("/login/", true)["Content-Security-Policy"]);
+    expect(dev.get("script-src")).toContain("'unsafe-eval'");
+    expect(dev.get("style-src")).toEqual(["'self'", "'unsafe-inline'"]);
+    // Scripts keep their nonce even in development.
+    expect(dev.get("script-src")).toContain(`'nonce-${NONCE}'`);
   });
 
   it("forbids framing, plugins and foreign form targets", () => {
