@@ -2,6 +2,7 @@ import { defineConfig } from "@playwright/test";
 import { existsSync, mkdirSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { RELAXED_LIMITS } from "./tests/support/limits";
 
 // End-to-end tests drive the built app (`npm run build`, then `node server.js`, as
 // `npm start` does) in a real Chromium. Two instances start per run, each on a fresh
@@ -25,16 +26,6 @@ mkdirSync(path.join(dataDir, "providers"), { recursive: true });
 process.env.E2E_DB_PATH ||= path.join(dataDir, "gatehouse.db");
 process.env.E2E_PROVIDERS_DB_PATH ||= path.join(dataDir, "providers", "gatehouse.db");
 
-/** Keeps the suite's many requests from one address under the abuse limits (tests/support/app.ts). */
-const RELAXED_LIMITS = {
-  RATE_LIMIT_LOGIN_PER_IP: "10000",
-  RATE_LIMIT_LOGIN_FAILURES: "10000",
-  RATE_LIMIT_REGISTER_PER_IP: "10000",
-  RATE_LIMIT_EMAIL_PER_IP: "10000",
-  RATE_LIMIT_EMAIL_PER_ADDRESS: "10000",
-  RATE_LIMIT_REFRESH_PER_IP: "10000",
-  RATE_LIMIT_API_PER_IP: "10000",
-};
 
 const serverEnv = (port: number, dbPath: string): Record<string, string> => ({
   NODE_ENV: "production",

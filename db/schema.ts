@@ -49,37 +49,29 @@ export const socialAccounts = sqliteTable(
   ],
 );
 
-export const emailVerificationTokens = sqliteTable(
-  "email_verification_tokens",
-  {
-    id: integer("id").primaryKey({ autoIncrement: true }),
-    userId: integer("user_id")
-      .notNull()
-      .references(() => users.id, { onDelete: "cascade" }),
-    // Only the SHA-256 of the token is stored (security.md, sessions and tokens).
-    tokenHash: text("token_hash").notNull().unique(),
-    createdAt: timestamp("created_at").notNull().default(now),
-    expiresAt: timestamp("expires_at").notNull(),
-    usedAt: timestamp("used_at"),
-  },
-  (t) => [index("email_verification_tokens_user_idx").on(t.userId)],
-);
+/**
+ * A single-use token sent by email (verification, password reset): only its SHA-256 is
+ * stored (security.md, sessions and tokens), with its expiry and the moment it was used
+ * or superseded.
+ */
+const emailedTokenTable = <N extends string>(name: N) =>
+  sqliteTable(
+    name,
+    {
+      id: integer("id").primaryKey({ autoIncrement: true }),
+      userId: integer("user_id")
+        .notNull()
+        .references(() => users.id, { onDelete: "cascade" }),
+      tokenHash: text("token_hash").notNull().unique(),
+      createdAt: timestamp("created_at").notNull().default(now),
+      expiresAt: timestamp("expires_at").notNull(),
+      usedAt: timestamp("used_at"),
+    },
+    (t) => [index(`${name}_user_idx`).on(t.userId)],
+  );
 
-export const passwordResetTokens = sqliteTable(
-  "password_reset_tokens",
-  {
-    id: integer("id").primaryKey({ autoIncrement: true }),
-    userId: integer("user_id")
-      .notNull()
-      .references(() => users.id, { onDelete: "cascade" }),
-    tokenHash: text("token_hash").notNull().unique(),
-    createdAt: timestamp("created_at").notNull().default(now),
-    expiresAt: timestamp("expires_at").notNull(),
-    // Set when used, and when a newer request supersedes it.
-    usedAt: timestamp("used_at"),
-  },
-  (t) => [index("password_reset_tokens_user_idx").on(t.userId)],
-);
+export const emailVerificationTokens = emailedTokenTable("email_verification_tokens");
+export const passwordResetTokens = emailedTokenTable("password_reset_tokens");
 
 export const sessions = sqliteTable(
   "sessions",
