@@ -66,10 +66,11 @@ test("a signed-in visitor never sees the login form, on / or /login/", async ({ 
   await registerByApi(request, user);
   await signIn(page, user);
 
-  // Watch every DOM change from the first byte of each page load.
+  // Watch every DOM change from the first byte of each page load. (The profile has
+  // password inputs of its own, to change the password: the login form's is #password.)
   await page.addInitScript(() => {
     new MutationObserver(() => {
-      if (document.querySelector("input[type=password], form[aria-label^='Sign in'], main a[href='/login/']")) {
+      if (document.querySelector("input#password, form[aria-label^='Sign in'], main a[href='/login/']")) {
         sessionStorage.setItem("sawLoginForm", "yes");
       }
     }).observe(document, { childList: true, subtree: true });

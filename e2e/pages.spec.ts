@@ -2,7 +2,7 @@ import AxeBuilder from "@axe-core/playwright";
 import type { Page, TestInfo } from "@playwright/test";
 import { linkProviderAccount } from "./support/db";
 import { expect, test } from "./support/fixtures";
-import { openLatestEmail, verificationLink } from "./support/mailbox";
+import { openLatestEmail, resetLink, verificationLink } from "./support/mailbox";
 import { newUser, registerByApi, signIn } from "./support/users";
 
 // Every screen, in light and dark, at a phone's width and a desktop's: no serious or
@@ -91,12 +91,57 @@ test("verify email: success and failure", async ({ page, request }, testInfo) =>
   await checkScreen(page, testInfo, "verify-failure");
 });
 
-test("profile, unverified", async ({ page, request }, testInfo) => {
+test("reset password: ask, sent, choose, done, and a spent link", async ({ page, request }, testInfo) => {
   const user = newUser("shot");
   await registerByApi(request, user);
+  await page.goto("/reset-password/");
+  await expect(page.getByRole("heading", { name: "Forgot your password?" })).toBeVisible();
+  await checkScreen(page, testInfo, "reset-request");
+
+  await page.getByLabel("Email address").fill(user.email);
+  await page.getByRole("button", { name: "Send reset link" }).click();
+  await expect(page.getByRole("heading", { name: "Check your email" })).toBeVisible();
+  await checkScreen(page, testInfo, "reset-sent");
+
+  await openLatestEmail(page, user.email, "Reset your password");
+  const link = (await resetLink(page).getAttribute("href"))!;
+  await page.goto(link);
+  await page.getByLabel("New password", { exact: true }).fill("short");
+  await page.getByRole("button", { name: "Set new password" }).click();
+  await expect(page.locator("#new-password-error")).toBeVisible();
+  await checkScreen(page, testInfo, "reset-choose-errors");
+
+  await page.getByLabel("New password", { exact: true }).fill(`${user.password} anew`);
+  await page.getByRole("button", { name: "Set new password" }).click();
+  await expect(page.getByRole("heading", { name: "Your password was changed" })).toBeVisible();
+  await checkScreen(page, testInfo, "reset-done");
+
+  await page.goto(link);
+  await page.getByLabel("New password", { exact: true }).fill(`${user.password} again`);
+  await page.getByRole("button", { name: "Set new password" }).click();
+  await expect(page.getByRole("heading", { name: "This link does not work" })).toBeVisible();
+  await checkScreen(page, testInfo, "reset-invalid");
+});
+
+test("profile, unverified, two sessions; then a refused password change", async ({ page, request }, testInfo) => {
+  const user = newUser("shot");
+  await registerByApi(request, user);
+  // Another device, signed in through the API as an external client would be.
+  const other = await request.post("/api/auth/login/", {
+    data: { email: user.email, password: user.password },
+    headers: { "User-Agent": "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:128.0) Gecko/20100101 Firefox/128.0" },
+  });
+  expect(other.status()).toBe(200);
   await signIn(page, user);
   await expect(page.getByText("Not verified", { exact: true })).toBeVisible();
+  await expect(page.getByRole("button", { name: "Sign out all other sessions" })).toBeVisible();
   await checkScreen(page, testInfo, "profile");
+
+  await page.getByLabel("Current password").fill("not the password");
+  await page.getByLabel("New password", { exact: true }).fill(`${user.password} changed`);
+  await page.getByRole("button", { name: "Change password" }).click();
+  await expect(page.locator("#current-password-error")).toHaveText("Incorrect password");
+  await checkScreen(page, testInfo, "profile-password-error");
 });
 
 test.describe("with providers configured", () => {

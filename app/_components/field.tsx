@@ -1,6 +1,7 @@
 "use client";
 
 import { useState, type InputHTMLAttributes, type ReactNode, type Ref } from "react";
+import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from "@/lib/validation";
 
 type FieldProps = {
   id: string;
@@ -55,6 +56,14 @@ export function PasswordField(props: Omit<FieldProps, "type">) {
       <FieldMessages id={id} hint={hint} errors={errors} />
     </div>
   );
+}
+
+/** The rule for a new password, said before anyone gets it wrong. */
+export const NEW_PASSWORD_HINT = `At least ${PASSWORD_MIN_LENGTH} characters (up to ${PASSWORD_MAX_LENGTH}). A few unrelated words make a strong one.`;
+
+/** A password field for choosing a password: the length rule as its hint, and no autofill of the old one. */
+export function NewPasswordField(props: Omit<FieldProps, "type" | "hint" | "autoComplete">) {
+  return <PasswordField hint={NEW_PASSWORD_HINT} autoComplete="new-password" {...props} />;
 }
 
 function FieldInput({ id, hint, errors, inputRef, ...input }: Omit<FieldProps, "label">) {

@@ -19,10 +19,14 @@ export function Loading({ children }: { children: ReactNode }) {
   );
 }
 
-/** A submit button that says what it is doing while the request runs. */
-export function SubmitButton({ busy, busyLabel, children }: { busy: boolean; busyLabel: string; children: ReactNode }) {
+/**
+ * A submit button that says what it is doing while the request runs. Full width by
+ * default (a form alone in a card); `block={false}` for a form inside a wider page.
+ */
+export function SubmitButton(props: { busy: boolean; busyLabel: string; block?: boolean; children: ReactNode }) {
+  const { busy, busyLabel, block = true, children } = props;
   return (
-    <button type="submit" className="button button-block" disabled={busy}>
+    <button type="submit" className={block ? "button button-block" : "button"} disabled={busy}>
       {busy ? (
         <>
           <span className="spinner" aria-hidden="true" />

@@ -1,5 +1,6 @@
 "use client";
 
+import Link from "next/link";
 import { useState, type FormEvent } from "react";
 import { Field, PasswordField } from "@/app/_components/field";
 import { ResendVerification } from "@/app/_components/resend-verification";
@@ -80,6 +81,10 @@ export function LoginForm({ onAttempt }: { onAttempt: () => void }) {
           errors={errors.password}
           inputRef={refFor("password")}
         />
+        {/* After the password and its switch, before the button: Tab from the email lands in the password. */}
+        <p className="field-aside">
+          <Link href="/reset-password/">Forgot password?</Link>
+        </p>
         <SubmitButton busy={busy} busyLabel="Signing in…">
           Sign in
         </SubmitButton>

@@ -32,7 +32,7 @@ export function LinkedProviders(props: { enabled: SocialProvider[]; linked: stri
   }
 
   return (
-    <section aria-labelledby="providers-heading">
+    <section aria-labelledby="providers-heading" className={styles.section}>
       <h2 id="providers-heading">Sign-in providers</h2>
       {message ? (
         <Notice tone={message.tone}>

@@ -10,6 +10,8 @@ import { useSession } from "@/lib/client/use-session";
 import type { SocialProvider } from "@/lib/social";
 import { EmailStatus } from "./email-status";
 import { LinkedProviders } from "./linked-providers";
+import { PasswordSection } from "./password-section";
+import { SessionsSection } from "./sessions-section";
 import styles from "./profile.module.css";
 
 /** The body of GET /api/auth/me/. */
@@ -21,6 +23,8 @@ export function ProfileView({ providers, linkError }: { providers: SocialProvide
   const status = useSession();
   const router = useRouter();
   const [load, setLoad] = useState<Load>({ state: "loading" });
+  // Bumped when a password change ended the other sessions, so their list is redrawn.
+  const [sessionsChanged, setSessionsChanged] = useState(0);
 
   useEffect(() => {
     if (status === "signed-out") router.replace("/login/?next=/profile/");
@@ -75,6 +79,8 @@ export function ProfileView({ providers, linkError }: { providers: SocialProvide
       </dl>
       {profile.email_verified ? null : <EmailStatus email={profile.email} />}
       <LinkedProviders enabled={providers} linked={profile.providers} onChange={reload} />
+      <PasswordSection hasProviders={profile.providers.length > 0} onChanged={() => setSessionsChanged((n) => n + 1)} />
+      <SessionsSection reloadKey={sessionsChanged} />
       <SignOut />
     </div>
   );

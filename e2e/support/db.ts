@@ -32,6 +32,19 @@ export function expireVerificationLinks(email: string): number {
   });
 }
 
+/** Make every outstanding password-reset link of this address expired. */
+export function expireResetLinks(email: string): number {
+  return withDb(pathOf("main"), (db) => {
+    const result = db
+      .prepare(
+        `UPDATE password_reset_tokens SET expires_at = ?
+         WHERE used_at IS NULL AND user_id = (SELECT id FROM users WHERE lower(email) = lower(?))`,
+      )
+      .run(Date.now() - 60_000, email);
+    return result.changes;
+  });
+}
+
 /** Record that this user signed in with a provider once (the OAuth dance itself is another suite's). */
 export function linkProviderAccount(input: { email: string; provider: "google" | "github"; withoutPassword?: boolean }): void {
   withDb(pathOf("providers"), (db) => {

@@ -1,4 +1,4 @@
-import { test as base, expect, type BrowserContext } from "@playwright/test";
+import { test as base, expect, type BrowserContext, type Page } from "@playwright/test";
 
 // Every test fails if a page logged an error: a script or style blocked by the CSP, a
 // hydration mismatch, an uncaught exception. Failed requests are left out: the browser
@@ -9,17 +9,42 @@ import { test as base, expect, type BrowserContext } from "@playwright/test";
 // notes that sandbox when the test driver looks into the frame.
 const EXPECTED = [/^Failed to load resource: /, /^Blocked script execution in '[^']*\/dev\/mail\/\d+\/html\/'/];
 
-export const test = base.extend<{ context: BrowserContext }>({
+function watchConsole(context: BrowserContext, problems: string[]): void {
+  context.on("console", (message) => {
+    if (message.type() === "error" && !EXPECTED.some((pattern) => pattern.test(message.text()))) {
+      problems.push(`console error on ${message.page()?.url()}: ${message.text()}`);
+    }
+  });
+  context.on("weberror", (error) => problems.push(`uncaught: ${error.error().message}`));
+}
+
+type Fixtures = {
+  context: BrowserContext;
+  /**
+   * Another device: a page in a browser context of its own (its own cookies, and the
+   * user agent given), watched for console errors like the test's own page.
+   */
+  newDevice: (options?: { userAgent?: string }) => Promise<Page>;
+};
+
+export const test = base.extend<Fixtures>({
   context: async ({ context }, use) => {
     const problems: string[] = [];
-    context.on("console", (message) => {
-      if (message.type() === "error" && !EXPECTED.some((pattern) => pattern.test(message.text()))) {
-        problems.push(`console error on ${message.page()?.url()}: ${message.text()}`);
-      }
-    });
-    context.on("weberror", (error) => problems.push(`uncaught: ${error.error().message}`));
+    watchConsole(context, problems);
     await use(context);
     expect(problems, "the browser console stays clean (no CSP violations, no errors)").toEqual([]);
+  },
+  newDevice: async ({ browser, baseURL }, use) => {
+    const problems: string[] = [];
+    const contexts: BrowserContext[] = [];
+    await use(async ({ userAgent } = {}) => {
+      const context = await browser.newContext({ baseURL, ...(userAgent ? { userAgent } : {}) });
+      watchConsole(context, problems);
+      contexts.push(context);
+      return context.newPage();
+    });
+    for (const context of contexts) await context.close();
+    expect(problems, "the other devices' consoles stay clean too").toEqual([]);
   },
 });
 

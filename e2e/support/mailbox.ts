@@ -17,6 +17,11 @@ export function verificationLink(page: Page) {
   return page.getByTestId("email-text").getByRole("link", { name: /\/verify-email\/\?token=/ });
 }
 
+/** The password-reset link in the open email's plain text. */
+export function resetLink(page: Page) {
+  return page.getByTestId("email-text").getByRole("link", { name: /\/reset-password\/\?token=/ });
+}
+
 /** How many emails to `to` the mailbox holds. */
 export async function countEmails(page: Page, to: string): Promise<number> {
   await page.goto("/dev/mail/");

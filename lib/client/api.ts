@@ -37,20 +37,25 @@ export async function callApi<T = ApiBody>(path: string, options: ApiOptions = {
   } catch {
     return { ok: false, status: 0, data: {}, retryAfter: null };
   }
-  const data = await readJson(response);
-  if (response.ok) return { ok: true, status: response.status, data: data as T };
+  const value = await readJson(response);
+  // A success body may be a list (GET /api/auth/sessions/); an error body is an object.
+  if (response.ok) return { ok: true, status: response.status, data: (value ?? {}) as T };
+  const data = isObject(value) ? value : {};
   const retryAfter = Number(response.headers.get("Retry-After"));
   return { ok: false, status: response.status, data, retryAfter: retryAfter > 0 ? retryAfter : null };
 }
 
-async function readJson(response: Response): Promise<ApiBody> {
+/** The parsed body, or null when there is none (204) or it is not JSON. */
+async function readJson(response: Response): Promise<unknown> {
   try {
-    const value: unknown = await response.json();
-    return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as ApiBody) : {};
+    return (await response.json()) as unknown;
   } catch {
-    return {};
+    return null;
   }
 }
+
+const isObject = (value: unknown): value is ApiBody =>
+  typeof value === "object" && value !== null && !Array.isArray(value);
 
 const stringsOf = (value: unknown): string[] =>
   Array.isArray(value) ? value.filter((v): v is string => typeof v === "string") : [];

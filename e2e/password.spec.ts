@@ -1,0 +1,200 @@
+import type { Page } from "@playwright/test";
+import { expireResetLinks } from "./support/db";
+import { expect, test } from "./support/fixtures";
+import { openLatestEmail, resetLink } from "./support/mailbox";
+import { newUser, registerByApi, signIn, type TestUser } from "./support/users";
+
+const BAD_CREDENTIALS = "The email address or password is incorrect.";
+const CONFIRM = "/api/auth/password/reset/confirm/";
+
+/** Statuses of the reset confirmations a page sends from now on. */
+function watchConfirmations(page: Page): number[] {
+  const statuses: number[] = [];
+  page.on("response", (response) => {
+    if (new URL(response.url()).pathname === CONFIRM) statuses.push(response.status());
+  });
+  return statuses;
+}
+
+/** Ask for a reset link by API, open the email and return the link's address. */
+async function mailedResetLink(page: Page, user: TestUser): Promise<string> {
+  const response = await page.request.post("/api/auth/password/reset/", { data: { email: user.email } });
+  expect(response.status()).toBe(202);
+  await openLatestEmail(page, user.email, "Reset your password");
+  const href = await resetLink(page).getAttribute("href");
+  expect(href).toMatch(/\/reset-password\/\?token=[\w-]+$/);
+  return href!;
+}
+
+async function tryLogin(page: Page, email: string, password: string): Promise<void> {
+  await page.goto("/login/");
+  await page.getByLabel("Email address").fill(email);
+  await page.getByLabel("Password", { exact: true }).fill(password);
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
+}
+
+test("forgot password: the emailed link sets a new password and signs out every device", async ({ page, request, newDevice }) => {
+  const user = newUser("forgot");
+  await registerByApi(request, user);
+  const laptop = await newDevice();
+  await signIn(laptop, user);
+
+  await page.goto("/login/");
+  await page.getByRole("link", { name: "Forgot password?" }).click();
+  await expect(page).toHaveURL(/\/reset-password\/$/);
+  await expect(page.getByRole("heading", { name: "Forgot your password?" })).toBeVisible();
+  await page.getByLabel("Email address").fill(`  ${user.email} `);
+  await page.getByRole("button", { name: "Send reset link" }).click();
+  await expect(page.getByRole("heading", { name: "Check your email" })).toBeFocused();
+  await expect(page.getByRole("main")).toContainText(`If ${user.email} belongs to a Gatehouse account`);
+
+  await openLatestEmail(page, user.email, "Reset your password");
+  const confirmations = watchConfirmations(page);
+  const response = page.waitForResponse((r) => new URL(r.url()).pathname === "/reset-password/");
+  await resetLink(page).click();
+  // The token page sends no Referer anywhere, and spends nothing until the form is sent.
+  expect((await response).headers()["referrer-policy"]).toBe("no-referrer");
+  await expect(page.locator('meta[name="referrer"]')).toHaveAttribute("content", "no-referrer");
+  await expect(page.getByRole("heading", { name: "Choose a new password" })).toBeVisible();
+  await expect(page.getByText("At least 8 characters")).toBeVisible();
+  expect(confirmations).toEqual([]);
+
+  // Too short is caught here; too common only the server knows. The token survives both.
+  const password = page.getByLabel("New password", { exact: true });
+  await password.fill("short");
+  await page.getByRole("button", { name: "Set new password" }).click();
+  await expect(page.locator("#new-password-error")).toHaveText("Ensure this field has at least 8 characters.");
+  await expect(password).toBeFocused();
+  expect(confirmations).toEqual([]);
+  await password.fill("qwertyuiop");
+  await page.getByRole("button", { name: "Set new password" }).click();
+  await expect(page.locator("#new-password-error")).toHaveText("This password is too common.");
+  expect(confirmations).toEqual([400]);
+
+  const newPassword = `${user.password} renewed`;
+  await password.fill(newPassword);
+  await page.getByRole("button", { name: "Show password" }).click();
+  await expect(password).toHaveAttribute("type", "text");
+  await page.getByRole("button", { name: "Set new password" }).click();
+  await expect(page.getByRole("heading", { name: "Your password was changed" })).toBeFocused();
+  await expect(page.getByText("every session of your account was signed out")).toBeVisible();
+  expect(confirmations).toEqual([400, 200]);
+
+  await page.getByRole("link", { name: "Sign in" }).click();
+  await expect(page.getByRole("heading", { name: "Sign in" })).toBeVisible();
+  await tryLogin(page, user.email, user.password);
+  await expect(page.getByRole("main").getByRole("alert")).toHaveText(BAD_CREDENTIALS);
+  await signIn(page, { ...user, password: newPassword });
+  // The link proved the address.
+  await expect(page.getByText("Verified", { exact: true })).toBeVisible();
+
+  // The laptop's session ended with the reset: its next load finds itself signed out.
+  await laptop.reload();
+  await expect(laptop).toHaveURL(/\/login\/\?next=\/profile\/$/);
+});
+
+test("a used or expired link says so and offers a new one", async ({ page, request }) => {
+  const user = newUser("spent");
+  await registerByApi(request, user);
+  const link = await mailedResetLink(page, user);
+  await page.goto(link);
+  await page.getByLabel("New password", { exact: true }).fill(`${user.password} once`);
+  await page.getByRole("button", { name: "Set new password" }).click();
+  await expect(page.getByRole("heading", { name: "Your password was changed" })).toBeVisible();
+
+  // Used: the page learns it only when the form is sent.
+  await page.goto(link);
+  await page.getByLabel("New password", { exact: true }).fill(`${user.password} twice`);
+  await page.getByRole("button", { name: "Set new password" }).click();
+  await expect(page.getByRole("heading", { name: "This link does not work" })).toBeFocused();
+  await expect(page.getByText("invalid or has expired")).toBeVisible();
+  await page.getByLabel("Email address").fill(user.email);
+  await page.getByRole("button", { name: "Send reset link" }).click();
+  await expect(page.getByRole("heading", { name: "Check your email" })).toBeVisible();
+
+  // Expired: the newest link, an hour too late.
+  await openLatestEmail(page, user.email, "Reset your password");
+  const fresh = await resetLink(page).getAttribute("href");
+  expect(fresh).not.toBe(link);
+  expect(expireResetLinks(user.email)).toBe(1);
+  await page.goto(fresh!);
+  await page.getByLabel("New password", { exact: true }).fill(`${user.password} late`);
+  await page.getByRole("button", { name: "Set new password" }).click();
+  await expect(page.getByRole("heading", { name: "This link does not work" })).toBeVisible();
+  await expect(page.getByRole("button", { name: "Send reset link" })).toBeVisible();
+
+  // A token that cannot be one (cut short when copied) is refused on arrival, without a request.
+  const confirmations = watchConfirmations(page);
+  await page.goto("/reset-password/?token=abc");
+  await expect(page.getByRole("heading", { name: "This link does not work" })).toBeVisible();
+  expect(confirmations).toEqual([]);
+});
+
+test("change the password from the profile: this device stays, the others are signed out", async ({ page, request, newDevice }) => {
+  const user = newUser("change");
+  await registerByApi(request, user);
+  const phone = await newDevice();
+  await signIn(phone, user);
+  await signIn(page, user);
+
+  const current = page.getByLabel("Current password");
+  const next = page.getByLabel("New password", { exact: true });
+  const change = page.getByRole("button", { name: "Change password" });
+  await expect(page.getByRole("heading", { name: "Password", exact: true })).toBeVisible();
+  await expect(page.getByRole("link", { name: "Reset it by email" })).toHaveAttribute("href", "/reset-password/");
+
+  // Checked here first: nothing is sent.
+  await change.click();
+  await expect(page.locator("#current-password-error")).toHaveText("This field may not be blank.");
+  await expect(page.locator("#new-password-error")).toHaveText("Ensure this field has at least 8 characters.");
+  await expect(current).toBeFocused();
+
+  // The API's answer, beside the field it is about.
+  await current.fill("not my password at all");
+  await next.fill(`${user.password} changed`);
+  await change.click();
+  await expect(page.locator("#current-password-error")).toHaveText("Incorrect password");
+  await expect(current).toBeFocused();
+  await expect(current).toHaveAttribute("aria-invalid", "true");
+  await expect(page.locator("#new-password-error")).toHaveCount(0);
+
+  await current.fill(user.password);
+  await next.fill(user.username);
+  await change.click();
+  await expect(page.locator("#new-password-error")).toContainText("username");
+  await expect(next).toBeFocused();
+
+  const newPassword = `${user.password} changed`;
+  await next.fill(newPassword);
+  await change.click();
+  await expect(page.getByRole("main").getByRole("status").filter({ hasText: "Password changed." })).toHaveText(
+    "Password changed. Other sessions were signed out.",
+  );
+  await expect(current).toHaveValue("");
+  await expect(next).toHaveValue("");
+
+  // This device stays signed in; the phone is signed out at its next load.
+  await page.reload();
+  await expect(page.getByText(user.username, { exact: true })).toBeVisible();
+  await phone.reload();
+  await expect(phone).toHaveURL(/\/login\/\?next=\/profile\/$/);
+  await tryLogin(phone, user.email, user.password);
+  await expect(phone.getByRole("main").getByRole("alert")).toHaveText(BAD_CREDENTIALS);
+  await signIn(phone, { ...user, password: newPassword });
+});
+
+test("the login form: Forgot password? comes after the password field and before the button", async ({ page }) => {
+  await page.goto("/login/");
+  await page.getByLabel("Password", { exact: true }).focus();
+  for (const target of [
+    page.getByRole("button", { name: "Show password" }),
+    page.getByRole("link", { name: "Forgot password?" }),
+    page.getByRole("button", { name: "Sign in", exact: true }),
+  ]) {
+    await page.keyboard.press("Tab");
+    await expect(target).toBeFocused();
+  }
+  await page.keyboard.press("Shift+Tab");
+  await page.keyboard.press("Enter");
+  await expect(page.getByRole("heading", { name: "Forgot your password?" })).toBeVisible();
+});
