@@ -54,8 +54,8 @@ export type PasswordUpdateResult =
   | { ok: false; reason: "invalid_or_expired" }
   | { ok: false; reason: "invalid_password"; errors: FieldErrors };
 
-function changedNotice(user: User) {
-  return passwordChangedEmail({ to: user.email, username: user.username, resetUrl: `${getEnv().APP_URL}/reset-password/` });
+function changedNotice(user: User, how: "reset" | "change") {
+  return passwordChangedEmail({ to: user.email, username: user.username, resetUrl: `${getEnv().APP_URL}/reset-password/`, how });
 }
 
 /**
@@ -97,7 +97,7 @@ export async function confirmPasswordReset(input: { token: string; password: str
       .where(eq(users.id, row.user.id))
       .run();
     revokeUserSessions(row.user.id, { tx, now });
-    return { ok: true, emailId: queueEmail(tx, changedNotice(row.user)) };
+    return { ok: true, emailId: queueEmail(tx, changedNotice(row.user, "reset")) };
   });
 }
 
@@ -120,6 +120,6 @@ export async function changePassword(input: {
   return writeTransaction((tx) => {
     tx.update(users).set({ passwordHash, updatedAt: new Date() }).where(eq(users.id, user.id)).run();
     revokeUserSessions(user.id, { tx, exceptSessionId: input.sessionId });
-    return { ok: true, emailId: queueEmail(tx, changedNotice(user)) };
+    return { ok: true, emailId: queueEmail(tx, changedNotice(user, "change")) };
   });
 }

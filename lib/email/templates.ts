@@ -86,9 +86,17 @@ export function passwordResetEmail(input: { to: string; username: string; link: 
 }
 
 /** Sent after a password change or reset, so a takeover does not go unnoticed. */
-export function passwordChangedEmail(input: { to: string; username: string; resetUrl: string }): OutgoingEmail {
+export function passwordChangedEmail(input: {
+  to: string;
+  username: string;
+  resetUrl: string;
+  /** A reset ends every session; a change keeps the one it was made from. */
+  how: "reset" | "change";
+}): OutgoingEmail {
   const lines = [
-    "The password of your Gatehouse account was just changed, and your other sessions were signed out.",
+    input.how === "reset"
+      ? "The password of your Gatehouse account was just reset with a link sent to this address, and every session was signed out."
+      : "The password of your Gatehouse account was just changed, and your other sessions were signed out.",
     "If this was not you, reset your password now with the link below.",
   ];
   return {

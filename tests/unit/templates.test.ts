@@ -102,10 +102,21 @@ describe("passwordResetEmail", () => {
 
 describe("passwordChangedEmail", () => {
   it("warns the owner and links to a reset", () => {
-    const email = passwordChangedEmail({ to: "c@example.com", username: "carol", resetUrl: "http://127.0.0.1:3999/reset-password/" });
+    const email = passwordChangedEmail({
+      to: "c@example.com",
+      username: "carol",
+      resetUrl: "http://127.0.0.1:3999/reset-password/",
+      how: "change",
+    });
     expect(email.subject).toBe("Your password was changed");
     expect(email.text).toContain("your other sessions were signed out");
     expect(email.text).toContain("Reset your password: http://127.0.0.1:3999/reset-password/");
     expect(email.html).toContain('href="http://127.0.0.1:3999/reset-password/"');
+  });
+
+  it("says every session ended after a reset", () => {
+    const email = passwordChangedEmail({ to: "c@example.com", username: "carol", resetUrl: "http://x/reset-password/", how: "reset" });
+    expect(email.text).toContain("every session was signed out");
+    expect(email.text).not.toContain("other sessions");
   });
 });
