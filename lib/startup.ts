@@ -2,9 +2,11 @@ import "server-only";
 import { getDb } from "@/db/client";
 import { dummyPasswordHash } from "./auth/password";
 import { getSigningKey } from "./auth/tokens";
-import { deliverPendingEmails } from "./email/send";
+import { deliverPendingEmails, recoverInterruptedEmails } from "./email/send";
 import { EnvError, getEnv, isProductionMode } from "./env";
 import { log } from "./log";
+
+const EMAIL_RETRY_INTERVAL_MS = 60_000;
 
 /**
  * Startup: a bad variable, or a production setup without its keys, stops the process
@@ -26,6 +28,17 @@ export async function startServer(): Promise<void> {
     else log.error("startup failed", { error });
     process.exit(1);
   }
-  // Mail an earlier run queued but never delivered (a crash, Resend down).
-  void deliverPendingEmails().catch((error: unknown) => log.error("retrying queued emails failed", { error }));
+  // Mail an earlier run queued but never delivered (a crash, Resend down), then keep
+  // retrying what fails now, so an outage does not strand a verification link.
+  recoverInterruptedEmails();
+  let running = false;
+  const retry = async () => {
+    if (running) return;
+    running = true;
+    await deliverPendingEmails()
+      .catch((error: unknown) => log.error("retrying queued emails failed", { error }))
+      .finally(() => (running = false));
+  };
+  void retry();
+  setInterval(() => void retry(), EMAIL_RETRY_INTERVAL_MS).unref();
 }

@@ -85,19 +85,21 @@ class DeliveryError extends Error {
 }
 
 /**
- * Retry what an earlier run left undelivered (called at startup). A row still marked
- * `sending` was cut off mid-send by a crash; sending it again is safe because Resend
+ * At startup, before any delivery of this process: a row still marked `sending` was cut
+ * off mid-send by a crash. Queue it again; sending it twice is safe because Resend
  * drops a repeated idempotency key.
+ */
+export function recoverInterruptedEmails(): number {
+  return getDb().update(emails).set({ status: "pending" }).where(eq(emails.status, "sending")).run().changes;
+}
+
+/**
+ * Deliver every queued message, one at a time (at startup, then every minute): what a
+ * crash or a Resend outage left behind. Each message gets MAX_ATTEMPTS tries in all.
  */
 export async function deliverPendingEmails(): Promise<void> {
   if (!getEnv().RESEND_API_KEY) return;
-  const db = getDb();
-  db.update(emails).set({ status: "pending" }).where(eq(emails.status, "sending")).run();
-  const pending = db
-    .select({ id: emails.id })
-    .from(emails)
-    .where(eq(emails.status, "pending"))
-    .all();
+  const pending = getDb().select({ id: emails.id }).from(emails).where(eq(emails.status, "pending")).all();
   for (const { id } of pending) await deliverEmail(id);
 }
 

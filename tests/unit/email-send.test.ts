@@ -3,7 +3,7 @@ import { eq } from "drizzle-orm";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { getDb } from "@/db/client";
 import { emails } from "@/db/schema";
-import { deliverEmail, deliverPendingEmails, queueEmail, sendEmail, type OutgoingEmail } from "@/lib/email/send";
+import { deliverEmail, deliverPendingEmails, queueEmail, recoverInterruptedEmails, sendEmail, type OutgoingEmail } from "@/lib/email/send";
 import { startFakeResend, type FakeResend } from "../support/fake-resend";
 import { allEmails, getEmail } from "./helpers";
 
@@ -160,7 +160,7 @@ describe("failed deliveries", () => {
     expect(errors.mock.calls.flat().map(String).join("\n")).not.toContain("re_unreachable_secret");
   });
 
-  it("are retried by deliverPendingEmails, rows cut off mid-send included", async () => {
+  it("are retried by deliverPendingEmails, rows cut off mid-send included after recovery", async () => {
     const fake = await withFakeResend();
     vi.spyOn(console, "error").mockImplementation(() => {});
     fake.failNext(1, 503);
@@ -174,8 +174,13 @@ describe("failed deliveries", () => {
       .where(eq(emails.id, second))
       .run();
 
+    // A periodic retry leaves a row that may be in flight in this very process alone.
     await deliverPendingEmails();
     expect(getEmail(first)).toMatchObject({ status: "sent", attempts: 2 });
+    expect(getEmail(second)).toMatchObject({ status: "sending", attempts: 0 });
+    // At startup it is recovered and sent.
+    expect(recoverInterruptedEmails()).toBe(1);
+    await deliverPendingEmails();
     expect(getEmail(second)).toMatchObject({ status: "sent", attempts: 1 });
     expect(fake.messages.map((m) => m.to[0])).toEqual(["first@example.com", "second@example.com"]);
   });
@@ -187,6 +192,7 @@ describe("failed deliveries", () => {
     // Resend accepted it but the process died before recording that: the row is left
     // 'sending' with its bodies; startup sends it again under the same key.
     getDb().update(emails).set({ status: "sending", text: message.text, html: message.html }).where(eq(emails.id, id)).run();
+    recoverInterruptedEmails();
     await deliverPendingEmails();
     expect(getEmail(id).status).toBe("sent");
     expect(fake.messages).toHaveLength(1);
