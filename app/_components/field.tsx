@@ -58,6 +58,11 @@ export function PasswordField(props: Omit<FieldProps, "type">) {
   );
 }
 
+/** An email address field: the same label, keyboard and autofill wherever one is asked for. */
+export function EmailField(props: Omit<FieldProps, "label" | "type" | "inputMode" | "autoComplete">) {
+  return <Field label="Email address" type="email" inputMode="email" autoComplete="email" {...props} />;
+}
+
 /** The rule for a new password, said before anyone gets it wrong. */
 export const NEW_PASSWORD_HINT = `At least ${PASSWORD_MIN_LENGTH} characters (up to ${PASSWORD_MAX_LENGTH}). A few unrelated words make a strong one.`;
 

@@ -1,13 +1,11 @@
 "use client";
 
 import { useState, type FormEvent } from "react";
-import { callApi, fieldErrorsOf, problemMessage } from "@/lib/client/api";
-import { ResendVerificationSchema, fieldErrorsFrom } from "@/lib/validation";
-import { Field } from "./field";
-import { Notice } from "./status";
-import { useFieldErrors } from "./use-field-errors";
-
-type State = { step: "idle" | "sending" } | { step: "sent"; email: string } | { step: "failed"; message: string };
+import { callApi } from "@/lib/client/api";
+import { ResendVerificationSchema } from "@/lib/validation";
+import { EmailField } from "./field";
+import { MessageNotice, Notice, SubmitButton } from "./status";
+import { useApiForm } from "./use-api-form";
 
 const FIELDS = ["email"] as const;
 
@@ -16,69 +14,43 @@ const FIELDS = ["email"] as const;
  * the account's state). With a known address it is one button; without, an email field.
  */
 export function ResendVerification({ email, idPrefix = "resend" }: { email?: string; idPrefix?: string }) {
-  const [state, setState] = useState<State>({ step: "idle" });
   const [value, setValue] = useState("");
-  const { errors, show: showErrors, refFor } = useFieldErrors(FIELDS);
+  const form = useApiForm(FIELDS);
+  const [sentTo, setSentTo] = useState<string | null>(null);
 
-  async function submit(event: FormEvent<HTMLFormElement>) {
+  function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
-    const parsed = ResendVerificationSchema.safeParse({ email: email ?? value });
-    if (!parsed.success) {
-      setState({ step: "idle" });
-      return showErrors(fieldErrorsOf(fieldErrorsFrom(parsed.error), FIELDS));
-    }
-    showErrors({});
-    setState({ step: "sending" });
-    const result = await callApi("/api/auth/verify-email/resend/", { method: "POST", body: parsed.data });
-    if (result.ok) return setState({ step: "sent", email: parsed.data.email });
-    const fieldErrors = fieldErrorsOf(result.data, FIELDS);
-    if (fieldErrors.email) {
-      setState({ step: "idle" });
-      return showErrors(fieldErrors);
-    }
-    setState({ step: "failed", message: problemMessage(result) });
+    setSentTo(null);
+    void form.submit({
+      parsed: ResendVerificationSchema.safeParse({ email: email ?? value }),
+      send: (data) => callApi("/api/auth/verify-email/resend/", { method: "POST", body: data }),
+      onSuccess: (_, data) => setSentTo(data.email),
+    });
   }
 
-  const busy = state.step === "sending";
   return (
     <form onSubmit={submit} noValidate aria-label="Send a new verification email">
       {email ? null : (
-        <Field
+        <EmailField
           id={`${idPrefix}-email`}
-          label="Email address"
-          type="email"
-          autoComplete="email"
-          inputMode="email"
           value={value}
           onChange={(e) => setValue(e.target.value)}
-          errors={errors.email}
-          inputRef={refFor("email")}
+          errors={form.errors.email}
+          inputRef={form.refFor("email")}
         />
       )}
-      {state.step === "sent" ? (
+      {sentTo ? (
         <Notice tone="success">
           <p>
-            If <strong>{state.email}</strong> belongs to an account that still needs verifying, a new link is on its way.
+            If <strong>{sentTo}</strong> belongs to an account that still needs verifying, a new link is on its way.
           </p>
         </Notice>
       ) : null}
-      {state.step === "failed" ? (
-        <Notice tone="error">
-          <p>{state.message}</p>
-        </Notice>
-      ) : null}
-      <button type="submit" className={`button ${email ? "button-secondary" : "button-block"}`} disabled={busy}>
-        {busy ? (
-          <>
-            <span className="spinner" aria-hidden="true" />
-            Sending…
-          </>
-        ) : email ? (
-          state.step === "sent" ? "Send it again" : "Resend the email"
-        ) : (
-          "Send a new link"
-        )}
-      </button>
+      <MessageNotice tone="error" text={form.problem} />
+      {/* With the address known this is a side action next to the page's own; without, the form's only one. */}
+      <SubmitButton busy={form.busy} busyLabel="Sending…" block={!email} secondary={Boolean(email)}>
+        {email ? (sentTo ? "Send it again" : "Resend the email") : "Send a new link"}
+      </SubmitButton>
     </form>
   );
 }

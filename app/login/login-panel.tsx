@@ -4,7 +4,7 @@ import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useEffect, useState } from "react";
 import { SessionUnavailable } from "@/app/_components/session-unavailable";
-import { Loading, Notice } from "@/app/_components/status";
+import { Loading, MessageNotice } from "@/app/_components/status";
 import { useSession } from "@/lib/client/use-session";
 import { PROVIDER_LABELS, type SocialProvider } from "@/lib/social";
 import { LoginForm } from "./login-form";
@@ -37,11 +37,7 @@ export function LoginPanel({ next, socialError, providers }: Props) {
         New here? <Link href="/register/">Create an account</Link>
       </p>
       {status === "unavailable" ? <SessionUnavailable /> : null}
-      {socialError && showSocialError ? (
-        <Notice tone="error">
-          <p>{socialError}</p>
-        </Notice>
-      ) : null}
+      <MessageNotice tone="error" text={showSocialError ? socialError : null} />
       <LoginForm onAttempt={() => setShowSocialError(false)} />
       {providers.length ? (
         <>

@@ -1,4 +1,5 @@
 import type { Metadata } from "next";
+import { CardPage } from "@/app/_components/card-page";
 import { firstParam, type SearchParams } from "@/app/_components/search-params";
 import { enabledProviders } from "@/lib/auth/oauth/providers";
 import { safeNextPath } from "@/lib/safe-next";
@@ -10,14 +11,12 @@ export const metadata: Metadata = { title: "Sign in" };
 export default async function LoginPage({ searchParams }: { searchParams: Promise<SearchParams> }) {
   const params = await searchParams;
   return (
-    <main className="site-main">
-      <div className="card">
-        <LoginPanel
-          next={safeNextPath(firstParam(params.next))}
-          socialError={socialErrorMessage(firstParam(params.error))}
-          providers={enabledProviders()}
-        />
-      </div>
-    </main>
+    <CardPage>
+      <LoginPanel
+        next={safeNextPath(firstParam(params.next))}
+        socialError={socialErrorMessage(firstParam(params.error))}
+        providers={enabledProviders()}
+      />
+    </CardPage>
   );
 }

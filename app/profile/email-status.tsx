@@ -1,7 +1,7 @@
 "use client";
 
 import { useState } from "react";
-import { Notice } from "@/app/_components/status";
+import { MessageNotice, Notice } from "@/app/_components/status";
 import { problemMessage } from "@/lib/client/api";
 import { callWithSession } from "@/lib/client/session";
 
@@ -25,11 +25,7 @@ export function EmailStatus({ email }: { email: string }) {
           <p>We sent a new verification link to {email}.</p>
         </Notice>
       ) : null}
-      {state.step === "failed" ? (
-        <Notice tone="error">
-          <p>{state.message}</p>
-        </Notice>
-      ) : null}
+      <MessageNotice tone="error" text={state.step === "failed" ? state.message : null} />
       <button type="button" className="button button-secondary button-small" onClick={resend} disabled={state.step === "sending"}>
         {state.step === "sending" ? "Sending…" : "Resend verification email"}
       </button>

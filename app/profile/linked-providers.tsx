@@ -1,7 +1,7 @@
 "use client";
 
 import { useState } from "react";
-import { Notice } from "@/app/_components/status";
+import { MessageNotice } from "@/app/_components/status";
 import { problemMessage } from "@/lib/client/api";
 import { callWithSession } from "@/lib/client/session";
 import { PROVIDER_LABELS, SOCIAL_PROVIDERS, type SocialProvider } from "@/lib/social";
@@ -34,11 +34,7 @@ export function LinkedProviders(props: { enabled: SocialProvider[]; linked: stri
   return (
     <section aria-labelledby="providers-heading" className={styles.section}>
       <h2 id="providers-heading">Sign-in providers</h2>
-      {message ? (
-        <Notice tone={message.tone}>
-          <p>{message.text}</p>
-        </Notice>
-      ) : null}
+      {message ? <MessageNotice {...message} /> : null}
       {shown.length === 0 ? (
         <p className="muted">This server does not offer sign-in with Google or GitHub.</p>
       ) : (

@@ -1,4 +1,5 @@
 import type { Metadata } from "next";
+import { CardPage } from "@/app/_components/card-page";
 import { firstParam, type SearchParams } from "@/app/_components/search-params";
 import { enabledProviders } from "@/lib/auth/oauth/providers";
 import { socialErrorMessage } from "@/lib/social";
@@ -10,10 +11,8 @@ export default async function ProfilePage({ searchParams }: { searchParams: Prom
   // Linking a provider that fails comes back here as ?error=<code> (api.md, social login).
   const linkError = socialErrorMessage(firstParam((await searchParams).error));
   return (
-    <main className="site-main">
-      <div className="card card-wide">
-        <ProfileView providers={enabledProviders()} linkError={linkError} />
-      </div>
-    </main>
+    <CardPage wide>
+      <ProfileView providers={enabledProviders()} linkError={linkError} />
+    </CardPage>
   );
 }

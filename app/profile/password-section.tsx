@@ -3,11 +3,10 @@
 import Link from "next/link";
 import { useState, type FormEvent } from "react";
 import { NewPasswordField, PasswordField } from "@/app/_components/field";
-import { Notice, SubmitButton } from "@/app/_components/status";
-import { useFieldErrors } from "@/app/_components/use-field-errors";
-import { fieldErrorsOf, problemMessage } from "@/lib/client/api";
+import { MessageNotice, SubmitButton } from "@/app/_components/status";
+import { useApiForm } from "@/app/_components/use-api-form";
 import { callWithSession } from "@/lib/client/session";
-import { PasswordChangeSchema, fieldErrorsFrom } from "@/lib/validation";
+import { PasswordChangeSchema } from "@/lib/validation";
 import styles from "./profile.module.css";
 
 const FIELDS = ["current_password", "new_password"] as const;
@@ -24,28 +23,21 @@ type Props = {
 /** POST /api/auth/password/change/: keeps this session, ends the others. */
 export function PasswordSection({ hasProviders, onChanged }: Props) {
   const [values, setValues] = useState(EMPTY);
-  const { errors, show: showErrors, refFor } = useFieldErrors(FIELDS);
-  const [message, setMessage] = useState<{ tone: "success" | "error"; text: string } | null>(null);
-  const [busy, setBusy] = useState(false);
+  const form = useApiForm(FIELDS);
+  const [changed, setChanged] = useState(false);
 
-  async function submit(event: FormEvent<HTMLFormElement>) {
+  function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
-    setMessage(null);
-    const parsed = PasswordChangeSchema.safeParse(values);
-    if (!parsed.success) return showErrors(fieldErrorsOf(fieldErrorsFrom(parsed.error), FIELDS));
-    showErrors({});
-
-    setBusy(true);
-    const result = await callWithSession("/api/auth/password/change/", { method: "POST", body: parsed.data });
-    setBusy(false);
-    if (result.ok) {
-      setValues(EMPTY);
-      setMessage({ tone: "success", text: "Password changed. Other sessions were signed out." });
-      return onChanged();
-    }
-    const fieldErrors = fieldErrorsOf(result.data, FIELDS);
-    if (Object.keys(fieldErrors).length) return showErrors(fieldErrors);
-    setMessage({ tone: "error", text: problemMessage(result) });
+    setChanged(false);
+    void form.submit({
+      parsed: PasswordChangeSchema.safeParse(values),
+      send: (data) => callWithSession("/api/auth/password/change/", { method: "POST", body: data }),
+      onSuccess: () => {
+        setValues(EMPTY);
+        setChanged(true);
+        onChanged();
+      },
+    });
   }
 
   // A social-only account has no password, and the API calls any current password it is
@@ -65,11 +57,8 @@ export function PasswordSection({ hasProviders, onChanged }: Props) {
     <section aria-labelledby="password-heading" className={styles.section}>
       <h2 id="password-heading">Password</h2>
       <p className="muted">Changing it signs out your other sessions; this one stays signed in.</p>
-      {message ? (
-        <Notice tone={message.tone}>
-          <p>{message.text}</p>
-        </Notice>
-      ) : null}
+      <MessageNotice tone="success" text={changed ? "Password changed. Other sessions were signed out." : null} />
+      <MessageNotice tone="error" text={form.problem} />
       <form onSubmit={submit} noValidate aria-label="Change your password" className={styles.form}>
         <PasswordField
           id="current-password"
@@ -78,18 +67,18 @@ export function PasswordSection({ hasProviders, onChanged }: Props) {
           hint={currentHint}
           value={values.current_password}
           onChange={(e) => setValues((v) => ({ ...v, current_password: e.target.value }))}
-          errors={errors.current_password}
-          inputRef={refFor("current_password")}
+          errors={form.errors.current_password}
+          inputRef={form.refFor("current_password")}
         />
         <NewPasswordField
           id="new-password"
           label="New password"
           value={values.new_password}
           onChange={(e) => setValues((v) => ({ ...v, new_password: e.target.value }))}
-          errors={errors.new_password}
-          inputRef={refFor("new_password")}
+          errors={form.errors.new_password}
+          inputRef={form.refFor("new_password")}
         />
-        <SubmitButton busy={busy} busyLabel="Changing password…" block={false}>
+        <SubmitButton busy={form.busy} busyLabel="Changing password…" block={false}>
           Change password
         </SubmitButton>
       </form>

@@ -3,7 +3,7 @@
 import { useRouter } from "next/navigation";
 import { useCallback, useEffect, useState } from "react";
 import { SessionUnavailable } from "@/app/_components/session-unavailable";
-import { Loading, Notice } from "@/app/_components/status";
+import { Loading, MessageNotice, RetryNotice } from "@/app/_components/status";
 import { problemMessage } from "@/lib/client/api";
 import { callWithSession, signOut } from "@/lib/client/session";
 import { useSession } from "@/lib/client/use-session";
@@ -45,25 +45,14 @@ export function ProfileView({ providers, linkError }: { providers: SocialProvide
   if (status !== "signed-in") return <Loading>Loading your profile…</Loading>;
   if (load.state === "loading") return <Loading>Loading your profile…</Loading>;
   if (load.state === "failed") {
-    return (
-      <Notice tone="error">
-        <p>We could not load your profile. {load.message}</p>
-        <button type="button" className="button button-secondary button-small" onClick={() => void reload()}>
-          Try again
-        </button>
-      </Notice>
-    );
+    return <RetryNotice onRetry={() => void reload()}>We could not load your profile. {load.message}</RetryNotice>;
   }
 
   const { profile } = load;
   return (
     <div className="stack">
       <h1>Your profile</h1>
-      {linkError ? (
-        <Notice tone="error">
-          <p>{linkError}</p>
-        </Notice>
-      ) : null}
+      <MessageNotice tone="error" text={linkError} />
       <dl className={styles.details}>
         <dt>Username</dt>
         <dd>{profile.username}</dd>
@@ -103,11 +92,7 @@ function SignOut() {
 
   return (
     <div className={styles.signOut}>
-      {problem ? (
-        <Notice tone="error">
-          <p>{problem}</p>
-        </Notice>
-      ) : null}
+      <MessageNotice tone="error" text={problem} />
       <button type="button" className="button button-secondary" onClick={signOutHere} disabled={busy}>
         {busy ? "Logging out…" : "Log out"}
       </button>

@@ -1,7 +1,7 @@
 "use client";
 
 import { useCallback, useEffect, useRef, useState } from "react";
-import { Loading, Notice } from "@/app/_components/status";
+import { Loading, MessageNotice, RetryNotice } from "@/app/_components/status";
 import { problemMessage } from "@/lib/client/api";
 import { callWithSession, signOut } from "@/lib/client/session";
 import { describeDevice, formatDateTime, formatLastActive } from "./session-details";
@@ -84,19 +84,10 @@ export function SessionsSection({ reloadKey }: { reloadKey: number }) {
         Sessions
       </h2>
       <p className="muted">The devices and browsers signed in to your account. Sign out any you do not recognise.</p>
-      {message ? (
-        <Notice tone={message.tone}>
-          <p>{message.text}</p>
-        </Notice>
-      ) : null}
+      {message ? <MessageNotice {...message} /> : null}
       {load.state === "loading" ? <Loading>Loading your sessions…</Loading> : null}
       {load.state === "failed" ? (
-        <Notice tone="error">
-          <p>We could not load your sessions. {load.message}</p>
-          <button type="button" className="button button-secondary button-small" onClick={() => void reload()}>
-            Try again
-          </button>
-        </Notice>
+        <RetryNotice onRetry={() => void reload()}>We could not load your sessions. {load.message}</RetryNotice>
       ) : null}
       {load.state === "ready" ? (
         <SessionList sessions={load.sessions} busy={busy} onEnd={endSession} onEndOthers={endOthers} />

@@ -2,10 +2,10 @@
 
 import { useState, type FormEvent } from "react";
 import { NewPasswordField } from "@/app/_components/field";
-import { Notice, SubmitButton } from "@/app/_components/status";
-import { useFieldErrors } from "@/app/_components/use-field-errors";
-import { callApi, fieldErrorsOf, problemMessage } from "@/lib/client/api";
-import { PasswordResetConfirmSchema, fieldErrorsFrom } from "@/lib/validation";
+import { MessageNotice, SubmitButton } from "@/app/_components/status";
+import { useApiForm } from "@/app/_components/use-api-form";
+import { callApi, problemMessage } from "@/lib/client/api";
+import { PasswordResetConfirmSchema } from "@/lib/validation";
 
 const FIELDS = ["password"] as const;
 
@@ -14,45 +14,36 @@ type Props = { token: string; onChanged: () => void; onInvalid: () => void };
 /** POST /api/auth/password/reset/confirm/ with the emailed token and the new password. */
 export function NewPasswordForm({ token, onChanged, onInvalid }: Props) {
   const [password, setPassword] = useState("");
-  const { errors, show: showErrors, refFor } = useFieldErrors(FIELDS);
-  const [problem, setProblem] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const form = useApiForm(FIELDS);
 
-  async function submit(event: FormEvent<HTMLFormElement>) {
+  function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
-    setProblem(null);
-    const parsed = PasswordResetConfirmSchema.safeParse({ token, password });
-    if (!parsed.success) return showErrors(fieldErrorsOf(fieldErrorsFrom(parsed.error), FIELDS));
-    showErrors({});
-
-    setBusy(true);
-    const result = await callApi("/api/auth/password/reset/confirm/", { method: "POST", body: parsed.data });
-    setBusy(false);
-    if (result.ok) return onChanged();
-    // A refused password leaves the token unspent: the visitor can try another.
-    const fieldErrors = fieldErrorsOf(result.data, FIELDS);
-    if (fieldErrors.password) return showErrors(fieldErrors);
-    // "Invalid or expired token": used, superseded, expired or unknown alike.
-    if (result.status === 400) return onInvalid();
-    setProblem(problemMessage(result));
+    // A refused password (a field error) leaves the token unspent: the visitor can try another.
+    void form.submit({
+      parsed: PasswordResetConfirmSchema.safeParse({ token, password }),
+      send: (data) => callApi("/api/auth/password/reset/confirm/", { method: "POST", body: data }),
+      onSuccess: onChanged,
+      explain: (failure) => {
+        // "Invalid or expired token": used, superseded, expired or unknown alike.
+        if (failure.status !== 400) return problemMessage(failure);
+        onInvalid();
+        return null;
+      },
+    });
   }
 
   return (
     <form onSubmit={submit} noValidate aria-label="Choose a new password">
-      {problem ? (
-        <Notice tone="error">
-          <p>{problem}</p>
-        </Notice>
-      ) : null}
+      <MessageNotice tone="error" text={form.problem} />
       <NewPasswordField
         id="new-password"
         label="New password"
         value={password}
         onChange={(e) => setPassword(e.target.value)}
-        errors={errors.password}
-        inputRef={refFor("password")}
+        errors={form.errors.password}
+        inputRef={form.refFor("password")}
       />
-      <SubmitButton busy={busy} busyLabel="Saving…">
+      <SubmitButton busy={form.busy} busyLabel="Saving…">
         Set new password
       </SubmitButton>
     </form>

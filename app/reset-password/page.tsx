@@ -1,4 +1,5 @@
 import type { Metadata } from "next";
+import { CardPage } from "@/app/_components/card-page";
 import { firstParam, type SearchParams } from "@/app/_components/search-params";
 import { ResetPassword } from "./reset-password";
 
@@ -9,10 +10,8 @@ export const metadata: Metadata = { title: "Reset your password", referrer: "no-
 export default async function ResetPasswordPage({ searchParams }: { searchParams: Promise<SearchParams> }) {
   const token = firstParam((await searchParams).token);
   return (
-    <main className="site-main">
-      <div className="card">
-        <ResetPassword token={token} />
-      </div>
-    </main>
+    <CardPage>
+      <ResetPassword token={token} />
+    </CardPage>
   );
 }

@@ -1,56 +1,39 @@
 "use client";
 
 import { useState, type FormEvent } from "react";
-import { Field } from "@/app/_components/field";
-import { Notice, SubmitButton } from "@/app/_components/status";
-import { useFieldErrors } from "@/app/_components/use-field-errors";
-import { callApi, fieldErrorsOf, problemMessage } from "@/lib/client/api";
-import { PasswordResetRequestSchema, fieldErrorsFrom } from "@/lib/validation";
+import { EmailField } from "@/app/_components/field";
+import { MessageNotice, SubmitButton } from "@/app/_components/status";
+import { useApiForm } from "@/app/_components/use-api-form";
+import { callApi } from "@/lib/client/api";
+import { PasswordResetRequestSchema } from "@/lib/validation";
 
 const FIELDS = ["email"] as const;
 
 /** POST /api/auth/password/reset/: 202 whatever the account's state (no enumeration). */
 export function RequestResetForm({ onSent }: { onSent: (email: string) => void }) {
   const [email, setEmail] = useState("");
-  const { errors, show: showErrors, refFor } = useFieldErrors(FIELDS);
-  const [problem, setProblem] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const form = useApiForm(FIELDS);
 
-  async function submit(event: FormEvent<HTMLFormElement>) {
+  function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
-    setProblem(null);
-    const parsed = PasswordResetRequestSchema.safeParse({ email });
-    if (!parsed.success) return showErrors(fieldErrorsOf(fieldErrorsFrom(parsed.error), FIELDS));
-    showErrors({});
-
-    setBusy(true);
-    const result = await callApi("/api/auth/password/reset/", { method: "POST", body: parsed.data });
-    setBusy(false);
-    if (result.ok) return onSent(parsed.data.email);
-    const fieldErrors = fieldErrorsOf(result.data, FIELDS);
-    if (fieldErrors.email) return showErrors(fieldErrors);
-    setProblem(problemMessage(result));
+    void form.submit({
+      parsed: PasswordResetRequestSchema.safeParse({ email }),
+      send: (data) => callApi("/api/auth/password/reset/", { method: "POST", body: data }),
+      onSuccess: (_, data) => onSent(data.email),
+    });
   }
 
   return (
     <form onSubmit={submit} noValidate aria-label="Send a password reset link">
-      {problem ? (
-        <Notice tone="error">
-          <p>{problem}</p>
-        </Notice>
-      ) : null}
-      <Field
+      <MessageNotice tone="error" text={form.problem} />
+      <EmailField
         id="reset-email"
-        label="Email address"
-        type="email"
-        inputMode="email"
-        autoComplete="email"
         value={email}
         onChange={(e) => setEmail(e.target.value)}
-        errors={errors.email}
-        inputRef={refFor("email")}
+        errors={form.errors.email}
+        inputRef={form.refFor("email")}
       />
-      <SubmitButton busy={busy} busyLabel="Sending…">
+      <SubmitButton busy={form.busy} busyLabel="Sending…">
         Send reset link
       </SubmitButton>
     </form>

@@ -1,8 +1,8 @@
 "use client";
 
 import Link from "next/link";
-import { useState, type ReactNode } from "react";
-import { AnnouncedHeading } from "@/app/_components/announced-heading";
+import { useState } from "react";
+import { ResultScreen } from "@/app/_components/result-screen";
 import { LinkTokenSchema } from "@/lib/validation";
 import { NewPasswordForm } from "./new-password-form";
 import { RequestResetForm } from "./request-reset-form";
@@ -43,7 +43,7 @@ export function ResetPassword({ token }: { token: string | null }) {
       );
     case "sent":
       return (
-        <Result title="Check your email">
+        <ResultScreen title="Check your email">
           <p>
             If <strong>{step.email}</strong> belongs to a Gatehouse account, we sent it a link to reset the password.
             The link works once, for one hour.
@@ -57,7 +57,7 @@ export function ResetPassword({ token }: { token: string | null }) {
               Use a different address
             </button>
           </div>
-        </Result>
+        </ResultScreen>
       );
     case "choose":
       return (
@@ -73,32 +73,23 @@ export function ResetPassword({ token }: { token: string | null }) {
       );
     case "changed":
       return (
-        <Result title="Your password was changed">
+        <ResultScreen title="Your password was changed">
           <p>Your new password is set, and every session of your account was signed out, on all devices.</p>
           <p>Sign in again with your new password.</p>
           <Link href="/login/" className="button">
             Sign in
           </Link>
-        </Result>
+        </ResultScreen>
       );
     case "invalid":
       return (
-        <Result title="This link does not work">
+        <ResultScreen title="This link does not work">
           <p>
             The reset link is invalid or has expired. Each link works once, for one hour, and asking again replaces it.
             Enter your email address and we will send you a new one.
           </p>
           <RequestResetForm onSent={sent} />
-        </Result>
+        </ResultScreen>
       );
   }
-}
-
-function Result({ title, children }: { title: string; children: ReactNode }) {
-  return (
-    <div className="stack">
-      <AnnouncedHeading>{title}</AnnouncedHeading>
-      {children}
-    </div>
-  );
 }

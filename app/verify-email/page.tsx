@@ -1,4 +1,5 @@
 import type { Metadata } from "next";
+import { CardPage } from "@/app/_components/card-page";
 import { firstParam, type SearchParams } from "@/app/_components/search-params";
 import { VerifyEmail } from "./verify-email";
 
@@ -8,10 +9,8 @@ export const metadata: Metadata = { title: "Verify your email", referrer: "no-re
 export default async function VerifyEmailPage({ searchParams }: { searchParams: Promise<SearchParams> }) {
   const token = firstParam((await searchParams).token);
   return (
-    <main className="site-main">
-      <div className="card">
-        <VerifyEmail token={token} />
-      </div>
-    </main>
+    <CardPage>
+      <VerifyEmail token={token} />
+    </CardPage>
   );
 }

@@ -1,9 +1,9 @@
 "use client";
 
 import Link from "next/link";
-import { useEffect, useState, type ReactNode } from "react";
-import { AnnouncedHeading } from "@/app/_components/announced-heading";
+import { useEffect, useState } from "react";
 import { ResendVerification } from "@/app/_components/resend-verification";
+import { ResultScreen } from "@/app/_components/result-screen";
 import { Loading } from "@/app/_components/status";
 import { callApi } from "@/lib/client/api";
 import type { SessionStatus } from "@/lib/client/session";
@@ -55,28 +55,28 @@ export function VerifyEmail({ token }: { token: string | null }) {
   if (outcome === "verified") return <Verified session={session} />;
   if (outcome === "unreachable") {
     return (
-      <Result title="We could not verify your email yet">
+      <ResultScreen title="We could not verify your email yet">
         <p>Gatehouse did not answer. Check your connection, then try again.</p>
         <button type="button" className="button" onClick={retry}>
           Try again
         </button>
-      </Result>
+      </ResultScreen>
     );
   }
   return (
-    <Result title="This link does not work">
+    <ResultScreen title="This link does not work">
       <p>
         The verification link is invalid or has expired. Each link works once and only for a limited time. Enter your
         email address and we will send you a new one.
       </p>
       <ResendVerification />
-    </Result>
+    </ResultScreen>
   );
 }
 
 function Verified({ session }: { session: SessionStatus }) {
   return (
-    <Result title="Your email is verified">
+    <ResultScreen title="Your email is verified">
       <p>Thank you. Your email address is confirmed.</p>
       {session === "loading" ? null : session === "signed-in" ? (
         <Link href="/profile/" className="button">
@@ -87,15 +87,6 @@ function Verified({ session }: { session: SessionStatus }) {
           Sign in
         </Link>
       )}
-    </Result>
-  );
-}
-
-function Result({ title, children }: { title: string; children: ReactNode }) {
-  return (
-    <div className="stack">
-      <AnnouncedHeading>{title}</AnnouncedHeading>
-      {children}
-    </div>
+    </ResultScreen>
   );
 }
