@@ -177,6 +177,19 @@ describe("abuse limits", () => {
     expect(refused.body).toEqual({ detail: `Too many requests. Try again in ${retryAfter} seconds.` });
   });
 
+  it("limits token refreshes and the other /api/auth/ requests per IP, each on its own budget", async () => {
+    const limited = await app({ relaxedLimits: false, env: { RATE_LIMIT_REFRESH_PER_IP: "2", RATE_LIMIT_API_PER_IP: "3" } });
+    const client = new ApiClient(limited.url);
+    for (let i = 0; i < 2; i++) expect((await client.post("/api/auth/token/refresh/")).status).toBe(400);
+    expect((await client.post("/api/auth/token/refresh/")).status).toBe(429);
+    for (let i = 0; i < 3; i++) expect((await client.get("/api/auth/me/")).status).toBe(401);
+    const me = await client.get("/api/auth/me/");
+    expect(me.status).toBe(429);
+    expect(Number(me.headers.get("retry-after"))).toBeGreaterThan(0);
+    // Health checks from a load balancer are never limited.
+    for (let i = 0; i < 5; i++) expect((await client.get("/api/health/")).status).toBe(200);
+  });
+
   it("with TRUST_PROXY=true counts the address the proxy appended", async () => {
     const proxied = await app({ relaxedLimits: false, env: { RATE_LIMIT_LOGIN_PER_IP: "2", TRUST_PROXY: "true" } });
     const client = new ApiClient(proxied.url);
