@@ -1,4 +1,5 @@
 import { NextResponse, type NextRequest } from "next/server";
+import { hasDevelopmentConveniences, runMode } from "@/lib/run-mode";
 import {
   CORS_PREFLIGHT_HEADERS,
   commonSecurityHeaders,
@@ -29,7 +30,7 @@ export function proxy(request: NextRequest): NextResponse {
   }
 
   const nonce = Buffer.from(crypto.getRandomValues(new Uint8Array(16))).toString("base64");
-  const headers = pageSecurityHeaders({ pathname, nonce, dev: process.env.NODE_ENV === "development" });
+  const headers = pageSecurityHeaders({ pathname, nonce, dev: hasDevelopmentConveniences(runMode()) });
   const requestHeaders = new Headers(request.headers);
   requestHeaders.set("x-nonce", nonce);
   requestHeaders.set("Content-Security-Policy", headers["Content-Security-Policy"]!);

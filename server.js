@@ -7,7 +7,14 @@ import { createServer } from "node:http";
 import next from "next";
 
 const dev = process.argv.includes("--dev");
-if (!dev) process.env.NODE_ENV ??= "production";
+// How the server was started decides its mode, nothing else (docs/security.md,
+// deployment): `npm run dev` is development, `npm start` is production whatever
+// NODE_ENV said. A production build has "production" compiled in anyway.
+const mode = dev ? "development" : "production";
+if (process.env.NODE_ENV && process.env.NODE_ENV !== mode) {
+  console.warn(`> NODE_ENV=${process.env.NODE_ENV} ignored: this is a ${mode} server (${dev ? "npm run dev" : "npm start"})`);
+}
+process.env.NODE_ENV = mode;
 const port = Number(process.env.PORT || 3000);
 const hostname = process.env.HOST || (dev ? "localhost" : "0.0.0.0");
 

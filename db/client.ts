@@ -58,6 +58,11 @@ export function databaseAnswers(): boolean {
 
 export type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
 
+/** True when a write failed on a unique index: two requests raced and the index decided. */
+export function isUniqueViolation(error: unknown): boolean {
+  return error instanceof Database.SqliteError && error.code === "SQLITE_CONSTRAINT_UNIQUE";
+}
+
 /**
  * A transaction that reads and then writes. It takes SQLite's write lock at BEGIN
  * (IMMEDIATE), so a second process waits for it (busy_timeout) instead of reading a

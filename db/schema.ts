@@ -116,6 +116,11 @@ export const emails = sqliteTable(
   {
     id: integer("id").primaryKey({ autoIncrement: true }),
     to: text("to").notNull(),
+    // identityKey(to): the per-address cap counts by it, whatever the case of the address.
+    recipientKey: text("recipient_key"),
+    // Sent because someone asked (verification, reset, claim, registration notice), so it
+    // counts toward RATE_LIMIT_EMAIL_PER_ADDRESS; notices of proven actions do not.
+    capped: integer("capped", { mode: "boolean" }).notNull().default(false),
     from: text("from").notNull(),
     subject: text("subject").notNull(),
     // Cleared once a message is delivered through Resend: links in it carry tokens.
@@ -129,7 +134,7 @@ export const emails = sqliteTable(
     createdAt: timestamp("created_at").notNull().default(now),
     sentAt: timestamp("sent_at"),
   },
-  (t) => [index("emails_status_idx").on(t.status)],
+  (t) => [index("emails_status_idx").on(t.status), index("emails_recipient_idx").on(t.recipientKey, t.createdAt)],
 );
 
 // rate-limiter-flexible's RateLimiterSQLite table, created here so migrations own the schema.

@@ -1,6 +1,9 @@
 import "server-only";
 import { z } from "zod";
+import { hasDevelopmentConveniences, runMode, type RunMode } from "./run-mode";
 import { singleton } from "./singleton";
+
+export { hasDevelopmentConveniences, runMode, type RunMode };
 
 // The one place that reads process.env (house style). Parsed once, on first use;
 // instrumentation.ts calls loadEnv() at startup so a bad value stops the server early.
@@ -89,7 +92,6 @@ const signingKey = z.preprocess(
 
 const EnvSchema = z
   .object({
-    NODE_ENV: z.preprocess(emptyToUndefined, z.enum(["development", "production", "test"]).default("development")),
     DATABASE_URL: z.preprocess(
       emptyToUndefined,
       z
@@ -120,7 +122,15 @@ const EnvSchema = z
     OAUTH_REDIRECT_URIS: list(httpUrl),
     CORS_ALLOWED_ORIGINS: list(origin),
     REQUIRE_VERIFIED_EMAIL: flag(false),
-    TRUST_PROXY: flag(false),
+    // false, true (one proxy: the last X-Forwarded-For hop), or how many proxies you run.
+    TRUST_PROXY: z.preprocess(
+      emptyToUndefined,
+      z
+        .string()
+        .regex(/^(true|false|\d{1,2})$/, { error: "must be true, false, or the number of proxies in front of the server" })
+        .default("false")
+        .transform((v) => (v === "true" ? 1 : v === "false" ? 0 : Number(v))),
+    ),
     // Abuse limits (security.md); defaults are the documented ones.
     RATE_LIMIT_LOGIN_PER_IP: count(20), // per minute
     RATE_LIMIT_LOGIN_FAILURES: count(5), // per account, per 15 minutes
@@ -131,44 +141,34 @@ const EnvSchema = z
     RATE_LIMIT_API_PER_IP: count(300), // per minute
     // Each argon2id hash holds 19 MiB; more requests than this wait in a queue.
     PASSWORD_HASH_CONCURRENCY: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(64).default(4)),
-  })
-  .superRefine((env, ctx) => {
-    if (!isProductionMode(env)) return;
-    if (!env.AUTH_SIGNING_KEY) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["AUTH_SIGNING_KEY"],
-        message: "is required in production: an Ed25519 private key as JWK JSON (`npm run keygen` prints one)",
-      });
-    }
-    if (!env.RESEND_API_KEY) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["RESEND_API_KEY"],
-        message: "is required in production (there is no development mailbox there)",
-      });
-    }
+    // How many more may wait, and for how long, before the answer is 503 (docs/security.md).
+    PASSWORD_HASH_QUEUE: z.preprocess(emptyToUndefined, z.coerce.number().int().min(0).max(100_000).default(64)),
+    PASSWORD_HASH_MAX_WAIT_MS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(60_000).default(2000)),
   });
 
 export type Env = z.infer<typeof EnvSchema>;
 
-/** Production mode: NODE_ENV=production and an APP_URL that is not this machine (api.md). */
-export function isProductionMode(env: Pick<Env, "NODE_ENV" | "APP_URL">): boolean {
-  if (env.NODE_ENV !== "production") return false;
-  const host = new URL(env.APP_URL).hostname;
-  return !["localhost", "127.0.0.1", "[::1]"].includes(host);
-}
+const REQUIRED_IN_PRODUCTION = {
+  AUTH_SIGNING_KEY: "an Ed25519 private key as JWK JSON (`npm run keygen` prints one)",
+  RESEND_API_KEY: "a Resend API key (production has no development mailbox)",
+} as const;
 
 export class EnvError extends Error {
   override name = "EnvError";
 }
 
-export function parseEnv(source: Record<string, string | undefined>): Env {
+export function parseEnv(source: Record<string, string | undefined>, mode: RunMode = runMode()): Env {
   // Unset APP_URL follows PORT, so `PORT=4000 npm run dev` links to itself.
   const withDefaults = source.APP_URL ? source : { ...source, APP_URL: `http://localhost:${source.PORT || 3000}` };
   const result = EnvSchema.safeParse(withDefaults);
-  if (result.success) return result.data;
-  const lines = result.error.issues.map((issue) => `  ${issue.path.join(".") || "(environment)"}: ${issue.message}`);
+  const lines = result.success ? [] : result.error.issues.map((issue) => `  ${issue.path.join(".") || "(environment)"}: ${issue.message}`);
+  if (!hasDevelopmentConveniences(mode)) {
+    // Named whether or not the rest parsed, so one start lists every missing key.
+    for (const [name, what] of Object.entries(REQUIRED_IN_PRODUCTION)) {
+      if (!source[name]?.trim()) lines.push(`  ${name}: is required in production (every run but \`npm run dev\`): ${what}`);
+    }
+  }
+  if (result.success && lines.length === 0) return result.data;
   throw new EnvError(`Invalid environment variables:\n${lines.join("\n")}`);
 }
 

@@ -1,10 +1,13 @@
 import "server-only";
 import { randomUUID } from "node:crypto";
-import { NextResponse, type NextRequest } from "next/server";
+import { after, NextResponse, type NextRequest } from "next/server";
 import type { z } from "zod";
 import { getEnv } from "./env";
 import { log, withRequestContext } from "./log";
-import { consumeRateLimit, type RateLimitName } from "./auth/rate-limit";
+import { ClientGoneError, ServerBusyError } from "./auth/password";
+import { deliverEmail } from "./email/send";
+import { consumeRateLimit, type PerIpLimit } from "./auth/rate-limit";
+import { rateLimitKey } from "./ip";
 import { fieldErrorsFrom, type FieldErrors } from "./validation";
 
 // The only lib/ module that knows Request and Response: JSON bodies, DRF-shaped errors,
@@ -108,14 +111,17 @@ export async function parseJsonBody<S extends z.ZodType>(request: Request, schem
 
 /**
  * The client's address: the socket's (stamped by server.js, which overwrites any
- * header a client sends), or with TRUST_PROXY the last hop of X-Forwarded-For, the
- * one your own proxy appended.
+ * header a client sends), or with TRUST_PROXY=N the Nth X-Forwarded-For entry from the
+ * right: each of your N proxies appends the address it saw, so that entry is the one
+ * the outermost proxy received the request from. Entries left of it are the client's
+ * own words. With fewer entries than proxies, the leftmost is the best there is.
  */
 export function clientIp(request: Request): string {
-  if (getEnv().TRUST_PROXY) {
+  const trustedHops = getEnv().TRUST_PROXY;
+  if (trustedHops > 0) {
     const hops = (request.headers.get("x-forwarded-for") ?? "").split(",").map((h) => h.trim()).filter(Boolean);
-    const last = hops.at(-1);
-    if (last) return last;
+    const hop = hops.at(-Math.min(trustedHops, hops.length));
+    if (hop) return hop;
   }
   return request.headers.get(CLIENT_IP_HEADER) ?? "unknown";
 }
@@ -178,14 +184,19 @@ export function refreshCookie(request: NextRequest): string | null {
 }
 
 type RouteOptions = {
-  /** The per-IP limit this route counts against (security.md, abuse limits). */
-  rateLimit?: RateLimitName;
+  /** The per-IP limit this route counts against (docs/security.md, abuse limits). */
+  rateLimit?: PerIpLimit;
 };
+
+export const serverBusy = (retryAfterSeconds: number) =>
+  detail(503, `Server busy. Try again in ${retryAfterSeconds} seconds.`, undefined, {
+    headers: { "Retry-After": String(retryAfterSeconds) },
+  });
 
 /**
  * Every API route handler goes through this: a request id for the log, the per-IP
- * rate limit, `Cache-Control: no-store`, and a bare 500 (cause logged, never sent)
- * for anything unexpected.
+ * rate limit, `Cache-Control: no-store`, 503 when password hashing is saturated, and a
+ * bare 500 (cause logged, never sent) for anything unexpected.
  */
 export function apiRoute<C>(
   options: RouteOptions,
@@ -197,11 +208,20 @@ export function apiRoute<C>(
       const started = performance.now();
       let response: Response;
       try {
-        const limited = options.rateLimit ? await consumeRateLimit(options.rateLimit, clientIp(request)) : null;
+        const limited = options.rateLimit ? await consumeRateLimit(options.rateLimit, rateLimitKey(clientIp(request))) : null;
         response = limited ? tooManyRequests(limited.retryAfter) : await handler(request, context);
       } catch (error) {
-        log.error("unhandled error", { error, method: request.method, path: request.nextUrl.pathname });
-        response = detail(500, "Internal server error");
+        const where = { method: request.method, path: request.nextUrl.pathname };
+        if (error instanceof ServerBusyError) {
+          log.warn("password hashing saturated: answered 503", { ...where, retryAfter: error.retryAfter });
+          response = serverBusy(error.retryAfter);
+        } else if (error instanceof ClientGoneError) {
+          log.info("client left before its password was checked", where);
+          response = serverBusy(1);
+        } else {
+          log.error("unhandled error", { error, ...where });
+          response = detail(500, "Internal server error");
+        }
       }
       if (!response.headers.has("Cache-Control")) response.headers.set("Cache-Control", "no-store");
       response.headers.set("X-Request-Id", requestId);
@@ -212,8 +232,17 @@ export function apiRoute<C>(
         ms: Math.round(performance.now() - started),
       });
       return response;
-    });
+    }, request.signal);
   };
+}
+
+/**
+ * Deliver a queued email once the response is sent, so its latency (or failure) neither
+ * delays the answer nor tells anyone which path a request took. Null (nothing queued,
+ * or the address's hourly cap spent) sends nothing.
+ */
+export function deliverAfterResponse(emailId: number | null): void {
+  if (emailId !== null) after(() => deliverEmail(emailId));
 }
 
 /** 401 in simplejwt's words: no credentials, or credentials that are no good. */

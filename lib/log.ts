@@ -6,14 +6,20 @@ import { AsyncLocalStorage } from "node:async_hooks";
 
 type Fields = Record<string, unknown>;
 
-const context = new AsyncLocalStorage<{ requestId: string }>();
+const context = new AsyncLocalStorage<{ requestId: string; signal?: AbortSignal }>();
 
-export function withRequestContext<T>(requestId: string, run: () => T): T {
-  return context.run({ requestId }, run);
+/** Run `run` as one request: its id for the log, its abort signal for work that can wait. */
+export function withRequestContext<T>(requestId: string, run: () => T, signal?: AbortSignal): T {
+  return context.run({ requestId, signal }, run);
 }
 
 export function currentRequestId(): string | undefined {
   return context.getStore()?.requestId;
+}
+
+/** Aborts when the current request's client goes away (password hashing leaves its line). */
+export function currentRequestSignal(): AbortSignal | undefined {
+  return context.getStore()?.signal;
 }
 
 function describeError(error: unknown): Fields {

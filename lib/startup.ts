@@ -3,7 +3,7 @@ import { getDb } from "@/db/client";
 import { dummyPasswordHash } from "./auth/password";
 import { getSigningKey } from "./auth/tokens";
 import { deliverPendingEmails, recoverInterruptedEmails } from "./email/send";
-import { EnvError, getEnv, isProductionMode } from "./env";
+import { EnvError, getEnv, runMode } from "./env";
 import { log } from "./log";
 
 const EMAIL_RETRY_INTERVAL_MS = 60_000;
@@ -20,7 +20,7 @@ export async function startServer(): Promise<void> {
     log.info("gatehouse ready", {
       appUrl: env.APP_URL,
       database: env.DATABASE_URL,
-      mode: isProductionMode(env) ? "production" : "development",
+      mode: runMode(),
       email: env.RESEND_API_KEY ? "resend" : "development mailbox (/dev/mail/)",
     });
   } catch (error) {

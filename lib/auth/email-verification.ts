@@ -4,7 +4,7 @@ import { type Db, writeTransaction } from "@/db/client";
 import { emailVerificationTokens, users, type User } from "@/db/schema";
 import { randomToken, sha256 } from "@/lib/crypto";
 import { getEnv } from "@/lib/env";
-import { queueEmail } from "@/lib/email/send";
+import { emailCapSpent, queueEmail } from "@/lib/email/send";
 import { verificationEmail } from "@/lib/email/templates";
 import { LinkTokenSchema } from "@/lib/validation";
 import { getUserByEmail, getUserById } from "./user";
@@ -14,8 +14,13 @@ import { getUserByEmail, getUserById } from "./user";
 
 type Tx = Pick<Db, "insert" | "update" | "select">;
 
-/** Create a token for `user` and queue the email that carries it; returns the email's id. */
-export function queueVerificationEmail(tx: Tx, user: Pick<User, "id" | "email" | "username">, now = Date.now()): number {
+/**
+ * Create a token for `user` and queue the email that carries it; returns the email's
+ * id, or null when the address's hourly email cap is spent (then no token is made).
+ * Call inside a write transaction.
+ */
+export function queueVerificationEmail(tx: Tx, user: Pick<User, "id" | "email" | "username">, now = Date.now()): number | null {
+  if (emailCapSpent(tx, user.email, now)) return null;
   const env = getEnv();
   const token = randomToken(32);
   const expiresAt = new Date(now + env.VERIFICATION_TOKEN_TTL * 1000);
@@ -32,6 +37,8 @@ export function queueVerificationEmail(tx: Tx, user: Pick<User, "id" | "email" |
       validForSeconds: env.VERIFICATION_TOKEN_TTL,
       expiresAt,
     }),
+    "request",
+    now,
   );
 }
 

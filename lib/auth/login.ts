@@ -5,7 +5,7 @@ import { users, type User } from "@/db/schema";
 import { getEnv } from "@/lib/env";
 import type { LoginInput } from "@/lib/validation";
 import { dummyPasswordHash, hashPassword, needsRehash, verifyPasswordHash } from "./password";
-import { clearLoginFailures, loginLockout, recordLoginFailure } from "./rate-limit";
+import { checkAccountSecret } from "./rate-limit";
 import { startSession, type SessionGrant } from "./session";
 import { getUserByEmail } from "./user";
 
@@ -23,17 +23,14 @@ export async function loginWithPassword(
   input: LoginInput,
   client: { userAgent: string | null; ip: string | null },
 ): Promise<LoginResult> {
-  const locked = await loginLockout(input.email);
-  if (locked) return { ok: false, reason: "locked", retryAfter: locked.retryAfter };
-
   const user = getUserByEmail(input.email);
-  const storedHash = user?.passwordHash ?? (await dummyPasswordHash());
-  const matches = await verifyPasswordHash(storedHash, input.password);
-  if (!user?.passwordHash || !matches) {
-    await recordLoginFailure(input.email);
-    return { ok: false, reason: "invalid_credentials" };
-  }
-  await clearLoginFailures(input.email);
+  const checked = await checkAccountSecret(input.email, async () => {
+    const storedHash = user?.passwordHash ?? (await dummyPasswordHash());
+    const matches = await verifyPasswordHash(storedHash, input.password);
+    return Boolean(user?.passwordHash) && matches;
+  });
+  if (checked.locked) return { ok: false, reason: "locked", retryAfter: checked.retryAfter };
+  if (!checked.passed || !user?.passwordHash) return { ok: false, reason: "invalid_credentials" };
 
   if (needsRehash(user.passwordHash)) {
     const upgraded = await hashPassword(input.password);

@@ -1,56 +1,77 @@
 import "server-only";
 import { and, eq, gt, isNull } from "drizzle-orm";
-import { getDb, writeTransaction } from "@/db/client";
-import { passwordResetTokens, users, type User } from "@/db/schema";
+import { getDb, writeTransaction, type Tx } from "@/db/client";
+import { passwordResetTokens, socialAccounts, users, type User } from "@/db/schema";
 import { randomToken, sha256 } from "@/lib/crypto";
 import { getEnv } from "@/lib/env";
-import { queueEmail } from "@/lib/email/send";
-import { passwordChangedEmail, passwordResetEmail } from "@/lib/email/templates";
+import { emailCapSpent, queueEmail } from "@/lib/email/send";
+import { claimAccountEmail, passwordChangedEmail, passwordResetEmail } from "@/lib/email/templates";
+import { log } from "@/lib/log";
 import { LinkTokenSchema, type FieldErrors } from "@/lib/validation";
 import { hashPassword, verifyPasswordHash } from "./password";
 import { passwordProblems } from "./password-policy";
+import { checkAccountSecret, clearAccountLockout } from "./rate-limit";
 import { revokeUserSessions } from "./session";
 import { getUserByEmail } from "./user";
 
-// Password reset (OWASP Forgot Password cheat sheet) and change. Reset tokens: 256 random
+// Password reset (OWASP Forgot Password cheat sheet), claim links, and change. Reset tokens: 256 random
 // bits, SHA-256 stored, single use, one hour, a new request supersedes older ones.
 // Setting a password either way revokes the other sessions (ASVS 3.3.3) and tells the owner.
 
 export const RESET_TOKEN_TTL_SECONDS = 3600;
 
-/** Queue a reset link for the account at `email`, if there is one. Returns the email's id. */
+/** A fresh reset token for `user` that supersedes every older one; returns its link. */
+function issueResetLink(tx: Tx, userId: number, now: number): string {
+  const token = randomToken(32);
+  tx.update(passwordResetTokens)
+    .set({ usedAt: new Date(now) })
+    .where(and(eq(passwordResetTokens.userId, userId), isNull(passwordResetTokens.usedAt)))
+    .run();
+  tx.insert(passwordResetTokens)
+    .values({
+      userId,
+      tokenHash: sha256(token),
+      createdAt: new Date(now),
+      expiresAt: new Date(now + RESET_TOKEN_TTL_SECONDS * 1000),
+    })
+    .run();
+  return `${getEnv().APP_URL}/reset-password/?token=${encodeURIComponent(token)}`;
+}
+
+/**
+ * Queue a reset link for the account at `email`, if there is one. Returns the email's
+ * id, or null when there is no account or the address's hourly email cap is spent.
+ */
 export function requestPasswordReset(email: string, now = Date.now()): number | null {
   const user = getUserByEmail(email);
   if (!user) return null;
-  const env = getEnv();
-  const token = randomToken(32);
   return writeTransaction((tx) => {
-    tx.update(passwordResetTokens)
-      .set({ usedAt: new Date(now) })
-      .where(and(eq(passwordResetTokens.userId, user.id), isNull(passwordResetTokens.usedAt)))
-      .run();
-    tx.insert(passwordResetTokens)
-      .values({
-        userId: user.id,
-        tokenHash: sha256(token),
-        createdAt: new Date(now),
-        expiresAt: new Date(now + RESET_TOKEN_TTL_SECONDS * 1000),
-      })
-      .run();
+    // Past the cap, no new token either: it would supersede the link the owner holds.
+    if (emailCapSpent(tx, user.email, now)) return null;
+    const link = issueResetLink(tx, user.id, now);
     return queueEmail(
       tx,
-      passwordResetEmail({
-        to: user.email,
-        username: user.username,
-        link: `${env.APP_URL}/reset-password/?token=${encodeURIComponent(token)}`,
-        validForSeconds: RESET_TOKEN_TTL_SECONDS,
-      }),
+      passwordResetEmail({ to: user.email, username: user.username, link, validForSeconds: RESET_TOKEN_TTL_SECONDS }),
+      "request",
+      now,
     );
   });
 }
 
+/**
+ * A registration met an account that was started with this address but never
+ * confirmed: send the address a claim link (a reset link in other words) instead of a
+ * verification link, which would confirm whatever password the account was started
+ * with (docs/decisions/011). Runs inside the registration's transaction.
+ */
+export function queueClaimEmail(tx: Tx, user: Pick<User, "id" | "email">, now = Date.now()): number | null {
+  if (emailCapSpent(tx, user.email, now)) return null;
+  const link = issueResetLink(tx, user.id, now);
+  return queueEmail(tx, claimAccountEmail({ to: user.email, link, validForSeconds: RESET_TOKEN_TTL_SECONDS }), "request", now);
+}
+
 export type PasswordUpdateResult =
-  | { ok: true; emailId: number }
+  | { ok: true; emailId: number | null }
   | { ok: false; reason: "invalid_or_expired" }
   | { ok: false; reason: "invalid_password"; errors: FieldErrors };
 
@@ -60,7 +81,10 @@ function changedNotice(user: User, how: "reset" | "change") {
 
 /**
  * Set a new password with an emailed token. The link proved the address, so the email
- * becomes verified; every session ends; the user is not signed in.
+ * becomes verified; every session ends; the user is not signed in; the address's login
+ * lockout is lifted. If the address was not verified before, whoever started the
+ * account may not be its owner: every provider linked to it goes too (docs/security.md,
+ * account ownership).
  */
 export async function confirmPasswordReset(input: { token: string; password: string }, now = Date.now()): Promise<PasswordUpdateResult> {
   const parsed = LinkTokenSchema.safeParse(input.token);
@@ -84,7 +108,7 @@ export async function confirmPasswordReset(input: { token: string; password: str
   if (problems.length) return { ok: false, reason: "invalid_password", errors: { password: problems } };
   const passwordHash = await hashPassword(input.password);
 
-  return writeTransaction((tx): PasswordUpdateResult => {
+  const result = writeTransaction((tx): PasswordUpdateResult & { providersRemoved?: number } => {
     // Claimed under the same conditions, so two confirmations with one token cannot both win.
     const claimed = tx
       .update(passwordResetTokens)
@@ -92,16 +116,26 @@ export async function confirmPasswordReset(input: { token: string; password: str
       .where(and(eq(passwordResetTokens.id, row.token.id), isNull(passwordResetTokens.usedAt)))
       .run();
     if (claimed.changes === 0) return { ok: false, reason: "invalid_or_expired" };
+    // Read inside the transaction: the state the link is about to change.
+    const wasVerified = tx.select({ v: users.emailVerified }).from(users).where(eq(users.id, row.user.id)).get()?.v ?? false;
     tx.update(users)
       .set({ passwordHash, emailVerified: true, updatedAt: new Date(now) })
       .where(eq(users.id, row.user.id))
       .run();
     revokeUserSessions(row.user.id, { tx, now });
-    return { ok: true, emailId: queueEmail(tx, changedNotice(row.user, "reset")) };
+    const providersRemoved = wasVerified ? 0 : tx.delete(socialAccounts).where(eq(socialAccounts.userId, row.user.id)).run().changes;
+    return { ok: true, emailId: queueEmail(tx, changedNotice(row.user, "reset"), "notice", now), providersRemoved };
   });
+  if (!result.ok) return result;
+  await clearAccountLockout(row.user.email);
+  if (result.providersRemoved) log.warn("reset of an unverified account removed its providers", { userId: row.user.id, providersRemoved: result.providersRemoved });
+  return { ok: true, emailId: result.emailId };
 }
 
-export type PasswordChangeResult = { ok: true; emailId: number } | { ok: false; errors: FieldErrors };
+export type PasswordChangeResult =
+  | { ok: true; emailId: number | null }
+  | { ok: false; reason: "incorrect_password" | "invalid_password"; errors: FieldErrors }
+  | { ok: false; reason: "locked"; retryAfter: number };
 
 /** Change a password knowing the current one; keeps `sessionId`, ends the others. */
 export async function changePassword(input: {
@@ -111,15 +145,19 @@ export async function changePassword(input: {
   newPassword: string;
 }): Promise<PasswordChangeResult> {
   const { user } = input;
-  if (!user.passwordHash || !(await verifyPasswordHash(user.passwordHash, input.currentPassword))) {
-    return { ok: false, errors: { current_password: ["Incorrect password"] } };
-  }
+  // Guesses at the current password spend the account's login budget (docs/security.md):
+  // a stolen access token is not a way around the lockout.
+  const checked = await checkAccountSecret(user.email, async () =>
+    user.passwordHash ? verifyPasswordHash(user.passwordHash, input.currentPassword) : false,
+  );
+  if (checked.locked) return { ok: false, reason: "locked", retryAfter: checked.retryAfter };
+  if (!checked.passed) return { ok: false, reason: "incorrect_password", errors: { current_password: ["Incorrect password"] } };
   const problems = passwordProblems({ password: input.newPassword, username: user.username, email: user.email });
-  if (problems.length) return { ok: false, errors: { new_password: problems } };
+  if (problems.length) return { ok: false, reason: "invalid_password", errors: { new_password: problems } };
   const passwordHash = await hashPassword(input.newPassword);
   return writeTransaction((tx) => {
     tx.update(users).set({ passwordHash, updatedAt: new Date() }).where(eq(users.id, user.id)).run();
     revokeUserSessions(user.id, { tx, exceptSessionId: input.sessionId });
-    return { ok: true, emailId: queueEmail(tx, changedNotice(user, "change")) };
+    return { ok: true, emailId: queueEmail(tx, changedNotice(user, "change"), "notice") };
   });
 }

@@ -3,23 +3,31 @@ import { RateLimiterRes, RateLimiterSQLite } from "rate-limiter-flexible";
 import { getDb } from "@/db/client";
 import { getEnv, type Env } from "@/lib/env";
 import { singleton } from "@/lib/singleton";
+import { identityKey } from "./user";
 
-// Abuse limits of security.md, kept in the database (the rate_limits table) so they
-// hold across restarts and across processes that share the file.
+// Abuse limits of docs/security.md, kept in the database (the rate_limits table) so
+// they hold across restarts and across processes that share the file. The per-address
+// email cap is not here: it counts the outbox itself (lib/email/send.ts).
+
+const perIpLogin = (env: Env) => ({ points: env.RATE_LIMIT_LOGIN_PER_IP, duration: 60 });
 
 const LIMITS = {
-  login: (env: Env) => ({ points: env.RATE_LIMIT_LOGIN_PER_IP, duration: 60 }),
+  // Per client IP. Each action has a bucket of its own, so that one cannot spend another's.
+  login: perIpLogin,
+  "password-change": perIpLogin,
+  "social-exchange": perIpLogin,
   register: (env: Env) => ({ points: env.RATE_LIMIT_REGISTER_PER_IP, duration: 3600 }),
   email: (env: Env) => ({ points: env.RATE_LIMIT_EMAIL_PER_IP, duration: 3600 }),
-  "email-address": (env: Env) => ({ points: env.RATE_LIMIT_EMAIL_PER_ADDRESS, duration: 3600 }),
   refresh: (env: Env) => ({ points: env.RATE_LIMIT_REFRESH_PER_IP, duration: 60 }),
   api: (env: Env) => ({ points: env.RATE_LIMIT_API_PER_IP, duration: 60 }),
-  "login-failures": (env: Env) => ({ points: env.RATE_LIMIT_LOGIN_FAILURES, duration: 15 * 60 }),
-  // Holds one point; block() pushes it over for the length of a lockout.
-  "login-lock": () => ({ points: 1, duration: 15 * 60 }),
+  // Per account: checks of a secret (password, later codes) charged before they run.
+  "account-checks": (env: Env) => ({ points: env.RATE_LIMIT_LOGIN_FAILURES, duration: 15 * 60 }),
+  // One point: the gate past the budget (consume) and the lockout itself (block).
+  "account-lock": () => ({ points: 1, duration: 15 * 60 }),
 } as const;
 
 export type RateLimitName = keyof typeof LIMITS;
+export type PerIpLimit = Exclude<RateLimitName, "account-checks" | "account-lock">;
 
 const LOCKOUT_BASE_SECONDS = 60;
 const LOCKOUT_MAX_SECONDS = 15 * 60;
@@ -42,47 +50,77 @@ function limiter(name: RateLimitName): RateLimiterSQLite {
 
 const secondsUntil = (res: RateLimiterRes) => Math.max(1, Math.ceil(res.msBeforeNext / 1000));
 
-/** Count one request against a limit; `{ retryAfter }` when it is exhausted, else null. */
-export async function consumeRateLimit(name: RateLimitName, key: string): Promise<{ retryAfter: number } | null> {
+/** rate-limiter-flexible rejects an exhausted consume with its result; here both are results. */
+async function consumeCounting(name: RateLimitName, key: string, options?: { customDuration: number }): Promise<RateLimiterRes> {
   try {
-    await limiter(name).consume(key);
-    return null;
+    return await limiter(name).consume(key, 1, options);
   } catch (rejection) {
-    if (rejection instanceof RateLimiterRes) return { retryAfter: secondsUntil(rejection) };
+    if (rejection instanceof RateLimiterRes) return rejection;
     throw rejection;
   }
 }
 
-/** Seconds left on an account's login lockout, or null when it may try. */
-export async function loginLockout(email: string): Promise<{ retryAfter: number } | null> {
-  const res = await limiter("login-lock").get(email.toLowerCase());
-  return res && res.consumedPoints > 1 ? { retryAfter: secondsUntil(res) } : null;
+/** Count one request against a per-IP limit; `{ retryAfter }` when it is exhausted, else null. */
+export async function consumeRateLimit(name: PerIpLimit, key: string): Promise<{ retryAfter: number } | null> {
+  const res = await consumeCounting(name, key);
+  return res.consumedPoints > limiter(name).points ? { retryAfter: secondsUntil(res) } : null;
 }
+
+export type AccountCheck = { locked: true; retryAfter: number } | { locked: false; passed: boolean };
 
 /**
- * A failed login for this address. From the Nth failure on, each one locks the address
- * for 1, 2, 4, 8 ... minutes, at most 15 (security.md: exponential backoff). While the
- * backoff runs, the count is kept until 15 minutes after the lock ends, so waiting out
- * one lock does not reset it: only 15 quiet minutes or a successful login do.
+ * Run one check of a secret (a password, later a second-factor code) for an account,
+ * within its budget (docs/security.md, brute force): RATE_LIMIT_LOGIN_FAILURES failures
+ * in 15 minutes, then a lock of 1, 2, 4 ... minutes, at most 15, between single tries.
+ *
+ * The check is charged before it runs, with one atomic increment, so each of a parallel
+ * burst sees its own count: the checks that fit the budget run, and the one that would
+ * exhaust it (or the first after a lock ran out) must also take the one-point gate, so
+ * no burst runs more checks than a serial attacker could. A success gives everything
+ * back; a failure past the budget locks. Unknown accounts are counted like known ones.
  */
-export async function recordLoginFailure(email: string): Promise<void> {
-  const key = email.toLowerCase();
-  const failures = limiter("login-failures");
-  const res = await failures.consume(key).catch((rejection: unknown) => {
-    if (rejection instanceof RateLimiterRes) return rejection;
-    throw rejection;
-  });
-  const beyond = res.consumedPoints - failures.points;
-  if (beyond < 0) return;
-  const seconds = Math.min(LOCKOUT_MAX_SECONDS, LOCKOUT_BASE_SECONDS * 2 ** beyond);
-  await Promise.all([
-    limiter("login-lock").block(key, seconds),
-    failures.set(key, res.consumedPoints, seconds + failures.duration),
-  ]);
+export async function checkAccountSecret(account: string, check: () => Promise<boolean>): Promise<AccountCheck> {
+  const key = identityKey(account);
+  const checks = limiter("account-checks");
+  const lock = limiter("account-lock");
+
+  const current = await lock.get(key);
+  if (current && current.consumedPoints > 1) return { locked: true, retryAfter: secondsUntil(current) };
+
+  const charged = await consumeCounting("account-checks", key);
+  const count = charged.consumedPoints;
+  const gated = count >= checks.points;
+  if (gated) {
+    // Held for a minute at most: a process that dies mid-check cannot lock for long.
+    const gate = await consumeCounting("account-lock", key, { customDuration: LOCKOUT_BASE_SECONDS });
+    if (gate.consumedPoints > 1) {
+      await checks.reward(key, 1); // refused unchecked: not a failure
+      return { locked: true, retryAfter: secondsUntil(gate) };
+    }
+  }
+
+  let passed: boolean;
+  try {
+    passed = await check();
+  } catch (error) {
+    // The check never ran to the end (a full hashing queue, a client that left).
+    await Promise.all([checks.reward(key, 1), gated ? lock.delete(key) : null]);
+    throw error;
+  }
+  if (passed) {
+    await clearAccountLockout(account);
+    return { locked: false, passed: true };
+  }
+  if (gated) {
+    const seconds = Math.min(LOCKOUT_MAX_SECONDS, LOCKOUT_BASE_SECONDS * 2 ** (count - checks.points));
+    // The count outlives the lock by 15 minutes, so waiting out one lock does not reset it.
+    await Promise.all([lock.block(key, seconds), checks.set(key, count, seconds + checks.duration)]);
+  }
+  return { locked: false, passed: false };
 }
 
-/** A successful login resets the account's failure count. */
-export async function clearLoginFailures(email: string): Promise<void> {
-  const key = email.toLowerCase();
-  await Promise.all([limiter("login-failures").delete(key), limiter("login-lock").delete(key)]);
+/** A success (or a completed password reset) lifts the account's count and lock. */
+export async function clearAccountLockout(account: string): Promise<void> {
+  const key = identityKey(account);
+  await Promise.all([limiter("account-checks").delete(key), limiter("account-lock").delete(key)]);
 }

@@ -1,6 +1,5 @@
 import "server-only";
-import Database from "better-sqlite3";
-import { writeTransaction } from "@/db/client";
+import { isUniqueViolation, writeTransaction } from "@/db/client";
 import { users } from "@/db/schema";
 import { getEnv } from "@/lib/env";
 import { queueEmail } from "@/lib/email/send";
@@ -8,20 +7,23 @@ import { registrationAttemptEmail } from "@/lib/email/templates";
 import type { FieldErrors, RegisterInput } from "@/lib/validation";
 import { queueVerificationEmail } from "./email-verification";
 import { hashPassword } from "./password";
+import { queueClaimEmail } from "./password-reset";
 import { passwordProblems } from "./password-policy";
 import { emailIs, newUserRow, usernameIs } from "./user";
 
 export const USERNAME_TAKEN = "A user with that username already exists.";
 
-export type RegisterResult = { ok: true; emailId: number } | { ok: false; errors: FieldErrors };
+export type RegisterResult = { ok: true; emailId: number | null } | { ok: false; errors: FieldErrors };
 
 /**
  * Create an account and queue its verification email, in one transaction.
  *
- * An address that already has an account answers exactly like a new one (api.md):
- * no account is made, and its owner gets a notice (or, if still unverified, a fresh
- * verification link). The password is hashed on every path so that the time taken
- * does not tell the two apart.
+ * An address that already has an account answers exactly like a new one (docs/api.md):
+ * no account is made, and its owner gets a notice. If that account was never
+ * confirmed, the address gets a claim link instead (docs/decisions/011): a
+ * verification link would confirm whichever password the account was started with,
+ * perhaps a squatter's. The password is hashed on every path so that the time taken
+ * does not tell the cases apart. Emails past the address's hourly cap are not sent.
  */
 export async function registerUser(input: RegisterInput): Promise<RegisterResult> {
   const problems = passwordProblems(input);
@@ -33,7 +35,7 @@ export async function registerUser(input: RegisterInput): Promise<RegisterResult
   } catch (error) {
     // Two registrations raced past the checks; the unique index decided. Run the
     // checks again: they now see the winner and answer as for any taken name/address.
-    if (error instanceof Database.SqliteError && error.code === "SQLITE_CONSTRAINT_UNIQUE") {
+    if (isUniqueViolation(error)) {
       return insertAccount(input, passwordHash);
     }
     throw error;
@@ -63,8 +65,9 @@ function insertAccount(input: RegisterInput, passwordHash: string): RegisterResu
               username: existing.username,
               loginUrl: `${getEnv().APP_URL}/login/`,
             }),
+            "request",
           )
-        : queueVerificationEmail(tx, existing);
+        : queueClaimEmail(tx, existing);
       return { ok: true, emailId };
     }
 

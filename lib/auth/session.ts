@@ -4,6 +4,9 @@ import { getDb, writeTransaction } from "@/db/client";
 import { refreshTokens, sessions, users, type User } from "@/db/schema";
 import { randomToken, sha256 } from "@/lib/crypto";
 import { getEnv } from "@/lib/env";
+import { queueEmail } from "@/lib/email/send";
+import { refreshReuseEmail } from "@/lib/email/templates";
+import { log } from "@/lib/log";
 import { signAccessToken, verifyAccessToken, type AccessClaims } from "./tokens";
 
 // One session per login. Its refresh tokens are opaque, stored as SHA-256, and rotate on
@@ -21,7 +24,9 @@ export type SessionGrant = {
 
 export type RotateResult =
   | ({ ok: true; userId: number } & SessionGrant)
-  | { ok: false; reason: "invalid" | "reused" };
+  | { ok: false; reason: "invalid" }
+  /** The theft signal: the session is revoked, and `emailId` tells its owner. */
+  | { ok: false; reason: "reused"; emailId: number | null };
 
 function issueRefreshToken(tx: Pick<ReturnType<typeof getDb>, "insert">, sessionId: string, sessionExpiresAt: Date, now: number) {
   const token = randomToken(32);
@@ -63,7 +68,7 @@ export async function startSession(input: {
 
 type RotateDecision =
   | { kind: "invalid" }
-  | { kind: "reused" }
+  | { kind: "reused"; userId: number; sessionId: string; emailId: number | null }
   | { kind: "grace"; userId: number; sessionId: string }
   | { kind: "rotated"; userId: number; sessionId: string; token: string; maxAgeSeconds: number };
 
@@ -90,7 +95,16 @@ export async function rotateRefreshToken(token: string, now = Date.now()): Promi
         return { kind: "grace", userId: session.userId, sessionId: session.id };
       }
       tx.update(sessions).set({ revokedAt: new Date(now) }).where(eq(sessions.id, session.id)).run();
-      return { kind: "reused" };
+      const owner = tx.select({ email: users.email, username: users.username }).from(users).where(eq(users.id, session.userId)).get();
+      const emailId = owner
+        ? queueEmail(
+            tx,
+            refreshReuseEmail({ to: owner.email, username: owner.username, resetUrl: `${getEnv().APP_URL}/reset-password/` }),
+            "notice",
+            now,
+          )
+        : null;
+      return { kind: "reused", userId: session.userId, sessionId: session.id, emailId };
     }
 
     // Guarded by rotated_at IS NULL so that two processes cannot both rotate it.
@@ -106,7 +120,12 @@ export async function rotateRefreshToken(token: string, now = Date.now()): Promi
     return { kind: "rotated", userId: session.userId, sessionId: session.id, ...successor };
   });
 
-  if (decision.kind === "invalid" || decision.kind === "reused") return { ok: false, reason: decision.kind };
+  if (decision.kind === "invalid") return { ok: false, reason: "invalid" };
+  if (decision.kind === "reused") {
+    // Ids only: the token itself never reaches a log line (docs/security.md, signals).
+    log.warn("refresh token reused after rotation: session revoked", { userId: decision.userId, sessionId: decision.sessionId });
+    return { ok: false, reason: "reused", emailId: decision.emailId };
+  }
   const access = await signAccessToken({ userId: decision.userId, sessionId: decision.sessionId });
   const grant = { ok: true as const, userId: decision.userId, sessionId: decision.sessionId, access };
   return decision.kind === "rotated"

@@ -12,7 +12,7 @@ import {
   type JWK,
 } from "jose";
 import { dataDirectory } from "@/db/client";
-import { Ed25519PrivateJwkSchema, getEnv, isProductionMode } from "@/lib/env";
+import { Ed25519PrivateJwkSchema, getEnv, hasDevelopmentConveniences, runMode } from "@/lib/env";
 import { randomToken } from "@/lib/crypto";
 import { log } from "@/lib/log";
 import { singleton } from "@/lib/singleton";
@@ -72,7 +72,7 @@ export function getSigningKey(): Promise<SigningKey> {
   return singleton("signing-key", async () => {
     const env = getEnv();
     if (env.AUTH_SIGNING_KEY) return fromPrivateJwk(env.AUTH_SIGNING_KEY);
-    if (isProductionMode(env)) throw new Error("AUTH_SIGNING_KEY is required in production");
+    if (!hasDevelopmentConveniences(runMode())) throw new Error("AUTH_SIGNING_KEY is required in production");
     return fromPrivateJwk(await developmentSigningJwk());
   });
 }

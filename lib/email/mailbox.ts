@@ -2,13 +2,14 @@ import "server-only";
 import { desc, eq } from "drizzle-orm";
 import { getDb } from "@/db/client";
 import { emails, type Email } from "@/db/schema";
-import { getEnv, isProductionMode } from "@/lib/env";
+import { hasDevelopmentConveniences, runMode } from "@/lib/env";
 
-// The development mailbox (/dev/mail/): the outbox table, read back. It does not exist
-// in production mode, where messages hold single-use links for real people.
+// The development mailbox (/dev/mail/): the outbox table, read back. It exists only
+// under `npm run dev`: in every production run its pages answer 404, whatever the
+// configuration, because messages hold single-use links for real people.
 
 export function isMailboxEnabled(): boolean {
-  return !isProductionMode(getEnv());
+  return hasDevelopmentConveniences(runMode());
 }
 
 export type MailboxEntry = Pick<Email, "id" | "to" | "subject" | "status" | "createdAt">;

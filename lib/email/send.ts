@@ -1,8 +1,9 @@
 import "server-only";
-import { and, eq } from "drizzle-orm";
+import { and, count, eq, gt } from "drizzle-orm";
 import { Resend } from "resend";
 import { getDb, type Db } from "@/db/client";
 import { emails } from "@/db/schema";
+import { identityKey } from "@/lib/auth/user";
 import { getEnv } from "@/lib/env";
 import { log } from "@/lib/log";
 import { singleton } from "@/lib/singleton";
@@ -16,14 +17,61 @@ export type OutgoingEmail = { to: string; subject: string; text: string; html: s
 
 const MAX_ATTEMPTS = 5;
 
-type Writer = Pick<Db, "insert">;
+type Writer = Pick<Db, "insert" | "select">;
 
-/** Write a message to the outbox. Call deliverEmail(id) once the transaction commits. */
-export function queueEmail(db: Writer, message: OutgoingEmail): number {
+/**
+ * Why a message goes out, which decides whether the per-address cap applies
+ * (docs/security.md, email bombing):
+ * - "request": anyone who knows the address can make us send it (verification, resend,
+ *   password reset, claim link, the "someone tried to register" notice). At most
+ *   RATE_LIMIT_EMAIL_PER_ADDRESS of these per address per hour; past that, nothing is
+ *   sent and the caller answers exactly as before.
+ * - "notice": tells the owner about something done with a secret (their password was
+ *   changed, a refresh token was used twice). Never held back: an attacker who filled
+ *   the cap must not also silence the warning.
+ */
+export type EmailPurpose = "request" | "notice";
+
+export const EMAIL_CAP_WINDOW_MS = 60 * 60 * 1000;
+
+/**
+ * True when `to` has had RATE_LIMIT_EMAIL_PER_ADDRESS requested emails in the last hour.
+ * Callers that make a token for an email ask first, so that a request past the cap
+ * does not supersede the link the owner already holds.
+ */
+export function emailCapSpent(db: Pick<Db, "select">, to: string, now = Date.now()): boolean {
+  const [sent] = db
+    .select({ n: count() })
+    .from(emails)
+    .where(
+      and(eq(emails.recipientKey, identityKey(to)), eq(emails.capped, true), gt(emails.createdAt, new Date(now - EMAIL_CAP_WINDOW_MS))),
+    )
+    .all();
+  return (sent?.n ?? 0) >= getEnv().RATE_LIMIT_EMAIL_PER_ADDRESS;
+}
+
+/**
+ * Write a message to the outbox, or null when the address's hourly cap is spent. Call
+ * deliverEmail(id) once the transaction commits. Capped messages must be queued inside
+ * a write transaction (writeTransaction), so that parallel requests count each other.
+ */
+export function queueEmail(db: Writer, message: OutgoingEmail, purpose: EmailPurpose, now = Date.now()): number | null {
   const env = getEnv();
+  const recipientKey = identityKey(message.to);
+  if (purpose === "request" && emailCapSpent(db, message.to, now)) {
+    log.info("email not sent: hourly cap for this address reached", { subject: message.subject, cap: env.RATE_LIMIT_EMAIL_PER_ADDRESS });
+    return null;
+  }
   const row = db
     .insert(emails)
-    .values({ ...message, from: env.EMAIL_FROM, status: env.RESEND_API_KEY ? "pending" : "mailbox" })
+    .values({
+      ...message,
+      recipientKey,
+      capped: purpose === "request",
+      from: env.EMAIL_FROM,
+      status: env.RESEND_API_KEY ? "pending" : "mailbox",
+      createdAt: new Date(now),
+    })
     .returning({ id: emails.id })
     .get();
   return row.id;
@@ -103,7 +151,8 @@ export async function deliverPendingEmails(): Promise<void> {
   for (const { id } of pending) await deliverEmail(id);
 }
 
-/** Queue and deliver a message that is not part of a larger transaction. */
-export async function sendEmail(message: OutgoingEmail): Promise<void> {
-  await deliverEmail(queueEmail(getDb(), message));
+/** Queue and deliver a notice that is not part of a larger transaction. */
+export async function sendNotice(message: OutgoingEmail): Promise<void> {
+  const id = queueEmail(getDb(), message, "notice");
+  if (id !== null) await deliverEmail(id);
 }

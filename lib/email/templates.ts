@@ -110,3 +110,46 @@ export function passwordChangedEmail(input: {
     }),
   };
 }
+
+/**
+ * Sent when a registration meets an account that was started with this address but
+ * never confirmed (docs/decisions/011). Whoever started it may not be the person who
+ * reads this, so the words fit both, and the link claims the account outright: a new
+ * password, the address verified, every session ended, every linked provider removed.
+ */
+export function claimAccountEmail(input: { to: string; link: string; validForSeconds: number }): OutgoingEmail {
+  const lines = [
+    "Someone (perhaps you) just tried to register at Gatehouse with this email address. An account with this address was started earlier but never confirmed.",
+    "If it is yours, set a password to claim it. Claiming it confirms your address, signs out every session of that account and removes any sign-in provider linked to it, so whoever started it keeps no way in.",
+    `This link expires in ${describeDuration(input.validForSeconds)} and works once.`,
+    "If you did not try to register, you can ignore this email.",
+  ];
+  return {
+    to: input.to,
+    subject: "Claim your Gatehouse account",
+    text: `Hello,\n\n${lines.slice(0, 2).join("\n\n")}\n\nSet a password: ${input.link}\n\n${lines.slice(2).join("\n\n")}\n`,
+    html: layout({
+      heading: "Claim your account",
+      paragraphs: ["Hello,", ...lines],
+      action: { label: "Set a password", url: input.link },
+    }),
+  };
+}
+
+/** Sent when a refresh token comes back after it was replaced: the theft signal (RFC 9700 §4.14.2). */
+export function refreshReuseEmail(input: { to: string; username: string; resetUrl: string }): OutgoingEmail {
+  const lines = [
+    "One of your Gatehouse sessions was just signed out because its sign-in token was used twice. That happens when a copy of the token is used by someone else, or, rarely, when a device restores an old copy.",
+    "If this wasn't you, change your password now with the link below: that signs out every other session too.",
+  ];
+  return {
+    to: input.to,
+    subject: "A session was signed out for your safety",
+    text: `Hello ${input.username},\n\n${lines.join("\n\n")}\n\nChange your password: ${input.resetUrl}\n`,
+    html: layout({
+      heading: "A session was signed out",
+      paragraphs: [`Hello ${input.username},`, ...lines],
+      action: { label: "Change my password", url: input.resetUrl },
+    }),
+  };
+}

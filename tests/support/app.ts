@@ -1,15 +1,26 @@
 import Database from "better-sqlite3";
 import { spawn, type ChildProcess } from "node:child_process";
+import { generateKeyPairSync } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { startFakeResend, type FakeResend } from "./fake-resend";
 import { RELAXED_LIMITS } from "./limits";
 
 // Starts the real, built app (`node server.js`, i.e. `npm start`) on a free loopback
 // port with its own temporary database, and hands back its URL, its log and a handle
 // on its database. Requires a build (`npm run build`); the integration global setup
 // makes one when it is missing.
+//
+// It runs as every production run must (docs/security.md, deployment): with a signing
+// key and a Resend key. Unless a test brings its own, the key is this file's and the
+// Resend API is a fake on loopback that the test reads mail from (`app.mail`).
+
+/** One Ed25519 key per test file, so that apps sharing a data directory agree. */
+export const TEST_SIGNING_KEY = JSON.stringify(
+  generateKeyPairSync("ed25519").privateKey.export({ format: "jwk" }),
+);
 
 export const ROOT = path.resolve(import.meta.dirname, "../..");
 
@@ -23,6 +34,8 @@ export type RunningApp = {
   pid(): number;
   /** A connection to the app's database, for arranging and inspecting state. */
   db(): Database.Database;
+  /** The fake Resend this app sends through, when the test did not configure its own. */
+  mail: FakeResend;
   stop(): Promise<void>;
 };
 
@@ -65,15 +78,17 @@ export async function startApp(
   const url = `http://127.0.0.1:${port}`;
   const dataDir = options.dataDir ?? mkdtempSync(path.join(tmpdir(), "gatehouse-it-"));
   const dbPath = path.join(dataDir, "gatehouse.db");
+  const ownResend = options.env?.RESEND_API_KEY === undefined ? await startFakeResend() : null;
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? "",
     HOME: process.env.HOME ?? dataDir,
-    NODE_ENV: "production",
     NEXT_TELEMETRY_DISABLED: "1",
     PORT: String(port),
     HOST: "127.0.0.1",
     APP_URL: url,
     DATABASE_URL: `file:${dbPath}`,
+    AUTH_SIGNING_KEY: TEST_SIGNING_KEY,
+    ...(ownResend ? { RESEND_API_KEY: ownResend.apiKey, RESEND_BASE_URL: ownResend.url } : {}),
     ...(options.relaxedLimits === false ? {} : RELAXED_LIMITS),
     ...options.env,
   };
@@ -97,6 +112,7 @@ export async function startApp(
       if (child.exitCode === null) child.kill("SIGKILL");
     }
     if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
+    await ownResend?.stop();
   };
 
   try {
@@ -111,6 +127,10 @@ export async function startApp(
     dbPath,
     logs,
     pid: () => child.pid!,
+    get mail(): FakeResend {
+      if (!ownResend) throw new Error("this app sends through the test's own fake Resend");
+      return ownResend;
+    },
     db: () => {
       handle ??= new Database(dbPath);
       handle.pragma("busy_timeout = 5000");

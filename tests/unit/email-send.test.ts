@@ -3,7 +3,7 @@ import { eq } from "drizzle-orm";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { getDb } from "@/db/client";
 import { emails } from "@/db/schema";
-import { deliverEmail, deliverPendingEmails, queueEmail, recoverInterruptedEmails, sendEmail, type OutgoingEmail } from "@/lib/email/send";
+import { deliverEmail, deliverPendingEmails, queueEmail, recoverInterruptedEmails, sendNotice, type OutgoingEmail } from "@/lib/email/send";
 import { startFakeResend, type FakeResend } from "../support/fake-resend";
 import { allEmails, getEmail } from "./helpers";
 
@@ -34,7 +34,7 @@ async function withFakeResend(): Promise<FakeResend> {
   return resend;
 }
 
-const queue = (m: OutgoingEmail = message) => queueEmail(getDb(), m);
+const queue = (m: OutgoingEmail = message): number => queueEmail(getDb(), m, "notice")!;
 
 describe("without RESEND_API_KEY", () => {
   it("keeps the message in the development mailbox, bodies included", async () => {
@@ -92,9 +92,9 @@ describe("with RESEND_API_KEY", () => {
     expect(fake.messages).toHaveLength(1);
   });
 
-  it("sendEmail queues and delivers in one call", async () => {
+  it("sendNotice queues and delivers in one call", async () => {
     const fake = await withFakeResend();
-    await sendEmail({ ...message, to: "other@example.com" });
+    await sendNotice({ ...message, to: "other@example.com" });
     expect(fake.messages.map((m) => m.to)).toEqual([["other@example.com"]]);
     expect(allEmails()[0]).toMatchObject({ status: "sent", text: null, html: null });
   });

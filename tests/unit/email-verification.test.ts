@@ -14,7 +14,7 @@ const invalid = { ok: false, reason: "invalid_or_expired" };
 
 async function unverifiedUserWithToken(now = Date.now()) {
   const user = await createUser({ password: null });
-  const emailId = getDb().transaction((tx) => queueVerificationEmail(tx, user, now));
+  const emailId = getDb().transaction((tx) => queueVerificationEmail(tx, user, now))!;
   return { user, emailId, token: verificationTokenIn(getEmail(emailId)) };
 }
 

@@ -1,14 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { generateSigningJwk } from "@/lib/auth/tokens";
-import { EnvError, getEnv, isProductionMode, parseEnv } from "@/lib/env";
+import { EnvError, getEnv, hasDevelopmentConveniences, parseEnv, runMode, type RunMode } from "@/lib/env";
 import { resetSingletons } from "@/lib/singleton";
 
 // api.md, Configuration: one zod schema, parsed once; a bad value stops startup with a
 // message naming the variable; production mode demands its keys.
 
-function parseError(source: Record<string, string | undefined>): string {
+function parseError(source: Record<string, string | undefined>, mode: RunMode = "test"): string {
   try {
-    parseEnv(source);
+    parseEnv(source, mode);
   } catch (error) {
     expect(error).toBeInstanceOf(EnvError);
     return (error as EnvError).message;
@@ -20,7 +20,6 @@ describe("defaults", () => {
   it("runs with nothing set, on the documented defaults", () => {
     const env = parseEnv({});
     expect(env).toMatchObject({
-      NODE_ENV: "development",
       DATABASE_URL: "file:./data/gatehouse.db",
       APP_URL: "http://localhost:3000",
       PORT: 3000,
@@ -32,7 +31,7 @@ describe("defaults", () => {
       OAUTH_REDIRECT_URIS: [],
       CORS_ALLOWED_ORIGINS: [],
       REQUIRE_VERIFIED_EMAIL: false,
-      TRUST_PROXY: false,
+      TRUST_PROXY: 0,
       GOOGLE_AUTH_URL: "https://accounts.google.com/o/oauth2/v2/auth",
       GOOGLE_TOKEN_URL: "https://oauth2.googleapis.com/token",
       GOOGLE_USERINFO_URL: "https://openidconnect.googleapis.com/v1/userinfo",
@@ -83,16 +82,24 @@ describe("values", () => {
     expect(env.REFRESH_TOKEN_TTL).toBe(3600);
     expect(env.SESSION_MAX_AGE).toBe(7200);
     expect(env.REQUIRE_VERIFIED_EMAIL).toBe(true);
-    expect(env.TRUST_PROXY).toBe(true);
+    expect(env.TRUST_PROXY).toBe(1);
     expect(env.OAUTH_REDIRECT_URIS).toEqual(["https://app.example.com/cb", "http://localhost:5173/cb"]);
     // Origins are compared with the browser's Origin header, so they are normalised to one.
     expect(env.CORS_ALLOWED_ORIGINS).toEqual(["https://app.example.com", "http://localhost:5173"]);
   });
 
+  it("reads TRUST_PROXY as a number of proxies: true is one, false none", () => {
+    expect(parseEnv({ TRUST_PROXY: "true" }).TRUST_PROXY).toBe(1);
+    expect(parseEnv({ TRUST_PROXY: "false" }).TRUST_PROXY).toBe(0);
+    expect(parseEnv({ TRUST_PROXY: "2" }).TRUST_PROXY).toBe(2);
+    expect(parseEnv({}).TRUST_PROXY).toBe(0);
+    expect(parseError({ TRUST_PROXY: "-1" })).toContain("TRUST_PROXY: must be true, false, or the number of proxies");
+  });
+
   it("reads false flags as false", () => {
     expect(parseEnv({ REQUIRE_VERIFIED_EMAIL: "false", TRUST_PROXY: "0" })).toMatchObject({
       REQUIRE_VERIFIED_EMAIL: false,
-      TRUST_PROXY: false,
+      TRUST_PROXY: 0,
     });
   });
 
@@ -168,34 +175,61 @@ describe("AUTH_SIGNING_KEY", () => {
   });
 });
 
-describe("production mode", () => {
-  it("is NODE_ENV=production with an APP_URL that is not this machine", () => {
-    expect(isProductionMode({ NODE_ENV: "production", APP_URL: "https://auth.example.com" })).toBe(true);
-    expect(isProductionMode({ NODE_ENV: "production", APP_URL: "http://localhost:3000" })).toBe(false);
-    expect(isProductionMode({ NODE_ENV: "production", APP_URL: "http://127.0.0.1:3000" })).toBe(false);
-    expect(isProductionMode({ NODE_ENV: "production", APP_URL: "http://[::1]:3000" })).toBe(false);
-    expect(isProductionMode({ NODE_ENV: "development", APP_URL: "https://auth.example.com" })).toBe(false);
-    expect(isProductionMode({ NODE_ENV: "test", APP_URL: "https://auth.example.com" })).toBe(false);
+describe("run mode", () => {
+
+  it("is how the process was started (NODE_ENV, which server.js sets and a build compiles in)", () => {
+    expect(runMode("development")).toBe("development");
+    expect(runMode("production")).toBe("production");
+    // Anything unknown, or nothing, is production: the safe side.
+    expect(runMode("staging")).toBe("production");
+    expect(runMode("")).toBe("production");
+    // Vitest, like Next, compiles the literal in: here it is "test".
+    expect(runMode()).toBe("test");
   });
 
-  it("requires AUTH_SIGNING_KEY and RESEND_API_KEY", () => {
-    const message = parseError({ NODE_ENV: "production", APP_URL: "https://auth.example.com" });
+  it("gives the development conveniences to development (and vitest) only", () => {
+    expect(hasDevelopmentConveniences("development")).toBe(true);
+    expect(hasDevelopmentConveniences("test")).toBe(true);
+    expect(hasDevelopmentConveniences("production")).toBe(false);
+  });
+});
+
+describe("production", () => {
+  it("requires AUTH_SIGNING_KEY and RESEND_API_KEY, naming each", () => {
+    const message = parseError({ APP_URL: "https://auth.example.com" }, "production");
+    expect(message).toContain("AUTH_SIGNING_KEY: is required in production");
+    expect(message).toContain("RESEND_API_KEY: is required in production");
+  });
+
+  it("requires them whatever APP_URL says: localhost, loopback, or unset", () => {
+    for (const APP_URL of ["http://localhost:3000", "http://127.0.0.1:3000", "http://[::1]:3000", undefined]) {
+      const message = parseError({ APP_URL, RESEND_API_KEY: "re_live_123" }, "production");
+      expect(message, String(APP_URL)).toContain("AUTH_SIGNING_KEY: is required in production");
+      expect(message).not.toContain("RESEND_API_KEY");
+    }
+  });
+
+  it("names a missing key next to another bad variable", () => {
+    const message = parseError({ APP_URL: "nope" }, "production");
+    expect(message).toContain("APP_URL:");
     expect(message).toContain("AUTH_SIGNING_KEY: is required in production");
     expect(message).toContain("RESEND_API_KEY: is required in production");
   });
 
   it("starts with both keys", async () => {
-    const env = parseEnv({
-      NODE_ENV: "production",
-      APP_URL: "https://auth.example.com",
-      AUTH_SIGNING_KEY: JSON.stringify(await generateSigningJwk()),
-      RESEND_API_KEY: "re_live_123",
-    });
-    expect(isProductionMode(env)).toBe(true);
+    const env = parseEnv(
+      {
+        APP_URL: "https://auth.example.com",
+        AUTH_SIGNING_KEY: JSON.stringify(await generateSigningJwk()),
+        RESEND_API_KEY: "re_live_123",
+      },
+      "production",
+    );
+    expect(env.RESEND_API_KEY).toBe("re_live_123");
   });
 
-  it("does not demand the keys of a production build run on localhost", () => {
-    expect(() => parseEnv({ NODE_ENV: "production", APP_URL: "http://localhost:3000" })).not.toThrow();
+  it("does not demand the keys in development", () => {
+    expect(() => parseEnv({ APP_URL: "https://auth.example.com" }, "development")).not.toThrow();
   });
 });
 

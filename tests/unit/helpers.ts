@@ -46,7 +46,9 @@ export function allEmails(): Email[] {
   return getDb().select().from(emails).orderBy(emails.id).all();
 }
 
-export function getEmail(id: number): Email {
+/** The queued email `id`; null (nothing was queued) fails the test. */
+export function getEmail(id: number | null): Email {
+  if (id === null) throw new Error("no email was queued");
   const email = getDb().select().from(emails).where(eq(emails.id, id)).get();
   if (!email) throw new Error(`no email ${id}`);
   return email;

@@ -2,13 +2,13 @@ import { createHash, randomBytes } from "node:crypto";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { getDb } from "@/db/client";
-import { users } from "@/db/schema";
+import { socialAccounts, users } from "@/db/schema";
 import { completeSocialCallback, signInWithAuthorizationCode, startSocialLogin } from "@/lib/auth/oauth/flow";
-import { linkSocialAccountToUser } from "@/lib/auth/oauth/linking";
 import { getProviderConfig, type ProviderConfig } from "@/lib/auth/oauth/providers";
 import { resetSingletons } from "@/lib/singleton";
 import { chooseAtProvider } from "../../e2e/fake-oauth/drive";
 import { startFakeOAuthProvider, type FakeOAuthProvider } from "../../e2e/fake-oauth/server";
+import { startSession } from "@/lib/auth/session";
 import { newUserRow } from "@/lib/auth/user";
 
 // The flow functions end to end in one process, against the fake provider on loopback:
@@ -49,17 +49,25 @@ async function externalCode(user: string) {
   return { code: back.searchParams.get("code")!, codeVerifier: verifier, redirectUri: `${APP_URL}/api/auth/social/github/callback/` };
 }
 
-/** A local account, unverified, that linked GitHub under another address from its profile. */
+/**
+ * A local account, unverified, with GitHub linked under another address: a link made
+ * before unverified accounts were refused links (a database carried over from then).
+ */
 function unverifiedAccountWithGithub(): number {
   const user = getDb().insert(users).values(newUserRow({ username: "local", email: "home@example.com", emailVerified: false })).returning().get();
-  const linked = linkSocialAccountToUser({
-    userId: user.id,
-    provider: "github",
-    profile: { providerUserId: "5001", email: "work@example.com", emailVerified: true, displayName: null, avatarUrl: null, usernameHint: "worker" },
-  });
-  expect(linked.ok).toBe(true);
+  getDb().insert(socialAccounts).values({ userId: user.id, provider: "github", providerUserId: "5001", email: "work@example.com" }).run();
   return user.id;
 }
+
+describe("linking from the profile", () => {
+  it("sends an unverified account back to its profile before any trip to the provider", async () => {
+    const user = getDb().insert(users).values(newUserRow({ username: "fresh", email: "fresh@example.com", emailVerified: false })).returning().get();
+    const session = await startSession({ userId: user.id, userAgent: null, ip: null });
+    const started = startSocialLogin({ provider: github(), next: null, intent: "link", refreshToken: session.refresh!.token });
+    expect(started).toEqual({ ok: false, code: "email_not_verified", errorPage: "/profile/" });
+    expect(getDb().select().from(socialAccounts).all()).toEqual([]);
+  });
+});
 
 describe("REQUIRE_VERIFIED_EMAIL", () => {
   it("refuses a social sign-in into an unverified account, as password login does", async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from "vitest";
 import { closeDb } from "@/db/client";
-import { clearLoginFailures, consumeRateLimit, loginLockout, recordLoginFailure } from "@/lib/auth/rate-limit";
+import { checkAccountSecret, clearAccountLockout, consumeRateLimit } from "@/lib/auth/rate-limit";
 import { resetSingletons } from "@/lib/singleton";
 import { rawRows } from "./helpers";
 
@@ -25,9 +25,10 @@ function restart() {
 describe("consumeRateLimit", () => {
   it.each([
     ["login", 20, 60],
+    ["password-change", 20, 60],
+    ["social-exchange", 20, 60],
     ["register", 10, 3600],
     ["email", 10, 3600],
-    ["email-address", 3, 3600],
     ["refresh", 60, 60],
     ["api", 300, 60],
   ] as const)("%s allows %i per %i seconds, then answers with the wait", async (name, points, duration) => {
@@ -56,6 +57,14 @@ describe("consumeRateLimit", () => {
     expect(await consumeRateLimit("login", "ip")).toBeNull();
   });
 
+  it("gives login, password change and code exchange a bucket each, though they share a size", async () => {
+    process.env.RATE_LIMIT_LOGIN_PER_IP = "1";
+    expect(await consumeRateLimit("login", "ip")).toBeNull();
+    expect(await consumeRateLimit("login", "ip")).not.toBeNull();
+    expect(await consumeRateLimit("password-change", "ip")).toBeNull();
+    expect(await consumeRateLimit("social-exchange", "ip")).toBeNull();
+  });
+
   it("holds across a restart, because it lives in the database", async () => {
     process.env.RATE_LIMIT_REGISTER_PER_IP = "2";
     await consumeRateLimit("register", "ip");
@@ -66,63 +75,116 @@ describe("consumeRateLimit", () => {
   });
 });
 
-describe("login lockout", () => {
+const ACCOUNT = "victim@example.com";
+const wrong = () => checkAccountSecret(ACCOUNT, async () => false);
+const right = () => checkAccountSecret(ACCOUNT, async () => true);
+/** The lock now, or null: a check that would run says nothing about the count. */
+const lockNow = async () => {
+  let ran = false;
+  const result = await checkAccountSecret(ACCOUNT, async () => ((ran = true), false));
+  return ran ? null : (result as { retryAfter: number }).retryAfter;
+};
+
+describe("account lockout (checkAccountSecret)", () => {
+  it("runs the check, and says whether it passed", async () => {
+    expect(await right()).toEqual({ locked: false, passed: true });
+    expect(await wrong()).toEqual({ locked: false, passed: false });
+  });
+
   it("locks from the Nth failure for 1, 2, 4, 8 minutes, at most 15", async () => {
     freezeClock();
     const locks: Array<number | null> = [];
+    let now = 0;
     for (let i = 1; i <= 10; i++) {
-      await recordLoginFailure("victim@example.com");
-      locks.push((await loginLockout("victim@example.com"))?.retryAfter ?? null);
+      await wrong();
+      const result = await checkAccountSecret(ACCOUNT, async () => {
+        throw new Error("must not run while locked");
+      }).catch(() => null);
+      locks.push(result?.locked ? result.retryAfter : null);
+      // Wait out the lock so the next failure is counted.
+      if (result?.locked) now += result.retryAfter;
+      at(now);
     }
     expect(locks).toEqual([null, null, null, null, 60, 120, 240, 480, 900, 900]);
   });
 
-  it("lifts when the lockout has run its course", async () => {
+  it("refuses without running the check while locked, and lifts when the lock has run its course", async () => {
     freezeClock();
-    for (let i = 0; i < 5; i++) await recordLoginFailure("victim@example.com");
+    for (let i = 0; i < 5; i++) await wrong();
+    const check = vi.fn(async () => true);
     at(59);
-    expect(await loginLockout("victim@example.com")).toEqual({ retryAfter: 1 });
+    expect(await checkAccountSecret(ACCOUNT, check)).toEqual({ locked: true, retryAfter: 1 });
+    expect(check).not.toHaveBeenCalled();
     at(60);
-    expect(await loginLockout("victim@example.com")).toBeNull();
+    expect(await checkAccountSecret(ACCOUNT, check)).toEqual({ locked: false, passed: true });
   });
 
-  it("keeps doubling across locks that are waited out, up to the cap, not resetting", async () => {
+  it("runs at most RATE_LIMIT_LOGIN_FAILURES checks of a parallel burst", async () => {
+    let checks = 0;
+    const slowWrong = async () => {
+      checks++;
+      await new Promise((r) => setTimeout(r, 20));
+      return false;
+    };
+    const results = await Promise.all(Array.from({ length: 20 }, () => checkAccountSecret(ACCOUNT, slowWrong)));
+    expect(checks).toBe(5);
+    expect(results.filter((r) => r.locked)).toHaveLength(15);
+  });
+
+  it("lets one check through after a lock ends, however many arrive at once", async () => {
     freezeClock();
-    let now = 0;
-    const locks: number[] = [];
-    for (let i = 0; i < 5; i++) await recordLoginFailure("victim@example.com");
-    // Wait out each lock, then fail once more, as a patient guesser would.
-    for (let round = 0; round < 6; round++) {
-      const lock = (await loginLockout("victim@example.com"))!.retryAfter;
-      locks.push(lock);
-      now += lock;
-      at(now);
-      expect(await loginLockout("victim@example.com")).toBeNull();
-      await recordLoginFailure("victim@example.com");
-    }
-    expect(locks).toEqual([60, 120, 240, 480, 900, 900]);
+    for (let i = 0; i < 5; i++) await wrong();
+    at(60);
+    let checks = 0;
+    const results = await Promise.all(
+      Array.from({ length: 10 }, () =>
+        checkAccountSecret(ACCOUNT, async () => {
+          checks++;
+          await new Promise((r) => setTimeout(r, 10));
+          return false;
+        }),
+      ),
+    );
+    expect(checks).toBe(1);
+    expect(results.filter((r) => !r.locked)).toHaveLength(1);
+    // That failure doubled the lock; the refused ones were not counted as failures.
+    expect(await lockNow()).toBe(120);
+  });
+
+  it("gives the charge back when the check throws (a full hashing line), and frees the gate", async () => {
+    for (let i = 0; i < 4; i++) await wrong();
+    await expect(checkAccountSecret(ACCOUNT, async () => Promise.reject(new Error("busy")))).rejects.toThrow("busy");
+    // Still one try left before the lock, and the gate is free for it.
+    expect(await wrong()).toEqual({ locked: false, passed: false });
+    expect(await lockNow()).toBe(60);
   });
 
   it("forgets the count after 15 quiet minutes once the last lock has ended", async () => {
     freezeClock();
-    for (let i = 0; i < 6; i++) await recordLoginFailure("victim@example.com"); // locked 120 s
-    at(120 + 15 * 60);
-    for (let i = 0; i < 4; i++) await recordLoginFailure("victim@example.com");
-    expect(await loginLockout("victim@example.com")).toBeNull();
+    for (let i = 0; i < 5; i++) await wrong(); // locked 60 s
+    at(60);
+    await wrong(); // locked 120 s
+    at(60 + 120 + 15 * 60);
+    for (let i = 0; i < 4; i++) await wrong();
+    expect(await lockNow()).toBeNull();
   });
 
-  it("is cleared by clearLoginFailures, count included", async () => {
+  it("is cleared by a success, and by clearAccountLockout, count included, whatever the case of the address", async () => {
     freezeClock();
-    for (let i = 0; i < 7; i++) await recordLoginFailure("victim@example.com");
-    await clearLoginFailures("VICTIM@example.com");
-    expect(await loginLockout("victim@example.com")).toBeNull();
-    for (let i = 0; i < 4; i++) await recordLoginFailure("victim@example.com");
-    expect(await loginLockout("victim@example.com")).toBeNull();
+    for (let i = 0; i < 4; i++) await wrong();
+    await right();
+    for (let i = 0; i < 4; i++) await wrong();
+    expect(await lockNow()).toBeNull();
+    await wrong();
+    expect(await lockNow()).toBe(60);
+    await clearAccountLockout("VICTIM@Example.com");
+    for (let i = 0; i < 4; i++) await wrong();
+    expect(await lockNow()).toBeNull();
   });
 
   it("holds across a restart", async () => {
-    for (let i = 0; i < 5; i++) await recordLoginFailure("victim@example.com");
+    for (let i = 0; i < 5; i++) await wrong();
     restart();
-    expect(await loginLockout("victim@example.com")).not.toBeNull();
+    expect(await lockNow()).not.toBeNull();
   });
 });

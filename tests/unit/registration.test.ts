@@ -68,7 +68,7 @@ describe("an address that already has an account", () => {
     expect(rawRows("email_verification_tokens")).toHaveLength(0);
   });
 
-  it("unverified: no new account, a fresh verification email to the address", async () => {
+  it("unverified: no new account, a claim (reset) link to the address, never a verification link", async () => {
     const owner = await createUser({ username: "early", email: "early@example.com", emailVerified: false });
     const result = await register({ username: "late", email: "early@example.com" });
     if (!result.ok) throw new Error(JSON.stringify(result.errors));
@@ -78,8 +78,13 @@ describe("an address that already has an account", () => {
     expect(getUserRow(owner.id).passwordHash).toBe(owner.passwordHash);
     const email = getEmail(result.emailId);
     expect(email.to).toBe("early@example.com");
-    expect(email.text).toContain("http://127.0.0.1:3999/verify-email/?token=");
-    expect(verifyEmailToken(verificationTokenIn(email))).toEqual({ ok: true, userId: owner.id });
+    expect(email.subject).toBe("Claim your Gatehouse account");
+    expect(email.text).toContain("started earlier but never confirmed");
+    expect(email.text).toMatch(/http:\/\/127\.0\.0\.1:3999\/reset-password\/\?token=[A-Za-z0-9_-]{43}/);
+    // A verification link would confirm the password the account was started with.
+    expect(email.text).not.toContain("verify-email");
+    expect(rawRows("email_verification_tokens")).toHaveLength(0);
+    expect(rawRows("password_reset_tokens")).toHaveLength(1);
   });
 
   it("is found without regard to case", async () => {

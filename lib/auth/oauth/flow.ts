@@ -33,7 +33,7 @@ export const CodeExchangeSchema = z.object({
 
 export type StartResult =
   | { ok: true; authorizationUrl: string; stateCookie: string }
-  | { ok: false; code: "not_signed_in" };
+  | { ok: false; code: "not_signed_in" | "email_not_verified"; errorPage: ErrorPage };
 
 /** Step 1 of the browser flow: a fresh state and verifier, and where to send the browser. */
 export function startSocialLogin(input: {
@@ -43,7 +43,11 @@ export function startSocialLogin(input: {
   refreshToken: string | null;
 }): StartResult {
   const session = input.intent === "link" ? findCurrentSession(input.refreshToken) : null;
-  if (input.intent === "link" && !session) return { ok: false, code: "not_signed_in" };
+  if (input.intent === "link" && !session) return { ok: false, code: "not_signed_in", errorPage: "/login/" };
+  // Refused before the trip to the provider; linkSocialAccountToUser checks again.
+  if (session && !getUserById(session.userId)?.emailVerified) {
+    return { ok: false, code: "email_not_verified", errorPage: "/profile/" };
+  }
 
   const { value, cookie } = createOAuthState({
     provider: input.provider.name,

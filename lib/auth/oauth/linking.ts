@@ -1,10 +1,9 @@
 import "server-only";
-import Database from "better-sqlite3";
 import { and, eq, isNull, ne } from "drizzle-orm";
-import { writeTransaction, type Tx } from "@/db/client";
+import { isUniqueViolation, writeTransaction, type Tx } from "@/db/client";
 import { emailVerificationTokens, socialAccounts, users, type User } from "@/db/schema";
 import { revokeUserSessions } from "@/lib/auth/session";
-import { emailIs, identityKey, newUserRow } from "@/lib/auth/user";
+import { emailIs, newUserRow } from "@/lib/auth/user";
 import type { SocialProvider } from "@/lib/social";
 import type { SocialProfile } from "./profiles";
 import { pickUniqueUsername } from "./username";
@@ -99,9 +98,14 @@ export function signInOrLinkSocialAccount(input: {
 
 export type LinkResult =
   | { ok: true; outcome: "linked" | "already_linked_to_you" }
-  | { ok: false; reason: "already_linked" | "provider_account_mismatch" | "not_signed_in" };
+  | { ok: false; reason: "already_linked" | "provider_account_mismatch" | "not_signed_in" | "email_not_verified" };
 
-/** Link a provider account to the signed-in user (api.md, "Linking from the profile"). */
+/**
+ * Link a provider account to the signed-in user (docs/api.md, "Linking from the
+ * profile"). Only an account whose address is proven may link: a provider linked to an
+ * unverified account would be a squatter's way back in after the owner claims the
+ * address (docs/decisions/011), so nothing is stored for one.
+ */
 export function linkSocialAccountToUser(input: {
   userId: number;
   provider: SocialProvider;
@@ -119,15 +123,10 @@ export function linkSocialAccountToUser(input: {
 
       const user = tx.select().from(users).where(eq(users.id, input.userId)).get();
       if (!user) return { ok: false, reason: "not_signed_in" };
+      if (!user.emailVerified) return { ok: false, reason: "email_not_verified" };
       if (findUserProviderAccount(tx, user.id, provider)) return { ok: false, reason: "provider_account_mismatch" };
 
       insertSocialAccount(tx, user.id, provider, profile, now);
-      // The signed-in user also controls a provider account that vouches for this
-      // address: that proves it, as the emailed link would have.
-      if (!user.emailVerified && profile.emailVerified && profile.email && identityKey(profile.email) === user.emailKey) {
-        tx.update(users).set({ emailVerified: true, updatedAt: now }).where(eq(users.id, user.id)).run();
-        consumeVerificationTokens(tx, user.id, now);
-      }
       return { ok: true, outcome: "linked" };
     }),
   );
@@ -212,7 +211,7 @@ function retryOnUniqueConflict<T>(run: () => T): T {
   try {
     return run();
   } catch (error) {
-    if (error instanceof Database.SqliteError && error.code === "SQLITE_CONSTRAINT_UNIQUE") return run();
+    if (isUniqueViolation(error)) return run();
     throw error;
   }
 }

@@ -1,11 +1,19 @@
-import { after } from "next/server";
 import { changePassword } from "@/lib/auth/password-reset";
 import { authenticateAccessToken } from "@/lib/auth/session";
-import { deliverEmail } from "@/lib/email/send";
-import { apiRoute, bearerToken, fieldErrors, json, methodNotAllowed, parseJsonBody, unauthorized } from "@/lib/http";
+import {
+  apiRoute,
+  bearerToken,
+  deliverAfterResponse,
+  fieldErrors,
+  json,
+  methodNotAllowed,
+  parseJsonBody,
+  tooManyRequests,
+  unauthorized,
+} from "@/lib/http";
 import { PasswordChangeSchema } from "@/lib/validation";
 
-export const POST = apiRoute({ rateLimit: "login" }, async (request) => {
+export const POST = apiRoute({ rateLimit: "password-change" }, async (request) => {
   const auth = await authenticateAccessToken(bearerToken(request));
   if (!auth.ok) return unauthorized(auth.reason);
   const input = await parseJsonBody(request, PasswordChangeSchema);
@@ -17,8 +25,8 @@ export const POST = apiRoute({ rateLimit: "login" }, async (request) => {
     currentPassword: input.data.current_password,
     newPassword: input.data.new_password,
   });
-  if (!result.ok) return fieldErrors(result.errors);
-  after(() => deliverEmail(result.emailId));
+  if (!result.ok) return result.reason === "locked" ? tooManyRequests(result.retryAfter) : fieldErrors(result.errors);
+  deliverAfterResponse(result.emailId);
   return json({ message: "Password updated" });
 });
 

@@ -36,12 +36,12 @@ export const GET = apiRoute({ rateLimit: "api" }, async (request, context: Conte
     intent: query.get("intent") === "link" ? "link" : "login",
     refreshToken: refreshCookie(request),
   });
-  if (!started.ok) return redirectWithError("/login/", started.code);
+  if (!started.ok) return redirectWithError(started.errorPage, started.code);
   return redirectToProvider(started.authorizationUrl, started.stateCookie);
 });
 
 /** The external client flow: exchange a PKCE code obtained elsewhere for a session. */
-export const POST = apiRoute({ rateLimit: "login" }, async (request, context: Context) => {
+export const POST = apiRoute({ rateLimit: "social-exchange" }, async (request, context: Context) => {
   const provider = getProviderConfig((await context.params).provider);
   if (!provider) return unsupportedProvider();
   const input = await parseJsonBody(request, CodeExchangeSchema);

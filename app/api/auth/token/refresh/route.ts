@@ -1,5 +1,14 @@
 import { rotateRefreshToken } from "@/lib/auth/session";
-import { apiRoute, clearRefreshCookie, crossSiteRefusal, detail, refreshCookie, sessionResponse, methodNotAllowed } from "@/lib/http";
+import {
+  apiRoute,
+  clearRefreshCookie,
+  crossSiteRefusal,
+  deliverAfterResponse,
+  detail,
+  refreshCookie,
+  sessionResponse,
+  methodNotAllowed,
+} from "@/lib/http";
 
 export const POST = apiRoute({ rateLimit: "refresh" }, async (request) => {
   const refused = crossSiteRefusal(request);
@@ -9,7 +18,10 @@ export const POST = apiRoute({ rateLimit: "refresh" }, async (request) => {
   if (!token) return detail(400, "No refresh token");
 
   const result = await rotateRefreshToken(token);
-  if (!result.ok) return clearRefreshCookie(detail(401, "Invalid refresh token", "token_not_valid"));
+  if (!result.ok) {
+    if (result.reason === "reused") deliverAfterResponse(result.emailId);
+    return clearRefreshCookie(detail(401, "Invalid refresh token", "token_not_valid"));
+  }
   // Inside the reuse grace window there is no new refresh token: no Set-Cookie.
   return sessionResponse({ access: result.access }, result);
 });

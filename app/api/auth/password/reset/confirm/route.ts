@@ -1,7 +1,5 @@
-import { after } from "next/server";
 import { confirmPasswordReset } from "@/lib/auth/password-reset";
-import { deliverEmail } from "@/lib/email/send";
-import { apiRoute, detail, fieldErrors, json, methodNotAllowed, parseJsonBody } from "@/lib/http";
+import { apiRoute, deliverAfterResponse, detail, fieldErrors, json, methodNotAllowed, parseJsonBody } from "@/lib/http";
 import { PasswordResetConfirmSchema } from "@/lib/validation";
 
 export const POST = apiRoute({ rateLimit: "api" }, async (request) => {
@@ -12,7 +10,7 @@ export const POST = apiRoute({ rateLimit: "api" }, async (request) => {
   if (!result.ok) {
     return result.reason === "invalid_password" ? fieldErrors(result.errors) : detail(400, "Invalid or expired token");
   }
-  after(() => deliverEmail(result.emailId));
+  deliverAfterResponse(result.emailId);
   return json({ message: "Password updated" });
 });
 
