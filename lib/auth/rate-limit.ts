@@ -73,19 +73,21 @@ export type AccountCheck = { locked: true; retryAfter: number } | { locked: fals
  * within its budget (docs/security.md, brute force): RATE_LIMIT_LOGIN_FAILURES failures
  * in 15 minutes, then a lock of 1, 2, 4 ... minutes, at most 15, between single tries.
  *
- * The check is charged before it runs, with one atomic increment, so each of a parallel
- * burst sees its own count: the checks that fit the budget run, and the one that would
- * exhaust it (or the first after a lock ran out) must also take the one-point gate, so
- * no burst runs more checks than a serial attacker could. A success gives everything
- * back; a failure past the budget locks. Unknown accounts are counted like known ones.
+ * Every attempt is charged before it runs, with one atomic increment, so each of a
+ * parallel burst sees its own count: the checks that fit the budget run, and the one
+ * that would exhaust it (or the first after a lock ran out) must also take the
+ * one-point gate, so no burst runs more checks than a serial attacker could. Nothing is
+ * ever given back but by a success, so the count only grows until it expires: a refused
+ * or interrupted attempt still counts. A success clears everything; a failure past the
+ * budget locks. Unknown accounts are counted like known ones.
  */
 export async function checkAccountSecret(account: string, check: () => Promise<boolean>): Promise<AccountCheck> {
   const key = identityKey(account);
   const checks = limiter("account-checks");
   const lock = limiter("account-lock");
 
-  const current = await lock.get(key);
-  if (current && current.consumedPoints > 1) return { locked: true, retryAfter: secondsUntil(current) };
+  const locked = await accountLockout(account);
+  if (locked) return { locked: true, ...locked };
 
   const charged = await consumeCounting("account-checks", key);
   const count = charged.consumedPoints;
@@ -93,18 +95,17 @@ export async function checkAccountSecret(account: string, check: () => Promise<b
   if (gated) {
     // Held for a minute at most: a process that dies mid-check cannot lock for long.
     const gate = await consumeCounting("account-lock", key, { customDuration: LOCKOUT_BASE_SECONDS });
-    if (gate.consumedPoints > 1) {
-      await checks.reward(key, 1); // refused unchecked: not a failure
-      return { locked: true, retryAfter: secondsUntil(gate) };
-    }
+    if (gate.consumedPoints > 1) return { locked: true, retryAfter: secondsUntil(gate) };
   }
 
   let passed: boolean;
   try {
     passed = await check();
   } catch (error) {
-    // The check never ran to the end (a full hashing queue, a client that left).
-    await Promise.all([checks.reward(key, 1), gated ? lock.delete(key) : null]);
+    // The check never ran to the end (a full hashing line, a client that left): free the
+    // gate for the next try, without a lock. The charge stays, so interrupted attempts
+    // cannot be used to earn checks back.
+    if (gated) await lock.delete(key);
     throw error;
   }
   if (passed) {
@@ -114,9 +115,18 @@ export async function checkAccountSecret(account: string, check: () => Promise<b
   if (gated) {
     const seconds = Math.min(LOCKOUT_MAX_SECONDS, LOCKOUT_BASE_SECONDS * 2 ** (count - checks.points));
     // The count outlives the lock by 15 minutes, so waiting out one lock does not reset it.
+    // Set to this attempt's own count, which is at least the budget: counts never fall
+    // below it while the lock holds.
     await Promise.all([lock.block(key, seconds), checks.set(key, count, seconds + checks.duration)]);
   }
   return { locked: false, passed: false };
+}
+
+/** Seconds left on the account's lock, or null: a read that charges nothing. */
+export async function accountLockout(account: string): Promise<{ retryAfter: number } | null> {
+  const current = await limiter("account-lock").get(identityKey(account));
+  // One point is the gate held by a check in flight; past one, a lock.
+  return current && current.consumedPoints > 1 ? { retryAfter: secondsUntil(current) } : null;
 }
 
 /** A success (or a completed password reset) lifts the account's count and lock. */

@@ -80,12 +80,15 @@ describe("rule 2, second case: the pre-registration takeover", () => {
     const userId = await register("victim@example.test", "squatter", { verified: false });
     const attacker = await login("victim@example.test");
     expect(attacker.status).toBe(200);
-    // ...and links their own GitHub account from the profile, to keep a way back in.
+    // ...and tries to link their own GitHub account from the profile, to keep a way back
+    // in: refused before any trip to GitHub, nothing stored.
     const attackersGithub = providerUser("attacker@example.test", true);
-    const linkStart = await startSocialFlow(attacker.client, "github", { intent: "link" });
-    const linked = await returnToApp(attacker.client, await chooseAtProvider(linkStart.authorizeUrl, { user: attackersGithub.id }));
-    expect(linked.headers.get("location")).toBe(`${app.url}/profile/`);
-    expect(providersOf(userId)).toEqual(["github"]);
+    const refused = await attacker.client.get("/api/auth/social/github/?intent=link");
+    expect(refused.status).toBe(302);
+    expect(refused.headers.get("location")).toBe(`${app.url}/profile/?error=email_not_verified`);
+    expect(providersOf(userId)).toEqual([]);
+    // A link stored before this rule existed (a database carried over from then).
+    app.db().prepare("insert into social_accounts (user_id, provider, provider_user_id, email) values (?, 'github', ?, ?)").run(userId, attackersGithub.id, "attacker@example.test");
     const attackerSecondSession = await login("victim@example.test");
 
     // The victim signs in with Google, which vouches for the address.
@@ -203,13 +206,24 @@ describe("linking from the profile (?intent=link)", () => {
     expect(callback.headers.get("location")).toBe(`${app.url}/profile/?error=provider_account_mismatch`);
   });
 
-  it("verifies the address when the linked provider vouches for the same one", async () => {
+  it("refuses an unverified account, even when the provider vouches for its address: nothing is stored", async () => {
     const userId = await register("ivan@example.test", "ivan", { verified: false });
     const ivan = await login("ivan@example.test");
-    await signInThroughProvider(ivan.client, "google", providerUser("ivan@example.test", true).id, { intent: "link" });
-    expect((await me(ivan.access)).body).toMatchObject({ id: userId, email_verified: true, providers: ["google"] });
-    // The password stays: it was the signed-in user who proved the address.
-    expect((await login("ivan@example.test")).status).toBe(200);
+    const start = await ivan.client.get("/api/auth/social/google/?intent=link");
+    expect(start.status).toBe(302);
+    expect(start.headers.get("location")).toBe(`${app.url}/profile/?error=email_not_verified`);
+    expect(start.setCookies.filter((c) => c.startsWith("oauth_state=") && !/max-age=0/i.test(c))).toEqual([]);
+
+    // A flow started while verified, finished after the account became unverified again
+    // in the database, is refused at the callback too (the second check).
+    app.db().prepare("update users set email_verified = 1 where id = ?").run(userId);
+    const { authorizeUrl } = await startSocialFlow(ivan.client, "google", { intent: "link" });
+    const callbackUrl = await chooseAtProvider(authorizeUrl, { user: providerUser("ivan@example.test", true).id });
+    app.db().prepare("update users set email_verified = 0 where id = ?").run(userId);
+    const callback = await returnToApp(ivan.client, callbackUrl);
+    expect(callback.headers.get("location")).toBe(`${app.url}/profile/?error=email_not_verified`);
+    expect(providersOf(userId)).toEqual([]);
+    expect((await me(ivan.access)).body).toMatchObject({ id: userId, email_verified: false, providers: [] });
   });
 
   it("sends a visitor who is not signed in to the login page", async () => {

@@ -72,13 +72,15 @@ export async function startApp(
     relaxedLimits?: boolean;
     /** Reuse the data directory (database, dev signing key) of an earlier run; it is then kept on stop. */
     dataDir?: string;
+    /** Start as `npm run dev` does (`server.js --dev`): no keys needed, the mailbox on. */
+    dev?: boolean;
   } = {},
 ): Promise<RunningApp> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const dataDir = options.dataDir ?? mkdtempSync(path.join(tmpdir(), "gatehouse-it-"));
   const dbPath = path.join(dataDir, "gatehouse.db");
-  const ownResend = options.env?.RESEND_API_KEY === undefined ? await startFakeResend() : null;
+  const ownResend = options.env?.RESEND_API_KEY === undefined && !options.dev ? await startFakeResend() : null;
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? "",
     HOME: process.env.HOME ?? dataDir,
@@ -87,13 +89,13 @@ export async function startApp(
     HOST: "127.0.0.1",
     APP_URL: url,
     DATABASE_URL: `file:${dbPath}`,
-    AUTH_SIGNING_KEY: TEST_SIGNING_KEY,
+    ...(options.dev ? {} : { AUTH_SIGNING_KEY: TEST_SIGNING_KEY }),
     ...(ownResend ? { RESEND_API_KEY: ownResend.apiKey, RESEND_BASE_URL: ownResend.url } : {}),
     ...(options.relaxedLimits === false ? {} : RELAXED_LIMITS),
     ...options.env,
   };
   let output = "";
-  const child = spawn(process.execPath, ["server.js"], {
+  const child = spawn(process.execPath, options.dev ? ["server.js", "--dev"] : ["server.js"], {
     cwd: ROOT,
     env: env as Record<string, string> as NodeJS.ProcessEnv,
     stdio: ["ignore", "pipe", "pipe"],
@@ -141,10 +143,14 @@ export async function startApp(
 }
 
 /** Run `node server.js` with an environment and collect what it prints until it exits. */
-export async function runServerExpectingExit(env: Record<string, string>, timeoutMs = 30_000): Promise<{ code: number | null; output: string }> {
+export async function runServerExpectingExit(
+  env: Record<string, string>,
+  options: { timeoutMs?: number; args?: string[] } = {},
+): Promise<{ code: number | null; output: string }> {
+  const timeoutMs = options.timeoutMs ?? 30_000;
   const dataDir = mkdtempSync(path.join(tmpdir(), "gatehouse-it-"));
   const port = await freePort();
-  const child = spawn(process.execPath, ["server.js"], {
+  const child = spawn(process.execPath, (options.args ?? ["server.js"]).map((a) => a.replace("{PORT}", String(port))), {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH ?? "",

@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from "vitest";
 import { closeDb } from "@/db/client";
-import { checkAccountSecret, clearAccountLockout, consumeRateLimit } from "@/lib/auth/rate-limit";
+import { accountLockout, checkAccountSecret, clearAccountLockout, consumeRateLimit } from "@/lib/auth/rate-limit";
 import { resetSingletons } from "@/lib/singleton";
 import { rawRows } from "./helpers";
 
@@ -78,12 +78,8 @@ describe("consumeRateLimit", () => {
 const ACCOUNT = "victim@example.com";
 const wrong = () => checkAccountSecret(ACCOUNT, async () => false);
 const right = () => checkAccountSecret(ACCOUNT, async () => true);
-/** The lock now, or null: a check that would run says nothing about the count. */
-const lockNow = async () => {
-  let ran = false;
-  const result = await checkAccountSecret(ACCOUNT, async () => ((ran = true), false));
-  return ran ? null : (result as { retryAfter: number }).retryAfter;
-};
+/** Seconds left on the lock now, or null. */
+const lockNow = async () => (await accountLockout(ACCOUNT))?.retryAfter ?? null;
 
 describe("account lockout (checkAccountSecret)", () => {
   it("runs the check, and says whether it passed", async () => {
@@ -96,13 +92,11 @@ describe("account lockout (checkAccountSecret)", () => {
     const locks: Array<number | null> = [];
     let now = 0;
     for (let i = 1; i <= 10; i++) {
-      await wrong();
-      const result = await checkAccountSecret(ACCOUNT, async () => {
-        throw new Error("must not run while locked");
-      }).catch(() => null);
-      locks.push(result?.locked ? result.retryAfter : null);
-      // Wait out the lock so the next failure is counted.
-      if (result?.locked) now += result.retryAfter;
+      expect(await wrong()).toEqual({ locked: false, passed: false });
+      const lock = await lockNow();
+      locks.push(lock);
+      // Wait out the lock, as a patient guesser would, so the next failure is checked.
+      now += lock ?? 0;
       at(now);
     }
     expect(locks).toEqual([null, null, null, null, 60, 120, 240, 480, 900, 900]);
@@ -147,16 +141,27 @@ describe("account lockout (checkAccountSecret)", () => {
     );
     expect(checks).toBe(1);
     expect(results.filter((r) => !r.locked)).toHaveLength(1);
-    // That failure doubled the lock; the refused ones were not counted as failures.
+    // That failure at least doubled the lock (the refused attempts count too).
+    const lock = await lockNow();
+    expect(lock).toBeGreaterThanOrEqual(120);
+    expect(lock).toBeLessThanOrEqual(900);
+  });
+
+  it("frees the gate without locking when the check throws (a full hashing line), and keeps the charge", async () => {
+    for (let i = 0; i < 4; i++) await wrong();
+    await expect(checkAccountSecret(ACCOUNT, async () => Promise.reject(new Error("busy")))).rejects.toThrow("busy");
+    // Not locked: the next try runs. It is the sixth attempt, so its failure locks for 2 minutes.
+    expect(await wrong()).toEqual({ locked: false, passed: false });
     expect(await lockNow()).toBe(120);
   });
 
-  it("gives the charge back when the check throws (a full hashing line), and frees the gate", async () => {
-    for (let i = 0; i < 4; i++) await wrong();
-    await expect(checkAccountSecret(ACCOUNT, async () => Promise.reject(new Error("busy")))).rejects.toThrow("busy");
-    // Still one try left before the lock, and the gate is free for it.
+  it("never lets interrupted attempts earn checks back", async () => {
+    for (let i = 0; i < 10; i++) {
+      await expect(checkAccountSecret(ACCOUNT, async () => Promise.reject(new Error("client left")))).rejects.toThrow();
+    }
+    // Ten charges stand: the next check is gated, and its failure locks at once.
     expect(await wrong()).toEqual({ locked: false, passed: false });
-    expect(await lockNow()).toBe(60);
+    expect(await lockNow()).toBe(900);
   });
 
   it("forgets the count after 15 quiet minutes once the last lock has ended", async () => {

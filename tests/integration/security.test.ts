@@ -1,0 +1,357 @@
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { startAppWithFakeProvider } from "../../e2e/fake-oauth/drive";
+import { ROOT, runServerExpectingExit, startApp, TEST_SIGNING_KEY, type RunningApp } from "../support/app";
+import { ApiClient, type ApiResponse } from "../support/client";
+import { linkIn } from "../support/fake-resend";
+
+// docs/security.md, attacked through the real server: account pre-hijacking, a careless
+// deployment, brute force in parallel, floods, forged proxy headers and email bombing.
+// Each test starts the production build with the settings it is about.
+
+const PASSWORD = "lantern orchard seventeen";
+const cleanups: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+  while (cleanups.length) await cleanups.pop()!();
+});
+
+async function app(options: Parameters<typeof startApp>[0] = {}): Promise<RunningApp> {
+  const started = await startApp(options);
+  cleanups.push(() => started.stop());
+  return started;
+}
+
+const register = (client: ApiClient, username: string, email: string, password = PASSWORD) =>
+  client.post("/api/auth/register/", { username, email, password });
+const login = (client: ApiClient, email: string, password = PASSWORD, headers: Record<string, string> = {}) =>
+  client.post("/api/auth/login/", { email, password }, headers);
+const me = (url: string, access: string) => new ApiClient(url).get("/api/auth/me/", { authorization: `Bearer ${access}` });
+
+/** What an observer sees of a response: everything but the per-request id and the date. */
+function observable(response: ApiResponse) {
+  const headers = [...response.headers].filter(([name]) => !["x-request-id", "date"].includes(name));
+  return { status: response.status, headers, body: JSON.stringify(response.body) };
+}
+
+describe("account pre-hijacking: the squatter keeps nothing", () => {
+  it("hands the account to the owner who registers later: the squatter's password, sessions and providers all die", async () => {
+    const { app: server, fake } = await startAppWithFakeProvider();
+    cleanups.push(async () => {
+      await server.stop();
+      await fake.stop();
+    });
+    const victim = "victim@corp.example";
+
+    // The attacker registers the victim's address with their own password and signs in.
+    const attacker = new ApiClient(server.url);
+    expect((await register(attacker, "squatter", victim, "attacker's own passphrase")).status).toBe(201);
+    const attackerLogin = await login(attacker, victim, "attacker's own passphrase");
+    expect(attackerLogin.status).toBe(200);
+    expect(attackerLogin.body.user.email_verified).toBe(false);
+    const attackerAccess: string = attackerLogin.body.access;
+
+    // Linking their own GitHub is refused before the trip to GitHub, and stores nothing.
+    const link = await attacker.get("/api/auth/social/github/?intent=link");
+    expect(link.headers.get("location")).toBe(`${server.url}/profile/?error=email_not_verified`);
+    const userId = (server.db().prepare("select id from users where email = ?").get(victim) as { id: number }).id;
+    expect(server.db().prepare("select count(*) as n from social_accounts").get()).toEqual({ n: 0 });
+    // A provider linked before that rule existed (a database carried over from then).
+    server.db().prepare("insert into social_accounts (user_id, provider, provider_user_id, email) values (?, 'github', 'gh-attacker', 'attacker@evil.example')").run(userId);
+
+    // The owner registers. The answer is the one anybody gets for a new address.
+    const owner = new ApiClient(server.url);
+    const before = server.mail.messages.length;
+    const ownersRegistration = await register(owner, "owner", victim, "the owner's passphrase");
+    const strangersRegistration = await register(new ApiClient(server.url), "stranger", "stranger@corp.example");
+    expect(observable(ownersRegistration)).toEqual(observable(strangersRegistration));
+
+    // The owner's mailbox gets a claim link, not a verification link that would confirm
+    // the attacker's password.
+    const claim = await server.mail.waitForEmail(victim, { after: before, subject: /claim/i });
+    expect(claim.text).toContain("started earlier but never confirmed");
+    expect(claim.text).not.toContain("/verify-email/");
+    const token = new URL(linkIn(claim, `${server.url}/reset-password/?token=`)).searchParams.get("token")!;
+    const newPassword = "the owner's brand new passphrase";
+    const confirmed = await owner.post("/api/auth/password/reset/confirm/", { token, password: newPassword });
+    expect(confirmed.status).toBe(200);
+
+    // Everything the attacker held is dead: password, refresh cookie, access token, GitHub.
+    expect((await login(new ApiClient(server.url), victim, "attacker's own passphrase")).status).toBe(400);
+    expect((await attacker.post("/api/auth/token/refresh/")).status).toBe(401);
+    expect((await me(server.url, attackerAccess)).status).toBe(401);
+    expect(server.db().prepare("select count(*) as n from social_accounts where user_id = ?").get(userId)).toEqual({ n: 0 });
+    expect(server.logs()).toMatch(/WARN reset of an unverified account removed its providers .*"providersRemoved":1/);
+
+    // The owner signs in, verified.
+    const ownerLogin = await login(owner, victim, newPassword);
+    expect(ownerLogin.status).toBe(200);
+    expect(ownerLogin.body.user).toMatchObject({ id: userId, email: victim, email_verified: true });
+    expect((await me(server.url, ownerLogin.body.access)).body.providers).toEqual([]);
+  });
+});
+
+describe("production fails closed", () => {
+  const ignoredDevEnv = { NODE_ENV: "development" };
+  const example = Object.fromEntries(
+    readFileSync(path.join(ROOT, ".env.example"), "utf8")
+      .split("\n")
+      .filter((line) => /^[A-Z_]+=/.test(line))
+      .map((line) => [line.slice(0, line.indexOf("=")), line.slice(line.indexOf("=") + 1)]),
+  );
+  const nextStart = ["node_modules/next/dist/bin/next", "start", "-H", "127.0.0.1", "-p", "{PORT}"];
+
+  it("refuses to start without each key, whatever APP_URL says and however it is started, naming each", async () => {
+    const cases: Array<{ name: string; env: Record<string, string>; args?: string[]; missing: string[] }> = [
+      { name: "nothing set", env: {}, missing: ["AUTH_SIGNING_KEY", "RESEND_API_KEY"] },
+      { name: "localhost, no signing key", env: { APP_URL: "http://localhost:3000", RESEND_API_KEY: "re_x" }, missing: ["AUTH_SIGNING_KEY"] },
+      { name: "loopback, no Resend key", env: { APP_URL: "http://127.0.0.1:3000", AUTH_SIGNING_KEY: TEST_SIGNING_KEY }, missing: ["RESEND_API_KEY"] },
+      { name: ".env.example as is", env: example, missing: ["AUTH_SIGNING_KEY", "RESEND_API_KEY"] },
+      { name: "NODE_ENV=development to npm start", env: { ...ignoredDevEnv }, missing: ["AUTH_SIGNING_KEY", "RESEND_API_KEY"] },
+      { name: "NODE_ENV=test to npm start", env: { NODE_ENV: "test" }, missing: ["AUTH_SIGNING_KEY", "RESEND_API_KEY"] },
+      { name: "next start", env: { ...ignoredDevEnv, RESEND_API_KEY: "re_x" }, args: nextStart, missing: ["AUTH_SIGNING_KEY"] },
+    ];
+    const runs = await Promise.all(cases.map((c) => runServerExpectingExit(c.env, { args: c.args, timeoutMs: 60_000 })));
+    for (const [i, { code, output }] of runs.entries()) {
+      const { name, missing } = cases[i]!;
+      expect(code, `${name}:\n${output}`).not.toBe(0);
+      expect(code, name).not.toBeNull(); // it exited by itself, it did not hang serving
+      for (const variable of ["AUTH_SIGNING_KEY", "RESEND_API_KEY"]) {
+        const named = new RegExp(`${variable}: is required in production`);
+        if (missing.includes(variable)) expect(output, name).toMatch(named);
+        else expect(output, name).not.toMatch(named);
+      }
+    }
+    expect(runs[4]!.output).toContain("NODE_ENV=development ignored");
+  });
+
+  it("never serves the development mailbox, nor development's relaxed CSP, in a production run", async () => {
+    // Loopback APP_URL and NODE_ENV=development: the two things that used to mean development.
+    const prod = await app({ env: { APP_URL: "", NODE_ENV: "development" } });
+    const client = new ApiClient(prod.url);
+    await register(client, "mailme", "mailme@example.com");
+    await prod.mail.waitForEmail("mailme@example.com");
+    const id = (prod.db().prepare("select id from emails").get() as { id: number }).id;
+    for (const page of ["/dev/mail/", `/dev/mail/${id}/`, `/dev/mail/${id}/html/`]) {
+      expect((await fetch(prod.url + page)).status, page).toBe(404);
+    }
+    const csp = (await fetch(`${prod.url}/login/`)).headers.get("content-security-policy")!;
+    expect(csp).not.toContain("unsafe-eval");
+    expect(csp).not.toContain("unsafe-inline");
+    expect(prod.logs()).toMatch(/"mode":"production"/);
+  });
+});
+
+describe("brute force", () => {
+  it("lets a parallel burst of wrong passwords run no more checks than the budget", async () => {
+    const server = await app({ relaxedLimits: false, env: { RATE_LIMIT_LOGIN_FAILURES: "5", RATE_LIMIT_LOGIN_PER_IP: "1000" } });
+    const client = new ApiClient(server.url);
+    await register(client, "burst", "burst@example.com");
+    const burst = await Promise.all(Array.from({ length: 20 }, (_, i) => login(client, "burst@example.com", `wrong guess ${i}`)));
+    const statuses = burst.map((r) => r.status).sort();
+    // 400 is a password that was checked; 429 is a try refused before any check.
+    expect(statuses.filter((s) => s === 400)).toHaveLength(5);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(15);
+    for (const refused of burst.filter((r) => r.status === 429)) expect(Number(refused.headers.get("retry-after"))).toBeGreaterThan(0);
+    // Even the right password waits out the lock.
+    expect((await login(client, "burst@example.com")).status).toBe(429);
+  });
+
+  it("lifts an address's lockout when a password reset completes", async () => {
+    const server = await app({ relaxedLimits: false, env: { RATE_LIMIT_LOGIN_FAILURES: "3", RATE_LIMIT_LOGIN_PER_IP: "1000" } });
+    const client = new ApiClient(server.url);
+    await register(client, "forgetful", "forgetful@example.com");
+    for (let i = 0; i < 3; i++) expect((await login(client, "forgetful@example.com", "not it at all")).status).toBe(400);
+    expect((await login(client, "forgetful@example.com")).status).toBe(429);
+
+    const before = server.mail.messages.length;
+    expect((await client.post("/api/auth/password/reset/", { email: "forgetful@example.com" })).status).toBe(202);
+    const mail = await server.mail.waitForEmail("forgetful@example.com", { after: before, subject: /reset your password/i });
+    const token = new URL(linkIn(mail, `${server.url}/reset-password/?token=`)).searchParams.get("token")!;
+    const newPassword = "remembered at last, for good";
+    expect((await client.post("/api/auth/password/reset/confirm/", { token, password: newPassword })).status).toBe(200);
+    expect((await login(client, "forgetful@example.com", newPassword)).status).toBe(200);
+  });
+
+  it("counts wrong current passwords on password change toward the same budget, then answers 429", async () => {
+    const server = await app({ relaxedLimits: false, env: { RATE_LIMIT_LOGIN_FAILURES: "3", RATE_LIMIT_LOGIN_PER_IP: "1000" } });
+    const client = new ApiClient(server.url);
+    await register(client, "stolen", "stolen@example.com");
+    const access = (await login(client, "stolen@example.com")).body.access as string;
+    const change = (current: string) =>
+      client.post("/api/auth/password/change/", { current_password: current, new_password: "a thief's new passphrase" }, { authorization: `Bearer ${access}` });
+
+    for (let i = 0; i < 3; i++) {
+      const guess = await change(`guess number ${i}`);
+      expect(guess.status).toBe(400);
+      expect(guess.body).toEqual({ current_password: ["Incorrect password"] });
+    }
+    const locked = await change(PASSWORD);
+    expect(locked.status).toBe(429);
+    const retryAfter = Number(locked.headers.get("retry-after"));
+    expect(retryAfter).toBeGreaterThan(0);
+    expect(locked.body).toEqual({ detail: `Too many requests. Try again in ${retryAfter} seconds.` });
+    // One budget: the login form is locked too.
+    expect((await login(new ApiClient(server.url), "stolen@example.com")).status).toBe(429);
+    expect(server.db().prepare("select count(*) as n from emails where subject like '%changed%'").get()).toEqual({ n: 0 });
+  });
+
+  it("keeps login, password change and code exchange in separate per-IP buckets", async () => {
+    const server = await app({ relaxedLimits: false, env: { RATE_LIMIT_LOGIN_PER_IP: "2", RATE_LIMIT_LOGIN_FAILURES: "100" } });
+    const client = new ApiClient(server.url);
+    for (let i = 0; i < 2; i++) expect((await login(client, `x${i}@example.com`, "whatever it is")).status).toBe(400);
+    expect((await login(client, "x9@example.com", "whatever it is")).status).toBe(429);
+    // The other two still have their whole budget.
+    expect((await client.post("/api/auth/password/change/", {})).status).toBe(401);
+    expect((await client.post("/api/auth/social/github/", {})).status).toBe(404);
+  });
+});
+
+describe("bounded work under a flood", () => {
+  it("answers 600 logins at once within 5 s each (checked or 503 with Retry-After), then a real login works", async () => {
+    const server = await app();
+    const client = new ApiClient(server.url);
+    await register(client, "flooded", "flooded@example.com");
+
+    const started = Date.now();
+    const flood = await Promise.all(
+      Array.from({ length: 600 }, async (_, i) => {
+        const sent = Date.now();
+        const response = await login(new ApiClient(server.url), `nobody${i}@example.com`, "some password guess");
+        return { status: response.status, ms: Date.now() - sent, retryAfter: response.headers.get("retry-after"), body: response.body };
+      }),
+    );
+    const slowest = Math.max(...flood.map((r) => r.ms));
+    const busy = flood.filter((r) => r.status === 503);
+    console.log(`600 logins: slowest ${slowest} ms, total ${Date.now() - started} ms, ${busy.length} answered 503`);
+    expect(slowest).toBeLessThan(5000);
+    expect(new Set(flood.map((r) => r.status))).toEqual(new Set([400, 503]));
+    expect(busy.length).toBeGreaterThan(0);
+    for (const r of busy) {
+      expect(Number(r.retryAfter)).toBeGreaterThan(0);
+      expect(r.body).toEqual({ detail: `Server busy. Try again in ${r.retryAfter} seconds.` });
+    }
+    expect(server.logs()).toMatch(/WARN password hashing saturated: answered 503/);
+
+    const after = await login(client, "flooded@example.com");
+    expect(after.status).toBe(200);
+  });
+
+  it("takes a request whose client left out of the line without hashing it", async () => {
+    // One hash at a time and a long allowed wait: the line is where the requests sit.
+    const server = await app({ env: { PASSWORD_HASH_CONCURRENCY: "1", PASSWORD_HASH_MAX_WAIT_MS: "30000" } });
+    const controller = new AbortController();
+    const abandoned = Array.from({ length: 40 }, (_, i) =>
+      fetch(`${server.url}/api/auth/login/`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ email: `gone${i}@example.com`, password: "never checked" }),
+        signal: controller.signal,
+      }).catch(() => null),
+    );
+    await new Promise((r) => setTimeout(r, 300));
+    controller.abort();
+    await Promise.all(abandoned);
+    // Most of the 40 were still waiting (each hash takes tens of ms): they leave unhashed.
+    await expect.poll(() => (server.logs().match(/client left before its password was checked/g) ?? []).length, { timeout: 10_000 }).toBeGreaterThan(20);
+    const checked = (server.logs().match(/"path":"\/api\/auth\/login\/","status":400/g) ?? []).length;
+    expect(checked).toBeLessThan(20);
+  });
+});
+
+describe("per-IP limits key clients, not addresses", () => {
+  const from = (client: ApiClient, forwardedFor: string) => login(client, "nobody@example.com", "some password", { "x-forwarded-for": forwardedFor });
+
+  it("keys IPv6 clients by their /64 and IPv4-mapped IPv6 as IPv4", async () => {
+    const server = await app({ relaxedLimits: false, env: { TRUST_PROXY: "true", RATE_LIMIT_LOGIN_PER_IP: "2", RATE_LIMIT_LOGIN_FAILURES: "1000" } });
+    const client = new ApiClient(server.url);
+    expect((await from(client, "2001:db8:1:2::1")).status).toBe(400);
+    expect((await from(client, "2001:db8:1:2:ffff:ffff:ffff:9")).status).toBe(400);
+    // A third address from the same /64 is the same client.
+    expect((await from(client, "2001:DB8:1:2:abcd::5")).status).toBe(429);
+    // The next /64 is another client.
+    expect((await from(client, "2001:db8:1:3::1")).status).toBe(400);
+
+    expect((await from(client, "198.51.100.7")).status).toBe(400);
+    expect((await from(client, "::ffff:198.51.100.7")).status).toBe(400);
+    expect((await from(client, "::ffff:c633:6407")).status).toBe(429);
+  });
+
+  it("with TRUST_PROXY=2 takes the address the outer proxy saw, whatever the client wrote to the left of it", async () => {
+    const server = await app({ relaxedLimits: false, env: { TRUST_PROXY: "2", RATE_LIMIT_LOGIN_PER_IP: "2", RATE_LIMIT_LOGIN_FAILURES: "1000" } });
+    const client = new ApiClient(server.url);
+    // client → CDN (appends 203.0.113.9) → load balancer (appends the CDN's 10.0.0.2).
+    expect((await from(client, "203.0.113.9, 10.0.0.2")).status).toBe(400);
+    expect((await from(client, "1.1.1.1, 203.0.113.9, 10.0.0.3")).status).toBe(400);
+    expect((await from(client, "9.9.9.9, 8.8.8.8, 203.0.113.9, 10.0.0.2")).status).toBe(429);
+    expect((await from(client, "203.0.113.10, 10.0.0.2")).status).toBe(400);
+  });
+});
+
+describe("email bombing", () => {
+  it("sends an address at most RATE_LIMIT_EMAIL_PER_ADDRESS emails an hour, answering the same past the cap", async () => {
+    const server = await app({ env: { RATE_LIMIT_EMAIL_PER_ADDRESS: "3" } });
+    const client = new ApiClient(server.url);
+    const target = "Someone@Example.com";
+    const answers = [];
+    for (let i = 0; i < 8; i++) answers.push(observable(await register(client, `bomber${i}`, i % 2 ? target.toLowerCase() : target)));
+    for (let i = 0; i < 3; i++) {
+      answers.push(observable(await client.post("/api/auth/password/reset/", { email: target })));
+      answers.push(observable(await client.post("/api/auth/verify-email/resend/", { email: target })));
+    }
+    expect(new Set(answers.slice(0, 8).map((a) => JSON.stringify(a))).size).toBe(1);
+    for (const answer of answers.slice(8)) expect(answer.status).toBe(202);
+
+    await server.mail.waitForEmail("someone@example.com");
+    await new Promise((r) => setTimeout(r, 500)); // any email wrongly queued would be sent by now
+    const received = server.mail.messages.filter((m) => JSON.stringify(m.to).toLowerCase().includes("someone@example.com"));
+    expect(received.map((m) => m.subject)).toEqual(["Verify your email address", "Claim your Gatehouse account", "Claim your Gatehouse account"]);
+    expect(server.logs()).toMatch(/INFO email not sent: hourly cap for this address reached/);
+    // Another address is not affected.
+    await register(client, "bystander", "bystander@example.com");
+    await server.mail.waitForEmail("bystander@example.com");
+  });
+
+  it("never holds back a notice of a proven action, even once the cap is spent", async () => {
+    const server = await app({ env: { RATE_LIMIT_EMAIL_PER_ADDRESS: "1" } });
+    const client = new ApiClient(server.url);
+    await register(client, "noticed", "noticed@example.com"); // the one capped email
+    expect((await client.post("/api/auth/password/reset/", { email: "noticed@example.com" })).status).toBe(202);
+    const access = (await login(client, "noticed@example.com")).body.access as string;
+    const changed = await client.post(
+      "/api/auth/password/change/",
+      { current_password: PASSWORD, new_password: "a fresh and different passphrase" },
+      { authorization: `Bearer ${access}` },
+    );
+    expect(changed.status).toBe(200);
+    await server.mail.waitForEmail("noticed@example.com", { subject: /password was changed/i });
+    expect(server.mail.messages.filter((m) => /reset your password/i.test(m.subject))).toEqual([]);
+  });
+});
+
+describe("signals", () => {
+  it("logs refresh-token reuse at warn with ids only, and tells the owner by email", async () => {
+    const server = await app();
+    const client = new ApiClient(server.url);
+    await register(client, "reused", "reused@example.com");
+    const loggedIn = await login(client, "reused@example.com");
+    const stolen = client.cookies.get("refresh_token")!;
+    expect((await client.post("/api/auth/token/refresh/")).status).toBe(200);
+    // The rotation happened a minute ago: past the 30-second grace window.
+    server.db().prepare("update refresh_tokens set rotated_at = rotated_at - 60000 where rotated_at is not null").run();
+
+    const thief = new ApiClient(server.url);
+    thief.cookies.set("refresh_token", stolen);
+    expect((await thief.post("/api/auth/token/refresh/")).status).toBe(401);
+    const userId = loggedIn.body.user.id as number;
+    const sessionId = (server.db().prepare("select id from sessions where user_id = ?").get(userId) as { id: string }).id;
+    expect(server.logs()).toContain(`WARN refresh token reused after rotation: session revoked`);
+    expect(server.logs()).toMatch(new RegExp(`"userId":${userId},"sessionId":"${sessionId}"`));
+    expect(server.logs()).not.toContain(stolen);
+    const notice = await server.mail.waitForEmail("reused@example.com", { subject: /signed out for your safety/i });
+    expect(notice.text).toContain("used twice");
+    expect(notice.text).toContain("change your password");
+    // The session is dead for its rightful holder too.
+    expect((await client.post("/api/auth/token/refresh/")).status).toBe(401);
+  });
+});
