@@ -1,4 +1,4 @@
-import { CodeExchangeSchema, signInWithAuthorizationCode, startSocialLogin } from "@/lib/auth/oauth/flow";
+import { signInWithAuthorizationCode, startSocialLogin } from "@/lib/auth/oauth/flow";
 import { unlinkSocialAccount } from "@/lib/auth/oauth/linking";
 import { getProviderConfig } from "@/lib/auth/oauth/providers";
 import { redirectToProvider, redirectWithError } from "@/lib/auth/oauth/redirects";
@@ -19,6 +19,7 @@ import {
   userAgent,
 } from "@/lib/http";
 import { SOCIAL_ERROR_MESSAGES } from "@/lib/social";
+import { CodeExchangeSchema } from "@/lib/validation";
 
 type Context = { params: Promise<{ provider: string }> };
 
