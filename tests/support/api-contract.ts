@@ -53,7 +53,10 @@ export function createResponseChecker(document: unknown): (response: RecordedRes
   ajv.addFormat("date-time", { type: "string", validate: (v: string) => !Number.isNaN(Date.parse(v)) });
   ajv.addFormat("email", /^[^\s@]+@[^\s@]+$/);
   ajv.addSchema(document as object, "openapi");
-  const templates = Object.keys(doc.paths).map((template) => ({ template, regex: templateRegex(template) }));
+  // As Next routes: a literal segment wins over a parameter (revoke-others/ is not {id}/).
+  const templates = Object.keys(doc.paths)
+    .sort((a, b) => a.split("{").length - b.split("{").length)
+    .map((template) => ({ template, regex: templateRegex(template) }));
   const templateOf = (p: string) => templates.find((t) => t.regex.test(p))?.template;
 
   const compiled = new Map<string, ValidateFunction>();

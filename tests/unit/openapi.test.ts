@@ -92,6 +92,7 @@ describe("the recorded-response check", () => {
     const session = { id: "s1", created_at: "2026-11-30T05:00:00.000Z", last_used_at: "2026-11-30T05:00:00.000Z", user_agent: null, ip: "127.0.0.1", current: true };
     expect(check({ method: "GET", path: "/api/auth/sessions/", status: 200, contentType: "application/json", body: [session] }).result).toBe("checked");
     expect(check({ method: "DELETE", path: "/api/auth/sessions/abc/", status: 204, contentType: null, body: null }).result).toBe("checked");
+    expect(check({ method: "POST", path: "/api/auth/sessions/revoke-others/", status: 200, contentType: "application/json", body: { revoked: 2 } }).result).toBe("checked");
     expect(check({ method: "PUT", path: "/api/auth/me/", status: 405, contentType: "application/json", body: { detail: 'Method "PUT" not allowed.' } }).result).toBe("checked");
     expect(check({ method: "POST", path: "/api/auth/login", status: 308, contentType: null, body: "/api/auth/login/" }).result).toBe("checked");
     expect(check({ method: "GET", path: "/login/", status: 200, contentType: "text/html", body: "<html>" }).result).toBe("skipped");
