@@ -52,7 +52,7 @@ function checkRecordedResponses(recordDir: string): void {
       `${report.failures.length} failed (${filesRecorded.size} test files recorded${fullRun ? ", full run" : ""}).`,
   );
   if (report.failures.length) {
-    throw new Error(`Responses that break the OpenAPI document (lib/openapi.ts):\n${report.failures.join("\n")}`);
+    throw new Error(`Responses that break the OpenAPI document (lib/api-operations.ts, lib/api-schemas.ts):\n${report.failures.join("\n")}`);
   }
   const minimum = fullRun ? MIN_CHECKED_IN_FULL_RUN : 1;
   if (report.checked < minimum) {
