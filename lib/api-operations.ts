@@ -317,7 +317,12 @@ export const OPERATIONS: Record<string, Partial<Record<"get" | "post" | "delete"
         JSON_BODY,
         { 400: { description: '`{"current_password": ["Incorrect password"]}` or `new_password` field errors.', body: ["FieldErrors"] } },
         BEARER,
-        limited({ variable: "RATE_LIMIT_LOGIN_PER_IP", default: "20 per minute in a bucket of its own" }, ", or the account is locked"),
+        {
+          429: detail(
+            '`{"detail": "Too many requests. Try again in N seconds."}`: per client IP, in a bucket of its own (not login\'s), or the account is locked after repeated wrong passwords.',
+            ["Retry-After"],
+          ),
+        },
         BUSY,
       ],
     },
