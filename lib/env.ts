@@ -121,7 +121,7 @@ const EnvSchema = z
     CORS_ALLOWED_ORIGINS: list(origin),
     REQUIRE_VERIFIED_EMAIL: flag(false),
     TRUST_PROXY: flag(false),
-    // Abuse limits (security.md); defaults are the documented ones.
+    // Abuse limits (docs/security.md); defaults are the documented ones.
     RATE_LIMIT_LOGIN_PER_IP: count(20), // per minute
     RATE_LIMIT_LOGIN_FAILURES: count(5), // per account, per 15 minutes
     RATE_LIMIT_REGISTER_PER_IP: count(10), // per hour
@@ -152,7 +152,7 @@ const EnvSchema = z
 
 export type Env = z.infer<typeof EnvSchema>;
 
-/** Production mode: NODE_ENV=production and an APP_URL that is not this machine (api.md). */
+/** Production mode: NODE_ENV=production and an APP_URL that is not this machine (docs/api.md). */
 export function isProductionMode(env: Pick<Env, "NODE_ENV" | "APP_URL">): boolean {
   if (env.NODE_ENV !== "production") return false;
   const host = new URL(env.APP_URL).hostname;

@@ -41,7 +41,7 @@ export const UsernameSchema = requiredString()
   })
   .meta({ description: "1 to 150 letters, digits and @ . + - _; unique without regard to case." });
 
-/** A new password: NFKC-normalised, 8 to 128 characters, never truncated (security.md). */
+/** A new password: NFKC-normalised, 8 to 128 characters, never truncated (docs/security.md). */
 export const NewPasswordSchema = requiredString()
   .transform((value) => value.normalize("NFKC"))
   .refine((value) => characterCount(value) >= PASSWORD_MIN_LENGTH, {

@@ -4,7 +4,7 @@ import { getEnv } from "@/lib/env";
 import { randomToken } from "@/lib/crypto";
 import { singleton } from "@/lib/singleton";
 
-// argon2id with OWASP's minimum parameters (security.md, passwords). The async API runs
+// argon2id with OWASP's minimum parameters (docs/security.md, passwords). The async API runs
 // on libuv's pool, off the event loop; a semaphore bounds hashes in flight because each
 // one holds 19 MiB, so a flood of logins queues instead of exhausting memory.
 

@@ -4,7 +4,7 @@ import { getDb } from "@/db/client";
 import { getEnv, type Env } from "@/lib/env";
 import { singleton } from "@/lib/singleton";
 
-// Abuse limits of security.md, kept in the database (the rate_limits table) so they
+// Abuse limits of docs/security.md, kept in the database (the rate_limits table) so they
 // hold across restarts and across processes that share the file.
 
 const LIMITS = {
@@ -61,7 +61,7 @@ export async function loginLockout(email: string): Promise<{ retryAfter: number 
 
 /**
  * A failed login for this address. From the Nth failure on, each one locks the address
- * for 1, 2, 4, 8 ... minutes, at most 15 (security.md: exponential backoff). While the
+ * for 1, 2, 4, 8 ... minutes, at most 15 (docs/security.md: exponential backoff). While the
  * backoff runs, the count is kept until 15 minutes after the lock ends, so waiting out
  * one lock does not reset it: only 15 quiet minutes or a successful login do.
  */

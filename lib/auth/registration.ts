@@ -18,7 +18,7 @@ export type RegisterResult = { ok: true; emailId: number } | { ok: false; errors
 /**
  * Create an account and queue its verification email, in one transaction.
  *
- * An address that already has an account answers exactly like a new one (api.md):
+ * An address that already has an account answers exactly like a new one (docs/api.md):
  * no account is made, and its owner gets a notice (or, if still unverified, a fresh
  * verification link). The password is hashed on every path so that the time taken
  * does not tell the two apart.

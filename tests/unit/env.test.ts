@@ -3,7 +3,7 @@ import { generateSigningJwk } from "@/lib/auth/tokens";
 import { EnvError, getEnv, isProductionMode, parseEnv } from "@/lib/env";
 import { resetSingletons } from "@/lib/singleton";
 
-// api.md, Configuration: one zod schema, parsed once; a bad value stops startup with a
+// docs/api.md, Configuration: one zod schema, parsed once; a bad value stops startup with a
 // message naming the variable; production mode demands its keys.
 
 function parseError(source: Record<string, string | undefined>): string {

@@ -12,7 +12,7 @@ import { linkSocialAccountToUser, signInOrLinkSocialAccount, type SocialSignInOu
 import { callbackUrl, type ProviderConfig } from "./providers";
 import { checkOAuthState, createOAuthState, readOAuthIntent, type OAuthIntent } from "./state";
 
-// The two ways in (api.md, "Social login"): the browser redirect flow of the built-in
+// The two ways in (docs/api.md, "Social login"): the browser redirect flow of the built-in
 // pages, and the code exchange of external clients that ran PKCE themselves. Both end
 // in the same linking rules and the same kind of session as a password login.
 

@@ -64,7 +64,7 @@ export const POST = apiRoute({ rateLimit: "login" }, async (request, context: Co
       case "profile_failed":
         return detail(400, "Failed to fetch user from provider");
       case "email_not_verified":
-        // As password login answers it (api.md, REQUIRE_VERIFIED_EMAIL).
+        // As password login answers it (docs/api.md, REQUIRE_VERIFIED_EMAIL).
         return detail(403, "Email not verified", "email_not_verified");
       case "account_exists":
       case "email_required":
