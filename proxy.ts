@@ -7,7 +7,7 @@ import {
   pageSecurityHeaders,
 } from "@/lib/security-headers";
 
-// Headers for every response (security.md): CSP with a fresh nonce per page, which Next
+// Headers for every response (docs/security.md): CSP with a fresh nonce per page, which Next
 // reads from the request's CSP header and puts on its own scripts; CORS for the API.
 
 const isApi = (pathname: string) => pathname.startsWith("/api/") || pathname.startsWith("/.well-known/");

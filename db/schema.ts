@@ -23,7 +23,7 @@ export const users = sqliteTable(
     updatedAt: timestamp("updated_at").notNull().default(now),
   },
   (t) => [
-    // Unique without regard to case (api.md, register).
+    // Unique without regard to case (docs/api.md, register).
     uniqueIndex("users_username_key_unique").on(t.usernameKey),
     uniqueIndex("users_email_key_unique").on(t.emailKey),
   ],
@@ -51,7 +51,7 @@ export const socialAccounts = sqliteTable(
 
 /**
  * A single-use token sent by email (verification, password reset): only its SHA-256 is
- * stored (security.md, sessions and tokens), with its expiry and the moment it was used
+ * stored (docs/security.md, sessions and tokens), with its expiry and the moment it was used
  * or superseded.
  */
 const emailedTokenTable = <N extends string>(name: N) =>

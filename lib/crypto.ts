@@ -1,7 +1,7 @@
 import "server-only";
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 
-/** A random token of `bytes` bytes, base64url (security.md: >= 128 bits, 256 for refresh). */
+/** A random token of `bytes` bytes, base64url (docs/security.md: >= 128 bits, 256 for refresh). */
 export function randomToken(bytes = 32): string {
   return randomBytes(bytes).toString("base64url");
 }

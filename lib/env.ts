@@ -131,7 +131,7 @@ const EnvSchema = z
         .default("false")
         .transform((v) => (v === "true" ? 1 : v === "false" ? 0 : Number(v))),
     ),
-    // Abuse limits (security.md); defaults are the documented ones.
+    // Abuse limits (docs/security.md); defaults are the documented ones.
     RATE_LIMIT_LOGIN_PER_IP: count(20), // per minute
     RATE_LIMIT_LOGIN_FAILURES: count(5), // per account, per 15 minutes
     RATE_LIMIT_REGISTER_PER_IP: count(10), // per hour

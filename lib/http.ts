@@ -15,7 +15,7 @@ import { fieldErrorsFrom, type FieldErrors } from "./validation";
 
 export const MAX_BODY_BYTES = 16 * 1024;
 export const REFRESH_COOKIE = "refresh_token";
-// The narrowest path that covers refresh, logout and the social routes (api.md).
+// The narrowest path that covers refresh, logout and the social routes (docs/api.md).
 export const REFRESH_COOKIE_PATH = "/api/auth/";
 
 export function json(body: unknown, init: ResponseInit = {}): NextResponse {
@@ -140,7 +140,7 @@ export function isTrustedOrigin(origin: string): boolean {
 }
 
 /**
- * CSRF defence for requests that a cookie authenticates (security.md, cross-site
+ * CSRF defence for requests that a cookie authenticates (docs/security.md, cross-site
  * requests): refuse a foreign Origin, or with no Origin a cross-site fetch.
  * Clients that are not browsers send neither header and pass.
  */
@@ -253,7 +253,7 @@ export function unauthorized(reason: "missing" | "invalid"): NextResponse {
     : detail(401, "Given token not valid for any token type", "token_not_valid", { headers });
 }
 
-/** The login body (api.md) with the refresh cookie. */
+/** The login body (docs/api.md) with the refresh cookie. */
 export function sessionResponse(
   body: Record<string, unknown>,
   grant: { refresh?: { token: string; maxAgeSeconds: number } },
@@ -266,7 +266,7 @@ export function sessionResponse(
 type MethodHandler = (request: NextRequest) => NextResponse;
 
 /**
- * Handlers answering 405 with an `Allow` header (api.md conventions) for the methods a
+ * Handlers answering 405 with an `Allow` header (docs/api.md conventions) for the methods a
  * route does not serve; Next's own 405 carries neither header nor body. A route file
  * destructures the ones it lacks: `export const { GET, PUT, PATCH, DELETE } = methodNotAllowed("POST")`.
  */

@@ -1,7 +1,7 @@
 import "server-only";
 import { getEnv } from "./env";
 
-// Response headers of security.md (headers, CORS). Pure functions of the request path
+// Response headers of docs/security.md (headers, CORS). Pure functions of the request path
 // and origin, called from proxy.ts, so they can be tested without a server.
 
 /** Pages that carry a token in their URL must not leak it through Referer. */

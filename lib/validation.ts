@@ -29,7 +29,8 @@ export const EmailSchema = requiredString()
   .min(1, { error: REQUIRED, abort: true })
   .max(EMAIL_MAX_LENGTH, { error: `Ensure this field has no more than ${EMAIL_MAX_LENGTH} characters.` })
   .pipe(z.email({ error: "Enter a valid email address." }))
-  .transform(normalizeEmail);
+  .transform(normalizeEmail)
+  .meta({ description: "A valid email address of at most 254 characters; stored trimmed with the domain lower-cased." });
 
 export const UsernameSchema = requiredString()
   .trim()
@@ -37,9 +38,10 @@ export const UsernameSchema = requiredString()
   .max(USERNAME_MAX_LENGTH, { error: `Ensure this field has no more than ${USERNAME_MAX_LENGTH} characters.` })
   .regex(/^[\p{L}\p{N}_.@+-]+$/u, {
     error: "Enter a valid username. This value may contain only letters, numbers, and @/./+/-/_ characters.",
-  });
+  })
+  .meta({ description: "1 to 150 letters, digits and @ . + - _; unique without regard to case." });
 
-/** A new password: NFKC-normalised, 8 to 128 characters, never truncated (security.md). */
+/** A new password: NFKC-normalised, 8 to 128 characters, never truncated (docs/security.md). */
 export const NewPasswordSchema = requiredString()
   .transform((value) => value.normalize("NFKC"))
   .refine((value) => characterCount(value) >= PASSWORD_MIN_LENGTH, {
@@ -47,13 +49,18 @@ export const NewPasswordSchema = requiredString()
   })
   .refine((value) => characterCount(value) <= PASSWORD_MAX_LENGTH, {
     error: `Ensure this field has no more than ${PASSWORD_MAX_LENGTH} characters.`,
+  })
+  .meta({
+    description:
+      "8 to 128 characters (code points, after NFKC), any Unicode, never truncated. Refused when common, or equal to the username or email.",
   });
 
 /** A password offered at login: any non-empty string; the bound only stops absurd inputs. */
 export const CurrentPasswordSchema = requiredString()
   .min(1, { error: "This field may not be blank." })
   .max(4096, { error: "Ensure this field has no more than 4096 characters." })
-  .transform((value) => value.normalize("NFKC"));
+  .transform((value) => value.normalize("NFKC"))
+  .meta({ description: "The account's current password." });
 
 export const RegisterSchema = z.object({
   username: UsernameSchema,
@@ -88,11 +95,24 @@ export function fieldErrorsFrom(error: z.ZodError): FieldErrors {
 export const PasswordResetRequestSchema = z.object({ email: EmailSchema });
 
 export const PasswordResetConfirmSchema = z.object({
-  token: requiredString(),
+  token: requiredString().meta({ description: "The token of the emailed link (`/reset-password/?token=`)." }),
   password: NewPasswordSchema,
 });
 
 export const PasswordChangeSchema = z.object({
   current_password: CurrentPasswordSchema,
   new_password: NewPasswordSchema,
+});
+
+export const OAUTH_CODE_MAX_LENGTH = 2048;
+
+/** The body of `POST /api/auth/social/<provider>/` (docs/api.md, external client flow). */
+export const CodeExchangeSchema = z.object({
+  code: requiredString().min(1, { error: "This field may not be blank." }).max(OAUTH_CODE_MAX_LENGTH),
+  // RFC 7636 §4.1: 43 to 128 unreserved characters.
+  code_verifier: requiredString().regex(/^[A-Za-z0-9._~-]{43,128}$/, { error: "Enter a valid PKCE code verifier." }),
+  redirect_uri: requiredString()
+    .min(1, { error: "This field may not be blank." })
+    .max(2048)
+    .meta({ description: "The app's own callback URL, or one listed in OAUTH_REDIRECT_URIS (exact match)." }),
 });

@@ -8,7 +8,7 @@ import { ProfileView } from "./profile-view";
 export const metadata: Metadata = { title: "Your profile" };
 
 export default async function ProfilePage({ searchParams }: { searchParams: Promise<SearchParams> }) {
-  // Linking a provider that fails comes back here as ?error=<code> (api.md, social login).
+  // Linking a provider that fails comes back here as ?error=<code> (docs/api.md, social login).
   const linkError = socialErrorMessage(firstParam((await searchParams).error));
   return (
     <CardPage wide>

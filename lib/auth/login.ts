@@ -17,7 +17,7 @@ export type LoginResult =
 /**
  * Email + password login. An unknown email, a wrong password and an account without a
  * password answer the same, and take the same time: a real argon2 verification runs
- * in every case, against a dummy hash when there is nothing else (api.md, login).
+ * in every case, against a dummy hash when there is nothing else (docs/api.md, login).
  */
 export async function loginWithPassword(
   input: LoginInput,

@@ -18,7 +18,7 @@ import { log } from "@/lib/log";
 import { singleton } from "@/lib/singleton";
 
 // Access tokens: EdDSA (Ed25519) JWTs with a `kid`, verified with an explicit algorithm
-// list, issuer and type (security.md). Other services verify them with the public key
+// list, issuer and type (docs/security.md). Other services verify them with the public key
 // from /.well-known/jwks.json; this app also checks the session on every request.
 
 const ALGORITHM = "EdDSA";

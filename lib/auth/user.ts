@@ -3,7 +3,7 @@ import { asc, eq, type SQL } from "drizzle-orm";
 import { getDb } from "@/db/client";
 import { socialAccounts, users, type User } from "@/db/schema";
 
-// Usernames and emails are unique without regard to case (api.md). The comparison runs
+// Usernames and emails are unique without regard to case (docs/api.md). The comparison runs
 // on case-folded keys computed here, stored beside the values with unique indexes:
 // SQLite's own lower() folds ASCII only, and usernames may be letters of any script.
 
@@ -48,7 +48,7 @@ export function isUsernameTaken(username: string): boolean {
     .get();
 }
 
-/** The user object of the login response (api.md). */
+/** The user object of the login response (docs/api.md). */
 export function toPublicUser(user: User): PublicUser {
   return { id: user.id, username: user.username, email: user.email, email_verified: user.emailVerified };
 }

@@ -1,4 +1,4 @@
-// The built-in pages call the HTTP API exactly as an external client would (api.md):
+// The built-in pages call the HTTP API exactly as an external client would (docs/api.md):
 // JSON in, JSON out, DRF-shaped errors. Every call answers a result to switch on instead
 // of throwing, so a page can show a network failure as plainly as a 400.
 

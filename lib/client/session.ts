@@ -1,6 +1,6 @@
 import { callApi, type ApiFailure, type ApiOptions, type ApiResult } from "./api";
 
-// The browser's side of a Gatehouse session (api.md, tokens and sessions).
+// The browser's side of a Gatehouse session (docs/api.md, tokens and sessions).
 // - The access token lives in this module's memory only: never in storage a script
 //   injected later could read. The refresh token is an HttpOnly cookie scripts never see.
 // - On page load one refresh call restores the session from that cookie.

@@ -6,7 +6,7 @@ import { startApp, type RunningApp } from "../support/app";
 import { ApiClient } from "../support/client";
 import { linkIn, startFakeResend, type FakeResend } from "../support/fake-resend";
 
-// Every error path of the contract (api.md) against the built app.
+// Every error path of the contract (docs/api.md) against the built app.
 
 let app: RunningApp;
 let resend: FakeResend;

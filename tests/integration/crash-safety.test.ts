@@ -5,7 +5,7 @@ import { afterAll, expect, it } from "vitest";
 import { startApp } from "../support/app";
 import { startFakeResend } from "../support/fake-resend";
 
-// security.md, data: "Nothing is lost when the process is killed mid-request: a
+// docs/security.md, data: "Nothing is lost when the process is killed mid-request: a
 // registration is either fully there (user, token, queued email) or not at all."
 // Registrations are in flight when the server is killed with SIGKILL; after a restart
 // every account that exists has its token and its email, and the queued emails go out.

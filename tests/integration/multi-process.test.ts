@@ -7,7 +7,7 @@ import { ApiClient } from "../support/client";
 
 // Two server processes on one database file (two workers behind one proxy, or a restart
 // that overlaps): rotation, registration and limits must hold across them
-// (security.md: limits "hold across processes that share it"; docs/decisions/002).
+// (docs/security.md: limits "hold across processes that share it"; docs/decisions/002).
 
 const dataDir = mkdtempSync(path.join(tmpdir(), "gatehouse-two-"));
 let a: RunningApp;

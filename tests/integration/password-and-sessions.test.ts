@@ -3,7 +3,7 @@ import { startApp, type RunningApp } from "../support/app";
 import { ApiClient } from "../support/client";
 import { linkIn, startFakeResend, type FakeResend } from "../support/fake-resend";
 
-// Password reset and change, and the sessions (devices) endpoints (api.md; security.md:
+// Password reset and change, and the sessions (devices) endpoints (docs/api.md; docs/security.md:
 // a password change or reset revokes every other session; users can list and revoke).
 
 let app: RunningApp;

@@ -4,7 +4,7 @@ import type { FakeOAuthProvider } from "../../e2e/fake-oauth/server";
 import type { RunningApp } from "../support/app";
 import { ApiClient, parseSetCookie } from "../support/client";
 
-// The browser flow of api.md ("Social login") against the built app and the fake
+// The browser flow of docs/api.md ("Social login") against the built app and the fake
 // provider: new users via each provider, returning users, `next`, and the cookies.
 
 let app: RunningApp;

@@ -5,7 +5,7 @@ import type { FakeOAuthProvider } from "../../e2e/fake-oauth/server";
 import type { RunningApp } from "../support/app";
 import { ApiClient, parseSetCookie } from "../support/client";
 
-// The external client flow (api.md): a client that ran PKCE itself posts its code,
+// The external client flow (docs/api.md): a client that ran PKCE itself posts its code,
 // verifier and redirect URI. Only GitHub is configured in this app, so Google is 404.
 
 const NATIVE_REDIRECT = "http://127.0.0.1:8765/oauth/native-callback";

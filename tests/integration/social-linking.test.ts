@@ -4,7 +4,7 @@ import type { FakeOAuthProvider } from "../../e2e/fake-oauth/server";
 import type { RunningApp } from "../support/app";
 import { ApiClient } from "../support/client";
 
-// The linking rules of api.md against the real server: linking by a verified address,
+// The linking rules of docs/api.md against the real server: linking by a verified address,
 // the pre-registration takeover, refusals, and linking/unlinking from the profile.
 
 let app: RunningApp;

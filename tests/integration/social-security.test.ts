@@ -4,7 +4,7 @@ import type { FakeOAuthProvider, Fault } from "../../e2e/fake-oauth/server";
 import type { RunningApp } from "../support/app";
 import { ApiClient } from "../support/client";
 
-// The callback's defences (security.md, OAuth): state bound to the browser, single use,
+// The callback's defences (docs/security.md, OAuth): state bound to the browser, single use,
 // expiring; the fake provider's PKCE and code checks; upstream failures that end in a
 // clean redirect, with nothing the provider said echoed or logged.
 

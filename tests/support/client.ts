@@ -1,5 +1,10 @@
 // A small HTTP client for integration tests: JSON in and out, and a cookie jar that
 // behaves like a browser's for the one cookie that matters (path, Max-Age=0 deletes).
+// Every response is also recorded for the check against the OpenAPI document
+// (tests/support/api-contract.ts).
+
+import { expect } from "vitest";
+import { recordResponse } from "./api-contract";
 
 export type ApiResponse<T = any> = { status: number; headers: Headers; body: T; setCookies: string[] };
 
@@ -36,6 +41,14 @@ export class ApiClient {
     } catch {
       // not JSON: keep the text
     }
+    recordResponse({
+      method,
+      path: new URL(this.baseUrl + path).pathname,
+      status: res.status,
+      contentType: res.headers.get("content-type"),
+      body,
+      testFile: expect.getState().testPath,
+    });
     return { status: res.status, headers: res.headers, body, setCookies };
   }
 

@@ -1,17 +1,61 @@
 import { execFileSync } from "node:child_process";
-import { existsSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
+import { buildOpenApiDocument } from "@/lib/openapi";
+import { API_RECORD_DIR_ENV, checkResponses, readRecordedResponses } from "./api-contract";
 import { ROOT } from "./app";
 
 // Integration tests run the built app. `npm test` builds first; when a developer runs
 // `npm run test:integration` alone without a build, make one rather than fail obscurely.
-export default function setup(): void {
+// Every response the tests' ApiClient sees is recorded, and checked at the end against
+// the OpenAPI document (tests/support/api-contract.ts).
+export default function setup(): () => void {
   const buildId = path.join(ROOT, ".next", "BUILD_ID");
-  if (existsSync(buildId) && statSync(buildId).size > 0) return;
-  console.log("No production build found: running `next build` first.");
-  execFileSync("npx", ["next", "build"], {
-    cwd: ROOT,
-    stdio: "inherit",
-    env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" },
-  });
+  if (!existsSync(buildId) || statSync(buildId).size === 0) {
+    console.log("No production build found: running `next build` first.");
+    execFileSync("npx", ["next", "build"], {
+      cwd: ROOT,
+      stdio: "inherit",
+      env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" },
+    });
+  }
+  const recordDir = mkdtempSync(path.join(tmpdir(), "gatehouse-api-record-"));
+  process.env[API_RECORD_DIR_ENV] = recordDir;
+  return () => {
+    try {
+      checkRecordedResponses(recordDir);
+    } catch (error) {
+      // Vitest prints a teardown error but does not fail the run for it.
+      process.exitCode = 1;
+      throw error;
+    } finally {
+      rmSync(recordDir, { recursive: true, force: true });
+    }
+  };
+}
+
+/** Below this, a full run has stopped recording (the suite of 2026-11-30 checks about 490). */
+const MIN_CHECKED_IN_FULL_RUN = 300;
+
+function checkRecordedResponses(recordDir: string): void {
+  const responses = readRecordedResponses(recordDir);
+  const report = checkResponses(buildOpenApiDocument(), responses);
+  const filesRecorded = new Set(responses.map((r) => r.testFile && path.basename(r.testFile)));
+  const integrationDir = path.join(ROOT, "tests", "integration");
+  const filesUsingClient = readdirSync(integrationDir).filter(
+    (name) => name.endsWith(".test.ts") && readFileSync(path.join(integrationDir, name), "utf8").includes("support/client"),
+  );
+  const fullRun = filesUsingClient.every((name) => filesRecorded.has(name));
+  console.log(
+    `OpenAPI check: ${report.checked} API responses matched the document, ${report.skipped} non-API skipped, ` +
+      `${report.failures.length} failed (${filesRecorded.size} test files recorded${fullRun ? ", full run" : ""}).`,
+  );
+  if (report.failures.length) {
+    throw new Error(`Responses that break the OpenAPI document (lib/api-operations.ts, lib/api-schemas.ts):\n${report.failures.join("\n")}`);
+  }
+  const minimum = fullRun ? MIN_CHECKED_IN_FULL_RUN : 1;
+  if (report.checked < minimum) {
+    throw new Error(`OpenAPI check: only ${report.checked} responses checked, expected at least ${minimum}; is ApiClient still recording?`);
+  }
 }

@@ -1,6 +1,6 @@
 /**
  * Abuse limits raised out of the way for suites that send many requests from one
- * address (security.md's defaults would refuse them); tests about limits set their own.
+ * address (docs/security.md's defaults would refuse them); tests about limits set their own.
  */
 export const RELAXED_LIMITS: Record<string, string> = {
   RATE_LIMIT_LOGIN_PER_IP: "10000",

@@ -8,7 +8,7 @@ import { startSession } from "@/lib/auth/session";
 import { resetSingletons } from "@/lib/singleton";
 import { createUser, rawRows } from "./helpers";
 
-// security.md, Data: SQLite in WAL mode with foreign keys and a busy timeout, created and
+// docs/security.md, Data: SQLite in WAL mode with foreign keys and a busy timeout, created and
 // migrated on first use, never at import time.
 
 describe("createDb / getDb", () => {

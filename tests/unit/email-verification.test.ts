@@ -6,7 +6,7 @@ import { queueVerificationEmail, queueVerificationResend, verifyEmailToken } fro
 import { resetSingletons } from "@/lib/singleton";
 import { allEmails, createUser, getEmail, getUserRow, rawRows, sha256Hex, verificationTokenIn } from "./helpers";
 
-// api.md, GET verify-email and POST verify-email/resend: 128+ random bits, stored only as
+// docs/api.md, GET verify-email and POST verify-email/resend: 128+ random bits, stored only as
 // SHA-256, single use, 24 hours, verifying consumes all of the user's tokens; resend
 // only for unverified accounts, silently.
 

@@ -3,7 +3,7 @@ import { generateSigningJwk } from "@/lib/auth/tokens";
 import { EnvError, getEnv, hasDevelopmentConveniences, parseEnv, runMode, type RunMode } from "@/lib/env";
 import { resetSingletons } from "@/lib/singleton";
 
-// api.md, Configuration: one zod schema, parsed once; a bad value stops startup with a
+// docs/api.md, Configuration: one zod schema, parsed once; a bad value stops startup with a
 // message naming the variable; production mode demands its keys.
 
 function parseError(source: Record<string, string | undefined>, mode: RunMode = "test"): string {
@@ -45,7 +45,7 @@ describe("defaults", () => {
     expect(env.GITHUB_CLIENT_SECRET).toBeUndefined();
   });
 
-  it("has the abuse limits of security.md", () => {
+  it("has the abuse limits of docs/security.md", () => {
     expect(parseEnv({})).toMatchObject({
       RATE_LIMIT_LOGIN_PER_IP: 20,
       RATE_LIMIT_LOGIN_FAILURES: 5,

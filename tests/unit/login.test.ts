@@ -5,7 +5,7 @@ import { authenticateAccessToken } from "@/lib/auth/session";
 import { LoginSchema } from "@/lib/validation";
 import { PASSWORD, createUser, rawRows } from "./helpers";
 
-// api.md, POST login; security.md, No account enumeration and Abuse limits: unknown
+// docs/api.md, POST login; docs/security.md, No account enumeration and Abuse limits: unknown
 // email, wrong password and social-only account are indistinguishable (a real argon2
 // verification in every case); 5 failures per 15 minutes lock the address with
 // exponential backoff up to 15 minutes; a success resets it.

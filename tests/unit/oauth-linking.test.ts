@@ -7,7 +7,7 @@ import type { SocialProfile } from "@/lib/auth/oauth/profiles";
 import { startSession } from "@/lib/auth/session";
 import { newUserRow } from "@/lib/auth/user";
 
-// The four linking rules of api.md, one decision at a time, against a real SQLite file.
+// The four linking rules of docs/api.md, one decision at a time, against a real SQLite file.
 // Rule 2's second case and rule 3 are where accounts are won or lost: most cases are there.
 
 let sequence = 0;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { checkOAuthState, createOAuthState, OAUTH_STATE_TTL_SECONDS, readOAuthIntent } from "@/lib/auth/oauth/state";
 
-// The state cookie (security.md, OAuth): 32 random bytes of state and verifier, ten
+// The state cookie (docs/security.md, OAuth): 32 random bytes of state and verifier, ten
 // minutes, bound to one provider, `next` kept to a same-origin path.
 
 const decode = (cookie: string) => JSON.parse(Buffer.from(cookie, "base64url").toString());

@@ -16,7 +16,7 @@ import { passwordProblems } from "@/lib/auth/password-policy";
 import { CurrentPasswordSchema, LoginSchema, NewPasswordSchema } from "@/lib/validation";
 import { createUser, getUserRow, setEnv } from "./helpers";
 
-// security.md, Passwords: argon2id m=19456 t=2 p=1, rehash of weaker hashes at login,
+// docs/security.md, Passwords: argon2id m=19456 t=2 p=1, rehash of weaker hashes at login,
 // never truncated, NFKC, common/own-name passwords refused, bounded hashing off the loop.
 
 const client = { userAgent: "vitest", ip: "127.0.0.1" };

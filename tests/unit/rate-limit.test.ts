@@ -4,7 +4,7 @@ import { accountLockout, checkAccountSecret, clearAccountLockout, consumeRateLim
 import { resetSingletons } from "@/lib/singleton";
 import { rawRows } from "./helpers";
 
-// security.md, Abuse limits: the documented per-IP limits, the per-account lockout with
+// docs/security.md, Abuse limits: the documented per-IP limits, the per-account lockout with
 // exponential backoff capped at 15 minutes, kept in the database so that they hold
 // across restarts.
 

@@ -7,7 +7,7 @@ import { USERNAME_TAKEN, registerUser } from "@/lib/auth/registration";
 import { RegisterSchema } from "@/lib/validation";
 import { allEmails, createUser, getEmail, getUserRow, rawRows, verificationTokenIn } from "./helpers";
 
-// api.md, POST register: a new account gets a verification email; an address that has an
+// docs/api.md, POST register: a new account gets a verification email; an address that has an
 // account answers the same and mails its owner instead; usernames and emails are unique
 // without regard to case; the password is hashed on every path (no timing oracle).
 
@@ -152,7 +152,7 @@ describe("usernames", () => {
   });
 
   // Fails today: SQLite's built-in lower() folds ASCII only, and both the lookup and the
-  // unique index use it, while usernames may hold letters of any script (api.md).
+  // unique index use it, while usernames may hold letters of any script (docs/api.md).
   it("are unique without regard to case beyond ASCII too", async () => {
     await createUser({ username: "Ärger", email: "first@example.com" });
     const result = await register({ username: "äRGER", email: "second@example.com" });

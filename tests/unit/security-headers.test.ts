@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { commonSecurityHeaders, corsHeaders, pageSecurityHeaders } from "@/lib/security-headers";
 
-// security.md, Headers and Cross-site requests.
+// docs/security.md, Headers and Cross-site requests.
 
 const NONCE = "bm9uY2UtZm9yLXRlc3Q";
 

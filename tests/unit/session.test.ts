@@ -16,7 +16,7 @@ import {
 import { verifyAccessToken } from "@/lib/auth/tokens";
 import { createUser, rawRows, sha256Hex } from "./helpers";
 
-// api.md, Tokens and sessions / POST token/refresh; security.md, Sessions and tokens:
+// docs/api.md, Tokens and sessions / POST token/refresh; docs/security.md, Sessions and tokens:
 // opaque refresh tokens stored as SHA-256, rotation with a 30-second grace window,
 // reuse after it revokes the session, revocation effective at once.
 

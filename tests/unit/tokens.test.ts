@@ -15,8 +15,8 @@ import { dataDirectory } from "@/db/client";
 import { generateSigningJwk, getSigningKey, publicJwks, signAccessToken, verifyAccessToken } from "@/lib/auth/tokens";
 import { resetSingletons } from "@/lib/singleton";
 
-// api.md, Tokens: EdDSA JWT with kid; iss, sub, sid, iat, exp, typ "access"; no personal
-// data. security.md: explicit algorithm list, issuer and type; alg none, HS256 with the
+// docs/api.md, Tokens: EdDSA JWT with kid; iss, sub, sid, iat, exp, typ "access"; no personal
+// data. docs/security.md: explicit algorithm list, issuer and type; alg none, HS256 with the
 // public key, and a foreign kid are refused.
 
 const APP_URL = "http://127.0.0.1:3999";

@@ -4,7 +4,7 @@ import { socialAccounts } from "@/db/schema";
 import { getProfile, getUserByEmail, getUserById, isUsernameTaken, toPublicUser } from "@/lib/auth/user";
 import { createUser } from "./helpers";
 
-// Lookups are case-insensitive (api.md, register); the public user objects of the login
+// Lookups are case-insensitive (docs/api.md, register); the public user objects of the login
 // and /me responses carry exactly the documented fields, never the password hash.
 
 describe("lookups", () => {

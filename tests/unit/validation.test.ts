@@ -13,7 +13,7 @@ import {
 } from "@/lib/validation";
 import { sha256Hex } from "./helpers";
 
-// api.md, register: the field rules; Conventions: DRF-shaped field errors, never a 500
+// docs/api.md, register: the field rules; Conventions: DRF-shaped field errors, never a 500
 // for a value of the wrong type.
 
 const errorsOf = (schema: { safeParse(v: unknown): { success: boolean; error?: unknown } }, value: unknown) => {

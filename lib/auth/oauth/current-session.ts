@@ -9,7 +9,7 @@ export type CurrentSession = { userId: number; sessionId: string };
 
 /**
  * Who is signed in in this browser, from the refresh cookie (its path `/api/auth/`
- * covers the social routes, api.md "Linking from the profile"). Only a live session
+ * covers the social routes, docs/api.md "Linking from the profile"). Only a live session
  * counts, and only a token that is current: one rotated beyond the grace window is a
  * stolen token (session.ts), and session.ts deals with it on refresh, not here.
  */

@@ -95,7 +95,7 @@ async function requestAccessToken(input: {
 /**
  * What may be logged about a failed token request: the kind of failure and the HTTP
  * status. arctic's errors also carry the provider's error text and body, which may hold
- * anything (security.md: upstream bodies never reach a log line).
+ * anything (docs/security.md: upstream bodies never reach a log line).
  */
 function describeTokenFailure(error: unknown): { failure: string; status?: number } {
   if (error instanceof OAuth2RequestError) return { failure: "oauth_error_response" };

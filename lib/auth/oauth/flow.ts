@@ -1,10 +1,10 @@
 import "server-only";
-import { z } from "zod";
 import { startSession, type SessionGrant } from "@/lib/auth/session";
 import { getUserById, type PublicUser, toPublicUser } from "@/lib/auth/user";
 import type { User } from "@/db/schema";
 import { getEnv } from "@/lib/env";
 import { log } from "@/lib/log";
+import { OAUTH_CODE_MAX_LENGTH } from "@/lib/validation";
 import type { SocialErrorCode } from "@/lib/social";
 import { findCurrentSession } from "./current-session";
 import { createAuthorizationUrl, exchangeCodeForProfile } from "./exchange";
@@ -12,24 +12,11 @@ import { linkSocialAccountToUser, signInOrLinkSocialAccount, type SocialSignInOu
 import { callbackUrl, type ProviderConfig } from "./providers";
 import { checkOAuthState, createOAuthState, readOAuthIntent, type OAuthIntent } from "./state";
 
-// The two ways in (api.md, "Social login"): the browser redirect flow of the built-in
+// The two ways in (docs/api.md, "Social login"): the browser redirect flow of the built-in
 // pages, and the code exchange of external clients that ran PKCE themselves. Both end
 // in the same linking rules and the same kind of session as a password login.
 
 type Client = { userAgent: string | null; ip: string | null };
-
-const MAX_CODE_LENGTH = 2048;
-const REQUIRED = "This field is required.";
-const field = () =>
-  z.string({ error: (issue) => (issue.input === undefined || issue.input === null ? REQUIRED : "Not a valid string.") });
-
-/** The body of `POST /api/auth/social/<provider>/` (api.md, external client flow). */
-export const CodeExchangeSchema = z.object({
-  code: field().min(1, { error: "This field may not be blank." }).max(MAX_CODE_LENGTH),
-  // RFC 7636 §4.1: 43 to 128 unreserved characters.
-  code_verifier: field().regex(/^[A-Za-z0-9._~-]{43,128}$/, { error: "Enter a valid PKCE code verifier." }),
-  redirect_uri: field().min(1, { error: "This field may not be blank." }).max(2048),
-});
 
 export type StartResult =
   | { ok: true; authorizationUrl: string; stateCookie: string }
@@ -97,7 +84,7 @@ export async function completeSocialCallback(input: {
   const checked = checkOAuthState({ cookie: input.stateCookie, provider: input.provider.name, state: input.query.state });
   if (!checked.ok) return fail(checked.reason, checked.intent);
   const { intent, codeVerifier, next, sessionId } = checked.value;
-  if (!input.query.code || input.query.code.length > MAX_CODE_LENGTH) return fail("provider_error", intent);
+  if (!input.query.code || input.query.code.length > OAUTH_CODE_MAX_LENGTH) return fail("provider_error", intent);
 
   // Linking acts for the session that started it, and only while it is still live.
   const session = intent === "link" ? findCurrentSession(input.refreshToken) : null;

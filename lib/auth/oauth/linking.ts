@@ -8,9 +8,9 @@ import type { SocialProvider } from "@/lib/social";
 import type { SocialProfile } from "./profiles";
 import { pickUniqueUsername } from "./username";
 
-// Which Gatehouse user a provider account signs in as: the four rules of api.md
+// Which Gatehouse user a provider account signs in as: the four rules of docs/api.md
 // ("Linking rules"), each decided and applied inside one transaction so that no other
-// request sees half a takeover (security.md, data). Linking by email happens only on
+// request sees half a takeover (docs/security.md, data). Linking by email happens only on
 // the provider's explicit word that the address is verified: the seed linked on
 // unverified emails, which let anyone take over an account.
 

@@ -12,7 +12,7 @@ export type SocialProfile = {
   providerUserId: string;
   /** Normalised like a registered address; null when the provider gave none (or nonsense). */
   email: string | null;
-  /** Only the provider's explicit word counts (security.md, OAuth). */
+  /** Only the provider's explicit word counts (docs/security.md, OAuth). */
   emailVerified: boolean;
   displayName: string | null;
   avatarUrl: string | null;

@@ -5,7 +5,7 @@ import { fetchGitHubProfile, fetchGoogleProfile, type ProfileResult } from "./pr
 
 // The provider table: everything that differs between Google and GitHub lives here, so
 // the flow itself has no `if (provider === ...)`. Endpoints come from configuration
-// (api.md, "Provider endpoints are configuration"), defaulting to the real ones.
+// (docs/api.md, "Provider endpoints are configuration"), defaulting to the real ones.
 
 export type ProviderConfig = {
   name: SocialProvider;
@@ -48,7 +48,7 @@ export function getProviderConfig(name: string): ProviderConfig | null {
   };
 }
 
-/** Providers whose client id and secret are both configured (api.md: otherwise 404). */
+/** Providers whose client id and secret are both configured (docs/api.md: otherwise 404). */
 export function enabledProviders(): SocialProvider[] {
   return SOCIAL_PROVIDERS.filter((provider) => getProviderConfig(provider) !== null);
 }

@@ -52,7 +52,7 @@ export function createOAuthState(input: {
 }): { value: OAuthState; cookie: string } {
   const value: OAuthState = {
     provider: input.provider,
-    // 32 random bytes each, base64url (security.md, OAuth).
+    // 32 random bytes each, base64url (docs/security.md, OAuth).
     state: generateState(),
     codeVerifier: generateCodeVerifier(),
     next: safeNextPath(input.next),

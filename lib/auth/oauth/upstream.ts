@@ -3,7 +3,7 @@ import { log } from "@/lib/log";
 
 // Reads from a provider's API. A provider that is slow, down, or answers something odd
 // must end in a clean failure, never a hung request or a 500; and nothing it says is
-// logged but its status (security.md: upstream bodies never reach a log line).
+// logged but its status (docs/security.md: upstream bodies never reach a log line).
 
 export const UPSTREAM_TIMEOUT_MS = 10_000;
 /** Profiles are a few hundred bytes; anything huge is not a profile. */

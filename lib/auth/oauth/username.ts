@@ -4,7 +4,7 @@ import { users } from "@/db/schema";
 import { USERNAME_MAX_LENGTH } from "@/lib/validation";
 import { usernameIs } from "../user";
 
-// A user created by social login (api.md, rule 4) gets a username that register would
+// A user created by social login (docs/api.md, rule 4) gets a username that register would
 // accept: letters, digits and @ . + - _, at most 150 characters, unique without regard
 // to case. It is derived from the provider's login or name so people recognise it.
 

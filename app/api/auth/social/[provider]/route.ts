@@ -1,4 +1,4 @@
-import { CodeExchangeSchema, signInWithAuthorizationCode, startSocialLogin } from "@/lib/auth/oauth/flow";
+import { signInWithAuthorizationCode, startSocialLogin } from "@/lib/auth/oauth/flow";
 import { unlinkSocialAccount } from "@/lib/auth/oauth/linking";
 import { getProviderConfig } from "@/lib/auth/oauth/providers";
 import { redirectToProvider, redirectWithError } from "@/lib/auth/oauth/redirects";
@@ -19,6 +19,7 @@ import {
   userAgent,
 } from "@/lib/http";
 import { SOCIAL_ERROR_MESSAGES } from "@/lib/social";
+import { CodeExchangeSchema } from "@/lib/validation";
 
 type Context = { params: Promise<{ provider: string }> };
 
@@ -63,7 +64,7 @@ export const POST = apiRoute({ rateLimit: "social-exchange" }, async (request, c
       case "profile_failed":
         return detail(400, "Failed to fetch user from provider");
       case "email_not_verified":
-        // As password login answers it (api.md, REQUIRE_VERIFIED_EMAIL).
+        // As password login answers it (docs/api.md, REQUIRE_VERIFIED_EMAIL).
         return detail(403, "Email not verified", "email_not_verified");
       case "account_exists":
       case "email_required":

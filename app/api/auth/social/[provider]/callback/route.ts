@@ -10,7 +10,7 @@ type Context = { params: Promise<{ provider: string }> };
 /**
  * The provider sends the browser back here. A top-level cross-site navigation by
  * nature, so no Origin check: the single-use state in the cookie is what proves that
- * this browser started the flow (security.md, cross-site requests). Every answer
+ * this browser started the flow (docs/security.md, cross-site requests). Every answer
  * deletes the state cookie.
  */
 export const GET = apiRoute({ rateLimit: "api" }, async (request, context: Context) => {

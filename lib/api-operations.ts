@@ -1,0 +1,381 @@
+import { z } from "zod";
+import * as Bodies from "./api-schemas";
+import { SOCIAL_PROVIDERS } from "./social";
+import {
+  CodeExchangeSchema,
+  LoginSchema,
+  PasswordChangeSchema,
+  PasswordResetConfirmSchema,
+  PasswordResetRequestSchema,
+  RegisterSchema,
+  ResendVerificationSchema,
+} from "./validation";
+
+// What each endpoint answers, as the OpenAPI document states it: one entry per path and
+// method, with the statuses, bodies (named zod schemas) and headers of each answer.
+// lib/openapi.ts assembles the document from this table. tests/unit/openapi.test.ts
+// checks the entries against the route files; the integration suite checks every
+// response it sees against them. Prose for each: docs/api.md.
+
+export const REQUEST_SCHEMAS = {
+  RegisterRequest: RegisterSchema,
+  LoginRequest: LoginSchema,
+  ResendVerificationRequest: ResendVerificationSchema,
+  PasswordResetRequest: PasswordResetRequestSchema,
+  PasswordResetConfirmRequest: PasswordResetConfirmSchema,
+  PasswordChangeRequest: PasswordChangeSchema,
+  CodeExchangeRequest: CodeExchangeSchema,
+} satisfies Record<string, z.ZodType>;
+
+export const RESPONSE_SCHEMAS = {
+  Detail: Bodies.DetailSchema,
+  FieldErrors: Bodies.FieldErrorsSchema,
+  Message: Bodies.MessageSchema,
+  PublicUser: Bodies.PublicUserSchema,
+  Profile: Bodies.ProfileSchema,
+  LoginResponse: Bodies.LoginResponseSchema,
+  AccessResponse: Bodies.AccessResponseSchema,
+  SessionSummary: Bodies.SessionSummarySchema,
+  SessionList: Bodies.SessionListSchema,
+  RevokedCount: Bodies.RevokedCountSchema,
+  Health: Bodies.HealthSchema,
+  HealthUnavailable: Bodies.HealthUnavailableSchema,
+  Jwks: Bodies.JwksSchema,
+  OpenApiDocument: Bodies.OpenApiDocumentSchema,
+} satisfies Record<string, z.ZodType>;
+
+export type SchemaName = keyof typeof REQUEST_SCHEMAS | keyof typeof RESPONSE_SCHEMAS;
+export type JsonSchema = Record<string, unknown>;
+
+export const ref = (name: SchemaName): JsonSchema => ({ $ref: `#/components/schemas/${name}` });
+
+// Responses -----------------------------------------------------------------------
+
+export type Header = "Retry-After" | "Set-Cookie" | "Location" | "WWW-Authenticate" | "Allow";
+export type ResponseSpec = { description: string; body?: SchemaName[]; headers?: Header[] };
+export type Responses = Record<number, ResponseSpec>;
+
+export const HEADER_DESCRIPTIONS: Record<Header, string> = {
+  "Retry-After": "Seconds to wait before trying again.",
+  "Set-Cookie": "The refresh cookie (`refresh_token`, HttpOnly, SameSite=Lax, Path=/api/auth/) or its deletion (Max-Age=0).",
+  Location: "Where the browser goes next.",
+  "WWW-Authenticate": 'Bearer realm="api"',
+  Allow: "The methods the path serves.",
+};
+
+export const detail = (description: string, headers?: Header[]): ResponseSpec => ({ description, body: ["Detail"], headers });
+
+export const INTERNAL_ERROR: Responses = { 500: detail('`{"detail": "Internal server error"}`; the cause is logged with the request id.') };
+
+/** What reading a JSON body can answer (lib/http.ts readJsonBody and parseInput). */
+const JSON_BODY: Responses = {
+  400: { description: 'Field errors, `non_field_errors` for a body that is not an object, or `{"detail": "Malformed JSON"}`.', body: ["FieldErrors", "Detail"] },
+  413: detail("The body is over 16 KiB."),
+  415: detail("A non-empty body that is not `application/json`."),
+};
+
+const BEARER: Responses = {
+  401: detail(
+    'No token: `{"detail": "Authentication credentials were not provided."}`; a bad, expired or revoked one: `{"detail": "Given token not valid for any token type", "code": "token_not_valid"}`.',
+    ["WWW-Authenticate"],
+  ),
+};
+
+const CROSS_SITE: Responses = {
+  403: detail('A foreign `Origin` (or `Sec-Fetch-Site: cross-site`): `{"detail": "Cross-site request refused", "code": "csrf_failed"}`.'),
+};
+
+const BUSY: Responses = {
+  503: detail('The password-hashing queue is full or the wait too long: `{"detail": "Server busy. Try again in N seconds."}`.', ["Retry-After"]),
+};
+
+const UNSUPPORTED_PROVIDER: Responses = { 404: detail('`{"detail": "Unsupported provider"}`: unknown or not configured.') };
+
+type Limit = { variable: string; default: string };
+const LIMITS = {
+  login: { variable: "RATE_LIMIT_LOGIN_PER_IP", default: "20 per minute" },
+  register: { variable: "RATE_LIMIT_REGISTER_PER_IP", default: "10 per hour" },
+  email: { variable: "RATE_LIMIT_EMAIL_PER_IP", default: "10 per hour" },
+  refresh: { variable: "RATE_LIMIT_REFRESH_PER_IP", default: "60 per minute" },
+  api: { variable: "RATE_LIMIT_API_PER_IP", default: "300 per minute" },
+} satisfies Record<string, Limit>;
+
+const limited = (limit: Limit, more = ""): Responses => ({
+  429: detail(`\`{"detail": "Too many requests. Try again in N seconds."}\`: per client IP, ${limit.default} (\`${limit.variable}\`)${more}.`, ["Retry-After"]),
+});
+
+// Operations ----------------------------------------------------------------------
+
+export type Auth = "bearer" | "refreshCookie" | "stateCookie" | "optionalBearer";
+type Parameter = { name: string; in: "query" | "path"; description: string; schema: z.ZodType; required?: boolean };
+
+export type Operation = {
+  summary: string;
+  description?: string;
+  tag: "Accounts" | "Sessions" | "Passwords" | "Social login" | "Service";
+  auth?: Auth;
+  parameters?: Parameter[];
+  body?: keyof typeof REQUEST_SCHEMAS;
+  bodyOptional?: boolean;
+  responses: Responses[];
+};
+
+const PROVIDER: Parameter = { name: "provider", in: "path", required: true, description: "A configured provider.", schema: z.enum(SOCIAL_PROVIDERS) };
+
+const ok = (status: number, description: string, body?: SchemaName, headers?: Header[]): Responses => ({
+  [status]: { description, body: body ? [body] : undefined, headers },
+});
+
+export const OPERATIONS: Record<string, Partial<Record<"get" | "post" | "delete", Operation>>> = {
+  "/api/auth/register/": {
+    post: {
+      tag: "Accounts",
+      summary: "Create an account and send the verification email",
+      description:
+        "The same 201 when the email already has an account: no account is made, and the address gets a notice (a password-reset link that claims the account, if it is unverified).",
+      body: "RegisterRequest",
+      responses: [ok(201, '`{"message": "Registered. Please verify email."}`', "Message"), JSON_BODY, limited(LIMITS.register), BUSY],
+    },
+  },
+  "/api/auth/verify-email/": {
+    get: {
+      tag: "Accounts",
+      summary: "Confirm an email address with the emailed token",
+      parameters: [{ name: "token", in: "query", description: "The token of the emailed link.", schema: z.string() }],
+      responses: [
+        ok(200, '`{"message": "Email verified"}`', "Message"),
+        { 400: detail('`{"detail": "Invalid or expired token"}`: missing, malformed, unknown, expired or used.') },
+        limited(LIMITS.api),
+      ],
+    },
+  },
+  "/api/auth/verify-email/resend/": {
+    post: {
+      tag: "Accounts",
+      summary: "Send a fresh verification email",
+      description: "With a Bearer token the body is ignored and the token's user is meant; otherwise `{\"email\": ...}`.",
+      auth: "optionalBearer",
+      body: "ResendVerificationRequest",
+      bodyOptional: true,
+      responses: [
+        ok(202, '`{"message": "If that account exists and is not verified, we sent a new email."}` whatever the account.', "Message"),
+        JSON_BODY,
+        BEARER,
+        limited(LIMITS.email),
+      ],
+    },
+  },
+  "/api/auth/login/": {
+    post: {
+      tag: "Accounts",
+      summary: "Sign in with email and password: access token and refresh cookie",
+      body: "LoginRequest",
+      responses: [
+        ok(200, "The access token and the user; the refresh token is in the cookie.", "LoginResponse", ["Set-Cookie"]),
+        JSON_BODY,
+        { 400: { description: '`{"non_field_errors": ["Invalid credentials"]}`: unknown email, wrong password, or no password.', body: ["FieldErrors"] } },
+        { 403: detail('`REQUIRE_VERIFIED_EMAIL=true` and the address is unverified: `{"detail": "Email not verified", "code": "email_not_verified"}`.') },
+        limited(LIMITS.login, ", or the account is locked after repeated failures (`RATE_LIMIT_LOGIN_FAILURES`)"),
+        BUSY,
+      ],
+    },
+  },
+  "/api/auth/token/refresh/": {
+    post: {
+      tag: "Sessions",
+      summary: "Rotate the refresh cookie and get a new access token",
+      description: "Within 30 seconds of a rotation the old token answers 200 without a Set-Cookie; later, it revokes the whole session.",
+      auth: "refreshCookie",
+      responses: [
+        ok(200, "A new access token, and the rotated refresh cookie (none inside the grace window).", "AccessResponse", ["Set-Cookie"]),
+        { 400: detail('`{"detail": "No refresh token"}`') },
+        { 401: detail('`{"detail": "Invalid refresh token", "code": "token_not_valid"}`; the cookie is deleted.', ["Set-Cookie"]) },
+        CROSS_SITE,
+        limited(LIMITS.refresh),
+      ],
+    },
+  },
+  "/api/auth/me/": {
+    get: {
+      tag: "Accounts",
+      summary: "The current user's profile",
+      auth: "bearer",
+      responses: [ok(200, "The profile.", "Profile"), BEARER, limited(LIMITS.api)],
+    },
+  },
+  "/api/auth/logout/": {
+    post: {
+      tag: "Sessions",
+      summary: "End the session and delete the refresh cookie",
+      description: "Always 200: the session of the refresh cookie (or else of the Bearer token) is revoked if there is one.",
+      responses: [ok(200, '`{"detail": "Logged out"}`', "Detail", ["Set-Cookie"]), CROSS_SITE, limited(LIMITS.api)],
+    },
+  },
+  "/api/auth/social/{provider}/": {
+    get: {
+      tag: "Social login",
+      summary: "Start social sign-in in the browser (redirect to the provider)",
+      parameters: [
+        PROVIDER,
+        { name: "next", in: "query", description: "A same-origin path to land on; anything else means `/profile/`.", schema: z.string() },
+        { name: "intent", in: "query", description: "`link`: link the provider to the signed-in user (refresh cookie).", schema: z.enum(["link"]) },
+      ],
+      responses: [
+        ok(302, "To the provider's authorization URL with the state cookie, or to `/login/?error=not_signed_in` for a link without a session.", undefined, ["Location", "Set-Cookie"]),
+        UNSUPPORTED_PROVIDER,
+        limited(LIMITS.api),
+      ],
+    },
+    post: {
+      tag: "Social login",
+      summary: "Exchange a code that an external client obtained with PKCE",
+      body: "CodeExchangeRequest",
+      parameters: [PROVIDER],
+      responses: [
+        ok(200, "The login body, and the refresh cookie.", "LoginResponse", ["Set-Cookie"]),
+        JSON_BODY,
+        {
+          400: {
+            description:
+              '`{"detail": "Code exchange failed"}`, `{"detail": "Failed to fetch user from provider"}`, `{"detail": ..., "code": "account_exists" | "email_required" | "provider_account_mismatch"}`, or `{"redirect_uri": ["This redirect URI is not allowed."]}`.',
+            body: ["Detail", "FieldErrors"],
+          },
+        },
+        { 403: detail('`REQUIRE_VERIFIED_EMAIL=true` and the account is unverified (`"code": "email_not_verified"`).') },
+        UNSUPPORTED_PROVIDER,
+        limited(LIMITS.login),
+      ],
+    },
+    delete: {
+      tag: "Social login",
+      summary: "Unlink the provider from the current user",
+      auth: "bearer",
+      parameters: [PROVIDER],
+      responses: [
+        ok(200, "The updated profile.", "Profile"),
+        { 400: detail('`{"detail": "Cannot remove the last sign-in method", "code": "last_sign_in_method"}`') },
+        BEARER,
+        { 404: detail('`{"detail": "Unsupported provider"}`, or `{"detail": "Provider not linked", "code": "not_linked"}`.') },
+        limited(LIMITS.api),
+      ],
+    },
+  },
+  "/api/auth/social/{provider}/callback/": {
+    get: {
+      tag: "Social login",
+      summary: "Finish social sign-in (the provider sends the browser here)",
+      auth: "stateCookie",
+      parameters: [
+        PROVIDER,
+        { name: "code", in: "query", description: "The provider's authorization code.", schema: z.string() },
+        { name: "state", in: "query", description: "Must match the state cookie.", schema: z.string() },
+        { name: "error", in: "query", description: "Set by the provider when sign-in did not happen.", schema: z.string() },
+      ],
+      responses: [
+        ok(302, "To `next` (with the refresh cookie), or to `/login/?error=<code>` (`/profile/?error=<code>` for a link). The state cookie is deleted.", undefined, ["Location", "Set-Cookie"]),
+        { 404: detail('`{"detail": "Unsupported provider"}`; the state cookie is deleted.', ["Set-Cookie"]) },
+        limited(LIMITS.api),
+      ],
+    },
+  },
+  "/api/auth/password/reset/": {
+    post: {
+      tag: "Passwords",
+      summary: "Email a password-reset link",
+      body: "PasswordResetRequest",
+      responses: [
+        ok(202, '`{"message": "If that account exists, we sent a link to reset its password."}` whatever the account.', "Message"),
+        JSON_BODY,
+        limited(LIMITS.email),
+      ],
+    },
+  },
+  "/api/auth/password/reset/confirm/": {
+    post: {
+      tag: "Passwords",
+      summary: "Set a new password with the emailed token",
+      description: "Ends every session, verifies the address and lifts its login lockout; does not sign in.",
+      body: "PasswordResetConfirmRequest",
+      responses: [
+        ok(200, '`{"message": "Password updated"}`', "Message"),
+        JSON_BODY,
+        { 400: { description: 'Password field errors, or `{"detail": "Invalid or expired token"}`.', body: ["FieldErrors", "Detail"] } },
+        limited(LIMITS.api),
+        BUSY,
+      ],
+    },
+  },
+  "/api/auth/password/change/": {
+    post: {
+      tag: "Passwords",
+      summary: "Change the password, knowing the current one",
+      description: "Keeps the current session and ends the others. Wrong current passwords count toward the account's login lockout.",
+      auth: "bearer",
+      body: "PasswordChangeRequest",
+      responses: [
+        ok(200, '`{"message": "Password updated"}`', "Message"),
+        JSON_BODY,
+        { 400: { description: '`{"current_password": ["Incorrect password"]}` or `new_password` field errors.', body: ["FieldErrors"] } },
+        BEARER,
+        {
+          429: detail(
+            '`{"detail": "Too many requests. Try again in N seconds."}`: per client IP, in a bucket of its own (not login\'s), or the account is locked after repeated wrong passwords.',
+            ["Retry-After"],
+          ),
+        },
+        BUSY,
+      ],
+    },
+  },
+  "/api/auth/sessions/": {
+    get: {
+      tag: "Sessions",
+      summary: "The user's live sessions, newest first",
+      auth: "bearer",
+      responses: [ok(200, "The sessions.", "SessionList"), BEARER, limited(LIMITS.api)],
+    },
+  },
+  "/api/auth/sessions/{id}/": {
+    delete: {
+      tag: "Sessions",
+      summary: "End one of the user's sessions",
+      auth: "bearer",
+      parameters: [{ name: "id", in: "path", required: true, description: "A session id from the list.", schema: z.string() }],
+      responses: [
+        ok(204, "Ended; for the current session the refresh cookie is deleted too.", undefined, ["Set-Cookie"]),
+        BEARER,
+        { 404: detail('`{"detail": "Not found."}`: not a live session of this user.') },
+        limited(LIMITS.api),
+      ],
+    },
+  },
+  "/api/auth/sessions/revoke-others/": {
+    post: {
+      tag: "Sessions",
+      summary: "End every session but the current one",
+      auth: "bearer",
+      responses: [ok(200, '`{"revoked": N}`', "RevokedCount"), BEARER, limited(LIMITS.api)],
+    },
+  },
+  "/api/health/": {
+    get: {
+      tag: "Service",
+      summary: "Liveness for load balancers (never rate limited)",
+      responses: [ok(200, '`{"status": "ok"}`', "Health"), ok(503, "The database does not answer.", "HealthUnavailable")],
+    },
+  },
+  "/.well-known/jwks.json": {
+    get: {
+      tag: "Service",
+      summary: "Public keys that verify access tokens (cacheable for 5 minutes)",
+      responses: [ok(200, "The key set.", "Jwks")],
+    },
+  },
+  "/api/openapi.json": {
+    get: {
+      tag: "Service",
+      summary: "This document",
+      responses: [ok(200, "The OpenAPI 3.1 document.", "OpenApiDocument")],
+    },
+  },
+};

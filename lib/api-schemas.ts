@@ -1,0 +1,80 @@
+import { z } from "zod";
+import { SOCIAL_PROVIDERS } from "./social";
+
+// The shapes of the API's response bodies (docs/api.md), as zod schemas. lib/openapi.ts
+// turns them into the OpenAPI document's JSON Schemas, and the integration suite checks
+// every response it sees against that document. Objects are strict: a field that
+// appears in a response without being described here fails that check.
+// Nothing server-only here.
+
+/** `{"detail": "..."}`, with `"code"` where a client must tell cases apart. */
+export const DetailSchema = z.strictObject({
+  detail: z.string(),
+  code: z.string().optional().meta({ description: "A stable identifier, where a client must tell cases apart." }),
+});
+
+/** Field errors in the DRF shape; `non_field_errors` for the request as a whole. */
+export const FieldErrorsSchema = z
+  .record(z.string(), z.array(z.string()).min(1))
+  .meta({ description: 'Field errors: `{"<field>": ["<message>", ...]}`, or `{"non_field_errors": ["<message>"]}`.' });
+
+export const MessageSchema = z.strictObject({ message: z.string() });
+
+export const PublicUserSchema = z.strictObject({
+  id: z.int().min(1),
+  username: z.string(),
+  email: z.string(),
+  email_verified: z.boolean(),
+});
+
+export const ProfileSchema = z.strictObject({
+  ...PublicUserSchema.shape,
+  providers: z.array(z.enum(SOCIAL_PROVIDERS)).meta({ description: "Linked sign-in providers, by name." }),
+});
+
+export const LoginResponseSchema = z.strictObject({
+  access: z.string().meta({ description: "An EdDSA-signed JWT access token. The refresh token is only ever in the cookie." }),
+  user: PublicUserSchema,
+});
+
+export const AccessResponseSchema = z.strictObject({
+  access: z.string().meta({ description: "A new access token." }),
+});
+
+export const SessionSummarySchema = z.strictObject({
+  id: z.string(),
+  created_at: z.iso.datetime(),
+  last_used_at: z.iso.datetime(),
+  user_agent: z.string().nullable(),
+  ip: z.string().nullable(),
+  current: z.boolean().meta({ description: "True for the session of the access token that asked." }),
+});
+
+export const SessionListSchema = z.array(SessionSummarySchema);
+
+export const RevokedCountSchema = z.strictObject({ revoked: z.int().min(0) });
+
+export const HealthSchema = z.strictObject({ status: z.literal("ok") });
+export const HealthUnavailableSchema = z.strictObject({ status: z.literal("unavailable") });
+
+export const JwksSchema = z.strictObject({
+  keys: z
+    .array(
+      z.strictObject({
+        kty: z.literal("OKP"),
+        crv: z.literal("Ed25519"),
+        x: z.string(),
+        kid: z.string(),
+        alg: z.literal("EdDSA"),
+        use: z.literal("sig"),
+      }),
+    )
+    .min(1),
+});
+
+/** This document itself, loosely: it describes itself only far enough to be checked. */
+export const OpenApiDocumentSchema = z.looseObject({
+  openapi: z.string(),
+  info: z.looseObject({ title: z.string(), version: z.string() }),
+  paths: z.record(z.string(), z.unknown()),
+});
