@@ -47,7 +47,11 @@ export function emailCapSpent(db: Pick<Db, "select">, to: string, now = Date.now
       and(eq(emails.recipientKey, identityKey(to)), eq(emails.capped, true), gt(emails.createdAt, new Date(now - EMAIL_CAP_WINDOW_MS))),
     )
     .all();
-  return (sent?.n ?? 0) >= getEnv().RATE_LIMIT_EMAIL_PER_ADDRESS;
+  const cap = getEnv().RATE_LIMIT_EMAIL_PER_ADDRESS;
+  if ((sent?.n ?? 0) < cap) return false;
+  // Info, not warn: the answer is unchanged and this is the limit doing its job.
+  log.info("email not sent: hourly cap for this address reached", { cap });
+  return true;
 }
 
 /**
@@ -58,10 +62,7 @@ export function emailCapSpent(db: Pick<Db, "select">, to: string, now = Date.now
 export function queueEmail(db: Writer, message: OutgoingEmail, purpose: EmailPurpose, now = Date.now()): number | null {
   const env = getEnv();
   const recipientKey = identityKey(message.to);
-  if (purpose === "request" && emailCapSpent(db, message.to, now)) {
-    log.info("email not sent: hourly cap for this address reached", { subject: message.subject, cap: env.RATE_LIMIT_EMAIL_PER_ADDRESS });
-    return null;
-  }
+  if (purpose === "request" && emailCapSpent(db, message.to, now)) return null;
   const row = db
     .insert(emails)
     .values({

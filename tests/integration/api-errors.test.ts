@@ -1,8 +1,6 @@
-import { readFileSync } from "node:fs";
-import path from "node:path";
 import { SignJWT, base64url, generateKeyPair, importJWK, type JWK } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startApp, type RunningApp } from "../support/app";
+import { startApp, TEST_SIGNING_KEY, type RunningApp } from "../support/app";
 import { ApiClient } from "../support/client";
 import { linkIn, startFakeResend, type FakeResend } from "../support/fake-resend";
 
@@ -180,15 +178,17 @@ describe("registration", () => {
     expect(notice.text).not.toMatch(/token=/);
   });
 
-  it("sends a fresh verification link when the existing account is still unverified", async () => {
+  it("sends a claim (reset) link, never a verification link, when the existing account is still unverified", async () => {
     const client = new ApiClient(app.url);
     await client.post("/api/auth/register/", { username: "unverified1", email: "unverified1@example.com", password: PASSWORD });
-    const first = await resend.waitForEmail("unverified1@example.com");
+    await resend.waitForEmail("unverified1@example.com");
     const before = resend.messages.length;
     const again = await client.post("/api/auth/register/", { username: "unverified2", email: "unverified1@example.com", password: PASSWORD });
     expect(again.status).toBe(201);
-    const second = await resend.waitForEmail("unverified1@example.com", { after: before, subject: /verify/i });
-    expect(linkIn(second, app.url)).not.toBe(linkIn(first, app.url));
+    // A verification link would confirm the password the account was started with.
+    const claim = await resend.waitForEmail("unverified1@example.com", { after: before, subject: /claim/i });
+    expect(linkIn(claim, `${app.url}/reset-password/?token=`)).toBeTruthy();
+    expect(claim.text).not.toContain("/verify-email/");
   });
 
   it("refuses common passwords and the username as password, saying why", async () => {
@@ -255,7 +255,7 @@ describe("login", () => {
 });
 
 describe("access tokens", () => {
-  const devKey = () => JSON.parse(readFileSync(path.join(app.dataDir, "signing-key.json"), "utf8")) as JWK;
+  const devKey = () => JSON.parse(TEST_SIGNING_KEY) as JWK;
 
   async function claims() {
     const { access } = await registerAndLogin();

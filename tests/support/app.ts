@@ -18,9 +18,10 @@ import { RELAXED_LIMITS } from "./limits";
 // Resend API is a fake on loopback that the test reads mail from (`app.mail`).
 
 /** One Ed25519 key per test file, so that apps sharing a data directory agree. */
-export const TEST_SIGNING_KEY = JSON.stringify(
-  generateKeyPairSync("ed25519").privateKey.export({ format: "jwk" }),
-);
+export const TEST_SIGNING_KEY = JSON.stringify({
+  ...generateKeyPairSync("ed25519").privateKey.export({ format: "jwk" }),
+  kid: "integration-test-key",
+});
 
 export const ROOT = path.resolve(import.meta.dirname, "../..");
 
