@@ -18,6 +18,10 @@ process.env.NODE_ENV = mode;
 const port = Number(process.env.PORT || 3000);
 const hostname = process.env.HOST || (dev ? "localhost" : "0.0.0.0");
 
+// Tells lib/http.ts that the header below is ours: under plain `next start` it would be
+// whatever the client sent, so it is ignored there.
+globalThis[Symbol.for("gatehouse.stampsClientIp")] = true;
+
 const app = next({ dev, hostname, port });
 const handle = app.getRequestHandler();
 await app.prepare();

@@ -123,7 +123,14 @@ export function clientIp(request: Request): string {
     const hop = hops.at(-Math.min(trustedHops, hops.length));
     if (hop) return hop;
   }
-  return request.headers.get(CLIENT_IP_HEADER) ?? "unknown";
+  // Without server.js (plain `next start`) the header is the client's own word: every
+  // client is then "unknown", one shared bucket, which fails closed (startup warns).
+  return (isClientIpStamped() && request.headers.get(CLIENT_IP_HEADER)) || "unknown";
+}
+
+/** True when server.js runs this process and overwrites CLIENT_IP_HEADER on every request. */
+export function isClientIpStamped(): boolean {
+  return (globalThis as Record<symbol, unknown>)[Symbol.for("gatehouse.stampsClientIp")] === true;
 }
 
 /** Set by server.js from the TCP socket; any value a client sends is overwritten there. */

@@ -4,6 +4,7 @@ import { dummyPasswordHash } from "./auth/password";
 import { getSigningKey } from "./auth/tokens";
 import { deliverPendingEmails, recoverInterruptedEmails } from "./email/send";
 import { EnvError, getEnv, runMode } from "./env";
+import { isClientIpStamped } from "./http";
 import { log } from "./log";
 
 const EMAIL_RETRY_INTERVAL_MS = 60_000;
@@ -17,6 +18,9 @@ export async function startServer(): Promise<void> {
     const env = getEnv();
     getDb();
     await Promise.all([getSigningKey(), dummyPasswordHash()]);
+    if (!isClientIpStamped() && env.TRUST_PROXY === 0) {
+      log.warn("started without server.js: client addresses are unknown, so every client shares one per-IP limit; use `npm start` (docs/decisions/004)");
+    }
     log.info("gatehouse ready", {
       appUrl: env.APP_URL,
       database: env.DATABASE_URL,

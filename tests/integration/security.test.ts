@@ -288,6 +288,18 @@ describe("per-IP limits key clients, not addresses", () => {
   });
 });
 
+describe("a careless deployment", () => {
+  it("under plain `next start`, ignores the client-IP header a client forges, and says so at startup", async () => {
+    const server = await app({ nextStart: true, relaxedLimits: false, env: { RATE_LIMIT_LOGIN_PER_IP: "2", RATE_LIMIT_LOGIN_FAILURES: "1000" } });
+    expect(server.logs()).toContain("WARN started without server.js");
+    const client = new ApiClient(server.url);
+    for (let i = 0; i < 2; i++) {
+      expect((await login(client, "x@example.com", "some password", { "x-gatehouse-client-ip": `192.0.2.${i}` })).status).toBe(400);
+    }
+    expect((await login(client, "x@example.com", "some password", { "x-gatehouse-client-ip": "192.0.2.99" })).status).toBe(429);
+  });
+});
+
 describe("email bombing", () => {
   it("sends an address at most RATE_LIMIT_EMAIL_PER_ADDRESS emails an hour, answering the same past the cap", async () => {
     const server = await app({ env: { RATE_LIMIT_EMAIL_PER_ADDRESS: "3" } });

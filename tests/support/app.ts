@@ -75,6 +75,8 @@ export async function startApp(
     dataDir?: string;
     /** Start as `npm run dev` does (`server.js --dev`): no keys needed, the mailbox on. */
     dev?: boolean;
+    /** Start with plain `next start` instead of server.js (a careless deployment). */
+    nextStart?: boolean;
   } = {},
 ): Promise<RunningApp> {
   const port = await freePort();
@@ -96,7 +98,12 @@ export async function startApp(
     ...options.env,
   };
   let output = "";
-  const child = spawn(process.execPath, options.dev ? ["server.js", "--dev"] : ["server.js"], {
+  const args = options.nextStart
+    ? ["node_modules/next/dist/bin/next", "start", "-H", "127.0.0.1", "-p", String(port)]
+    : options.dev
+      ? ["server.js", "--dev"]
+      : ["server.js"];
+  const child = spawn(process.execPath, args, {
     cwd: ROOT,
     env: env as Record<string, string> as NodeJS.ProcessEnv,
     stdio: ["ignore", "pipe", "pipe"],
