@@ -11,9 +11,16 @@ type Message = { tone: "success" | "error"; text: string };
 
 /**
  * Each provider this server offers, linked or not; plus any linked one the server no
- * longer offers, so the list never hides an account that can still sign in.
+ * longer offers, so the list never hides an account that can still sign in. An account
+ * whose address is not verified cannot link one (docs/security.md, account ownership),
+ * so it gets the reason instead of a button that would only come back with an error.
  */
-export function LinkedProviders(props: { enabled: SocialProvider[]; linked: string[]; onChange: () => Promise<void> }) {
+export function LinkedProviders(props: {
+  enabled: SocialProvider[];
+  linked: string[];
+  emailVerified: boolean;
+  onChange: () => Promise<void>;
+}) {
   const [busy, setBusy] = useState<SocialProvider | null>(null);
   const [message, setMessage] = useState<Message | null>(null);
   const shown = SOCIAL_PROVIDERS.filter((p) => props.enabled.includes(p) || props.linked.includes(p));
@@ -35,6 +42,11 @@ export function LinkedProviders(props: { enabled: SocialProvider[]; linked: stri
     <section aria-labelledby="providers-heading" className={styles.section}>
       <h2 id="providers-heading">Sign-in providers</h2>
       {message ? <MessageNotice {...message} /> : null}
+      {shown.length > 0 && !props.emailVerified ? (
+        <p className="muted" id="providers-need-verification">
+          Confirm your email address first (use the link we emailed you): then you can link Google or GitHub.
+        </p>
+      ) : null}
       {shown.length === 0 ? (
         <p className="muted">This server does not offer sign-in with Google or GitHub.</p>
       ) : (
@@ -59,6 +71,10 @@ export function LinkedProviders(props: { enabled: SocialProvider[]; linked: stri
                       {busy === provider ? "Unlinking…" : "Unlink"}
                       <span className="visually-hidden"> {label}</span>
                     </button>
+                  ) : !props.emailVerified ? (
+                    <span className="muted" aria-describedby="providers-need-verification">
+                      After verification
+                    </span>
                   ) : (
                     // A plain link: the API redirects to the provider and back here.
                     <a className="button button-secondary button-small" href={`/api/auth/social/${provider}/?intent=link`}>

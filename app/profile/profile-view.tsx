@@ -67,7 +67,7 @@ export function ProfileView({ providers, linkError }: { providers: SocialProvide
         </dd>
       </dl>
       {profile.email_verified ? null : <EmailStatus email={profile.email} />}
-      <LinkedProviders enabled={providers} linked={profile.providers} onChange={reload} />
+      <LinkedProviders enabled={providers} linked={profile.providers} emailVerified={profile.email_verified} onChange={reload} />
       <PasswordSection hasProviders={profile.providers.length > 0} onChanged={() => setSessionsChanged((n) => n + 1)} />
       <SessionsSection reloadKey={sessionsChanged} />
       <SignOut />
