@@ -99,14 +99,33 @@ export function passwordChangedEmail(input: {
       : "The password of your Gatehouse account was just changed, and your other sessions were signed out.",
     "If this was not you, reset your password now with the link below.",
   ];
+  return securityNotice({
+    to: input.to,
+    username: input.username,
+    subject: "Your password was changed",
+    heading: "Your password was changed",
+    lines,
+    link: { text: "Reset your password", label: "Reset my password", url: input.resetUrl },
+  });
+}
+
+/** A notice to the owner of an account about something done to it, with one way to act. */
+function securityNotice(input: {
+  to: string;
+  username: string;
+  subject: string;
+  heading: string;
+  lines: string[];
+  link: { text: string; label: string; url: string };
+}): OutgoingEmail {
   return {
     to: input.to,
-    subject: "Your password was changed",
-    text: `Hello ${input.username},\n\n${lines.join("\n\n")}\n\nReset your password: ${input.resetUrl}\n`,
+    subject: input.subject,
+    text: `Hello ${input.username},\n\n${input.lines.join("\n\n")}\n\n${input.link.text}: ${input.link.url}\n`,
     html: layout({
-      heading: "Your password was changed",
-      paragraphs: [`Hello ${input.username},`, ...lines],
-      action: { label: "Reset my password", url: input.resetUrl },
+      heading: input.heading,
+      paragraphs: [`Hello ${input.username},`, ...input.lines],
+      action: { label: input.link.label, url: input.link.url },
     }),
   };
 }
@@ -142,14 +161,12 @@ export function refreshReuseEmail(input: { to: string; username: string; resetUr
     "One of your Gatehouse sessions was just signed out because its sign-in token was used twice. That happens when a copy of the token is used by someone else, or, rarely, when a device restores an old copy.",
     "If this wasn't you, change your password now with the link below: that signs out every other session too.",
   ];
-  return {
+  return securityNotice({
     to: input.to,
+    username: input.username,
     subject: "A session was signed out for your safety",
-    text: `Hello ${input.username},\n\n${lines.join("\n\n")}\n\nChange your password: ${input.resetUrl}\n`,
-    html: layout({
-      heading: "A session was signed out",
-      paragraphs: [`Hello ${input.username},`, ...lines],
-      action: { label: "Change my password", url: input.resetUrl },
-    }),
-  };
+    heading: "A session was signed out",
+    lines,
+    link: { text: "Change your password", label: "Change my password", url: input.resetUrl },
+  });
 }

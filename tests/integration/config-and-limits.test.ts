@@ -1,8 +1,8 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
-import { runServerExpectingExit, startApp, type RunningApp } from "../support/app";
+import { describe, expect, it } from "vitest";
+import { appPerTest, runServerExpectingExit, startApp } from "../support/app";
 import { ApiClient, parseSetCookie } from "../support/client";
 import { linkIn, startFakeResend, type FakeResend } from "../support/fake-resend";
 
@@ -17,20 +17,11 @@ const SIGNING_KEY = JSON.stringify({
   d: "nWGxne_9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A",
 });
 
-const cleanups: Array<() => Promise<void> | void> = [];
-afterEach(async () => {
-  while (cleanups.length) await cleanups.pop()!();
-});
-
-async function app(options: Parameters<typeof startApp>[0] = {}): Promise<RunningApp> {
-  const started = await startApp(options);
-  cleanups.push(() => started.stop());
-  return started;
-}
+const { app, defer } = appPerTest();
 
 async function fakeResend(): Promise<FakeResend> {
   const started = await startFakeResend();
-  cleanups.push(() => started.stop());
+  defer(() => started.stop());
   return started;
 }
 
@@ -132,7 +123,7 @@ describe("email delivery failures", () => {
   it("refuses to send with a wrong API key, and delivers what was queued after a restart", async () => {
     const resend = await fakeResend();
     const dataDir = mkdtempSync(path.join(tmpdir(), "gatehouse-restart-"));
-    cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
+    defer(() => rmSync(dataDir, { recursive: true, force: true }));
     const env = { RESEND_BASE_URL: resend.url };
     const first = await startApp({ dataDir, env: { ...env, RESEND_API_KEY: "re_wrong_key" } });
     const client = new ApiClient(first.url);
@@ -206,7 +197,7 @@ describe("abuse limits", () => {
 
   it("limits registrations and email requests per IP, and keeps counting across a restart", async () => {
     const dataDir = mkdtempSync(path.join(tmpdir(), "gatehouse-limits-"));
-    cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
+    defer(() => rmSync(dataDir, { recursive: true, force: true }));
     const env = { RATE_LIMIT_REGISTER_PER_IP: "2", RATE_LIMIT_EMAIL_PER_IP: "2" };
     const first = await startApp({ dataDir, relaxedLimits: false, env });
     const client = new ApiClient(first.url);

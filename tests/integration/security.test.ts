@@ -1,8 +1,8 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { startAppWithFakeProvider } from "../../e2e/fake-oauth/drive";
-import { ROOT, runServerExpectingExit, startApp, TEST_SIGNING_KEY, type RunningApp } from "../support/app";
+import { appPerTest, ROOT, runServerExpectingExit, TEST_SIGNING_KEY } from "../support/app";
 import { ApiClient, type ApiResponse } from "../support/client";
 import { linkIn } from "../support/fake-resend";
 
@@ -11,16 +11,7 @@ import { linkIn } from "../support/fake-resend";
 // Each test starts the production build with the settings it is about.
 
 const PASSWORD = "lantern orchard seventeen";
-const cleanups: Array<() => Promise<void> | void> = [];
-afterEach(async () => {
-  while (cleanups.length) await cleanups.pop()!();
-});
-
-async function app(options: Parameters<typeof startApp>[0] = {}): Promise<RunningApp> {
-  const started = await startApp(options);
-  cleanups.push(() => started.stop());
-  return started;
-}
+const { app, defer } = appPerTest();
 
 const register = (client: ApiClient, username: string, email: string, password = PASSWORD) =>
   client.post("/api/auth/register/", { username, email, password });
@@ -37,7 +28,7 @@ function observable(response: ApiResponse) {
 describe("account pre-hijacking: the squatter keeps nothing", () => {
   it("hands the account to the owner who registers later: the squatter's password, sessions and providers all die", async () => {
     const { app: server, fake } = await startAppWithFakeProvider();
-    cleanups.push(async () => {
+    defer(async () => {
       await server.stop();
       await fake.stop();
     });

@@ -1,6 +1,7 @@
 import Database from "better-sqlite3";
 import { spawn, type ChildProcess } from "node:child_process";
 import { generateKeyPairSync } from "node:crypto";
+import { afterEach } from "vitest";
 import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -147,6 +148,28 @@ export async function startApp(
       return handle;
     },
     stop,
+  };
+}
+
+/**
+ * For files whose tests each start the app they are about: `app()` starts one that is
+ * stopped after the test, and `defer()` registers any other cleanup. Call at top level.
+ */
+export function appPerTest(): {
+  app: (options?: Parameters<typeof startApp>[0]) => Promise<RunningApp>;
+  defer: (cleanup: () => Promise<void> | void) => void;
+} {
+  const cleanups: Array<() => Promise<void> | void> = [];
+  afterEach(async () => {
+    while (cleanups.length) await cleanups.pop()!();
+  });
+  return {
+    app: async (options) => {
+      const started = await startApp(options);
+      cleanups.push(() => started.stop());
+      return started;
+    },
+    defer: (cleanup) => void cleanups.push(cleanup),
   };
 }
 
