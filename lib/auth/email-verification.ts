@@ -61,12 +61,17 @@ export function verifyEmailToken(token: unknown, now = Date.now()): VerifyEmailR
       .get();
     if (!row) return { ok: false, reason: "invalid_or_expired" } as const;
     tx.update(users).set({ emailVerified: true, updatedAt: new Date(now) }).where(eq(users.id, row.userId)).run();
-    tx.update(emailVerificationTokens)
-      .set({ usedAt: new Date(now) })
-      .where(and(eq(emailVerificationTokens.userId, row.userId), isNull(emailVerificationTokens.usedAt)))
-      .run();
+    consumeVerificationTokens(tx, row.userId, now);
     return { ok: true, userId: row.userId } as const;
   });
+}
+
+/** The address is proven (a link, a reset, a provider): outstanding verification links have nothing left to do. */
+export function consumeVerificationTokens(tx: Pick<Db, "update">, userId: number, now: number | Date): void {
+  tx.update(emailVerificationTokens)
+    .set({ usedAt: new Date(now) })
+    .where(and(eq(emailVerificationTokens.userId, userId), isNull(emailVerificationTokens.usedAt)))
+    .run();
 }
 
 /**

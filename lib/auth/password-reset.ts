@@ -11,12 +11,14 @@ import { LinkTokenSchema, type FieldErrors } from "@/lib/validation";
 import { hashPassword, verifyPasswordHash } from "./password";
 import { passwordProblems } from "./password-policy";
 import { checkAccountSecret, clearAccountLockout } from "./rate-limit";
+import { consumeVerificationTokens } from "./email-verification";
 import { revokeUserSessions } from "./session";
 import { getUserByEmail } from "./user";
 
-// Password reset (OWASP Forgot Password cheat sheet), claim links, and change. Reset tokens: 256 random
-// bits, SHA-256 stored, single use, one hour, a new request supersedes older ones.
-// Setting a password either way revokes the other sessions (ASVS 3.3.3) and tells the owner.
+// Password reset (OWASP Forgot Password cheat sheet), claim links, and change. Reset
+// tokens: 256 random bits, SHA-256 stored, single use, one hour, a new request
+// supersedes older ones. Setting a password either way revokes the other sessions
+// (ASVS 3.3.3) and tells the owner.
 
 export const RESET_TOKEN_TTL_SECONDS = 3600;
 
@@ -123,7 +125,11 @@ export async function confirmPasswordReset(input: { token: string; password: str
       .where(eq(users.id, row.user.id))
       .run();
     revokeUserSessions(row.user.id, { tx, now });
-    const providersRemoved = wasVerified ? 0 : tx.delete(socialAccounts).where(eq(socialAccounts.userId, row.user.id)).run().changes;
+    let providersRemoved = 0;
+    if (!wasVerified) {
+      providersRemoved = tx.delete(socialAccounts).where(eq(socialAccounts.userId, row.user.id)).run().changes;
+      consumeVerificationTokens(tx, row.user.id, now);
+    }
     return { ok: true, emailId: queueEmail(tx, changedNotice(row.user, "reset"), "notice", now), providersRemoved };
   });
   if (!result.ok) return result;

@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import {
+  claimAccountEmail,
   passwordChangedEmail,
+  refreshReuseEmail,
   passwordResetEmail,
   registrationAttemptEmail,
   verificationEmail,
@@ -118,5 +120,38 @@ describe("passwordChangedEmail", () => {
     const email = passwordChangedEmail({ to: "c@example.com", username: "carol", resetUrl: "http://x/reset-password/", how: "reset" });
     expect(email.text).toContain("every session was signed out");
     expect(email.text).not.toContain("other sessions");
+  });
+});
+
+describe("claimAccountEmail", () => {
+  const claim = () => claimAccountEmail({ to: "owner@example.com", link: LINK, validForSeconds: 3600 });
+
+  it("fits both readers: the owner claims, a stranger may ignore it", () => {
+    const email = claim();
+    expect(email.subject).toBe("Claim your Gatehouse account");
+    expect(email.text).toContain("started earlier but never confirmed");
+    expect(email.text).toContain("set a password to claim it");
+    expect(email.text).toContain("removes any sign-in provider");
+    expect(email.text).toContain("If you did not try to register, you can ignore this email.");
+    expect(email.text).toContain("expires in 1 hour and works once");
+  });
+
+  it("greets no username (whoever started the account chose it) and carries the link in both parts", () => {
+    const email = claim();
+    expect(email.text.startsWith("Hello,\n")).toBe(true);
+    expect(email.text).toContain(`Set a password: ${LINK}`);
+    expect(email.html).toContain(`href="${ESCAPED_LINK}"`);
+    expect(email.html).not.toContain(LINK);
+  });
+});
+
+describe("refreshReuseEmail", () => {
+  it("says why the session ended and what to do, and escapes the username", () => {
+    const email = refreshReuseEmail({ to: "r@example.com", username: HOSTILE_NAME, resetUrl: "http://127.0.0.1:3999/reset-password/" });
+    expect(email.subject).toBe("A session was signed out for your safety");
+    expect(email.text).toContain("its sign-in token was used twice");
+    expect(email.text).toContain("If this wasn't you, change your password now");
+    expect(email.text).toContain("Change your password: http://127.0.0.1:3999/reset-password/");
+    expect(email.html).not.toContain("<img");
   });
 });

@@ -1,7 +1,8 @@
 import "server-only";
-import { and, eq, isNull, ne } from "drizzle-orm";
+import { and, eq, ne } from "drizzle-orm";
 import { isUniqueViolation, writeTransaction, type Tx } from "@/db/client";
-import { emailVerificationTokens, socialAccounts, users, type User } from "@/db/schema";
+import { socialAccounts, users, type User } from "@/db/schema";
+import { consumeVerificationTokens } from "@/lib/auth/email-verification";
 import { revokeUserSessions } from "@/lib/auth/session";
 import { emailIs, newUserRow } from "@/lib/auth/user";
 import type { SocialProvider } from "@/lib/social";
@@ -192,14 +193,6 @@ function storedProfile(profile: SocialProfile): Record<string, unknown> {
     login: profile.usernameHint,
     email_verified: profile.emailVerified,
   };
-}
-
-/** The address is proven: outstanding verification links have nothing left to do. */
-function consumeVerificationTokens(tx: Tx, userId: number, now: Date): void {
-  tx.update(emailVerificationTokens)
-    .set({ usedAt: now })
-    .where(and(eq(emailVerificationTokens.userId, userId), isNull(emailVerificationTokens.usedAt)))
-    .run();
 }
 
 /**
