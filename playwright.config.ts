@@ -61,6 +61,13 @@ const serverEnv = (port: number, dbPath: string): Record<string, string> => ({
   ...RELAXED_LIMITS,
 });
 
+// A server that dies during the run otherwise shows only as "connection refused" in
+// every later test; this says when and how (a signal shows as 128 + its number; server.js
+// exits 0 on SIGTERM). At the end of the run Playwright kills the whole process group,
+// so nothing is printed then.
+const serverCommand = (name: string) =>
+  `node scripts/ensure-build.mjs && node server.js; echo "[${name}] server.js exited with status $? at $(date +%T)" >&2`;
+
 // Debian's chromium here (and on CI); Playwright's own browser elsewhere.
 const executablePath =
   process.env.CHROMIUM_PATH || (existsSync("/usr/bin/chromium") ? "/usr/bin/chromium" : undefined);
@@ -127,7 +134,7 @@ export default defineConfig({
       // Never test an old build: rebuild first when a source file is newer than .next/.
       // Not in a globalSetup, because Playwright starts web servers before globalSetup
       // runs. Web servers start one after another, so the second finds the build fresh.
-      command: "node scripts/ensure-build.mjs && node server.js",
+      command: serverCommand("gatehouse"),
       url: `${BASE_URL}/api/health/`,
       env: serverEnv(PORT, process.env.E2E_DB_PATH),
       reuseExistingServer: false,
@@ -138,7 +145,7 @@ export default defineConfig({
     },
     {
       name: "gatehouse-with-providers",
-      command: "node scripts/ensure-build.mjs && node server.js",
+      command: serverCommand("gatehouse-with-providers"),
       url: `${process.env.E2E_PROVIDERS_URL}/api/health/`,
       env: {
         ...serverEnv(PROVIDERS_PORT, process.env.E2E_PROVIDERS_DB_PATH),
