@@ -15,7 +15,8 @@ import { fileURLToPath } from "node:url";
 
 const SELF = fileURLToPath(import.meta.url);
 const ROOT = path.resolve(path.dirname(SELF), "..");
-const BUILD_ID = path.join(ROOT, ".next", "BUILD_ID");
+const buildIdOf = (root) => path.join(root, ".next", "BUILD_ID");
+const BUILD_ID = buildIdOf(ROOT);
 const LOCK = path.join(ROOT, ".next-build.lock");
 
 // What the build is made of: the app's code and the configuration that shapes it.
@@ -32,12 +33,12 @@ const SOURCE_FILES = [
   "postcss.config.mjs",
 ];
 
-/** The newest source file and its modification time (ms), or null if there is none. */
-function newestSource() {
+/** The newest source file under `root` and its modification time (ms), or null if there is none. */
+function newestSource(root) {
   let newest = null;
   const consider = (file) => {
     const mtimeMs = statSync(file).mtimeMs;
-    if (!newest || mtimeMs > newest.mtimeMs) newest = { file: path.relative(ROOT, file), mtimeMs };
+    if (!newest || mtimeMs > newest.mtimeMs) newest = { file: path.relative(root, file), mtimeMs };
   };
   const walk = (dir) => {
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
@@ -46,16 +47,17 @@ function newestSource() {
       else if (entry.isFile()) consider(full);
     }
   };
-  for (const dir of SOURCE_DIRS) if (existsSync(path.join(ROOT, dir))) walk(path.join(ROOT, dir));
-  for (const file of SOURCE_FILES) if (existsSync(path.join(ROOT, file))) consider(path.join(ROOT, file));
+  for (const dir of SOURCE_DIRS) if (existsSync(path.join(root, dir))) walk(path.join(root, dir));
+  for (const file of SOURCE_FILES) if (existsSync(path.join(root, file))) consider(path.join(root, file));
   return newest;
 }
 
-/** Why the build must be made again, or null when it is fresh. */
-export function staleReason() {
-  if (!existsSync(BUILD_ID) || statSync(BUILD_ID).size === 0) return "no production build (.next/BUILD_ID)";
-  const built = statSync(BUILD_ID).mtimeMs;
-  const newest = newestSource();
+/** Why the build in `root` (default: this checkout) must be made again, or null when it is fresh. */
+export function staleReason(root = ROOT) {
+  const buildId = buildIdOf(root);
+  if (!existsSync(buildId) || statSync(buildId).size === 0) return "no production build (.next/BUILD_ID)";
+  const built = statSync(buildId).mtimeMs;
+  const newest = newestSource(root);
   if (newest && newest.mtimeMs > built) return `${newest.file} is newer than the build`;
   return null;
 }
