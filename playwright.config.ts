@@ -1,43 +1,58 @@
 import { defineConfig } from "@playwright/test";
+import { generateKeyPairSync, randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { RELAXED_LIMITS } from "./tests/support/limits";
 
-// End-to-end tests drive the built app (`npm run build`, then `node server.js`, as
-// `npm start` does) in a real Chromium. Two instances start per run, each on a fresh
+// End-to-end tests drive the built app (`node server.js`, as `npm start` does, in
+// production mode) in a real Chromium. Two instances start per run, each on a fresh
 // database: the main one with no social provider configured, and one with Google and
-// GitHub configured, for the buttons and links that only appear then. Emails are read
-// in the development mailbox (/dev/mail/), as a person would.
+// GitHub configured, for the buttons and links that only appear then. Both send email
+// through the real Resend SDK to a fake Resend API on loopback, where the tests read it
+// (e2e/support/mailbox.ts).
+//
+// Two projects: `journeys` (e2e/*.spec.ts), which never wait on a screenshot or an
+// accessibility scan, and `gallery` (e2e/gallery.spec.ts), one test per screen with
+// axe and screenshots, on a budget of its own.
 
 const PORT = Number(process.env.E2E_PORT || 3217);
 const PROVIDERS_PORT = PORT + 1;
 // The fake Google and GitHub (e2e/fake-oauth) that the providers server signs in through.
 const FAKE_OAUTH_PORT = PORT + 2;
 const FAKE_OAUTH_URL = `http://127.0.0.1:${FAKE_OAUTH_PORT}`;
+// The fake Resend API (tests/support/fake-resend.ts) both servers send through.
+const FAKE_RESEND_PORT = PORT + 3;
 const BASE_URL = `http://127.0.0.1:${PORT}`;
+const OUTPUT_DIR = path.resolve(process.env.E2E_OUTPUT_DIR || "test-results");
 
 // This file is evaluated again in every worker; the first evaluation's choices travel
 // to the workers (and to the web servers) through the environment.
 process.env.E2E_DATA_DIR ||= mkdtempSync(path.join(tmpdir(), "gatehouse-e2e-"));
 process.env.E2E_PROVIDERS_URL ||= `http://127.0.0.1:${PROVIDERS_PORT}`;
+process.env.E2E_RESEND_URL ||= `http://127.0.0.1:${FAKE_RESEND_PORT}`;
+process.env.E2E_RESEND_API_KEY ||= `re_e2e_${randomBytes(12).toString("hex")}`;
+// A production run needs a signing key (an Ed25519 private JWK); a fresh one per run.
+process.env.E2E_SIGNING_KEY ||= JSON.stringify(generateKeyPairSync("ed25519").privateKey.export({ format: "jwk" }));
+// Screenshots for people to look at (git-ignored, inside the output directory).
+process.env.E2E_GALLERY_DIR ||= path.join(OUTPUT_DIR, "gallery");
 const dataDir = process.env.E2E_DATA_DIR;
 mkdirSync(path.join(dataDir, "providers"), { recursive: true });
 process.env.E2E_DB_PATH ||= path.join(dataDir, "gatehouse.db");
 process.env.E2E_PROVIDERS_DB_PATH ||= path.join(dataDir, "providers", "gatehouse.db");
-
 
 const serverEnv = (port: number, dbPath: string): Record<string, string> => ({
   NODE_ENV: "production",
   NEXT_TELEMETRY_DISABLED: "1",
   HOST: "127.0.0.1",
   PORT: String(port),
-  // A loopback APP_URL keeps production mode off, so the development mailbox exists.
   APP_URL: `http://127.0.0.1:${port}`,
   DATABASE_URL: `file:${dbPath}`,
-  // Whatever the shell or a .env file says, no email leaves this machine and no
-  // provider is configured unless a server below says so.
-  RESEND_API_KEY: "",
+  AUTH_SIGNING_KEY: process.env.E2E_SIGNING_KEY!,
+  // Whatever the shell or a .env file says, email goes only to the fake Resend API on
+  // loopback, and no provider is configured unless a server below says so.
+  RESEND_API_KEY: process.env.E2E_RESEND_API_KEY!,
+  RESEND_BASE_URL: process.env.E2E_RESEND_URL!,
   GOOGLE_CLIENT_ID: "",
   GOOGLE_CLIENT_SECRET: "",
   GITHUB_CLIENT_ID: "",
@@ -46,6 +61,13 @@ const serverEnv = (port: number, dbPath: string): Record<string, string> => ({
   ...RELAXED_LIMITS,
 });
 
+// A server that dies during the run otherwise shows only as "connection refused" in
+// every later test; this says when and how (a signal shows as 128 + its number; server.js
+// exits 0 on SIGTERM). At the end of the run Playwright kills the whole process group,
+// so nothing is printed then.
+const serverCommand = (name: string) =>
+  `node scripts/ensure-build.mjs && node server.js; echo "[${name}] server.js exited with status $? at $(date +%T)" >&2`;
+
 // Debian's chromium here (and on CI); Playwright's own browser elsewhere.
 const executablePath =
   process.env.CHROMIUM_PATH || (existsSync("/usr/bin/chromium") ? "/usr/bin/chromium" : undefined);
@@ -53,16 +75,21 @@ const executablePath =
 export default defineConfig({
   testDir: "e2e",
   // Overridable so that two runs in one checkout (two engineers) do not clear each other's.
-  outputDir: process.env.E2E_OUTPUT_DIR || "test-results",
+  outputDir: OUTPUT_DIR,
   globalTeardown: "./e2e/support/global-teardown.ts",
   fullyParallel: true,
   // Two cores here; each worker drives a browser against the same two servers.
   workers: 2,
   retries: 0,
   forbidOnly: Boolean(process.env.CI),
-  timeout: 30_000,
-  expect: { timeout: 7_000 },
-  reporter: [["list"], ["html", { open: "never", outputFolder: process.env.E2E_REPORT_DIR || "playwright-report" }]],
+  // Budgets with room for two cores that other work shares: a journey takes 2-10 s idle.
+  timeout: 45_000,
+  expect: { timeout: 10_000 },
+  reporter: [
+    ["list"],
+    ["./e2e/support/duration-reporter.ts"],
+    ["html", { open: "never", outputFolder: process.env.E2E_REPORT_DIR || "playwright-report" }],
+  ],
   use: {
     baseURL: BASE_URL,
     trace: "retain-on-failure",
@@ -80,21 +107,45 @@ export default defineConfig({
       ],
     },
   },
-  projects: [{ name: "chromium", use: { browserName: "chromium" } }],
+  projects: [
+    { name: "journeys", use: { browserName: "chromium" }, testIgnore: /gallery\.spec\.ts$/ },
+    {
+      name: "gallery",
+      use: { browserName: "chromium" },
+      testMatch: /gallery\.spec\.ts$/,
+      // One screen per test: four screenshots and two axe scans, each a few seconds on
+      // a busy two-core machine.
+      timeout: 120_000,
+    },
+  ],
   webServer: [
     {
-      name: "gatehouse",
-      command: "node server.js",
-      url: `${BASE_URL}/api/health/`,
-      env: serverEnv(PORT, process.env.E2E_DB_PATH),
+      name: "fake-resend",
+      command: "npx tsx tests/support/fake-resend-cli.ts",
+      url: `${process.env.E2E_RESEND_URL}/health`,
+      env: { FAKE_RESEND_PORT: String(FAKE_RESEND_PORT), FAKE_RESEND_API_KEY: process.env.E2E_RESEND_API_KEY },
       reuseExistingServer: false,
       timeout: 60_000,
       stdout: "ignore",
       stderr: "pipe",
     },
     {
+      name: "gatehouse",
+      // Never test an old build: rebuild first when a source file is newer than .next/.
+      // Not in a globalSetup, because Playwright starts web servers before globalSetup
+      // runs. Web servers start one after another, so the second finds the build fresh.
+      command: serverCommand("gatehouse"),
+      url: `${BASE_URL}/api/health/`,
+      env: serverEnv(PORT, process.env.E2E_DB_PATH),
+      reuseExistingServer: false,
+      // Room for a build on a busy machine.
+      timeout: 300_000,
+      stdout: "ignore",
+      stderr: "pipe",
+    },
+    {
       name: "gatehouse-with-providers",
-      command: "node server.js",
+      command: serverCommand("gatehouse-with-providers"),
       url: `${process.env.E2E_PROVIDERS_URL}/api/health/`,
       env: {
         ...serverEnv(PROVIDERS_PORT, process.env.E2E_PROVIDERS_DB_PATH),
@@ -122,7 +173,7 @@ export default defineConfig({
       port: FAKE_OAUTH_PORT,
       env: { FAKE_OAUTH_PORT: String(FAKE_OAUTH_PORT), APP_URL: process.env.E2E_PROVIDERS_URL },
       reuseExistingServer: false,
-      timeout: 30_000,
+      timeout: 60_000,
       stdout: "ignore",
       stderr: "pipe",
     },

@@ -24,6 +24,18 @@ export default defineConfig({
       {
         resolve: { alias },
         test: {
+          // Route handlers (app/**/route.ts) called in-process with a Request: no build,
+          // no server. See tests/handlers/README.md for what works outside Next.
+          name: "handlers",
+          include: ["tests/handlers/**/*.test.ts"],
+          environment: "node",
+          setupFiles: ["tests/support/unit-setup.ts", "tests/support/handler-setup.ts"],
+          testTimeout: 20_000,
+        },
+      },
+      {
+        resolve: { alias },
+        test: {
           name: "integration",
           include: ["tests/integration/**/*.test.ts"],
           environment: "node",

@@ -47,12 +47,12 @@ test("?next= is followed for paths on this site only", async ({ page, request })
   const user = newUser("next");
   await registerByApi(request, user);
 
-  await page.goto("/login/?next=/dev/mail/");
+  await page.goto("/login/?next=/reset-password/");
   await page.getByLabel("Email address").fill(user.email);
   await page.getByLabel("Password", { exact: true }).fill(user.password);
   await page.getByRole("button", { name: "Sign in", exact: true }).click();
-  await expect(page).toHaveURL(/^[^?]*\/dev\/mail\/$/);
-  await expect(page.getByRole("heading", { name: "Development mailbox" })).toBeVisible();
+  await expect(page).toHaveURL(/^[^?]*\/reset-password\/$/);
+  await expect(page.getByRole("heading", { name: "Forgot your password?" })).toBeVisible();
 
   // Signed in now: another login with a foreign next lands on the profile instead.
   for (const next of ["//evil.example/", "https://evil.example/", "/\\evil.example/"]) {
@@ -61,10 +61,10 @@ test("?next= is followed for paths on this site only", async ({ page, request })
   }
 });
 
-test("a signed-in visitor never sees the login form, on / or /login/", async ({ page, request }) => {
+test("a signed-in visitor never sees the login form, on / or /login/", async ({ page, request, login }) => {
   const user = newUser("gate");
   await registerByApi(request, user);
-  await signIn(page, user);
+  await login(user);
 
   // Watch every DOM change from the first byte of each page load. (The profile has
   // password inputs of its own, to change the password: the login form's is #password.)

@@ -1,8 +1,8 @@
 import type { Page } from "@playwright/test";
 import { expireResetLinks } from "./support/db";
 import { expect, test } from "./support/fixtures";
-import { openLatestEmail, resetLink } from "./support/mailbox";
-import { newUser, registerByApi, signIn, type TestUser } from "./support/users";
+import { emailedLink } from "./support/mailbox";
+import { newUser, registerByApi, type TestUser } from "./support/users";
 
 const BAD_CREDENTIALS = "The email address or password is incorrect.";
 const CONFIRM = "/api/auth/password/reset/confirm/";
@@ -16,14 +16,11 @@ function watchConfirmations(page: Page): number[] {
   return statuses;
 }
 
-/** Ask for a reset link by API, open the email and return the link's address. */
+/** Ask for a reset link by API (this user's first) and return the emailed link. */
 async function mailedResetLink(page: Page, user: TestUser): Promise<string> {
   const response = await page.request.post("/api/auth/password/reset/", { data: { email: user.email } });
   expect(response.status()).toBe(202);
-  await openLatestEmail(page, user.email, "Reset your password");
-  const href = await resetLink(page).getAttribute("href");
-  expect(href).toMatch(/\/reset-password\/\?token=[\w-]+$/);
-  return href!;
+  return emailedLink(user.email, "reset", 1);
 }
 
 async function tryLogin(page: Page, email: string, password: string): Promise<void> {
@@ -33,11 +30,11 @@ async function tryLogin(page: Page, email: string, password: string): Promise<vo
   await page.getByRole("button", { name: "Sign in", exact: true }).click();
 }
 
-test("forgot password: the emailed link sets a new password and signs out every device", async ({ page, request, newDevice }) => {
+test("forgot password: the emailed link sets a new password and signs out every device", async ({ page, request, newDevice, login }) => {
   const user = newUser("forgot");
   await registerByApi(request, user);
   const laptop = await newDevice();
-  await signIn(laptop, user);
+  await login(user, { page: laptop });
 
   await page.goto("/login/");
   await page.getByRole("link", { name: "Forgot password?" }).click();
@@ -48,12 +45,11 @@ test("forgot password: the emailed link sets a new password and signs out every 
   await expect(page.getByRole("heading", { name: "Check your email" })).toBeFocused();
   await expect(page.getByRole("main")).toContainText(`If ${user.email} belongs to a Gatehouse account`);
 
-  await openLatestEmail(page, user.email, "Reset your password");
+  const link = await emailedLink(user.email, "reset", 1);
   const confirmations = watchConfirmations(page);
-  const response = page.waitForResponse((r) => new URL(r.url()).pathname === "/reset-password/");
-  await resetLink(page).click();
+  const response = await page.goto(link);
   // The token page sends no Referer anywhere, and spends nothing until the form is sent.
-  expect((await response).headers()["referrer-policy"]).toBe("no-referrer");
+  expect(response?.headers()["referrer-policy"]).toBe("no-referrer");
   await expect(page.locator('meta[name="referrer"]')).toHaveAttribute("content", "no-referrer");
   await expect(page.getByRole("heading", { name: "Choose a new password" })).toBeVisible();
   await expect(page.getByText("At least 8 characters")).toBeVisible();
@@ -84,7 +80,7 @@ test("forgot password: the emailed link sets a new password and signs out every 
   await expect(page.getByRole("heading", { name: "Sign in" })).toBeVisible();
   await tryLogin(page, user.email, user.password);
   await expect(page.getByRole("main").getByRole("alert")).toHaveText(BAD_CREDENTIALS);
-  await signIn(page, { ...user, password: newPassword });
+  await login({ ...user, password: newPassword });
   // The link proved the address.
   await expect(page.getByText("Verified", { exact: true })).toBeVisible();
 
@@ -112,9 +108,8 @@ test("a used or expired link says so and offers a new one", async ({ page, reque
   await page.getByRole("button", { name: "Send reset link" }).click();
   await expect(page.getByRole("heading", { name: "Check your email" })).toBeVisible();
 
-  // Expired: the newest link, an hour too late.
-  await openLatestEmail(page, user.email, "Reset your password");
-  const fresh = await resetLink(page).getAttribute("href");
+  // Expired: the second link, an hour too late.
+  const fresh = await emailedLink(user.email, "reset", 2);
   expect(fresh).not.toBe(link);
   expect(expireResetLinks(user.email)).toBe(1);
   await page.goto(fresh!);
@@ -130,12 +125,12 @@ test("a used or expired link says so and offers a new one", async ({ page, reque
   expect(confirmations).toEqual([]);
 });
 
-test("change the password from the profile: this device stays, the others are signed out", async ({ page, request, newDevice }) => {
+test("change the password from the profile: this device stays, the others are signed out", async ({ page, request, newDevice, login }) => {
   const user = newUser("change");
   await registerByApi(request, user);
   const phone = await newDevice();
-  await signIn(phone, user);
-  await signIn(page, user);
+  await login(user, { page: phone });
+  await login(user);
 
   const current = page.getByLabel("Current password");
   const next = page.getByLabel("New password", { exact: true });
@@ -180,7 +175,7 @@ test("change the password from the profile: this device stays, the others are si
   await expect(phone).toHaveURL(/\/login\/\?next=\/profile\/$/);
   await tryLogin(phone, user.email, user.password);
   await expect(phone.getByRole("main").getByRole("alert")).toHaveText(BAD_CREDENTIALS);
-  await signIn(phone, { ...user, password: newPassword });
+  await login({ ...user, password: newPassword }, { page: phone });
 });
 
 test("the login form: Forgot password? comes after the password field and before the button", async ({ page }) => {

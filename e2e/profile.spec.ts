@@ -1,18 +1,18 @@
 import { SOCIAL_ERROR_MESSAGES } from "../lib/social";
 import { linkProviderAccount } from "./support/db";
 import { expect, test } from "./support/fixtures";
-import { countEmails } from "./support/mailbox";
-import { newUser, registerByApi, signIn } from "./support/users";
+import { expectEmailCount } from "./support/mailbox";
+import { newUser, registerByApi } from "./support/users";
 
-test("an unverified address gets a badge and a resend button", async ({ page, request }) => {
+test("an unverified address gets a badge and a resend button", async ({ page, request, login }) => {
   const user = newUser("badge");
   await registerByApi(request, user);
-  await signIn(page, user);
+  await login(user);
   await expect(page.getByText("Not verified", { exact: true })).toBeVisible();
 
   await page.getByRole("button", { name: "Resend verification email" }).click();
   await expect(page.getByRole("main").getByRole("status").filter({ hasText: `We sent a new verification link to ${user.email}.` })).toBeVisible();
-  expect(await countEmails(page, user.email)).toBe(2);
+  await expectEmailCount(user.email, 2, "verify");
 });
 
 test("a signed-out visitor is sent to the login form, and back after signing in", async ({ page, request }) => {
@@ -27,10 +27,10 @@ test("a signed-out visitor is sent to the login form, and back after signing in"
   await expect(page.getByText(user.username, { exact: true })).toBeVisible();
 });
 
-test("without providers configured, the profile says so; link errors are explained", async ({ page, request }) => {
+test("without providers configured, the profile says so; link errors are explained", async ({ page, request, login }) => {
   const user = newUser("noprov");
   await registerByApi(request, user);
-  await signIn(page, user);
+  await login(user);
   await expect(page.getByText("This server does not offer sign-in with Google or GitHub.")).toBeVisible();
 
   await page.goto("/profile/?error=already_linked");
@@ -40,11 +40,11 @@ test("without providers configured, the profile says so; link errors are explain
 test.describe("with providers configured", () => {
   test.use({ baseURL: process.env.E2E_PROVIDERS_URL });
 
-  test("link a provider, unlink one, and hear why the last one stays", async ({ page, request }) => {
+  test("link a provider, unlink one, and hear why the last one stays", async ({ page, request, login }) => {
     const user = newUser("prov");
     await registerByApi(request, user);
     linkProviderAccount({ email: user.email, provider: "github" });
-    await signIn(page, user);
+    await login(user);
 
     const google = page.getByRole("listitem").filter({ hasText: "Google" });
     const github = page.getByRole("listitem").filter({ hasText: "GitHub" });
@@ -61,10 +61,10 @@ test.describe("with providers configured", () => {
     await expect(github.getByRole("link", { name: "Link GitHub" })).toBeVisible();
   });
 
-  test("the last way to sign in cannot be unlinked, and the page says why", async ({ page, request }) => {
+  test("the last way to sign in cannot be unlinked, and the page says why", async ({ page, request, login }) => {
     const user = newUser("last");
     await registerByApi(request, user);
-    await signIn(page, user);
+    await login(user);
     // Now make it an account that only GitHub can open (the session stays valid).
     linkProviderAccount({ email: user.email, provider: "github", withoutPassword: true });
     await page.reload();

@@ -1,5 +1,5 @@
 import { expect, test } from "./support/fixtures";
-import { countEmails, openLatestEmail, verificationLink } from "./support/mailbox";
+import { emailedLink, expectEmailCount } from "./support/mailbox";
 import { newUser, registerByApi } from "./support/users";
 
 test("register, open the email, click the link: verified", async ({ page }) => {
@@ -28,10 +28,9 @@ test("register, open the email, click the link: verified", async ({ page }) => {
   // The resend button asks for another email, and says so.
   await page.getByRole("button", { name: "Resend the email" }).click();
   await expect(page.getByRole("main").getByRole("status").filter({ hasText: "a new link is on its way" })).toBeVisible();
-  expect(await countEmails(page, user.email)).toBe(2);
+  await expectEmailCount(user.email, 2, "verify");
 
-  await openLatestEmail(page, user.email);
-  await verificationLink(page).click();
+  await page.goto(await emailedLink(user.email, "verify", 2));
   await expect(page).toHaveURL(/\/verify-email\/\?token=/);
   await expect(page.getByRole("heading", { name: "Your email is verified" })).toBeVisible();
 

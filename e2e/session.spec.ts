@@ -1,6 +1,6 @@
 import type { Page } from "@playwright/test";
 import { expect, test } from "./support/fixtures";
-import { newUser, registerByApi, signIn } from "./support/users";
+import { newUser, registerByApi } from "./support/users";
 
 const REFRESH = "/api/auth/token/refresh/";
 
@@ -13,10 +13,10 @@ function watchRefreshes(page: Page): number[] {
   return statuses;
 }
 
-test("two tabs refreshing at once both stay signed in", async ({ page, context, request }) => {
+test("two tabs refreshing at once both stay signed in", async ({ page, context, request, login }) => {
   const user = newUser("tabs");
   await registerByApi(request, user);
-  await signIn(page, user);
+  await login(user);
   await page.close();
 
   const [a, b] = await Promise.all([context.newPage(), context.newPage()]);
@@ -35,10 +35,10 @@ test("two tabs refreshing at once both stay signed in", async ({ page, context, 
   expect([...refreshesA, ...refreshesB]).toEqual([200, 200, 200, 200]);
 });
 
-test("logging out in one tab signs out the other", async ({ page, context, request }) => {
+test("logging out in one tab signs out the other", async ({ page, context, request, login }) => {
   const user = newUser("bye");
   await registerByApi(request, user);
-  await signIn(page, user);
+  await login(user);
   const other = await context.newPage();
   await other.goto("/profile/");
   await expect(other.getByText(user.username, { exact: true })).toBeVisible();
@@ -52,10 +52,10 @@ test("logging out in one tab signs out the other", async ({ page, context, reque
   await expect(other).toHaveURL(/\/login\/\?next=/);
 });
 
-test("the access token stays in memory and the refresh token out of scripts' reach", async ({ page, context, request }) => {
+test("the access token stays in memory and the refresh token out of scripts' reach", async ({ page, context, request, login }) => {
   const user = newUser("mem");
   await registerByApi(request, user);
-  await signIn(page, user);
+  await login(user);
 
   const stored = await page.evaluate(() => ({
     cookie: document.cookie,
@@ -69,10 +69,10 @@ test("the access token stays in memory and the refresh token out of scripts' rea
   ]);
 });
 
-test("one refresh restores the session on load, and one more follows a 401", async ({ page, request }) => {
+test("one refresh restores the session on load, and one more follows a 401", async ({ page, request, login }) => {
   const user = newUser("401");
   await registerByApi(request, user);
-  await signIn(page, user);
+  await login(user);
 
   const refreshes = watchRefreshes(page);
   await page.reload();
@@ -97,11 +97,11 @@ test("one refresh restores the session on load, and one more follows a 401", asy
   expect(refreshes).toEqual([200, 200]);
 });
 
-test("the token is refreshed shortly before it expires", async ({ page, request }) => {
+test("the token is refreshed shortly before it expires", async ({ page, request, login }) => {
   const user = newUser("clock");
   await registerByApi(request, user);
   await page.clock.install();
-  await signIn(page, user);
+  await login(user);
   const refreshes = watchRefreshes(page);
 
   // Access tokens live 15 minutes (ACCESS_TOKEN_TTL); the refresh comes a minute early.

@@ -1,6 +1,6 @@
 import type { Page } from "@playwright/test";
 import { expect, test } from "./support/fixtures";
-import { newUser, registerByApi, signIn } from "./support/users";
+import { newUser, registerByApi } from "./support/users";
 
 const IPHONE =
   "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1";
@@ -14,12 +14,12 @@ async function expectSignedOut(device: Page): Promise<void> {
   await expect(device).toHaveURL(/\/login\/\?next=\/profile\/$/);
 }
 
-test("two devices are listed, this one marked; signing out the other ends its session", async ({ page, request, newDevice }) => {
+test("two devices are listed, this one marked; signing out the other ends its session", async ({ page, request, newDevice, login }) => {
   const user = newUser("devices");
   await registerByApi(request, user);
   const phone = await newDevice({ userAgent: IPHONE });
-  await signIn(phone, user);
-  await signIn(page, user);
+  await login(user, { page: phone });
+  await login(user);
 
   const sessions = sessionsOf(page);
   await expect(sessions).toHaveCount(2);
@@ -49,14 +49,14 @@ test("two devices are listed, this one marked; signing out the other ends its se
   await expect(sessionsOf(page)).toHaveCount(1);
 });
 
-test("sign out all other sessions", async ({ page, request, newDevice }) => {
+test("sign out all other sessions", async ({ page, request, newDevice, login }) => {
   const user = newUser("others");
   await registerByApi(request, user);
   const phone = await newDevice({ userAgent: IPHONE });
   const desktop = await newDevice({ userAgent: WINDOWS_FIREFOX });
-  await signIn(phone, user);
-  await signIn(desktop, user);
-  await signIn(page, user);
+  await login(user, { page: phone });
+  await login(user, { page: desktop });
+  await login(user);
 
   await expect(sessionsOf(page)).toHaveCount(3);
   await expect(sessionsOf(page).filter({ hasText: "Firefox on Windows" })).toHaveCount(1);
@@ -73,10 +73,10 @@ test("sign out all other sessions", async ({ page, request, newDevice }) => {
   await expect(page.getByText(user.username, { exact: true })).toBeVisible();
 });
 
-test("signing out this device from the list is a logout", async ({ page, request }) => {
+test("signing out this device from the list is a logout", async ({ page, request, login }) => {
   const user = newUser("self");
   await registerByApi(request, user);
-  await signIn(page, user);
+  await login(user);
 
   const here = sessionsOf(page).filter({ hasText: "This device" });
   await here.getByRole("button", { name: "Sign out of this device" }).click();
@@ -86,14 +86,14 @@ test("signing out this device from the list is a logout", async ({ page, request
   await expect(page).toHaveURL(/\/login\/\?next=\/profile\/$/);
 });
 
-test("a failing list is explained, and Try again loads it", async ({ page, request }) => {
+test("a failing list is explained, and Try again loads it", async ({ page, request, login }) => {
   const user = newUser("flaky");
   await registerByApi(request, user);
   let fail = true;
   await page.route("**/api/auth/sessions/", (route) =>
     fail ? route.fulfill({ status: 500, json: { detail: "Internal server error" } }) : route.continue(),
   );
-  await signIn(page, user);
+  await login(user);
   const region = page.getByRole("region", { name: "Sessions" });
   await expect(region.getByRole("alert")).toContainText("We could not load your sessions.");
   fail = false;

@@ -1,15 +1,14 @@
 import { expireVerificationLinks } from "./support/db";
 import { expect, test } from "./support/fixtures";
-import { openLatestEmail, verificationLink } from "./support/mailbox";
-import { newUser, registerByApi, signIn } from "./support/users";
+import { emailedLink } from "./support/mailbox";
+import { newUser, registerByApi } from "./support/users";
 
 test("an expired link says so and sends a fresh one that works", async ({ page, request }) => {
   const user = newUser("expired");
   await registerByApi(request, user);
   expect(expireVerificationLinks(user.email)).toBe(1);
 
-  await openLatestEmail(page, user.email);
-  await verificationLink(page).click();
+  await page.goto(await emailedLink(user.email, "verify", 1));
   await expect(page.getByRole("heading", { name: "This link does not work" })).toBeVisible();
   await expect(page.getByText("invalid or has expired")).toBeVisible();
 
@@ -17,19 +16,17 @@ test("an expired link says so and sends a fresh one that works", async ({ page, 
   await page.getByRole("button", { name: "Send a new link" }).click();
   await expect(page.getByRole("main").getByRole("status").filter({ hasText: "a new link is on its way" })).toBeVisible();
 
-  await openLatestEmail(page, user.email);
-  await verificationLink(page).click();
+  await page.goto(await emailedLink(user.email, "verify", 2));
   await expect(page.getByRole("heading", { name: "Your email is verified" })).toBeVisible();
 });
 
-test("a link is verified once, on arrival, and is spent afterwards", async ({ page, request }) => {
+test("a link is verified once, on arrival, and is spent afterwards", async ({ page, request, login }) => {
   const user = newUser("once");
   await registerByApi(request, user);
-  await signIn(page, user);
+  await login(user);
   await expect(page.getByText("Not verified", { exact: true })).toBeVisible();
 
-  await openLatestEmail(page, user.email);
-  const link = await verificationLink(page).getAttribute("href");
+  const link = await emailedLink(user.email, "verify");
   const calls: number[] = [];
   page.on("response", (r) => {
     if (new URL(r.url()).pathname === "/api/auth/verify-email/") calls.push(r.status());

@@ -1,13 +1,12 @@
 import { test as base, expect, type BrowserContext, type Page } from "@playwright/test";
+import { signInByApi, type TestUser } from "./users";
 
 // Every test fails if a page logged an error: a script or style blocked by the CSP, a
 // hydration mismatch, an uncaught exception. Failed requests are left out: the browser
 // logs one for every answer the pages expect and explain in words (400 from a refresh
 // without a cookie, 400 for a wrong password, a network failure a test simulates).
 // A request the CSP blocks is logged separately ("Refused to …"), so it still counts.
-// The development mailbox frames each email's HTML in a sandbox without scripts; Chromium
-// notes that sandbox when the test driver looks into the frame.
-const EXPECTED = [/^Failed to load resource: /, /^Blocked script execution in '[^']*\/dev\/mail\/\d+\/html\/'/];
+const EXPECTED = [/^Failed to load resource: /];
 
 function watchConsole(context: BrowserContext, problems: string[]): void {
   context.on("console", (message) => {
@@ -25,6 +24,13 @@ type Fixtures = {
    * user agent given), watched for console errors like the test's own page.
    */
   newDevice: (options?: { userAgent?: string }) => Promise<Page>;
+  /**
+   * Sign in through the API from a page's own browser context (the test's page unless
+   * another is given), so the refresh cookie lands in that browser, then open `to`
+   * (default the profile). For every test that is not about the login form, which stays
+   * tested through the form (login.spec.ts and a few journeys).
+   */
+  login: (user: TestUser, options?: { page?: Page; to?: string }) => Promise<void>;
 };
 
 export const test = base.extend<Fixtures>({
@@ -45,6 +51,9 @@ export const test = base.extend<Fixtures>({
     });
     for (const context of contexts) await context.close();
     expect(problems, "the other devices' consoles stay clean too").toEqual([]);
+  },
+  login: async ({ page }, use) => {
+    await use((user, options = {}) => signInByApi(options.page ?? page, user, options.to));
   },
 });
 

@@ -1,29 +1,64 @@
-import { expect, type Page } from "@playwright/test";
+import { expect } from "@playwright/test";
 
-// Emails are read in the development mailbox (/dev/mail/), newest first, the way a
-// developer running Gatehouse locally reads them.
+// Emails arrive at the fake Resend API (tests/support/fake-resend.ts), which
+// playwright.config.ts starts as a web server and hands to both app servers as
+// RESEND_BASE_URL: the app sends through the real Resend SDK, as in production. Tests read
+// what arrived and `page.goto` the link in it, as a person clicking it would.
+//
+// Delivery happens after the app has answered (next/server's after()), so every read
+// waits until the expected message is there rather than reading once.
 
-/** Open the newest email sent to `to` and return the page showing it. */
-export async function openLatestEmail(page: Page, to: string, subject = "Verify your email address"): Promise<void> {
-  await page.goto("/dev/mail/");
-  const message = page.getByRole("link").filter({ hasText: subject }).filter({ hasText: `To ${to}` }).first();
-  await expect(message).toBeVisible();
-  await message.click();
-  await expect(page.getByRole("heading", { level: 1, name: subject })).toBeVisible();
+export type Email = { id: string; to: string[] | string; subject: string; text: string; html: string };
+
+const SUBJECTS = {
+  verify: "Verify your email address",
+  reset: "Reset your password",
+} as const;
+
+type Kind = keyof typeof SUBJECTS;
+
+/** Every email the fake Resend API accepted for `to`, oldest first. */
+export async function emailsTo(to: string): Promise<Email[]> {
+  const url = process.env.E2E_RESEND_URL;
+  const key = process.env.E2E_RESEND_API_KEY;
+  if (!url || !key) throw new Error("E2E_RESEND_URL is not set: run the suite through playwright.config.ts");
+  const response = await fetch(`${url}/messages?to=${encodeURIComponent(to)}`, { headers: { authorization: `Bearer ${key}` } });
+  if (!response.ok) throw new Error(`fake Resend answered ${response.status}`);
+  return ((await response.json()) as { data: Email[] }).data;
 }
 
-/** The verification link in the open email's plain text. */
-export function verificationLink(page: Page) {
-  return page.getByTestId("email-text").getByRole("link", { name: /\/verify-email\/\?token=/ });
+/** How many emails of this kind (default: any) reached `to`, once `count` of them have. */
+export async function expectEmailCount(to: string, count: number, kind?: Kind): Promise<void> {
+  await expect
+    .poll(async () => (await emailsTo(to)).filter((m) => !kind || m.subject === SUBJECTS[kind]).length, {
+      message: `${count} email(s)${kind ? ` "${SUBJECTS[kind]}"` : ""} to ${to}`,
+      timeout: 15_000,
+    })
+    .toBe(count);
 }
 
-/** The password-reset link in the open email's plain text. */
-export function resetLink(page: Page) {
-  return page.getByTestId("email-text").getByRole("link", { name: /\/reset-password\/\?token=/ });
-}
-
-/** How many emails to `to` the mailbox holds. */
-export async function countEmails(page: Page, to: string): Promise<number> {
-  await page.goto("/dev/mail/");
-  return page.getByRole("link").filter({ hasText: `To ${to}` }).count();
+/**
+ * The link in the `nth` (1-based, in order of arrival) email of this kind to `to`,
+ * waiting for it to arrive. Counting, rather than taking the newest, keeps a test from
+ * reading an older link while the new email is still on its way.
+ */
+export async function emailedLink(to: string, kind: Kind, nth = 1): Promise<string> {
+  let found: Email | undefined;
+  await expect
+    .poll(
+      async () => {
+        found = (await emailsTo(to)).filter((m) => m.subject === SUBJECTS[kind])[nth - 1];
+        return Boolean(found);
+      },
+      { message: `email #${nth} "${SUBJECTS[kind]}" to ${to}`, timeout: 15_000 },
+    )
+    .toBe(true);
+  // The button a person clicks in the HTML part; the plain-text part carries the same.
+  const path = kind === "verify" ? "/verify-email/" : "/reset-password/";
+  const hrefs = [...found!.html.matchAll(/href="([^"]+)"/g)].map((m) => m[1]!.replaceAll("&amp;", "&"));
+  const link = hrefs.find((href) => new URL(href).pathname === path);
+  if (!link) throw new Error(`no ${path} link in:\n${found!.html}`);
+  expect(link).toMatch(/\?token=[\w-]+$/);
+  expect(found!.text).toContain(link);
+  return link;
 }

@@ -19,7 +19,7 @@ export async function registerByApi(request: APIRequestContext, user: TestUser, 
   expect(response.status(), await response.text()).toBe(201);
 }
 
-/** Sign in through the login form and wait for the profile. */
+/** Sign in through the login form and wait for the profile (for tests about the form). */
 export async function signIn(page: Page, user: TestUser): Promise<void> {
   await page.goto("/login/");
   await page.getByLabel("Email address").fill(user.email);
@@ -27,4 +27,16 @@ export async function signIn(page: Page, user: TestUser): Promise<void> {
   await page.getByRole("button", { name: "Sign in", exact: true }).click();
   await expect(page).toHaveURL(/^[^?]*\/profile\/$/);
   await expect(page.getByRole("heading", { name: "Your profile" })).toBeVisible();
+}
+
+/**
+ * Sign in through the API from the page's browser context (the Epic Stack's `login`
+ * fixture): `page.request` shares the context's cookies, so the refresh cookie lands in
+ * the browser and the page restores the session on load, as after a form sign-in.
+ */
+export async function signInByApi(page: Page, user: TestUser, to = "/profile/"): Promise<void> {
+  const response = await page.request.post("/api/auth/login/", { data: { email: user.email, password: user.password } });
+  expect(response.status(), await response.text()).toBe(200);
+  await page.goto(to);
+  if (to === "/profile/") await expect(page.getByRole("heading", { name: "Your profile" })).toBeVisible();
 }

@@ -5,6 +5,10 @@ import { z } from "zod";
 // missing API key (401, as Resend does) and a body that is not a valid send request
 // (422), and records only what it accepted. The app reaches it through the real Resend
 // SDK, pointed here by RESEND_BASE_URL.
+//
+// Beyond Resend's API, for tests in another process (Playwright, through
+// tests/support/fake-resend-cli.ts): `GET /messages?to=<address>` lists what was accepted
+// for that address, oldest first (same API key required), and `GET /health` answers 200.
 
 const SendSchema = z.object({
   from: z.string().min(3),
@@ -14,7 +18,7 @@ const SendSchema = z.object({
   html: z.string().min(1),
 });
 
-export type ReceivedEmail = z.infer<typeof SendSchema> & { id: string; idempotencyKey: string | null };
+export type ReceivedEmail = z.infer<typeof SendSchema> & { id: string; idempotencyKey: string | null; receivedAt: string };
 
 export type FakeResend = {
   url: string;
@@ -40,7 +44,10 @@ function readBody(req: IncomingMessage): Promise<string> {
   });
 }
 
-export async function startFakeResend(apiKey = "re_test_" + Math.random().toString(36).slice(2)): Promise<FakeResend> {
+export async function startFakeResend(
+  apiKey = "re_test_" + Math.random().toString(36).slice(2),
+  options: { port?: number } = {},
+): Promise<FakeResend> {
   const messages: ReceivedEmail[] = [];
   const refusals: FakeResend["refusals"] = [];
   let failures: { count: number; status: number } = { count: 0, status: 500 };
@@ -55,7 +62,15 @@ export async function startFakeResend(apiKey = "re_test_" + Math.random().toStri
       refusals.push({ status, reason: name });
       reply(status, { statusCode: status, name, message });
     };
-    if (req.method !== "POST" || req.url !== "/emails") return refuse(404, "not_found", "Not found");
+    const url = new URL(req.url ?? "/", "http://fake-resend");
+    if (req.method === "GET" && url.pathname === "/health") return reply(200, { status: "ok" });
+    if (req.method === "GET" && url.pathname === "/messages") {
+      // Read by tests only; not recorded as a refusal of a send.
+      if (req.headers.authorization !== `Bearer ${apiKey}`) return reply(401, { name: "invalid_api_key" });
+      const to = url.searchParams.get("to")?.toLowerCase();
+      return reply(200, { data: to ? messages.filter((m) => recipients(m.to).includes(to)) : messages });
+    }
+    if (req.method !== "POST" || url.pathname !== "/emails") return refuse(404, "not_found", "Not found");
     if (req.headers.authorization !== `Bearer ${apiKey}`) return refuse(401, "invalid_api_key", "API key is invalid");
     let body: unknown;
     try {
@@ -73,10 +88,13 @@ export async function startFakeResend(apiKey = "re_test_" + Math.random().toStri
     if (idempotencyKey && seenKeys.has(idempotencyKey)) return reply(200, { id: seenKeys.get(idempotencyKey) });
     const id = `fake-${messages.length + 1}`;
     if (idempotencyKey) seenKeys.set(idempotencyKey, id);
-    messages.push({ ...parsed.data, id, idempotencyKey });
+    messages.push({ ...parsed.data, id, idempotencyKey, receivedAt: new Date().toISOString() });
     reply(200, { id });
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 0, "127.0.0.1", resolve);
+  });
   const address = server.address();
   if (!address || typeof address === "string") throw new Error("no address");
 

@@ -1,25 +1,18 @@
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { buildOpenApiDocument } from "@/lib/openapi";
 import { API_RECORD_DIR_ENV, checkResponses, readRecordedResponses } from "./api-contract";
 import { ROOT } from "./app";
 
-// Integration tests run the built app. `npm test` builds first; when a developer runs
-// `npm run test:integration` alone without a build, make one rather than fail obscurely.
-// Every response the tests' ApiClient sees is recorded, and checked at the end against
-// the OpenAPI document (tests/support/api-contract.ts).
+// Integration tests run the built app. scripts/ensure-build.mjs builds when there is no
+// build or any source file is newer than it, so `npm run test:integration` after an edit
+// tests the edit, never the previous build. (`npm test` builds first; this then finds
+// the build fresh and returns at once.) Every response the tests' ApiClient sees is
+// recorded, and checked at the end against the OpenAPI document (tests/support/api-contract.ts).
 export default function setup(): () => void {
-  const buildId = path.join(ROOT, ".next", "BUILD_ID");
-  if (!existsSync(buildId) || statSync(buildId).size === 0) {
-    console.log("No production build found: running `next build` first.");
-    execFileSync("npx", ["next", "build"], {
-      cwd: ROOT,
-      stdio: "inherit",
-      env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" },
-    });
-  }
+  execFileSync(process.execPath, [path.join(ROOT, "scripts", "ensure-build.mjs")], { cwd: ROOT, stdio: "inherit" });
   const recordDir = mkdtempSync(path.join(tmpdir(), "gatehouse-api-record-"));
   process.env[API_RECORD_DIR_ENV] = recordDir;
   return () => {

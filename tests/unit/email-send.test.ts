@@ -1,10 +1,11 @@
 import { createServer } from "node:net";
 import { eq } from "drizzle-orm";
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { getDb } from "@/db/client";
 import { emails } from "@/db/schema";
 import { deliverEmail, deliverPendingEmails, queueEmail, recoverInterruptedEmails, sendNotice, type OutgoingEmail } from "@/lib/email/send";
 import { startFakeResend, type FakeResend } from "../support/fake-resend";
+import { expectConsoleError } from "../support/unit-setup";
 import { allEmails, getEmail } from "./helpers";
 
 // The outbox (lib/email/send.ts): without RESEND_API_KEY messages stay in the development
@@ -103,7 +104,7 @@ describe("with RESEND_API_KEY", () => {
 describe("failed deliveries", () => {
   it("stay pending and count attempts, then fail after 5, and the log never carries the key or the body", async () => {
     const fake = await withFakeResend();
-    const errors = vi.spyOn(console, "error").mockImplementation(() => {});
+    const errors = expectConsoleError(/email delivery failed/);
     fake.failNext(10, 500);
     const id = queue();
 
@@ -117,7 +118,7 @@ describe("failed deliveries", () => {
     expect(fake.refusals).toHaveLength(5);
     expect(fake.messages).toHaveLength(0);
 
-    const lines = errors.mock.calls.map((call) => call.map(String).join(" "));
+    const lines = errors();
     expect(lines).toHaveLength(5);
     for (const line of lines) {
       expect(line).toContain("email delivery failed");
@@ -133,12 +134,12 @@ describe("failed deliveries", () => {
   it("keep the message when the key is refused, without logging the key", async () => {
     const fake = await withFakeResend();
     process.env.RESEND_API_KEY = "re_wrong_key_0123456789";
-    const errors = vi.spyOn(console, "error").mockImplementation(() => {});
+    const errors = expectConsoleError(/email delivery failed/);
     const id = queue();
     expect(await deliverEmail(id)).toBe(false);
     expect(fake.refusals).toEqual([{ status: 401, reason: "invalid_api_key" }]);
     expect(getEmail(id)).toMatchObject({ status: "pending", attempts: 1, text: message.text });
-    const logged = errors.mock.calls.flat().map(String).join("\n");
+    const logged = errors().join("\n");
     expect(logged).not.toContain("re_wrong_key_0123456789");
     expect(logged).not.toContain(fake.apiKey);
   });
@@ -153,16 +154,16 @@ describe("failed deliveries", () => {
     });
     process.env.RESEND_API_KEY = "re_unreachable_secret";
     process.env.RESEND_BASE_URL = `http://127.0.0.1:${port}`;
-    const errors = vi.spyOn(console, "error").mockImplementation(() => {});
+    const errors = expectConsoleError(/email delivery failed/);
     const id = queue();
     expect(await deliverEmail(id)).toBe(false);
     expect(getEmail(id)).toMatchObject({ status: "pending", attempts: 1 });
-    expect(errors.mock.calls.flat().map(String).join("\n")).not.toContain("re_unreachable_secret");
+    expect(errors().join("\n")).not.toContain("re_unreachable_secret");
   });
 
   it("are retried by deliverPendingEmails, rows cut off mid-send included after recovery", async () => {
     const fake = await withFakeResend();
-    vi.spyOn(console, "error").mockImplementation(() => {});
+    expectConsoleError(/email delivery failed/);
     fake.failNext(1, 503);
     const first = queue({ ...message, to: "first@example.com" });
     const second = queue({ ...message, to: "second@example.com" });

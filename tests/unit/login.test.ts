@@ -70,25 +70,6 @@ describe("invalid credentials", () => {
     expect(counts).toEqual([1, 1, 1]);
     for (const result of run.mock.results) expect(await result.value).toBe(false);
   });
-
-  it("take about as long for an unknown email as for a wrong password", async () => {
-    await createUser({ email: "known@example.com" });
-    const time = async (email: string) => {
-      const start = performance.now();
-      await login(email, "not the password");
-      return performance.now() - start;
-    };
-    await time("warmup@example.com");
-    const unknown: number[] = [];
-    const wrong: number[] = [];
-    for (let i = 0; i < 4; i++) {
-      unknown.push(await time(`nobody${i}@example.com`));
-      wrong.push(await time("known@example.com"));
-    }
-    // The fastest run of each is its own cost (load only adds time).
-    expect(Math.min(...wrong)).toBeGreaterThan(5);
-    expect(Math.min(...unknown)).toBeGreaterThan(Math.min(...wrong) * 0.5);
-  });
 });
 
 describe("REQUIRE_VERIFIED_EMAIL=true", () => {

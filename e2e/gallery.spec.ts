@@ -1,0 +1,223 @@
+import AxeBuilder from "@axe-core/playwright";
+import type { APIRequestContext, Page, TestInfo } from "@playwright/test";
+import { mkdirSync } from "node:fs";
+import path from "node:path";
+import { linkProviderAccount } from "./support/db";
+import { expect, test } from "./support/fixtures";
+import { emailedLink } from "./support/mailbox";
+import { newUser, registerByApi, type TestUser } from "./support/users";
+
+// The screen gallery (the `gallery` project in playwright.config.ts): every screen, one
+// test each, in light and dark at a phone's width and a desktop's. Each screen gets
+// - no serious or critical accessibility violation (axe), scanned once per colour
+//   scheme, each at the other width (light at 1280 px, dark at 360 px): contrast depends
+//   on the scheme and reflow on the width, and a scan of all four costs twice the time
+//   for what the two cover;
+// - four screenshots for a person to look at, in test-results/gallery/ (git-ignored;
+//   E2E_GALLERY_DIR) and attached to the HTML report.
+// Getting to a screen takes the shortest way (the API, a made-up token); the journeys
+// in the other specs test the ways there.
+
+const VARIANTS = [
+  { colorScheme: "light", width: 360, axe: false },
+  { colorScheme: "light", width: 1280, axe: true },
+  { colorScheme: "dark", width: 360, axe: true },
+  { colorScheme: "dark", width: 1280, axe: false },
+] as const;
+
+async function checkScreen(page: Page, testInfo: TestInfo, name: string): Promise<void> {
+  const dir = process.env.E2E_GALLERY_DIR ?? testInfo.outputPath();
+  mkdirSync(dir, { recursive: true });
+  for (const { colorScheme, width, axe } of VARIANTS) {
+    await page.emulateMedia({ colorScheme });
+    await page.setViewportSize({ width, height: 800 });
+    if (axe) {
+      const results = await new AxeBuilder({ page })
+        .withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"])
+        .analyze();
+      const serious = results.violations
+        .filter((v) => v.impact === "serious" || v.impact === "critical")
+        .map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
+      expect(serious, `${name}, ${colorScheme}, ${width}px`).toEqual([]);
+    }
+    const file = path.join(dir, `${name}-${colorScheme}-${width}.png`);
+    await page.screenshot({ path: file, fullPage: true, animations: "disabled", caret: "hide" });
+    await testInfo.attach(`${name}-${colorScheme}-${width}`, { path: file, contentType: "image/png" });
+  }
+}
+
+/** A token of the right shape that no email ever carried. */
+const MADE_UP_TOKEN = "A".repeat(43);
+
+test("home", async ({ page }, testInfo) => {
+  await page.goto("/");
+  await expect(page.getByRole("link", { name: "Create an account" })).toBeVisible();
+  await checkScreen(page, testInfo, "home");
+});
+
+test("register", async ({ page }, testInfo) => {
+  await page.goto("/register/");
+  await expect(page.getByRole("heading", { name: "Create your account" })).toBeVisible();
+  await checkScreen(page, testInfo, "register");
+});
+
+test("register, with errors", async ({ page }, testInfo) => {
+  await page.goto("/register/");
+  await page.getByLabel("Username").fill("has space");
+  await page.getByLabel("Email address").fill("not an address");
+  await page.getByLabel("Password", { exact: true }).fill("short");
+  await page.getByRole("button", { name: "Create account" }).click();
+  await expect(page.locator("#password-error")).toBeVisible();
+  await checkScreen(page, testInfo, "register-errors");
+});
+
+test("register, done", async ({ page }, testInfo) => {
+  const user = newUser("shot");
+  await page.goto("/register/");
+  await page.getByLabel("Username").fill(user.username);
+  await page.getByLabel("Email address").fill(user.email);
+  await page.getByLabel("Password", { exact: true }).fill(user.password);
+  await page.getByRole("button", { name: "Create account" }).click();
+  await expect(page.getByRole("heading", { name: "Check your email" })).toBeVisible();
+  await checkScreen(page, testInfo, "register-done");
+});
+
+test("login", async ({ page }, testInfo) => {
+  await page.goto("/login/");
+  await expect(page.getByRole("heading", { name: "Sign in" })).toBeVisible();
+  await checkScreen(page, testInfo, "login");
+});
+
+test("login, after a failed social sign-in", async ({ page }, testInfo) => {
+  await page.goto("/login/?error=state_mismatch");
+  await expect(page.getByText("That sign-in link was not started from this browser")).toBeVisible();
+  await checkScreen(page, testInfo, "login-social-error");
+});
+
+test("login, bad credentials", async ({ page }, testInfo) => {
+  await page.goto("/login/");
+  await page.getByLabel("Email address").fill("nobody@example.com");
+  await page.getByLabel("Password", { exact: true }).fill("wrong password");
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
+  await expect(page.getByText("The email address or password is incorrect.")).toBeVisible();
+  await checkScreen(page, testInfo, "login-bad-credentials");
+});
+
+test("verify email, success", async ({ page, request }, testInfo) => {
+  const user = newUser("shot");
+  await registerByApi(request, user);
+  await page.goto(await emailedLink(user.email, "verify"));
+  await expect(page.getByRole("heading", { name: "Your email is verified" })).toBeVisible();
+  await expect(page.getByRole("link", { name: "Sign in" })).toBeVisible();
+  await checkScreen(page, testInfo, "verify-success");
+});
+
+test("verify email, failure", async ({ page }, testInfo) => {
+  await page.goto(`/verify-email/?token=${MADE_UP_TOKEN}`);
+  await expect(page.getByRole("heading", { name: "This link does not work" })).toBeVisible();
+  await checkScreen(page, testInfo, "verify-failure");
+});
+
+test("reset password, ask", async ({ page }, testInfo) => {
+  await page.goto("/reset-password/");
+  await expect(page.getByRole("heading", { name: "Forgot your password?" })).toBeVisible();
+  await checkScreen(page, testInfo, "reset-request");
+});
+
+test("reset password, sent", async ({ page }, testInfo) => {
+  await page.goto("/reset-password/");
+  await page.getByLabel("Email address").fill(newUser("shot").email);
+  await page.getByRole("button", { name: "Send reset link" }).click();
+  await expect(page.getByRole("heading", { name: "Check your email" })).toBeVisible();
+  await checkScreen(page, testInfo, "reset-sent");
+});
+
+test.describe("reset password, with a link", () => {
+  async function openResetLink(page: Page): Promise<string> {
+    const user = newUser("shot");
+    await registerByApi(page.request, user);
+    expect((await page.request.post("/api/auth/password/reset/", { data: { email: user.email } })).status()).toBe(202);
+    await page.goto(await emailedLink(user.email, "reset"));
+    await expect(page.getByRole("heading", { name: "Choose a new password" })).toBeVisible();
+    return user.password;
+  }
+
+  test("choose, with errors", async ({ page }, testInfo) => {
+    await openResetLink(page);
+    await page.getByLabel("New password", { exact: true }).fill("short");
+    await page.getByRole("button", { name: "Set new password" }).click();
+    await expect(page.locator("#new-password-error")).toBeVisible();
+    await checkScreen(page, testInfo, "reset-choose-errors");
+  });
+
+  test("done", async ({ page }, testInfo) => {
+    const password = await openResetLink(page);
+    await page.getByLabel("New password", { exact: true }).fill(`${password} anew`);
+    await page.getByRole("button", { name: "Set new password" }).click();
+    await expect(page.getByRole("heading", { name: "Your password was changed" })).toBeVisible();
+    await checkScreen(page, testInfo, "reset-done");
+  });
+});
+
+test("reset password, a link that does not work", async ({ page }, testInfo) => {
+  await page.goto("/reset-password/?token=abc");
+  await expect(page.getByRole("heading", { name: "This link does not work" })).toBeVisible();
+  await checkScreen(page, testInfo, "reset-invalid");
+});
+
+test.describe("profile", () => {
+  async function profileWithTwoSessions({ page, request, login }: { page: Page; request: APIRequestContext; login: (user: TestUser) => Promise<void> }) {
+    const user = newUser("shot");
+    await registerByApi(request, user);
+    // Another device, signed in through the API as an external client would be.
+    const other = await request.post("/api/auth/login/", {
+      data: { email: user.email, password: user.password },
+      headers: { "User-Agent": "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:128.0) Gecko/20100101 Firefox/128.0" },
+    });
+    expect(other.status()).toBe(200);
+    await login(user);
+    await expect(page.getByText("Not verified", { exact: true })).toBeVisible();
+    await expect(page.getByRole("button", { name: "Sign out all other sessions" })).toBeVisible();
+    return user;
+  }
+
+  test("unverified, two sessions", async ({ page, request, login }, testInfo) => {
+    await profileWithTwoSessions({ page, request, login: (user) => login(user) });
+    await checkScreen(page, testInfo, "profile");
+  });
+
+  test("a refused password change", async ({ page, request, login }, testInfo) => {
+    const user = await profileWithTwoSessions({ page, request, login: (u) => login(u) });
+    await page.getByLabel("Current password").fill("not the password");
+    await page.getByLabel("New password", { exact: true }).fill(`${user.password} changed`);
+    await page.getByRole("button", { name: "Change password" }).click();
+    await expect(page.locator("#current-password-error")).toHaveText("Incorrect password");
+    await checkScreen(page, testInfo, "profile-password-error");
+  });
+});
+
+test.describe("with providers configured", () => {
+  test.use({ baseURL: process.env.E2E_PROVIDERS_URL });
+
+  test("login", async ({ page }, testInfo) => {
+    await page.goto("/login/");
+    await expect(page.getByRole("link", { name: "Continue with GitHub" })).toBeVisible();
+    await checkScreen(page, testInfo, "login-providers");
+  });
+
+  test("profile", async ({ page, login }, testInfo) => {
+    const user = newUser("shot");
+    await registerByApi(page.request, user);
+    linkProviderAccount({ email: user.email, provider: "github" });
+    await login(user);
+    await expect(page.getByRole("button", { name: "Unlink GitHub" })).toBeVisible();
+    await checkScreen(page, testInfo, "profile-providers");
+  });
+});
+
+test("page not found", async ({ page }, testInfo) => {
+  const response = await page.goto("/no-such-page/");
+  expect(response?.status()).toBe(404);
+  await expect(page.getByRole("heading", { name: "Page not found" })).toBeVisible();
+  await checkScreen(page, testInfo, "not-found");
+});
