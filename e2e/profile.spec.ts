@@ -1,5 +1,5 @@
 import { SOCIAL_ERROR_MESSAGES } from "../lib/social";
-import { linkProviderAccount } from "./support/db";
+import { linkProviderAccount, markEmailVerified } from "./support/db";
 import { expect, test } from "./support/fixtures";
 import { expectEmailCount } from "./support/mailbox";
 import { newUser, registerByApi } from "./support/users";
@@ -40,9 +40,20 @@ test("without providers configured, the profile says so; link errors are explain
 test.describe("with providers configured", () => {
   test.use({ baseURL: process.env.E2E_PROVIDERS_URL });
 
+  test("an unverified account is told to confirm its address before it can link a provider", async ({ page, request, login }) => {
+    const user = newUser("unverified");
+    await registerByApi(request, user);
+    await login(user);
+    await expect(page.getByText("Confirm your email address first (use the link we emailed you): then you can link Google or GitHub.")).toBeVisible();
+    const google = page.getByRole("listitem").filter({ hasText: "Google" });
+    await expect(google.getByText("After verification")).toBeVisible();
+    await expect(google.getByRole("link", { name: "Link Google" })).toHaveCount(0);
+  });
+
   test("link a provider, unlink one, and hear why the last one stays", async ({ page, request, login }) => {
     const user = newUser("prov");
     await registerByApi(request, user);
+    markEmailVerified(user.email, "providers");
     linkProviderAccount({ email: user.email, provider: "github" });
     await login(user);
 

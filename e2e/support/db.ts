@@ -45,6 +45,13 @@ export function expireResetLinks(email: string): number {
   });
 }
 
+/** Mark an address verified, as its emailed link would (the link has its own journey). */
+export function markEmailVerified(email: string, server: "main" | "providers" = "main"): void {
+  withDb(pathOf(server), (db) => {
+    db.prepare("UPDATE users SET email_verified = 1 WHERE lower(email) = lower(?)").run(email);
+  });
+}
+
 /** Record that this user signed in with a provider once (the OAuth dance itself is another suite's). */
 export function linkProviderAccount(input: { email: string; provider: "google" | "github"; withoutPassword?: boolean }): void {
   withDb(pathOf("providers"), (db) => {

@@ -80,7 +80,7 @@ describe("request conventions", () => {
     expect(res.headers.get("cache-control")).toBe("no-store");
     expect(res.headers.get("x-content-type-options")).toBe("nosniff");
 
-    const page = await fetch(`${app.url}/dev/mail/`);
+    const page = await fetch(`${app.url}/login/`);
     const csp = page.headers.get("content-security-policy")!;
     expect(csp).toMatch(/script-src 'self' 'nonce-[A-Za-z0-9+/=]+' 'strict-dynamic'/);
     expect(csp).not.toContain("unsafe-eval");
