@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import * as jwks from "@/app/.well-known/jwks.json/route";
 import * as health from "@/app/api/health/route";
+import * as openapi from "@/app/api/openapi.json/route";
 import * as login from "@/app/api/auth/login/route";
 import * as logout from "@/app/api/auth/logout/route";
 import * as me from "@/app/api/auth/me/route";
@@ -31,6 +32,7 @@ type Handler = (request: any, context: any) => Promise<Response> | Response;
 const ROUTES: Array<{ path: string; module: Partial<Record<Method, Handler>>; serves: string[]; context?: unknown }> = [
   { path: "/.well-known/jwks.json", module: jwks, serves: ["GET", "HEAD"] },
   { path: "/api/health/", module: health, serves: ["GET", "HEAD"] },
+  { path: "/api/openapi.json", module: openapi, serves: ["GET", "HEAD"] },
   { path: "/api/auth/login/", module: login, serves: ["POST"] },
   { path: "/api/auth/logout/", module: logout, serves: ["POST"] },
   { path: "/api/auth/me/", module: me, serves: ["GET", "HEAD"] },
