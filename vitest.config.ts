@@ -47,6 +47,20 @@ export default defineConfig({
           hookTimeout: 120_000,
         },
       },
+      {
+        resolve: { alias },
+        test: {
+          // Floods that measure the server's answer times: run on their own, one file at
+          // a time, after the integration suite (`npm run test:integration` runs both).
+          name: "load",
+          include: ["tests/load/**/*.test.ts"],
+          environment: "node",
+          globalSetup: ["tests/support/ensure-build-setup.ts"],
+          maxWorkers: 1,
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+        },
+      },
     ],
   },
 });

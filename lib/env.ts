@@ -1,4 +1,5 @@
 import "server-only";
+import { availableParallelism } from "node:os";
 import { z } from "zod";
 import { hasDevelopmentConveniences, runMode, type RunMode } from "./run-mode";
 import { singleton } from "./singleton";
@@ -139,11 +140,16 @@ const EnvSchema = z
     RATE_LIMIT_EMAIL_PER_ADDRESS: count(3), // per hour
     RATE_LIMIT_REFRESH_PER_IP: count(60), // per minute
     RATE_LIMIT_API_PER_IP: count(300), // per minute
-    // Each argon2id hash holds 19 MiB; more requests than this wait in a queue.
-    PASSWORD_HASH_CONCURRENCY: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(64).default(4)),
+    // Each argon2id hash holds 19 MiB and a core. By default one per core, at most 4: more
+    // hashes than cores add no throughput and starve the event loop that answers
+    // everyone else (measured: docs/decisions/014).
+    PASSWORD_HASH_CONCURRENCY: z.preprocess(
+      emptyToUndefined,
+      z.coerce.number().int().min(1).max(64).default(Math.min(4, availableParallelism())),
+    ),
     // How many more may wait, and for how long, before the answer is 503 (docs/security.md).
     PASSWORD_HASH_QUEUE: z.preprocess(emptyToUndefined, z.coerce.number().int().min(0).max(100_000).default(64)),
-    PASSWORD_HASH_MAX_WAIT_MS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(60_000).default(2000)),
+    PASSWORD_HASH_MAX_WAIT_MS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(60_000).default(1000)),
   });
 
 export type Env = z.infer<typeof EnvSchema>;

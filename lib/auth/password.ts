@@ -22,7 +22,11 @@ export const PASSWORD_HASH_OPTIONS = {
 /** The hashing line is full, or a request waited too long: answer 503 with Retry-After. */
 export class ServerBusyError extends Error {
   override name = "ServerBusyError";
-  constructor(readonly retryAfter: number) {
+  constructor(
+    readonly retryAfter: number,
+    /** Which bound refused it: the line's length, or the wait. */
+    readonly bound: "queue" | "wait",
+  ) {
     super("password hashing is saturated");
   }
 }
@@ -73,7 +77,7 @@ export class Semaphore {
 
   private wait(signal: AbortSignal | undefined): Promise<void> {
     const retryAfter = Math.max(1, Math.ceil(this.bounds.maxWaitMs / 1000));
-    if (this.waiting.length >= this.bounds.maxQueue) return Promise.reject(new ServerBusyError(retryAfter));
+    if (this.waiting.length >= this.bounds.maxQueue) return Promise.reject(new ServerBusyError(retryAfter, "queue"));
     return new Promise<void>((resolve, reject) => {
       const leave = (error: Error) => {
         const index = this.waiting.indexOf(waiter);
@@ -83,7 +87,7 @@ export class Semaphore {
       };
       const onAbort = () => leave(new ClientGoneError());
       const timer = Number.isFinite(this.bounds.maxWaitMs)
-        ? setTimeout(() => leave(new ServerBusyError(retryAfter)), this.bounds.maxWaitMs)
+        ? setTimeout(() => leave(new ServerBusyError(retryAfter, "wait")), this.bounds.maxWaitMs)
         : null;
       const cleanup = () => {
         if (timer) clearTimeout(timer);

@@ -5,7 +5,9 @@ import { getDb } from "@/db/client";
 import { users } from "@/db/schema";
 import { loginWithPassword } from "@/lib/auth/login";
 import {
+  ClientGoneError,
   Semaphore,
+  ServerBusyError,
   dummyPasswordHash,
   hashPassword,
   hashingQueue,
@@ -206,6 +208,61 @@ describe("Semaphore", () => {
     await expect(failing).rejects.toThrow("boom");
     await expect(next).resolves.toBe("ran");
     expect(semaphore.inFlight).toBe(0);
+  });
+
+  /** A task that runs until `release()`; the semaphore's slot is held meanwhile. */
+  function holding() {
+    let release!: () => void;
+    const done = new Promise<void>((resolve) => (release = resolve));
+    return { task: () => done, release };
+  }
+
+  it("refuses at once when the line is full, with a Retry-After from the longest wait", async () => {
+    const semaphore = new Semaphore(1, { maxQueue: 2, maxWaitMs: 1500 });
+    const holder = holding();
+    const running = semaphore.run(holder.task);
+    const waiting = [semaphore.run(async () => "a"), semaphore.run(async () => "b")];
+    const refused = semaphore.run(async () => "never");
+    await expect(refused).rejects.toBeInstanceOf(ServerBusyError);
+    await expect(refused).rejects.toMatchObject({ retryAfter: 2 });
+    expect(semaphore.queued).toBe(2);
+    holder.release();
+    await running;
+    await expect(Promise.all(waiting)).resolves.toEqual(["a", "b"]);
+  });
+
+  it("gives up on a wait longer than maxWaitMs, without running the task, and keeps the slot count right", async () => {
+    const semaphore = new Semaphore(1, { maxQueue: 10, maxWaitMs: 30 });
+    const holder = holding();
+    const running = semaphore.run(holder.task);
+    let ran = false;
+    await expect(semaphore.run(async () => (ran = true))).rejects.toBeInstanceOf(ServerBusyError);
+    expect(ran).toBe(false);
+    expect(semaphore.queued).toBe(0);
+    holder.release();
+    await running;
+    expect(semaphore.inFlight).toBe(0);
+    await expect(semaphore.run(async () => "free again")).resolves.toBe("free again");
+  });
+
+  it("takes a waiter whose client left out of the line without running it", async () => {
+    const semaphore = new Semaphore(1, { maxQueue: 10, maxWaitMs: 10_000 });
+    const holder = holding();
+    const running = semaphore.run(holder.task);
+    const client = new AbortController();
+    let ran = false;
+    const abandoned = semaphore.run(async () => (ran = true), client.signal);
+    const next = semaphore.run(async () => "next");
+    expect(semaphore.queued).toBe(2);
+    client.abort();
+    await expect(abandoned).rejects.toBeInstanceOf(ClientGoneError);
+    expect(semaphore.queued).toBe(1);
+    holder.release();
+    await running;
+    await expect(next).resolves.toBe("next");
+    expect(ran).toBe(false);
+    // Already gone before it asked: refused without waiting.
+    await expect(semaphore.run(async () => "no", client.signal)).rejects.toBeInstanceOf(ClientGoneError);
   });
 
   it("bounds the app's hashes in flight by PASSWORD_HASH_CONCURRENCY", async () => {

@@ -1,0 +1,66 @@
+import { describe, expect, it } from "vitest";
+import { appPerTest } from "../support/app";
+import { ApiClient } from "../support/client";
+
+// docs/security.md, bounded work: a flood of logins is answered in bounded time and the
+// server is usable right after. This file is its own vitest project ("load"), run after
+// the integration suite with nothing else beside it, so that the time it measures is
+// the server's and not another test file's.
+
+const PASSWORD = "lantern orchard seventeen";
+const { app } = appPerTest();
+const login = (client: ApiClient, email: string, password = PASSWORD) => client.post("/api/auth/login/", { email, password });
+const register = (client: ApiClient, username: string, email: string) => client.post("/api/auth/register/", { username, email, password: PASSWORD });
+
+describe("bounded work under a flood", () => {
+  it("answers 600 logins at once within 5 s each (checked or 503 with Retry-After), then a real login works", async () => {
+    const server = await app();
+    const client = new ApiClient(server.url);
+    await register(client, "flooded", "flooded@example.com");
+
+    const started = Date.now();
+    const flood = await Promise.all(
+      Array.from({ length: 600 }, async (_, i) => {
+        const sent = Date.now();
+        const response = await login(new ApiClient(server.url), `nobody${i}@example.com`, "some password guess");
+        return { status: response.status, ms: Date.now() - sent, retryAfter: response.headers.get("retry-after"), body: response.body };
+      }),
+    );
+    const slowest = Math.max(...flood.map((r) => r.ms));
+    const busy = flood.filter((r) => r.status === 503);
+    console.log(`600 logins: slowest ${slowest} ms, total ${Date.now() - started} ms, ${busy.length} answered 503`);
+    expect(slowest).toBeLessThan(5000);
+    expect(new Set(flood.map((r) => r.status))).toEqual(new Set([400, 503]));
+    expect(busy.length).toBeGreaterThan(0);
+    for (const r of busy) {
+      expect(Number(r.retryAfter)).toBeGreaterThan(0);
+      expect(r.body).toEqual({ detail: `Server busy. Try again in ${r.retryAfter} seconds.` });
+    }
+    expect(server.logs()).toMatch(/WARN password hashing saturated: answered 503/);
+
+    const after = await login(client, "flooded@example.com");
+    expect(after.status).toBe(200);
+  });
+
+  it("takes a request whose client left out of the line without hashing it", async () => {
+    // One hash at a time and a long allowed wait: the line is where the requests sit.
+    const server = await app({ env: { PASSWORD_HASH_CONCURRENCY: "1", PASSWORD_HASH_MAX_WAIT_MS: "30000" } });
+    const controller = new AbortController();
+    const abandoned = Array.from({ length: 40 }, (_, i) =>
+      fetch(`${server.url}/api/auth/login/`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ email: `gone${i}@example.com`, password: "never checked" }),
+        signal: controller.signal,
+      }).catch(() => null),
+    );
+    await new Promise((r) => setTimeout(r, 300));
+    controller.abort();
+    await Promise.all(abandoned);
+    // Most of the 40 were still waiting (each hash takes tens of ms): they leave unhashed.
+    await expect.poll(() => (server.logs().match(/client left before its password was checked/g) ?? []).length, { timeout: 10_000 }).toBeGreaterThan(20);
+    const checked = (server.logs().match(/"path":"\/api\/auth\/login\/","status":400/g) ?? []).length;
+    expect(checked).toBeLessThan(20);
+  });
+});
+
