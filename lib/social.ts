@@ -25,7 +25,7 @@ export const SOCIAL_ERROR_MESSAGES = {
     "Your Gatehouse account is already linked to a different account at this provider. Unlink it from your profile first.",
   not_signed_in: "Sign in first, then link the provider from your profile.",
   email_not_verified:
-    "This account's email address is not verified yet. Use the link we emailed you first (you can ask for a new one from your profile); then sign-in providers can be linked.",
+    "This account's email address is not verified yet. Open the link we emailed you first (once signed in, you can ask for a new one).",
   unsupported_provider: "That sign-in provider is not available here.",
   server_error: "Something went wrong on our side. Please try again.",
 } as const;
