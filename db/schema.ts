@@ -116,7 +116,7 @@ export const emails = sqliteTable(
   {
     id: integer("id").primaryKey({ autoIncrement: true }),
     to: text("to").notNull(),
-    // identityKey(to): the per-address cap counts by it, whatever the case of the address.
+    // mailboxKey(to): the per-address cap counts by it (case-folded, without a +tag).
     recipientKey: text("recipient_key"),
     // Sent because someone asked (verification, reset, claim, registration notice), so it
     // counts toward RATE_LIMIT_EMAIL_PER_ADDRESS; notices of proven actions do not.

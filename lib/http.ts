@@ -7,7 +7,7 @@ import { log, withRequestContext } from "./log";
 import { ClientGoneError, ServerBusyError } from "./auth/password";
 import { deliverEmail } from "./email/send";
 import { consumeRateLimit, type PerIpLimit } from "./auth/rate-limit";
-import { rateLimitKey } from "./ip";
+import { forwardedAddress, rateLimitKey } from "./ip";
 import { fieldErrorsFrom, type FieldErrors } from "./validation";
 
 // The only lib/ module that knows Request and Response: JSON bodies, DRF-shaped errors,
@@ -121,7 +121,8 @@ export function clientIp(request: Request): string {
   if (trustedHops > 0) {
     const hops = (request.headers.get("x-forwarded-for") ?? "").split(",").map((h) => h.trim()).filter(Boolean);
     const hop = hops.at(-Math.min(trustedHops, hops.length));
-    if (hop) return hop;
+    // Not an address: one shared key, never a fresh bucket per string (fails closed).
+    if (hop) return forwardedAddress(hop) ?? "invalid-forwarded-address";
   }
   // Without server.js (plain `next start`) the header is the client's own word: every
   // client is then "unknown", one shared bucket, which fails closed (startup warns).

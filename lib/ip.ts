@@ -23,6 +23,19 @@ function ipv6Groups(address: string): number[] | null {
   return groups.length === 8 ? groups : null;
 }
 
+/**
+ * The address in one X-Forwarded-For entry, or null when it is none: proxies may write
+ * `ip:port` or `[ipv6]:port`, and anything else is not an address at all. Without this,
+ * each source port (or any string a client typed) would be a rate-limit bucket of its own.
+ */
+export function forwardedAddress(entry: string): string | null {
+  const bracketed = /^\[([^\]]+)\](?::\d{1,5})?$/.exec(entry);
+  if (bracketed) return isIPv6(bracketed[1]!) ? bracketed[1]! : null;
+  const withPort = /^(\d{1,3}(?:\.\d{1,3}){3}):\d{1,5}$/.exec(entry);
+  if (withPort) return isIPv4(withPort[1]!) ? withPort[1]! : null;
+  return isIPv4(entry) || isIPv6(entry) ? entry : null;
+}
+
 /** The key a per-IP limit counts `ip` under. */
 export function rateLimitKey(ip: string): string {
   if (isIPv4(ip)) return ip;

@@ -13,6 +13,8 @@ export type Email = { id: string; to: string[] | string; subject: string; text: 
 const SUBJECTS = {
   verify: "Verify your email address",
   reset: "Reset your password",
+  // A reset link too: what an unverified address gets when anyone may be asking.
+  claim: "Claim your Gatehouse account",
 } as const;
 
 type Kind = keyof typeof SUBJECTS;

@@ -74,13 +74,3 @@ export function consumeVerificationTokens(tx: Pick<Db, "update">, userId: number
     .run();
 }
 
-/**
- * Send a fresh verification email to an unverified account, found by address or id.
- * Does nothing, silently, for unknown or verified accounts: the caller answers the
- * same either way (no enumeration). Returns the queued email's id for delivery.
- */
-export function queueVerificationResend(target: { email: string } | { userId: number }): number | null {
-  const user = "email" in target ? getUserByEmail(target.email) : getUserById(target.userId);
-  if (!user || user.emailVerified) return null;
-  return writeTransaction((tx) => queueVerificationEmail(tx, user));
-}

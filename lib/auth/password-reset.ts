@@ -5,7 +5,7 @@ import { passwordResetTokens, socialAccounts, users, type User } from "@/db/sche
 import { randomToken, sha256 } from "@/lib/crypto";
 import { getEnv } from "@/lib/env";
 import { emailCapSpent, queueEmail } from "@/lib/email/send";
-import { claimAccountEmail, passwordChangedEmail, passwordResetEmail } from "@/lib/email/templates";
+import { passwordChangedEmail, passwordResetEmail } from "@/lib/email/templates";
 import { log } from "@/lib/log";
 import { LinkTokenSchema, type FieldErrors } from "@/lib/validation";
 import { hashPassword, verifyPasswordHash } from "./password";
@@ -23,7 +23,7 @@ import { getUserByEmail } from "./user";
 export const RESET_TOKEN_TTL_SECONDS = 3600;
 
 /** A fresh reset token for `user` that supersedes every older one; returns its link. */
-function issueResetLink(tx: Tx, userId: number, now: number): string {
+export function issueResetLink(tx: Tx, userId: number, now: number): string {
   const token = randomToken(32);
   tx.update(passwordResetTokens)
     .set({ usedAt: new Date(now) })
@@ -58,18 +58,6 @@ export function requestPasswordReset(email: string, now = Date.now()): number | 
       now,
     );
   });
-}
-
-/**
- * A registration met an account that was started with this address but never
- * confirmed: send the address a claim link (a reset link in other words) instead of a
- * verification link, which would confirm whatever password the account was started
- * with (docs/decisions/011). Runs inside the registration's transaction.
- */
-export function queueClaimEmail(tx: Tx, user: Pick<User, "id" | "email">, now = Date.now()): number | null {
-  if (emailCapSpent(tx, user.email, now)) return null;
-  const link = issueResetLink(tx, user.id, now);
-  return queueEmail(tx, claimAccountEmail({ to: user.email, link, validForSeconds: RESET_TOKEN_TTL_SECONDS }), "request", now);
 }
 
 export type PasswordUpdateResult =
@@ -162,8 +150,14 @@ export async function changePassword(input: {
   if (problems.length) return { ok: false, reason: "invalid_password", errors: { new_password: problems } };
   const passwordHash = await hashPassword(input.newPassword);
   return writeTransaction((tx) => {
-    tx.update(users).set({ passwordHash, updatedAt: new Date() }).where(eq(users.id, user.id)).run();
+    const now = new Date();
+    tx.update(users).set({ passwordHash, updatedAt: now }).where(eq(users.id, user.id)).run();
     revokeUserSessions(user.id, { tx, exceptSessionId: input.sessionId });
+    // A reset link asked for before the change would undo it (OWASP Forgot Password).
+    tx.update(passwordResetTokens)
+      .set({ usedAt: now })
+      .where(and(eq(passwordResetTokens.userId, user.id), isNull(passwordResetTokens.usedAt)))
+      .run();
     return { ok: true, emailId: queueEmail(tx, changedNotice(user, "change"), "notice") };
   });
 }

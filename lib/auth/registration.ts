@@ -7,7 +7,7 @@ import { registrationAttemptEmail } from "@/lib/email/templates";
 import type { FieldErrors, RegisterInput } from "@/lib/validation";
 import { queueVerificationEmail } from "./email-verification";
 import { hashPassword } from "./password";
-import { queueClaimEmail } from "./password-reset";
+import { queueClaimEmail } from "./claim";
 import { passwordProblems } from "./password-policy";
 import { emailIs, newUserRow, usernameIs } from "./user";
 
@@ -67,7 +67,7 @@ function insertAccount(input: RegisterInput, passwordHash: string): RegisterResu
             }),
             "request",
           )
-        : queueClaimEmail(tx, existing);
+        : queueClaimEmail(tx, existing, "registration");
       return { ok: true, emailId };
     }
 

@@ -35,6 +35,17 @@ export type EmailPurpose = "request" | "notice";
 export const EMAIL_CAP_WINDOW_MS = 60 * 60 * 1000;
 
 /**
+ * The mailbox an address delivers to, as far as the cap is concerned: case-folded, and
+ * without a `+tag` in the local part, which most providers deliver to the same inbox
+ * (victim+1@, victim+2@ … would otherwise each get a cap of their own).
+ */
+export function mailboxKey(address: string): string {
+  const key = identityKey(address);
+  const at = key.lastIndexOf("@");
+  return at < 0 ? key : key.slice(0, at).replace(/\+.*$/, "") + key.slice(at);
+}
+
+/**
  * True when `to` has had RATE_LIMIT_EMAIL_PER_ADDRESS requested emails in the last hour.
  * Callers that make a token for an email ask first, so that a request past the cap
  * does not supersede the link the owner already holds.
@@ -44,7 +55,7 @@ export function emailCapSpent(db: Pick<Db, "select">, to: string, now = Date.now
     .select({ n: count() })
     .from(emails)
     .where(
-      and(eq(emails.recipientKey, identityKey(to)), eq(emails.capped, true), gt(emails.createdAt, new Date(now - EMAIL_CAP_WINDOW_MS))),
+      and(eq(emails.recipientKey, mailboxKey(to)), eq(emails.capped, true), gt(emails.createdAt, new Date(now - EMAIL_CAP_WINDOW_MS))),
     )
     .all();
   const cap = getEnv().RATE_LIMIT_EMAIL_PER_ADDRESS;
@@ -61,7 +72,7 @@ export function emailCapSpent(db: Pick<Db, "select">, to: string, now = Date.now
  */
 export function queueEmail(db: Writer, message: OutgoingEmail, purpose: EmailPurpose, now = Date.now()): number | null {
   const env = getEnv();
-  const recipientKey = identityKey(message.to);
+  const recipientKey = mailboxKey(message.to);
   if (purpose === "request" && emailCapSpent(db, message.to, now)) return null;
   const row = db
     .insert(emails)

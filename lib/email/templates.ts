@@ -136,12 +136,22 @@ function securityNotice(input: {
  * reads this, so the words fit both, and the link claims the account outright: a new
  * password, the address verified, every session ended, every linked provider removed.
  */
-export function claimAccountEmail(input: { to: string; link: string; validForSeconds: number }): OutgoingEmail {
+export function claimAccountEmail(input: {
+  to: string;
+  link: string;
+  validForSeconds: number;
+  /** What someone just did: registered with the address, or asked for a new email. */
+  reason: "registration" | "resend";
+}): OutgoingEmail {
+  const asked =
+    input.reason === "registration"
+      ? "Someone (perhaps you) just tried to register at Gatehouse with this email address."
+      : "Someone (perhaps you) just asked Gatehouse for a new confirmation email for this address.";
   const lines = [
-    "Someone (perhaps you) just tried to register at Gatehouse with this email address. An account with this address was started earlier but never confirmed.",
+    `${asked} An account with this address was started earlier but never confirmed.`,
     "If it is yours, set a password to claim it. Claiming it confirms your address, signs out every session of that account and removes any sign-in provider linked to it, so whoever started it keeps no way in.",
     `This link expires in ${describeDuration(input.validForSeconds)} and works once.`,
-    "If you did not try to register, you can ignore this email.",
+    "If this was not you, you can ignore this email.",
   ];
   return {
     to: input.to,

@@ -82,6 +82,47 @@ describe("account pre-hijacking: the squatter keeps nothing", () => {
   });
 });
 
+describe("account pre-hijacking: a squatter cannot get the owner to confirm the squatter's password", () => {
+  it("spends the squatter's verification links when the owner registers, even with the hourly cap spent", async () => {
+    const server = await app({ env: { RATE_LIMIT_EMAIL_PER_ADDRESS: "3" } });
+    const victim = "dave@corp.example";
+    const squatter = new ApiClient(server.url);
+    await register(squatter, "dave.smith", victim, "the squatter's passphrase");
+    const access = (await login(squatter, victim, "the squatter's passphrase")).body.access as string;
+    // Signed in, the squatter fills the owner's mailbox with verification links until the
+    // hourly cap is spent.
+    for (let i = 0; i < 2; i++) await squatter.post("/api/auth/verify-email/resend/", undefined, { authorization: `Bearer ${access}` });
+    await expect.poll(() => server.mail.messages.length, { timeout: 5000 }).toBe(3);
+    expect(new Set(server.mail.messages.map((m) => m.subject))).toEqual(new Set(["Verify your email address"]));
+    const verificationLinks = server.mail.messages.map((m) => new URL(linkIn(m, `${server.url}/verify-email/?token=`)).searchParams.get("token")!);
+
+    // The owner registers: the cap holds the claim back, but every verification link the
+    // squatter put in the mailbox is dead.
+    expect((await register(new ApiClient(server.url), "dave", victim, "the owner's passphrase")).status).toBe(201);
+    for (const token of verificationLinks) {
+      const clicked = await squatter.get(`/api/auth/verify-email/?token=${encodeURIComponent(token)}`);
+      expect(clicked.status).toBe(400);
+      expect(clicked.body).toEqual({ detail: "Invalid or expired token" });
+    }
+    expect((await me(server.url, access)).body.email_verified).toBe(false);
+    expect(server.mail.messages).toHaveLength(3); // the claim was held back by the cap
+  });
+
+  it("answers a resend asked by address with a claim link: anyone may be asking", async () => {
+    const server = await app();
+    const client = new ApiClient(server.url);
+    await register(client, "started", "started@corp.example");
+    const first = await server.mail.waitForEmail("started@corp.example", { subject: /verify/i });
+    const before = server.mail.messages.length;
+    expect((await client.post("/api/auth/verify-email/resend/", { email: "started@corp.example" })).status).toBe(202);
+    const claim = await server.mail.waitForEmail("started@corp.example", { after: before });
+    expect(claim.subject).toBe("Claim your Gatehouse account");
+    expect(claim.text).toContain("asked Gatehouse for a new confirmation email");
+    const oldToken = new URL(linkIn(first, `${server.url}/verify-email/?token=`)).searchParams.get("token")!;
+    expect((await client.get(`/api/auth/verify-email/?token=${encodeURIComponent(oldToken)}`)).status).toBe(400);
+  });
+});
+
 describe("production fails closed", () => {
   const ignoredDevEnv = { NODE_ENV: "development" };
   const example = Object.fromEntries(
@@ -164,6 +205,26 @@ describe("brute force", () => {
     expect((await login(client, "forgetful@example.com", newPassword)).status).toBe(200);
   });
 
+  it("kills outstanding reset links when the password is changed", async () => {
+    const server = await app();
+    const client = new ApiClient(server.url);
+    await register(client, "changer", "changer@example.com");
+    const before = server.mail.messages.length;
+    await client.post("/api/auth/password/reset/", { email: "changer@example.com" });
+    const mail = await server.mail.waitForEmail("changer@example.com", { after: before, subject: /reset your password/i });
+    const token = new URL(linkIn(mail, `${server.url}/reset-password/?token=`)).searchParams.get("token")!;
+    const access = (await login(client, "changer@example.com")).body.access as string;
+    const changed = await client.post(
+      "/api/auth/password/change/",
+      { current_password: PASSWORD, new_password: "the owner's new passphrase" },
+      { authorization: `Bearer ${access}` },
+    );
+    expect(changed.status).toBe(200);
+    const stale = await client.post("/api/auth/password/reset/confirm/", { token, password: "a thief's passphrase now" });
+    expect(stale.status).toBe(400);
+    expect(stale.body).toEqual({ detail: "Invalid or expired token" });
+  });
+
   it("counts wrong current passwords on password change toward the same budget, then answers 429", async () => {
     const server = await app({ relaxedLimits: false, env: { RATE_LIMIT_LOGIN_FAILURES: "3", RATE_LIMIT_LOGIN_PER_IP: "1000" } });
     const client = new ApiClient(server.url);
@@ -216,6 +277,21 @@ describe("per-IP limits key clients, not addresses", () => {
     expect((await from(client, "::ffff:c633:6407")).status).toBe(429);
   });
 
+  it("reads ip:port and [ipv6]:port from a proxy as the address, and never makes a bucket of a string", async () => {
+    const server = await app({ relaxedLimits: false, env: { TRUST_PROXY: "true", RATE_LIMIT_LOGIN_PER_IP: "2", RATE_LIMIT_LOGIN_FAILURES: "1000" } });
+    const client = new ApiClient(server.url);
+    expect((await from(client, "198.51.100.7:40001")).status).toBe(400);
+    expect((await from(client, "198.51.100.7:40002")).status).toBe(400);
+    expect((await from(client, "198.51.100.7:40003")).status).toBe(429);
+    expect((await from(client, "[2001:db8::1]:443")).status).toBe(400);
+    expect((await from(client, "[2001:db8::2]:444")).status).toBe(400);
+    expect((await from(client, "2001:db8::3")).status).toBe(429);
+    // Strings that are no address share one bucket: typing a new one gains nothing.
+    expect((await from(client, "garbage-1")).status).toBe(400);
+    expect((await from(client, "garbage-2")).status).toBe(400);
+    expect((await from(client, "garbage-3")).status).toBe(429);
+  });
+
   it("with TRUST_PROXY=2 takes the address the outer proxy saw, whatever the client wrote to the left of it", async () => {
     const server = await app({ relaxedLimits: false, env: { TRUST_PROXY: "2", RATE_LIMIT_LOGIN_PER_IP: "2", RATE_LIMIT_LOGIN_FAILURES: "1000" } });
     const client = new ApiClient(server.url);
@@ -261,6 +337,14 @@ describe("email bombing", () => {
     // Another address is not affected.
     await register(client, "bystander", "bystander@example.com");
     await server.mail.waitForEmail("bystander@example.com");
+  });
+
+  it("counts victim+1@, victim+2@ … as the one mailbox they deliver to", async () => {
+    const server = await app({ env: { RATE_LIMIT_EMAIL_PER_ADDRESS: "3" } });
+    const client = new ApiClient(server.url);
+    for (let i = 1; i <= 6; i++) expect((await register(client, `plus${i}`, `victim+${i}@example.com`)).status).toBe(201);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(server.mail.messages.filter((m) => JSON.stringify(m.to).includes("victim+"))).toHaveLength(3);
   });
 
   it("never holds back a notice of a proven action, even once the cap is spent", async () => {

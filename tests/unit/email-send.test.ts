@@ -3,7 +3,7 @@ import { eq } from "drizzle-orm";
 import { afterEach, describe, expect, it } from "vitest";
 import { getDb } from "@/db/client";
 import { emails } from "@/db/schema";
-import { deliverEmail, deliverPendingEmails, queueEmail, recoverInterruptedEmails, sendNotice, type OutgoingEmail } from "@/lib/email/send";
+import { deliverEmail, deliverPendingEmails, queueEmail, recoverInterruptedEmails, mailboxKey, sendNotice, type OutgoingEmail } from "@/lib/email/send";
 import { startFakeResend, type FakeResend } from "../support/fake-resend";
 import { expectConsoleError } from "../support/unit-setup";
 import { allEmails, getEmail } from "./helpers";
@@ -197,5 +197,14 @@ describe("failed deliveries", () => {
     await deliverPendingEmails();
     expect(getEmail(id).status).toBe("sent");
     expect(fake.messages).toHaveLength(1);
+  });
+});
+
+describe("mailboxKey (the per-address cap's key)", () => {
+  it("folds case and drops a +tag, so one inbox is one key", () => {
+    expect(mailboxKey("Victim@Example.com")).toBe("victim@example.com");
+    expect(mailboxKey("victim+1@example.com")).toBe("victim@example.com");
+    expect(mailboxKey("VICTIM+news+x@EXAMPLE.com")).toBe("victim@example.com");
+    expect(mailboxKey("other@example.com")).not.toBe(mailboxKey("victim@example.com"));
   });
 });

@@ -2,7 +2,8 @@ import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { closeDb, getDb } from "@/db/client";
 import { emailVerificationTokens } from "@/db/schema";
-import { queueVerificationEmail, queueVerificationResend, verifyEmailToken } from "@/lib/auth/email-verification";
+import { queueVerificationResend } from "@/lib/auth/claim";
+import { queueVerificationEmail, verifyEmailToken } from "@/lib/auth/email-verification";
 import { resetSingletons } from "@/lib/singleton";
 import { allEmails, createUser, getEmail, getUserRow, rawRows, sha256Hex, verificationTokenIn } from "./helpers";
 
@@ -116,17 +117,31 @@ describe("verifyEmailToken", () => {
 });
 
 describe("queueVerificationResend", () => {
-  it("sends a fresh link to an unverified account, by address or by id", async () => {
+  it("sends the signed-in holder (by id) a fresh verification link", async () => {
     const { user, token: firstToken } = await unverifiedUserWithToken();
-    const byEmail = queueVerificationResend({ email: user.email.toUpperCase() });
-    expect(byEmail).not.toBeNull();
     const byId = queueVerificationResend({ userId: user.id });
-    expect(byId).not.toBeNull();
-
-    const fresh = verificationTokenIn(getEmail(byId!));
+    const fresh = verificationTokenIn(getEmail(byId));
     expect(fresh).not.toBe(firstToken);
-    expect(getEmail(byEmail!).to).toBe(user.email);
     expect(verifyEmailToken(fresh).ok).toBe(true);
+  });
+
+  it("sends whoever asks by address a claim link, and spends the outstanding verification links", async () => {
+    const { user, token: firstToken } = await unverifiedUserWithToken();
+    const byEmail = getEmail(queueVerificationResend({ email: user.email.toUpperCase() }));
+    expect(byEmail.to).toBe(user.email);
+    expect(byEmail.subject).toBe("Claim your Gatehouse account");
+    expect(byEmail.text).toContain("asked Gatehouse for a new confirmation email");
+    expect(byEmail.text).toContain("/reset-password/?token=");
+    // A verification link in the mailbox might be a squatter's: it no longer works.
+    expect(verifyEmailToken(firstToken)).toEqual(invalid);
+  });
+
+  it("spends the verification links even when the hourly cap holds the claim back", async () => {
+    process.env.RATE_LIMIT_EMAIL_PER_ADDRESS = "1";
+    const { user, token } = await unverifiedUserWithToken(); // the one email of the hour
+    expect(queueVerificationResend({ email: user.email })).toBeNull();
+    expect(verifyEmailToken(token)).toEqual(invalid);
+    expect(rawRows("password_reset_tokens")).toHaveLength(0);
   });
 
   it("does nothing, silently, for a verified account", async () => {

@@ -124,7 +124,7 @@ describe("passwordChangedEmail", () => {
 });
 
 describe("claimAccountEmail", () => {
-  const claim = () => claimAccountEmail({ to: "owner@example.com", link: LINK, validForSeconds: 3600 });
+  const claim = () => claimAccountEmail({ to: "owner@example.com", link: LINK, validForSeconds: 3600, reason: "registration" });
 
   it("fits both readers: the owner claims, a stranger may ignore it", () => {
     const email = claim();
@@ -132,7 +132,8 @@ describe("claimAccountEmail", () => {
     expect(email.text).toContain("started earlier but never confirmed");
     expect(email.text).toContain("set a password to claim it");
     expect(email.text).toContain("removes any sign-in provider");
-    expect(email.text).toContain("If you did not try to register, you can ignore this email.");
+    expect(email.text).toContain("just tried to register");
+    expect(email.text).toContain("If this was not you, you can ignore this email.");
     expect(email.text).toContain("expires in 1 hour and works once");
   });
 

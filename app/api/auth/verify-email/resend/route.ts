@@ -1,4 +1,4 @@
-import { queueVerificationResend } from "@/lib/auth/email-verification";
+import { queueVerificationResend } from "@/lib/auth/claim";
 import { authenticateAccessToken } from "@/lib/auth/session";
 import { apiRoute, bearerToken, deliverAfterResponse, json, parseJsonBody, unauthorized, methodNotAllowed } from "@/lib/http";
 import { ResendVerificationSchema } from "@/lib/validation";
