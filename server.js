@@ -36,6 +36,8 @@ server.listen(port, hostname, () => {
 
 for (const signal of ["SIGINT", "SIGTERM"]) {
   process.once(signal, () => {
+    // Said aloud, so a stopped server leaves a trace in its log.
+    console.log(`> Gatehouse stopping on ${signal}`);
     server.close(() => process.exit(0));
     // Requests in flight get a few seconds; then stop regardless.
     setTimeout(() => process.exit(0), 5000).unref();
