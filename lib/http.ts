@@ -221,7 +221,7 @@ export function apiRoute<C>(
       } catch (error) {
         const where = { method: request.method, path: request.nextUrl.pathname };
         if (error instanceof ServerBusyError) {
-          log.warn("password hashing saturated: answered 503", { ...where, bound: error.bound, retryAfter: error.retryAfter });
+          log.warnBurst("password hashing saturated: answered 503", { ...where, bound: error.bound, retryAfter: error.retryAfter });
           response = serverBusy(error.retryAfter);
         } else if (error instanceof ClientGoneError) {
           log.info("client left before its password was checked", where);

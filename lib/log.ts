@@ -43,7 +43,30 @@ function write(level: "info" | "warn" | "error", message: string, fields: Fields
   else console.log(line);
 }
 
+const bursts = new Map<string, { until: number; repeats: number }>();
+
+/**
+ * A warning that arrives in floods (503s under a login flood): the first of each second
+ * is written at once, the rest of that second are counted into one line after it, so a
+ * flood of requests does not become a flood of alerts.
+ */
+function warnBurst(message: string, fields: Fields = {}): void {
+  const now = Date.now();
+  const burst = bursts.get(message);
+  if (burst && now < burst.until) {
+    burst.repeats += 1;
+    return;
+  }
+  const state = { until: now + 1000, repeats: 0 };
+  bursts.set(message, state);
+  write("warn", message, fields);
+  setTimeout(() => {
+    if (state.repeats > 0) write("warn", message, { repeats: state.repeats, withinMs: 1000 });
+  }, 1000).unref();
+}
+
 export const log = {
+  warnBurst,
   info: (message: string, fields?: Fields) => write("info", message, fields),
   warn: (message: string, fields?: Fields) => write("warn", message, fields),
   error: (message: string, fields?: Fields) => write("error", message, fields),
