@@ -21,6 +21,8 @@ const hostname = process.env.HOST || (dev ? "localhost" : "0.0.0.0");
 // Tells lib/http.ts that the header below is ours: under plain `next start` it would be
 // whatever the client sent, so it is ignored there.
 globalThis[Symbol.for("gatehouse.stampsClientIp")] = true;
+// Tells lib/security-headers.ts that the headers every response carries are set here.
+globalThis[Symbol.for("gatehouse.stampsBaseHeaders")] = true;
 
 const app = next({ dev, hostname, port });
 const handle = app.getRequestHandler();
@@ -28,6 +30,14 @@ await app.prepare();
 
 const server = createServer((req, res) => {
   req.headers["x-gatehouse-client-ip"] = req.socket.remoteAddress ?? "unknown";
+  // The headers every response carries (docs/security.md), set before Next answers so that
+  // its own answers (308 trailing-slash redirects, 404s) carry them too. lib/startup.ts
+  // registers the function, which knows APP_URL and the CORS origins.
+  const baseHeaders = globalThis[Symbol.for("gatehouse.responseBaseHeaders")];
+  if (baseHeaders) {
+    const headers = baseHeaders(req.url ?? "/", req.headers.origin ?? null);
+    for (const name in headers) res.setHeader(name, headers[name]);
+  }
   handle(req, res);
 });
 server.listen(port, hostname, () => {
