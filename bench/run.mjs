@@ -14,7 +14,7 @@
 import autocannon from "autocannon";
 import { spawn, spawnSync } from "node:child_process";
 import { generateKeyPairSync, randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { createServer as createNetServer } from "node:net";
 import { availableParallelism, tmpdir } from "node:os";
@@ -116,24 +116,27 @@ async function startFakeResend() {
   return { url: `http://127.0.0.1:${port}`, apiKey, stats };
 }
 
-async function startProcess(name, nodeArgs, env, healthPath) {
+async function startProcess(name, nodeArgs, env, healthPath, logFile) {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  let output = "";
+  // The app logs a line per request. To a file, as a deployment would: through a pipe to
+  // this busy process, the server's synchronous writes would wait for the bench to read.
+  const fd = openSync(logFile, "w");
   const child = spawn(process.execPath, nodeArgs, {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? tmpdir(), NEXT_TELEMETRY_DISABLED: "1", PORT: String(port), HOST: "127.0.0.1", ...env(url) },
-    stdio: ["ignore", "pipe", "pipe"],
+    stdio: ["ignore", fd, fd],
   });
-  // The app logs a line per request; keep only the tail, for an error message.
-  const keep = (chunk) => (output = (output + chunk.toString()).slice(-20_000));
-  child.stdout.on("data", keep);
-  child.stderr.on("data", keep);
+  closeSync(fd);
+  const output = () => {
+    const text = readFileSync(logFile, "utf8");
+    return text.slice(-4000);
+  };
   let stopping = false;
   const exited = new Promise((resolve) => child.once("exit", resolve));
   exited.then(() => {
     if (!stopping) {
-      log(`${name} exited unexpectedly (${child.exitCode ?? child.signalCode}); its last output:\n${output.slice(-4000)}`);
+      log(`${name} exited unexpectedly (${child.exitCode ?? child.signalCode}); its last output:\n${output()}`);
       process.exitCode = 1;
     }
   });
@@ -145,16 +148,16 @@ async function startProcess(name, nodeArgs, env, healthPath) {
   });
   const deadline = Date.now() + 60_000;
   for (;;) {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${name} exited with ${child.exitCode ?? child.signalCode}:\n${output}`);
+    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${name} exited with ${child.exitCode ?? child.signalCode}:\n${output()}`);
     try {
       if ((await fetch(url + healthPath)).ok) break;
     } catch {
       // not listening yet
     }
-    if (Date.now() > deadline) throw new Error(`${name} did not answer ${healthPath} in 60 s:\n${output}`);
+    if (Date.now() > deadline) throw new Error(`${name} did not answer ${healthPath} in 60 s:\n${output()}`);
     await new Promise((r) => setTimeout(r, 100));
   }
-  return { url, pid: child.pid, output: () => output, exited };
+  return { url, pid: child.pid, output, exited };
 }
 
 // ---- seeding ---------------------------------------------------------------------------
@@ -309,6 +312,13 @@ function argon2Ceiling() {
   });
 }
 
+/** CPU time (user + system) of a process's main thread, the one that runs JavaScript, in ms. */
+function mainThreadCpuMs(pid) {
+  const fields = readFileSync(`/proc/${pid}/task/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+  // utime and stime are fields 14 and 15 of stat, in clock ticks (100 a second on Linux).
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
 const rssMiB = (pid, field) => {
   const match = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, "utf8"));
   return match ? Number(match[1]) / 1024 : NaN;
@@ -365,8 +375,9 @@ async function main() {
       ...BENCH_LIMITS,
     }),
     "/api/health/",
+    path.join(dataDir, "gatehouse.log"),
   );
-  const ceiling = await startProcess("ceiling", [path.join(CEILING_DIR, "server.mjs")], () => ({}), "/api/bare/");
+  const ceiling = await startProcess("ceiling", [path.join(CEILING_DIR, "server.mjs")], () => ({}), "/api/bare/", path.join(dataDir, "ceiling.log"));
   log(`gatehouse ${app.url} (pid ${app.pid}), ceiling ${ceiling.url}; seeding ${CONFIG.users} users`);
   const seeded = await seed(app);
   const run = scenarios({ app, ceiling, seeded });
@@ -383,7 +394,10 @@ async function main() {
     }
     for (let round = 0; round < CONFIG.rounds; round++) {
       for (const name of members) {
+        const server = name === "bare" ? ceiling : app;
+        const cpuBefore = name === "argon2" ? null : mainThreadCpuMs(server.pid);
         const result = await run[name]();
+        if (cpuBefore !== null) result.cpuMsPerRequest = (mainThreadCpuMs(server.pid) - cpuBefore) / Math.max(1, result.requests + (result.flood?.requests ?? 0));
         (results[name] ??= []).push(result);
         log(`round ${round + 1} ${name}: ${result.rps.toFixed(1)}/s p50 ${result.p50 ?? "-"} p99 ${result.p99 ?? "-"} failed ${result.failed}`);
       }
@@ -400,6 +414,7 @@ async function main() {
         requests: rounds.reduce((a, r) => a + r.requests, 0),
         failed: rounds.reduce((a, r) => a + r.failed + (r.flood?.failed ?? 0), 0),
         rounds: rounds.map((r) => Math.round(r.rps)),
+        cpuMsPerRequest: rounds[0].cpuMsPerRequest === undefined ? null : mean(rounds.map((r) => r.cpuMsPerRequest)),
         ...(rounds[0].flood ? { floodRps: mean(rounds.map((r) => r.flood.rps)), peakRssMiB: Math.max(...rounds.map((r) => r.peakRssMiB)) } : {}),
       },
     ]),
@@ -463,10 +478,11 @@ function print(summary, verdicts, extra) {
       `${CONFIG.rounds} round(s) × ${CONFIG.seconds} s, ${CONFIG.connections} connections (login/register ${CONFIG.loginConnections}), ` +
       `PASSWORD_HASH_CONCURRENCY=${HASH_CONCURRENCY}, RATE_LIMIT_* raised (BENCH_LIMITS)`,
     "",
-    "| scenario | req/s | p50 ms | p99 ms | requests | failed | per round |",
-    "| --- | ---: | ---: | ---: | ---: | ---: | --- |",
+    "| scenario | req/s | p50 ms | p99 ms | requests | failed | main-thread CPU ms/req | req/s per round |",
+    "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
     ...Object.entries(summary).map(
-      ([name, s]) => `| ${LABELS[name]} | ${fmt(s.rps, 1)} | ${fmt(s.p50)} | ${fmt(s.p99)} | ${s.requests} | ${s.failed} | ${s.rounds.join(", ")} |`,
+      ([name, s]) =>
+        `| ${LABELS[name]} | ${fmt(s.rps, 1)} | ${fmt(s.p50)} | ${fmt(s.p99)} | ${s.requests} | ${s.failed} | ${fmt(s.cpuMsPerRequest, 2)} | ${s.rounds.join(", ")} |`,
     ),
   ];
   if (summary.meFlood) lines.push("", `Login flood beside the probe: ${summary.meFlood.floodRps.toFixed(1)} logins/s; server peak VmRSS ${summary.meFlood.peakRssMiB.toFixed(0)} MiB (VmHWM at the end ${extra.vmHwmMiB.toFixed(0)} MiB).`);

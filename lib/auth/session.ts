@@ -1,6 +1,6 @@
 import "server-only";
-import { and, eq, gt, isNull, ne } from "drizzle-orm";
-import { getDb, writeTransaction } from "@/db/client";
+import { and, eq, gt, isNull, ne, sql } from "drizzle-orm";
+import { getDb, preparedQuery, writeTransaction } from "@/db/client";
 import { refreshTokens, sessions, users, type User } from "@/db/schema";
 import { randomToken, sha256 } from "@/lib/crypto";
 import { getEnv } from "@/lib/env";
@@ -173,19 +173,23 @@ export function revokeUserSessions(
  * every authenticated request so that logout and revocation take effect at once.
  */
 export function getUserForAccess(claims: AccessClaims, now = Date.now()): User | null {
-  const row = getDb()
-    .select({ user: users })
-    .from(sessions)
-    .innerJoin(users, eq(users.id, sessions.userId))
-    .where(
-      and(
-        eq(sessions.id, claims.sessionId),
-        eq(sessions.userId, claims.userId),
-        isNull(sessions.revokedAt),
-        gt(sessions.expiresAt, new Date(now)),
-      ),
-    )
-    .get();
+  const query = preparedQuery(getDb(), "user-for-access", (db) =>
+    db
+      .select({ user: users })
+      .from(sessions)
+      .innerJoin(users, eq(users.id, sessions.userId))
+      .where(
+        and(
+          eq(sessions.id, sql.placeholder("sessionId")),
+          eq(sessions.userId, sql.placeholder("userId")),
+          isNull(sessions.revokedAt),
+          // A placeholder is bound as is: expires_at holds milliseconds.
+          gt(sessions.expiresAt, sql.placeholder("now")),
+        ),
+      )
+      .prepare(),
+  );
+  const row = query.get({ sessionId: claims.sessionId, userId: claims.userId, now });
   return row?.user ?? null;
 }
 

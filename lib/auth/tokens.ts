@@ -93,11 +93,27 @@ export async function signAccessToken(claims: { userId: number; sessionId: strin
 export type AccessClaims = { userId: number; sessionId: string };
 
 /**
+ * Tokens this process has verified, until they expire: a client sends the same access
+ * token with every request for its 15 minutes, and the Ed25519 check was the largest
+ * single cost of GET /api/auth/me/ (docs/benchmarks.md). Only exact strings that passed
+ * every check below are kept, so a hit proves what a fresh check would; the session is
+ * still checked on every request. Bounded; the oldest entries go first.
+ */
+const VERIFIED_TOKENS_MAX = 4096;
+
+type VerifiedToken = AccessClaims & { expiresAtMs: number };
+
+/**
  * Verify signature, algorithm, kid, issuer, expiry and type. Says nothing of the
  * session: callers on this app check that it is still live (see session.ts).
  */
 export async function verifyAccessToken(token: string): Promise<AccessClaims | null> {
   const key = await getSigningKey();
+  const issuer = getEnv().APP_URL;
+  const verified = singleton(`verified-access-tokens:${key.kid}:${issuer}`, () => new Map<string, VerifiedToken>());
+  const known = verified.get(token);
+  if (known && known.expiresAtMs > Date.now()) return { userId: known.userId, sessionId: known.sessionId };
+  if (known) verified.delete(token);
   try {
     const { payload } = await jwtVerify(
       token,
@@ -105,11 +121,14 @@ export async function verifyAccessToken(token: string): Promise<AccessClaims | n
         if (header.kid !== key.kid) throw new Error("unknown kid");
         return key.publicKey;
       },
-      { algorithms: [ALGORITHM], issuer: getEnv().APP_URL, requiredClaims: ["sub", "sid", "iat", "exp"] },
+      { algorithms: [ALGORITHM], issuer, requiredClaims: ["sub", "sid", "iat", "exp"] },
     );
     if (payload.typ !== "access" || typeof payload.sid !== "string") return null;
     if (!/^[1-9][0-9]{0,15}$/.test(payload.sub ?? "")) return null;
-    return { userId: Number(payload.sub), sessionId: payload.sid };
+    const claims = { userId: Number(payload.sub), sessionId: payload.sid };
+    if (verified.size >= VERIFIED_TOKENS_MAX) verified.delete(verified.keys().next().value!);
+    verified.set(token, { ...claims, expiresAtMs: payload.exp! * 1000 });
+    return claims;
   } catch {
     return null;
   }
