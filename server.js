@@ -15,6 +15,12 @@ if (process.env.NODE_ENV && process.env.NODE_ENV !== mode) {
   console.warn(`> NODE_ENV=${process.env.NODE_ENV} ignored: this is a ${mode} server (${dev ? "npm run dev" : "npm start"})`);
 }
 process.env.NODE_ENV = mode;
+// argon2 (@node-rs/argon2) allocates its 19 MiB per hash through mimalloc, which by
+// default keeps freed memory for a while: under a login flood that held tens of MiB
+// beyond the hashes in flight (docs/benchmarks.md). Return it at once. Read by mimalloc
+// when the addon loads, long after this line; an operator's own setting wins.
+process.env.MIMALLOC_PURGE_DELAY ??= "0";
+process.env.MIMALLOC_ARENA_PURGE_MULT ??= "0";
 const port = Number(process.env.PORT || 3000);
 const hostname = process.env.HOST || (dev ? "localhost" : "0.0.0.0");
 

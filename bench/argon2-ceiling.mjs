@@ -2,9 +2,13 @@
 // app's parameters with PASSWORD_HASH_CONCURRENCY in flight, no HTTP, no database.
 // Run as its own process so it meets the same libuv pool a server process has.
 // Usage: node bench/argon2-ceiling.mjs <concurrency> <seconds>; prints one JSON line.
-import { hash, verify } from "@node-rs/argon2";
 import { readFileSync } from "node:fs";
 import path from "node:path";
+
+// The allocator settings server.js gives the app, so both hash under the same conditions.
+process.env.MIMALLOC_PURGE_DELAY ??= "0";
+process.env.MIMALLOC_ARENA_PURGE_MULT ??= "0";
+const { hash, verify } = await import("@node-rs/argon2");
 
 /** PASSWORD_HASH_OPTIONS as lib/auth/password.ts declares them, so the two cannot drift. */
 export function passwordHashOptions() {

@@ -372,6 +372,8 @@ async function main() {
       RESEND_API_KEY: resend.apiKey,
       RESEND_BASE_URL: resend.url,
       PASSWORD_HASH_CONCURRENCY: String(HASH_CONCURRENCY),
+      // Allocator and V8 settings pass through, to try them (docs/benchmarks.md).
+      ...Object.fromEntries(Object.entries(process.env).filter(([name]) => /^(MALLOC_|MIMALLOC_|NODE_OPTIONS$|UV_THREADPOOL_SIZE$)/.test(name))),
       ...BENCH_LIMITS,
     }),
     "/api/health/",
@@ -399,7 +401,10 @@ async function main() {
         const result = await run[name]();
         if (cpuBefore !== null) result.cpuMsPerRequest = (mainThreadCpuMs(server.pid) - cpuBefore) / Math.max(1, result.requests + (result.flood?.requests ?? 0));
         (results[name] ??= []).push(result);
-        log(`round ${round + 1} ${name}: ${result.rps.toFixed(1)}/s p50 ${result.p50 ?? "-"} p99 ${result.p99 ?? "-"} failed ${result.failed}`);
+        log(
+          `round ${round + 1} ${name}: ${result.rps.toFixed(1)}/s p50 ${result.p50 ?? "-"} p99 ${result.p99 ?? "-"} failed ${result.failed}` +
+            `; gatehouse VmRSS ${rssMiB(app.pid, "VmRSS").toFixed(0)} MiB`,
+        );
       }
     }
   }
