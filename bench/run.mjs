@@ -30,7 +30,7 @@ const QUICK = flag("quick");
 const HASH_CONCURRENCY = Number(process.env.PASSWORD_HASH_CONCURRENCY || 4);
 const CONFIG = QUICK
   ? { seconds: 1, warmupSeconds: 0, rounds: 1, users: 12, connections: 4, loginConnections: 8, probeRate: 20 }
-  : { seconds: 5, warmupSeconds: 2, rounds: 3, users: 200, connections: 10, loginConnections: 16, probeRate: 50 };
+  : { seconds: 4, warmupSeconds: 2, rounds: 5, users: 200, connections: 10, loginConnections: 16, probeRate: 50 };
 
 /** Abuse limits raised out of the way: the limiters still run and write, they never refuse. */
 export const BENCH_LIMITS = {
@@ -424,7 +424,7 @@ async function main() {
       },
     ]),
   );
-  const verdicts = budgets(summary);
+  const verdicts = budgets(summary, results);
   print(summary, verdicts, { resendSent: resend.stats.sent, vmHwmMiB: rssMiB(app.pid, "VmHWM") });
 
   const file = option("json");
@@ -443,12 +443,19 @@ async function main() {
   }
 }
 
-function budgets(s) {
+/**
+ * Each budget is judged on the median of its per-round ratios: the two sides of a ratio
+ * ran back to back in the same round, so a burst of other work on this shared machine
+ * spoils one round's pair instead of one side of the whole run. The ratio of the means
+ * is shown beside it.
+ */
+export function budgets(s, rounds) {
   const out = [];
+  const pct = (v) => `${(v * 100).toFixed(0)}%`;
   const ratio = (name, a, b, min) => {
     if (!s[a] || !s[b]) return;
-    const value = s[a].rps / s[b].rps;
-    out.push({ name, measured: `${(value * 100).toFixed(0)}%`, budget: `≥ ${min * 100}%`, met: value >= min });
+    const value = median(rounds[a].map((r, i) => r.rps / rounds[b][i].rps));
+    out.push({ name, value, measured: `${pct(value)} (means: ${pct(s[a].rps / s[b].rps)})`, budget: `≥ ${min * 100}%`, met: value >= min });
   };
   ratio("/api/health/ vs bare route", "health", "bare", 0.8);
   ratio("/me vs bare route", "me", "bare", 0.7);
@@ -456,10 +463,16 @@ function budgets(s) {
   ratio("login vs argon2 ceiling", "login", "argon2", 0.8);
   ratio("register vs login", "register", "login", 0.8);
   if (s.meIdle && s.meFlood) {
-    const value = s.meFlood.p99 / s.meIdle.p99;
-    out.push({ name: "/me p99 under login flood vs idle, no failures", measured: `${value.toFixed(1)}× (${s.meFlood.failed} failed)`, budget: "≤ 5×, 0 failed", met: value <= 5 && s.meFlood.failed === 0 });
+    const value = median(rounds.meFlood.map((r, i) => r.p99 / rounds.meIdle[i].p99));
+    out.push({
+      name: "/me p99 under login flood vs idle, no failures",
+      value,
+      measured: `${value.toFixed(1)}× (medians: ${(s.meFlood.p99 / s.meIdle.p99).toFixed(1)}×; ${s.meFlood.failed} failed)`,
+      budget: "≤ 5×, 0 failed",
+      met: value <= 5 && s.meFlood.failed === 0,
+    });
     const limit = HASH_CONCURRENCY * 20 + 250;
-    out.push({ name: "peak RSS under login flood", measured: `${s.meFlood.peakRssMiB.toFixed(0)} MiB`, budget: `≤ ${limit} MiB`, met: s.meFlood.peakRssMiB <= limit });
+    out.push({ name: "peak RSS under login flood", value: s.meFlood.peakRssMiB, measured: `${s.meFlood.peakRssMiB.toFixed(0)} MiB`, budget: `≤ ${limit} MiB`, met: s.meFlood.peakRssMiB <= limit });
   }
   return out;
 }
@@ -493,7 +506,7 @@ function print(summary, verdicts, extra) {
   if (summary.meFlood) lines.push("", `Login flood beside the probe: ${summary.meFlood.floodRps.toFixed(1)} logins/s; server peak VmRSS ${summary.meFlood.peakRssMiB.toFixed(0)} MiB (VmHWM at the end ${extra.vmHwmMiB.toFixed(0)} MiB).`);
   lines.push(`Emails accepted by the fake Resend: ${extra.resendSent}.`);
   if (verdicts.length) {
-    lines.push("", "| budget | measured | budget | verdict |", "| --- | ---: | ---: | --- |");
+    lines.push("", "| budget | measured (median of rounds) | budget | verdict |", "| --- | ---: | ---: | --- |");
     for (const v of verdicts) lines.push(`| ${v.name} | ${v.measured} | ${v.budget} | ${v.met ? "met" : "MISSED"} |`);
   }
   console.log(lines.join("\n"));
