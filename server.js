@@ -1,8 +1,9 @@
-// Gatehouse's HTTP server: Next.js in a plain Node http server, for one reason.
-// Rate limits and session records need the client's address, and a Next route handler
-// only sees X-Forwarded-For, which any client can send. Here the socket's address is
-// stamped on every request (overwriting whatever a client sent under that name).
-// See docs/decisions/004-custom-server-for-client-ip.md.
+// Gatehouse's HTTP server: Next.js in a plain Node http server. First, rate limits and
+// session records need the client's address, and a Next route handler only sees
+// X-Forwarded-For, which any client can send. Here the socket's address is stamped on
+// every request (overwriting whatever a client sent under that name).
+// See docs/decisions/004-custom-server-for-client-ip.md. Second, the headers every
+// response carries are set here, before Next answers (docs/benchmarks.md).
 import { createServer } from "node:http";
 import next from "next";
 
