@@ -10,7 +10,8 @@ const config: NextConfig = {
   // the build only costs time there. A plain `npm run build` still checks.
   typescript: { ignoreBuildErrors: process.env.GATEHOUSE_BUILD_SKIP_TYPECHECK === "1" },
   reactStrictMode: true,
-  // proxy.ts sets the per-request headers; these cover what it skips (static assets).
+  // server.js sets the common headers on every response (lib/security-headers.ts); this one
+  // stays for a run without it (plain `next start`), whose static assets get nothing else.
   async headers() {
     return [{ source: "/:path*", headers: [{ key: "X-Content-Type-Options", value: "nosniff" }] }];
   },

@@ -58,6 +58,41 @@ export function databaseAnswers(): boolean {
 
 export type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
 
+const preparedQueries = new WeakMap<Db, Map<string, unknown>>();
+
+/**
+ * A query prepared once per database and reused: on the hottest paths (every
+ * authenticated request) SQLite's prepare, and drizzle's building of the SQL, cost more
+ * than running the query (docs/benchmarks.md). `build` must use `sql.placeholder` for
+ * every value that varies.
+ */
+export function preparedQuery<T>(db: Db, name: string, build: (db: Db) => T): T {
+  let queries = preparedQueries.get(db);
+  if (!queries) preparedQueries.set(db, (queries = new Map()));
+  if (!queries.has(name)) queries.set(name, build(db));
+  return queries.get(name) as T;
+}
+
+/**
+ * The better-sqlite3 connection with prepare() memoised by SQL text, for libraries that
+ * prepare the same few statements on every call (the rate limiter's upserts).
+ */
+export function withStatementCache(client: Database.Database): Database.Database {
+  const statements = new Map<string, Database.Statement>();
+  const prepare = (source: string) => {
+    let statement = statements.get(source);
+    if (!statement) statements.set(source, (statement = client.prepare(source)));
+    return statement;
+  };
+  return new Proxy(client, {
+    get(target, property) {
+      if (property === "prepare") return prepare;
+      const value: unknown = Reflect.get(target, property, target);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+}
+
 /** True when a write failed on a unique index: two requests raced and the index decided. */
 export function isUniqueViolation(error: unknown): boolean {
   return error instanceof Database.SqliteError && error.code === "SQLITE_CONSTRAINT_UNIQUE";

@@ -9,6 +9,7 @@ import { deliverEmail } from "./email/send";
 import { consumeRateLimit, type PerIpLimit } from "./auth/rate-limit";
 import { forwardedAddress, rateLimitKey } from "./ip";
 import { fieldErrorsFrom, type FieldErrors } from "./validation";
+import { baseHeadersAreStamped, responseBaseHeaders } from "./security-headers";
 
 // The only lib/ module that knows Request and Response: JSON bodies, DRF-shaped errors,
 // the refresh cookie, the client's IP and origin, and the wrapper every API route uses.
@@ -233,6 +234,7 @@ export function apiRoute<C>(
       }
       if (!response.headers.has("Cache-Control")) response.headers.set("Cache-Control", "no-store");
       response.headers.set("X-Request-Id", requestId);
+      withBaseHeaders(request, response);
       log.info("request", {
         method: request.method,
         path: request.nextUrl.pathname,
@@ -271,6 +273,17 @@ export function sessionResponse(
   return grant.refresh ? setRefreshCookie(response, grant.refresh.token, grant.refresh.maxAgeSeconds) : response;
 }
 
+/**
+ * The security and CORS headers, when server.js has not set them already (plain
+ * `next start`): every API response carries them either way (docs/security.md).
+ */
+function withBaseHeaders<R extends Response>(request: NextRequest, response: R): R {
+  if (baseHeadersAreStamped()) return response;
+  const headers = responseBaseHeaders(request.nextUrl.pathname, request.headers.get("origin"));
+  for (const [name, value] of Object.entries(headers)) response.headers.set(name, value);
+  return response;
+}
+
 type MethodHandler = (request: NextRequest) => NextResponse;
 
 /**
@@ -281,6 +294,6 @@ type MethodHandler = (request: NextRequest) => NextResponse;
 export function methodNotAllowed(...allowed: string[]): Record<"GET" | "POST" | "PUT" | "PATCH" | "DELETE", MethodHandler> {
   const allow = [...allowed, "OPTIONS"].join(", ");
   const handler: MethodHandler = (request) =>
-    detail(405, `Method "${request.method}" not allowed.`, undefined, { headers: { Allow: allow } });
+    withBaseHeaders(request, detail(405, `Method "${request.method}" not allowed.`, undefined, { headers: { Allow: allow } }));
   return { GET: handler, POST: handler, PUT: handler, PATCH: handler, DELETE: handler };
 }

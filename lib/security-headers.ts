@@ -2,7 +2,8 @@ import "server-only";
 import { getEnv } from "./env";
 
 // Response headers of docs/security.md (headers, CORS). Pure functions of the request path
-// and origin, called from proxy.ts, so they can be tested without a server.
+// and origin, so they can be tested without a server: server.js sets responseBaseHeaders on
+// every response before Next answers, proxy.ts adds the page headers and answers preflights.
 
 /** Pages that carry a token in their URL must not leak it through Referer. */
 const TOKEN_PAGES = ["/verify-email/", "/reset-password/"];
@@ -73,3 +74,35 @@ export const CORS_PREFLIGHT_HEADERS = {
   "Access-Control-Allow-Headers": "Authorization, Content-Type",
   "Access-Control-Max-Age": "600",
 };
+
+/** The API's paths: JSON answers, no CSP, CORS for listed origins. */
+export const isApiPath = (pathname: string) => pathname.startsWith("/api/") || pathname.startsWith("/.well-known/");
+
+/**
+ * What every response carries whoever answers it (a route, a page, Next's own 308
+ * trailing-slash redirect or 404): the common headers, and on the API, CORS for a listed
+ * origin. server.js sets these before Next runs; see registerResponseBaseHeaders.
+ */
+export function responseBaseHeaders(url: string, origin: string | null): Record<string, string> {
+  const pathname = url.split("?")[0]!;
+  const common = commonSecurityHeaders(pathname);
+  const cors = isApiPath(pathname) ? corsHeaders(origin) : null;
+  return cors ? { ...common, ...cors } : common;
+}
+
+const BASE_HEADERS_HOOK = Symbol.for("gatehouse.responseBaseHeaders");
+
+/** Hand responseBaseHeaders to server.js, which calls it for each request (lib/startup.ts). */
+export function registerResponseBaseHeaders(): void {
+  (globalThis as Record<symbol, unknown>)[BASE_HEADERS_HOOK] = responseBaseHeaders;
+}
+
+/**
+ * True when server.js sets the base headers on every response. Under plain `next start`
+ * it does not, and apiRoute sets them on its own responses instead (not both: Next
+ * appends a route's headers to those already set, which would repeat them).
+ */
+export function baseHeadersAreStamped(): boolean {
+  return (globalThis as Record<symbol, unknown>)[Symbol.for("gatehouse.stampsBaseHeaders")] === true
+    && typeof (globalThis as Record<symbol, unknown>)[BASE_HEADERS_HOOK] === "function";
+}

@@ -6,6 +6,7 @@ import { deliverPendingEmails, recoverInterruptedEmails } from "./email/send";
 import { EnvError, getEnv, runMode } from "./env";
 import { isClientIpStamped } from "./http";
 import { log } from "./log";
+import { registerResponseBaseHeaders } from "./security-headers";
 
 const EMAIL_RETRY_INTERVAL_MS = 60_000;
 
@@ -18,6 +19,7 @@ export async function startServer(): Promise<void> {
     const env = getEnv();
     getDb();
     await Promise.all([getSigningKey(), dummyPasswordHash()]);
+    registerResponseBaseHeaders();
     if (!isClientIpStamped() && env.TRUST_PROXY === 0) {
       log.warn("started without server.js: client addresses are unknown, so every client shares one per-IP limit; use `npm start` (docs/decisions/004)");
     }

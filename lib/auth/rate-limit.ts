@@ -1,8 +1,9 @@
 import "server-only";
 import { RateLimiterRes, RateLimiterSQLite } from "rate-limiter-flexible";
-import { getDb } from "@/db/client";
+import { getDb, withStatementCache } from "@/db/client";
 import { getEnv, type Env } from "@/lib/env";
 import { singleton } from "@/lib/singleton";
+import { log } from "@/lib/log";
 import { identityKey } from "./user";
 
 // Abuse limits of docs/security.md, kept in the database (the rate_limits table) so
@@ -36,7 +37,8 @@ function limiter(name: RateLimitName): RateLimiterSQLite {
   return singleton(`rate-limit:${name}`, () => {
     const { points, duration } = LIMITS[name](getEnv());
     return new RateLimiterSQLite({
-      storeClient: getDb().$client,
+      // Prepared once per statement, not on every consume (docs/benchmarks.md).
+      storeClient: withStatementCache(getDb().$client),
       storeType: "better-sqlite3",
       tableName: "rate_limits",
       tableCreated: true,
@@ -51,9 +53,13 @@ function limiter(name: RateLimitName): RateLimiterSQLite {
 const secondsUntil = (res: RateLimiterRes) => Math.max(1, Math.ceil(res.msBeforeNext / 1000));
 
 /** rate-limiter-flexible rejects an exhausted consume with its result; here both are results. */
-async function consumeCounting(name: RateLimitName, key: string, options?: { customDuration: number }): Promise<RateLimiterRes> {
+async function consumeCounting(
+  name: RateLimitName,
+  key: string,
+  options?: { customDuration?: number; points?: number },
+): Promise<RateLimiterRes> {
   try {
-    return await limiter(name).consume(key, 1, options);
+    return await limiter(name).consume(key, options?.points ?? 1, options?.customDuration ? { customDuration: options.customDuration } : undefined);
   } catch (rejection) {
     if (rejection instanceof RateLimiterRes) return rejection;
     throw rejection;
@@ -62,8 +68,86 @@ async function consumeCounting(name: RateLimitName, key: string, options?: { cus
 
 /** Count one request against a per-IP limit; `{ retryAfter }` when it is exhausted, else null. */
 export async function consumeRateLimit(name: PerIpLimit, key: string): Promise<{ retryAfter: number } | null> {
+  if (name === "api") return singleton("rate-limit:api:local", () => new LocalFirstLimit("api", API_SYNC_MS)).consume(key);
   const res = await consumeCounting(name, key);
   return res.consumedPoints > limiter(name).points ? { retryAfter: secondsUntil(res) } : null;
+}
+
+/** How stale the general `api` bucket's shared count may get (docs/decisions/015). */
+const API_SYNC_MS = 1000;
+
+type LocalCount = { shared: number; pending: number; resetAt: number; syncedAt: number };
+
+/**
+ * A per-IP limit counted in this process first, its counts written to the shared table in
+ * batches (docs/decisions/015-api-bucket-counted-in-process-first.md). Only the general
+ * `api` bucket uses it: the limits that protect accounts and mailboxes stay exact.
+ *
+ * The first request of a key, and the first after `syncMs` without a write, goes to the
+ * shared table at once (so a fresh count from another process is seen); requests in
+ * between are counted here and written together within `syncMs`. Each decision is this
+ * process's pending count on top of the shared count last read.
+ */
+class LocalFirstLimit {
+  private readonly counts = new Map<string, LocalCount>();
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly name: PerIpLimit,
+    private readonly syncMs: number,
+  ) {}
+
+  async consume(key: string): Promise<{ retryAfter: number } | null> {
+    const points = limiter(this.name).points;
+    const now = Date.now();
+    let count = this.counts.get(key);
+    if (count && now < count.resetAt && now - count.syncedAt < this.syncMs) {
+      count.pending++;
+      this.scheduleWrite();
+      const retryAfter = Math.max(1, Math.ceil((count.resetAt - now) / 1000));
+      return count.shared + count.pending > points ? { retryAfter } : null;
+    }
+    if (!count) this.counts.set(key, (count = { shared: 0, pending: 0, resetAt: 0, syncedAt: now }));
+    // Counts pending from a window that has ended are dropped with it.
+    const carried = now < count.resetAt ? count.pending : 0;
+    count.pending = 0;
+    count.syncedAt = now;
+    const res = await consumeCounting(this.name, key, { points: carried + 1 });
+    count.shared = res.consumedPoints;
+    count.resetAt = now + res.msBeforeNext;
+    return res.consumedPoints > points ? { retryAfter: secondsUntil(res) } : null;
+  }
+
+  private scheduleWrite(): void {
+    if (this.timer) return;
+    this.timer = setTimeout(() => void this.write(), this.syncMs);
+    this.timer.unref();
+  }
+
+  /** Write every pending count in one pass; forget keys whose window has ended. */
+  private async write(): Promise<void> {
+    this.timer = null;
+    const now = Date.now();
+    for (const [key, count] of this.counts) {
+      if (count.pending === 0 || now >= count.resetAt) {
+        if (now >= count.resetAt) this.counts.delete(key);
+        continue;
+      }
+      const points = count.pending;
+      count.pending = 0;
+      count.syncedAt = now;
+      try {
+        const res = await consumeCounting(this.name, key, { points });
+        count.shared = res.consumedPoints;
+        count.resetAt = now + res.msBeforeNext;
+      } catch (error) {
+        // Keep the count for the next pass rather than lose it.
+        count.pending += points;
+        log.error("writing per-IP api counts failed", { error });
+        this.scheduleWrite();
+      }
+    }
+  }
 }
 
 export type AccountCheck = { locked: true; retryAfter: number } | { locked: false; passed: boolean };

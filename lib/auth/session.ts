@@ -1,6 +1,6 @@
 import "server-only";
-import { and, eq, gt, isNull, ne } from "drizzle-orm";
-import { getDb, writeTransaction } from "@/db/client";
+import { and, eq, gt, isNull, ne, sql } from "drizzle-orm";
+import { getDb, preparedQuery, writeTransaction } from "@/db/client";
 import { refreshTokens, sessions, users, type User } from "@/db/schema";
 import { randomToken, sha256 } from "@/lib/crypto";
 import { getEnv } from "@/lib/env";
@@ -74,20 +74,39 @@ type RotateDecision =
 
 /** Exchange a refresh token for its successor and a new access token. */
 export async function rotateRefreshToken(token: string, now = Date.now()): Promise<RotateResult> {
-  const decision = writeTransaction((tx): RotateDecision => {
-    const row = tx
+  // Prepared once: every refresh runs these (docs/benchmarks.md). They run on the same
+  // connection, so inside the transaction below.
+  const db = getDb();
+  const byHash = preparedQuery(db, "refresh-token-by-hash", (d) =>
+    d
       .select({ token: refreshTokens, session: sessions })
       .from(refreshTokens)
       .innerJoin(sessions, eq(sessions.id, refreshTokens.sessionId))
-      .where(eq(refreshTokens.tokenHash, sha256(token)))
-      .get();
+      .where(eq(refreshTokens.tokenHash, sql.placeholder("tokenHash")))
+      .prepare(),
+  );
+  const touchSession = preparedQuery(db, "touch-session", (d) =>
+    d.update(sessions).set({ lastUsedAt: sql`${sql.placeholder("now")}` }).where(eq(sessions.id, sql.placeholder("sessionId"))).prepare(),
+  );
+  const claimToken = preparedQuery(db, "claim-refresh-token", (d) =>
+    d
+      .update(refreshTokens)
+      .set({ rotatedAt: sql`${sql.placeholder("now")}` })
+      .where(and(eq(refreshTokens.id, sql.placeholder("id")), isNull(refreshTokens.rotatedAt)))
+      .prepare(),
+  );
+  const linkSuccessor = preparedQuery(db, "link-refresh-successor", (d) =>
+    d.update(refreshTokens).set({ replacedById: sql`${sql.placeholder("successorId")}` }).where(eq(refreshTokens.id, sql.placeholder("id"))).prepare(),
+  );
+  const decision = writeTransaction((tx): RotateDecision => {
+    const row = byHash.get({ tokenHash: sha256(token) });
     if (!row) return { kind: "invalid" };
     const { session } = row;
     if (session.revokedAt || session.expiresAt.getTime() <= now || row.token.expiresAt.getTime() <= now) {
       return { kind: "invalid" };
     }
-    const touch = () =>
-      tx.update(sessions).set({ lastUsedAt: new Date(now) }).where(eq(sessions.id, session.id)).run();
+    // Placeholders are bound as they are: timestamps in milliseconds.
+    const touch = () => touchSession.run({ now, sessionId: session.id });
 
     if (row.token.rotatedAt) {
       if (now - row.token.rotatedAt.getTime() <= REUSE_GRACE_MS) {
@@ -108,14 +127,10 @@ export async function rotateRefreshToken(token: string, now = Date.now()): Promi
     }
 
     // Guarded by rotated_at IS NULL so that two processes cannot both rotate it.
-    const claimed = tx
-      .update(refreshTokens)
-      .set({ rotatedAt: new Date(now) })
-      .where(and(eq(refreshTokens.id, row.token.id), isNull(refreshTokens.rotatedAt)))
-      .run();
+    const claimed = claimToken.run({ now, id: row.token.id });
     if (claimed.changes === 0) return { kind: "grace", userId: session.userId, sessionId: session.id };
     const successor = issueRefreshToken(tx, session.id, session.expiresAt, now);
-    tx.update(refreshTokens).set({ replacedById: successor.id }).where(eq(refreshTokens.id, row.token.id)).run();
+    linkSuccessor.run({ successorId: successor.id, id: row.token.id });
     touch();
     return { kind: "rotated", userId: session.userId, sessionId: session.id, ...successor };
   });
@@ -173,19 +188,23 @@ export function revokeUserSessions(
  * every authenticated request so that logout and revocation take effect at once.
  */
 export function getUserForAccess(claims: AccessClaims, now = Date.now()): User | null {
-  const row = getDb()
-    .select({ user: users })
-    .from(sessions)
-    .innerJoin(users, eq(users.id, sessions.userId))
-    .where(
-      and(
-        eq(sessions.id, claims.sessionId),
-        eq(sessions.userId, claims.userId),
-        isNull(sessions.revokedAt),
-        gt(sessions.expiresAt, new Date(now)),
-      ),
-    )
-    .get();
+  const query = preparedQuery(getDb(), "user-for-access", (db) =>
+    db
+      .select({ user: users })
+      .from(sessions)
+      .innerJoin(users, eq(users.id, sessions.userId))
+      .where(
+        and(
+          eq(sessions.id, sql.placeholder("sessionId")),
+          eq(sessions.userId, sql.placeholder("userId")),
+          isNull(sessions.revokedAt),
+          // A placeholder is bound as is: expires_at holds milliseconds.
+          gt(sessions.expiresAt, sql.placeholder("now")),
+        ),
+      )
+      .prepare(),
+  );
+  const row = query.get({ sessionId: claims.sessionId, userId: claims.userId, now });
   return row?.user ?? null;
 }
 

@@ -1,8 +1,8 @@
 import "server-only";
+import { KeyObject, sign as signBytes } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import {
-  SignJWT,
   calculateJwkThumbprint,
   exportJWK,
   generateKeyPair,
@@ -24,7 +24,14 @@ import { singleton } from "@/lib/singleton";
 const ALGORITHM = "EdDSA";
 const DEV_KEY_FILE = "signing-key.json";
 
-type SigningKey = { kid: string; privateKey: CryptoKey; publicKey: CryptoKey; publicJwk: JWK };
+type SigningKey = {
+  kid: string;
+  privateKey: CryptoKey;
+  /** The same private key for node:crypto's one-shot sign (see signAccessToken). */
+  privateKeyObject: KeyObject;
+  publicKey: CryptoKey;
+  publicJwk: JWK;
+};
 
 async function fromPrivateJwk(jwk: JWK): Promise<SigningKey> {
   const parsed = Ed25519PrivateJwkSchema.parse(jwk);
@@ -34,7 +41,8 @@ async function fromPrivateJwk(jwk: JWK): Promise<SigningKey> {
     importJWK({ ...parsed, alg: ALGORITHM }, ALGORITHM) as Promise<CryptoKey>,
     importJWK({ ...publicJwk, alg: ALGORITHM }, ALGORITHM) as Promise<CryptoKey>,
   ]);
-  return { kid, privateKey, publicKey, publicJwk: { ...publicJwk, kid, alg: ALGORITHM, use: "sig" } };
+  const privateKeyObject = KeyObject.from(privateKey);
+  return { kid, privateKey, privateKeyObject, publicKey, publicJwk: { ...publicJwk, kid, alg: ALGORITHM, use: "sig" } };
 }
 
 /** A fresh Ed25519 private key as JWK (for AUTH_SIGNING_KEY, or the development key file). */
@@ -77,20 +85,44 @@ export function getSigningKey(): Promise<SigningKey> {
   });
 }
 
+const base64urlJson = (value: object) => Buffer.from(JSON.stringify(value)).toString("base64url");
+
+/**
+ * A compact JWS (RFC 7515 §7.1) as jose's SignJWT makes it, signed with node:crypto's
+ * one-shot Ed25519 instead of a WebCrypto job: that job was about 5% of a refresh's
+ * time (docs/benchmarks.md). Verifying stays with jose, here and in other services.
+ */
 export async function signAccessToken(claims: { userId: number; sessionId: string }): Promise<string> {
   const key = await getSigningKey();
   const env = getEnv();
-  return new SignJWT({ sid: claims.sessionId, typ: "access" })
-    .setProtectedHeader({ alg: ALGORITHM, kid: key.kid, typ: "JWT" })
-    .setJti(randomToken(16))
-    .setIssuer(env.APP_URL)
-    .setSubject(String(claims.userId))
-    .setIssuedAt()
-    .setExpirationTime(Math.floor(Date.now() / 1000) + env.ACCESS_TOKEN_TTL)
-    .sign(key.privateKey);
+  const issuedAt = Math.floor(Date.now() / 1000);
+  const header = { alg: ALGORITHM, kid: key.kid, typ: "JWT" };
+  const payload = {
+    sid: claims.sessionId,
+    typ: "access",
+    jti: randomToken(16),
+    iss: env.APP_URL,
+    sub: String(claims.userId),
+    iat: issuedAt,
+    exp: issuedAt + env.ACCESS_TOKEN_TTL,
+  };
+  const signingInput = `${base64urlJson(header)}.${base64urlJson(payload)}`;
+  const signature = signBytes(null, Buffer.from(signingInput), key.privateKeyObject);
+  return `${signingInput}.${signature.toString("base64url")}`;
 }
 
 export type AccessClaims = { userId: number; sessionId: string };
+
+/**
+ * Tokens this process has verified, until they expire: a client sends the same access
+ * token with every request for its 15 minutes, and the Ed25519 check was the largest
+ * single cost of GET /api/auth/me/ (docs/benchmarks.md). Only exact strings that passed
+ * every check below are kept, so a hit proves what a fresh check would; the session is
+ * still checked on every request. Bounded; the oldest entries go first.
+ */
+const VERIFIED_TOKENS_MAX = 4096;
+
+type VerifiedToken = AccessClaims & { expiresAtMs: number };
 
 /**
  * Verify signature, algorithm, kid, issuer, expiry and type. Says nothing of the
@@ -98,6 +130,11 @@ export type AccessClaims = { userId: number; sessionId: string };
  */
 export async function verifyAccessToken(token: string): Promise<AccessClaims | null> {
   const key = await getSigningKey();
+  const issuer = getEnv().APP_URL;
+  const verified = singleton(`verified-access-tokens:${key.kid}:${issuer}`, () => new Map<string, VerifiedToken>());
+  const known = verified.get(token);
+  if (known && known.expiresAtMs > Date.now()) return { userId: known.userId, sessionId: known.sessionId };
+  if (known) verified.delete(token);
   try {
     const { payload } = await jwtVerify(
       token,
@@ -105,11 +142,14 @@ export async function verifyAccessToken(token: string): Promise<AccessClaims | n
         if (header.kid !== key.kid) throw new Error("unknown kid");
         return key.publicKey;
       },
-      { algorithms: [ALGORITHM], issuer: getEnv().APP_URL, requiredClaims: ["sub", "sid", "iat", "exp"] },
+      { algorithms: [ALGORITHM], issuer, requiredClaims: ["sub", "sid", "iat", "exp"] },
     );
     if (payload.typ !== "access" || typeof payload.sid !== "string") return null;
     if (!/^[1-9][0-9]{0,15}$/.test(payload.sub ?? "")) return null;
-    return { userId: Number(payload.sub), sessionId: payload.sid };
+    const claims = { userId: Number(payload.sub), sessionId: payload.sid };
+    if (verified.size >= VERIFIED_TOKENS_MAX) verified.delete(verified.keys().next().value!);
+    verified.set(token, { ...claims, expiresAtMs: payload.exp! * 1000 });
+    return claims;
   } catch {
     return null;
   }

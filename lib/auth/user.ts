@@ -1,6 +1,6 @@
 import "server-only";
-import { asc, eq, type SQL } from "drizzle-orm";
-import { getDb } from "@/db/client";
+import { asc, eq, sql, type SQL } from "drizzle-orm";
+import { getDb, preparedQuery } from "@/db/client";
 import { socialAccounts, users, type User } from "@/db/schema";
 
 // Usernames and emails are unique without regard to case (docs/api.md). The comparison runs
@@ -54,13 +54,15 @@ export function toPublicUser(user: User): PublicUser {
 }
 
 export function getUserProviders(userId: number): string[] {
-  return getDb()
-    .select({ provider: socialAccounts.provider })
-    .from(socialAccounts)
-    .where(eq(socialAccounts.userId, userId))
-    .orderBy(asc(socialAccounts.provider))
-    .all()
-    .map((row) => row.provider);
+  const query = preparedQuery(getDb(), "user-providers", (db) =>
+    db
+      .select({ provider: socialAccounts.provider })
+      .from(socialAccounts)
+      .where(eq(socialAccounts.userId, sql.placeholder("userId")))
+      .orderBy(asc(socialAccounts.provider))
+      .prepare(),
+  );
+  return query.all({ userId }).map((row) => row.provider);
 }
 
 /** The body of GET /api/auth/me/. */
