@@ -4,10 +4,9 @@ import { expect, it } from "vitest";
 import { ROOT } from "../support/app";
 
 // `npm run bench -- --quick` (docs/benchmarks.md): a second per scenario, so that the bench
-// cannot rot unnoticed. In the load project: it runs alone, and loads no other file's server.
-//
 // cannot rot unnoticed. It asserts no budget (this machine is shared and noisy), only that
-// every scenario ran and no request failed; the bench exits non-zero otherwise.
+// every scenario ran and no request failed; the bench exits non-zero otherwise. In the
+// load project, so it runs alone and loads no other test file's server.
 it("the quick bench runs every scenario without a failed request", async () => {
   const output: string[] = [];
   const code = await new Promise<number | null>((resolve) => {
