@@ -27,7 +27,8 @@ const flag = (name) => args.includes(`--${name}`);
 const option = (name) => args.find((a) => a.startsWith(`--${name}=`))?.split("=")[1];
 
 const QUICK = flag("quick");
-const HASH_CONCURRENCY = Number(process.env.PASSWORD_HASH_CONCURRENCY || 4);
+// The app's own default (lib/env.ts): one hash per core, at most 4.
+const HASH_CONCURRENCY = Number(process.env.PASSWORD_HASH_CONCURRENCY || Math.min(4, availableParallelism()));
 const CONFIG = QUICK
   ? { seconds: 1, warmupSeconds: 0, rounds: 1, users: 12, connections: 4, loginConnections: 8, probeRate: 20 }
   : { seconds: 4, warmupSeconds: 2, rounds: 5, users: 200, connections: 10, loginConnections: 16, probeRate: 50 };
