@@ -115,6 +115,7 @@ class LocalFirstLimit {
     const res = await consumeCounting(this.name, key, { points: carried + 1 });
     count.shared = res.consumedPoints;
     count.resetAt = now + res.msBeforeNext;
+    this.scheduleWrite(); // also the sweep that forgets this key once it is quiet
     return res.consumedPoints > points ? { retryAfter: secondsUntil(res) } : null;
   }
 
@@ -124,15 +125,20 @@ class LocalFirstLimit {
     this.timer.unref();
   }
 
-  /** Write every pending count in one pass; forget keys whose window has ended. */
+  /**
+   * Write every pending count in one pass. Forget keys whose window has ended, and keys
+   * with nothing pending that the next request would read afresh anyway, so that many
+   * clients passing through (an IPv6 spray, say) do not grow this map without end.
+   */
   private async write(): Promise<void> {
     this.timer = null;
     const now = Date.now();
     for (const [key, count] of this.counts) {
-      if (count.pending === 0 || now >= count.resetAt) {
-        if (now >= count.resetAt) this.counts.delete(key);
+      if (now >= count.resetAt || (count.pending === 0 && now - count.syncedAt >= this.syncMs)) {
+        this.counts.delete(key);
         continue;
       }
+      if (count.pending === 0) continue;
       const points = count.pending;
       count.pending = 0;
       count.syncedAt = now;
@@ -144,9 +150,9 @@ class LocalFirstLimit {
         // Keep the count for the next pass rather than lose it.
         count.pending += points;
         log.error("writing per-IP api counts failed", { error });
-        this.scheduleWrite();
       }
     }
+    if (this.counts.size > 0) this.scheduleWrite();
   }
 }
 
