@@ -3,7 +3,8 @@
 // X-Forwarded-For, which any client can send. Here the socket's address is stamped on
 // every request (overwriting whatever a client sent under that name).
 // See docs/decisions/004-custom-server-for-client-ip.md. Second, the headers every
-// response carries are set here, before Next answers (docs/benchmarks.md).
+// response carries are set here, before Next answers (docs/benchmarks.md). Third, on
+// SIGTERM/SIGINT it drains its connections (docs/decisions/017-graceful-shutdown.md).
 import { createServer } from "node:http";
 import next from "next";
 
@@ -35,7 +36,21 @@ const app = next({ dev, hostname, port });
 const handle = app.getRequestHandler();
 await app.prepare();
 
+// Graceful shutdown (docs/decisions/017-graceful-shutdown.md): the responses not yet
+// finished, and whether the server is draining.
+const unfinished = new Set();
+let draining = false;
+
 const server = createServer((req, res) => {
+  unfinished.add(res);
+  res.once("close", () => {
+    unfinished.delete(res);
+    // A keep-alive connection whose response has just ended is idle now: close it, so the
+    // drain ends when the last response does instead of at the keep-alive timeout.
+    if (draining) setImmediate(() => server.closeIdleConnections());
+  });
+  // While draining, every answer tells the client not to reuse the connection.
+  if (draining) res.setHeader("Connection", "close");
   req.headers["x-gatehouse-client-ip"] = req.socket.remoteAddress ?? "unknown";
   // The headers every response carries (docs/security.md), set before Next answers so that
   // its own answers (308 trailing-slash redirects, 404s) carry them too. lib/startup.ts
@@ -47,16 +62,61 @@ const server = createServer((req, res) => {
   }
   handle(req, res);
 });
+// For the shutdown log: how many connections it waits for.
+let openConnections = 0;
+server.on("connection", (socket) => {
+  openConnections++;
+  socket.once("close", () => openConnections--);
+});
 server.listen(port, hostname, () => {
   console.log(`> Gatehouse ${dev ? "(development)" : ""} listening on http://${hostname}:${port}`);
 });
 
+/**
+ * Stop listening (new connections are refused), close idle keep-alive connections, let
+ * every request already accepted finish, wait for Next's after() work (the emails those
+ * requests queued), then the app's own finish (a last outbox delivery, the database
+ * closed), and exit 0. Bounded by SHUTDOWN_TIMEOUT_MS from the signal: past it, say how
+ * many requests were cut and exit 1.
+ */
+async function shutdown(signal) {
+  draining = true;
+  // lib/shutdown.ts registers the hook at startup; a signal before that has no app to stop.
+  const hook = globalThis[Symbol.for("gatehouse.shutdown")];
+  const timeoutMs = hook?.timeoutMs ?? 10_000;
+  hook?.beginDrain();
+  let stage = "requests";
+  const deadline = setTimeout(() => {
+    const cut = stage === "requests" ? `${unfinished.size} request(s) cut` : "cut while delivering queued email or closing the database";
+    console.error(`> Gatehouse stopped after ${timeoutMs} ms (SHUTDOWN_TIMEOUT_MS): ${cut}`);
+    process.exit(1);
+  }, timeoutMs);
+  for (const res of unfinished) if (!res.headersSent) res.setHeader("Connection", "close");
+  // close() stops listening and closes idle connections; its callback runs once the last
+  // connection has gone.
+  const closed = new Promise((resolve) => server.close(() => resolve()));
+  // Said aloud (after close(), so that whoever reads it finds the port closed), so that a
+  // stopped server leaves a trace in its log.
+  console.log(`> Gatehouse stopping on ${signal}: ${unfinished.size} request(s) in flight, ${openConnections} connection(s) open, up to ${timeoutMs} ms`);
+  await closed;
+  stage = "finish";
+  try {
+    await app.close();
+    await hook?.finish();
+  } catch (error) {
+    console.error("> Gatehouse shutdown failed:", error);
+    process.exit(1);
+  }
+  clearTimeout(deadline);
+  console.log("> Gatehouse stopped: every accepted request answered");
+  process.exit(0);
+}
+
 for (const signal of ["SIGINT", "SIGTERM"]) {
-  process.once(signal, () => {
-    // Said aloud, so a stopped server leaves a trace in its log.
-    console.log(`> Gatehouse stopping on ${signal}`);
-    server.close(() => process.exit(0));
-    // Requests in flight get a few seconds; then stop regardless.
-    setTimeout(() => process.exit(0), 5000).unref();
+  process.on(signal, () => {
+    if (!draining) return void shutdown(signal);
+    // A second signal (Ctrl-C twice) means now.
+    console.error(`> Gatehouse stopping at once on a second ${signal}: ${unfinished.size} request(s) cut`);
+    process.exit(1);
   });
 }

@@ -361,7 +361,7 @@ export const OPERATIONS: Record<string, Partial<Record<"get" | "post" | "delete"
     get: {
       tag: "Service",
       summary: "Liveness for load balancers (never rate limited)",
-      responses: [ok(200, '`{"status": "ok"}`', "Health"), ok(503, "The database does not answer.", "HealthUnavailable")],
+      responses: [ok(200, '`{"status": "ok"}`', "Health"), ok(503, '`{"status": "unavailable"}`: the database does not answer; `{"status": "draining"}`: the instance is shutting down.', "HealthUnavailable")],
     },
   },
   "/.well-known/jwks.json": {

@@ -55,7 +55,7 @@ export const SessionListSchema = z.array(SessionSummarySchema);
 export const RevokedCountSchema = z.strictObject({ revoked: z.int().min(0) });
 
 export const HealthSchema = z.strictObject({ status: z.literal("ok") });
-export const HealthUnavailableSchema = z.strictObject({ status: z.literal("unavailable") });
+export const HealthUnavailableSchema = z.strictObject({ status: z.enum(["unavailable", "draining"]) });
 
 export const JwksSchema = z.strictObject({
   keys: z

@@ -2,6 +2,7 @@ import "server-only";
 import { availableParallelism } from "node:os";
 import { z } from "zod";
 import { hasDevelopmentConveniences, runMode, type RunMode } from "./run-mode";
+import { resolveKeySet, signingKeysVariable, signingKeyVariable, type KeySet } from "./auth/key-set";
 import { singleton } from "./singleton";
 
 export { hasDevelopmentConveniences, runMode, type RunMode };
@@ -64,32 +65,8 @@ const origin = httpUrl.transform((u, ctx) => {
   return parsed.origin;
 });
 
-export const Ed25519PrivateJwkSchema = z.object({
-  kty: z.literal("OKP"),
-  crv: z.literal("Ed25519"),
-  x: z.string().min(1),
-  d: z.string().min(1),
-  kid: z.string().min(1).optional(),
-});
-
-const SIGNING_KEY_HINT = "must be an Ed25519 private key as JWK JSON ({\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"x\":…,\"d\":…}); `npm run keygen` prints one";
-
-const signingKey = z.preprocess(
-  emptyToUndefined,
-  z
-    .string()
-    .transform((raw, ctx) => {
-      try {
-        const parsed = Ed25519PrivateJwkSchema.safeParse(JSON.parse(raw));
-        if (parsed.success) return parsed.data;
-      } catch {
-        // reported below
-      }
-      ctx.addIssue({ code: "custom", message: SIGNING_KEY_HINT });
-      return z.NEVER;
-    })
-    .optional(),
-);
+const signingKey = z.preprocess(emptyToUndefined, signingKeyVariable.optional());
+const signingKeys = z.preprocess(emptyToUndefined, signingKeysVariable.optional());
 
 const EnvSchema = z
   .object({
@@ -103,6 +80,9 @@ const EnvSchema = z
     APP_URL: url("http://localhost:3000"),
     PORT: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(65535).default(3000)),
     AUTH_SIGNING_KEY: signingKey,
+    // Several keys for rotation; AUTH_SIGNING_KID names the one that signs (lib/auth/key-set.ts).
+    AUTH_SIGNING_KEYS: signingKeys,
+    AUTH_SIGNING_KID: optionalString,
     ACCESS_TOKEN_TTL: seconds(900, 30),
     REFRESH_TOKEN_TTL: seconds(1_209_600, 60),
     SESSION_MAX_AGE: seconds(2_592_000, 60),
@@ -150,12 +130,21 @@ const EnvSchema = z
     // How many more may wait, and for how long, before the answer is 503 (docs/security.md).
     PASSWORD_HASH_QUEUE: z.preprocess(emptyToUndefined, z.coerce.number().int().min(0).max(100_000).default(64)),
     PASSWORD_HASH_MAX_WAIT_MS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(60_000).default(1000)),
+    // How long server.js lets requests in flight finish after SIGTERM (docs/decisions/017).
+    SHUTDOWN_TIMEOUT_MS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(0).max(600_000).default(10_000)),
+  })
+  .transform((env, ctx) => {
+    const resolved = resolveKeySet({ single: env.AUTH_SIGNING_KEY, list: env.AUTH_SIGNING_KEYS, signerKid: env.AUTH_SIGNING_KID });
+    if (resolved.ok) return { ...env, signingKeys: resolved.keySet };
+    for (const issue of resolved.issues) ctx.addIssue({ code: "custom", path: [issue.variable], message: issue.message });
+    return z.NEVER;
   });
 
 export type Env = z.infer<typeof EnvSchema>;
+export type { KeySet };
 
 const REQUIRED_IN_PRODUCTION = {
-  AUTH_SIGNING_KEY: "an Ed25519 private key as JWK JSON (`npm run keygen` prints one)",
+  AUTH_SIGNING_KEY: "an Ed25519 private key as JWK JSON (`npm run keygen` prints one), or AUTH_SIGNING_KEYS",
   RESEND_API_KEY: "a Resend API key (production has no development mailbox)",
 } as const;
 
@@ -171,7 +160,8 @@ export function parseEnv(source: Record<string, string | undefined>, mode: RunMo
   if (!hasDevelopmentConveniences(mode)) {
     // Named whether or not the rest parsed, so one start lists every missing key.
     for (const [name, what] of Object.entries(REQUIRED_IN_PRODUCTION)) {
-      if (!source[name]?.trim()) lines.push(`  ${name}: is required in production (every run but \`npm run dev\`): ${what}`);
+      const given = name === "AUTH_SIGNING_KEY" ? source[name]?.trim() || source.AUTH_SIGNING_KEYS?.trim() : source[name]?.trim();
+      if (!given) lines.push(`  ${name}: is required in production (every run but \`npm run dev\`): ${what}`);
     }
   }
   if (result.success && lines.length === 0) return result.data;

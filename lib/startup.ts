@@ -7,6 +7,7 @@ import { EnvError, getEnv, runMode } from "./env";
 import { isClientIpStamped } from "./http";
 import { log } from "./log";
 import { registerResponseBaseHeaders } from "./security-headers";
+import { registerShutdown } from "./shutdown";
 
 const EMAIL_RETRY_INTERVAL_MS = 60_000;
 
@@ -37,14 +38,25 @@ export async function startServer(): Promise<void> {
   // Mail an earlier run queued but never delivered (a crash, Resend down), then keep
   // retrying what fails now, so an outage does not strand a verification link.
   recoverInterruptedEmails();
-  let running = false;
-  const retry = async () => {
-    if (running) return;
-    running = true;
-    await deliverPendingEmails()
+  const retries = startEmailRetries();
+  registerShutdown({ timeoutMs: getEnv().SHUTDOWN_TIMEOUT_MS, stopBackgroundWork: retries.stop });
+}
+
+/** deliverPendingEmails now and every minute, one pass at a time, until stop(). */
+function startEmailRetries(): { stop: () => Promise<void> } {
+  let pass: Promise<void> | null = null;
+  const retry = () => {
+    pass ??= deliverPendingEmails()
       .catch((error: unknown) => log.error("retrying queued emails failed", { error }))
-      .finally(() => (running = false));
+      .finally(() => (pass = null));
   };
-  void retry();
-  setInterval(() => void retry(), EMAIL_RETRY_INTERVAL_MS).unref();
+  retry();
+  const timer = setInterval(retry, EMAIL_RETRY_INTERVAL_MS);
+  timer.unref();
+  return {
+    stop: async () => {
+      clearInterval(timer);
+      await pass;
+    },
+  };
 }

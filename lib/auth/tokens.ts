@@ -3,7 +3,6 @@ import { KeyObject, sign as signBytes } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import {
-  calculateJwkThumbprint,
   exportJWK,
   generateKeyPair,
   importJWK,
@@ -12,7 +11,8 @@ import {
   type JWK,
 } from "jose";
 import { dataDirectory } from "@/db/client";
-import { Ed25519PrivateJwkSchema, getEnv, hasDevelopmentConveniences, runMode } from "@/lib/env";
+import { ed25519Thumbprint, Ed25519PrivateJwkSchema, resolveKeySet, type ConfiguredKey, type KeySet } from "@/lib/auth/key-set";
+import { getEnv, hasDevelopmentConveniences, runMode } from "@/lib/env";
 import { randomToken } from "@/lib/crypto";
 import { log } from "@/lib/log";
 import { singleton } from "@/lib/singleton";
@@ -24,32 +24,42 @@ import { singleton } from "@/lib/singleton";
 const ALGORITHM = "EdDSA";
 const DEV_KEY_FILE = "signing-key.json";
 
-type SigningKey = {
-  kid: string;
+type VerifyingKey = { kid: string; publicKey: CryptoKey; publicJwk: JWK };
+
+type SigningKey = VerifyingKey & {
   privateKey: CryptoKey;
   /** The same private key for node:crypto's one-shot sign (see signAccessToken). */
   privateKeyObject: KeyObject;
-  publicKey: CryptoKey;
-  publicJwk: JWK;
 };
 
-async function fromPrivateJwk(jwk: JWK): Promise<SigningKey> {
-  const parsed = Ed25519PrivateJwkSchema.parse(jwk);
-  const publicJwk: JWK = { kty: "OKP", crv: "Ed25519", x: parsed.x };
-  const kid = parsed.kid ?? (await calculateJwkThumbprint(publicJwk));
-  const [privateKey, publicKey] = await Promise.all([
-    importJWK({ ...parsed, alg: ALGORITHM }, ALGORITHM) as Promise<CryptoKey>,
-    importJWK({ ...publicJwk, alg: ALGORITHM }, ALGORITHM) as Promise<CryptoKey>,
+/** Every configured key verifies (by kid) and is published; one of them signs. */
+type LoadedKeySet = { signer: SigningKey; byKid: Map<string, VerifyingKey>; published: JWK[] };
+
+async function importPublic(key: ConfiguredKey): Promise<VerifyingKey> {
+  const publicJwk: JWK = { kty: "OKP", crv: "Ed25519", x: key.x };
+  const publicKey = (await importJWK({ ...publicJwk, alg: ALGORITHM }, ALGORITHM)) as CryptoKey;
+  return { kid: key.kid, publicKey, publicJwk: { ...publicJwk, kid: key.kid, alg: ALGORITHM, use: "sig" } };
+}
+
+async function importKeySet(keySet: KeySet): Promise<LoadedKeySet> {
+  const { signer } = keySet;
+  const [verifying, privateKey] = await Promise.all([
+    Promise.all(keySet.keys.map(importPublic)),
+    importJWK({ kty: "OKP", crv: "Ed25519", x: signer.x, d: signer.d, alg: ALGORITHM }, ALGORITHM) as Promise<CryptoKey>,
   ]);
-  const privateKeyObject = KeyObject.from(privateKey);
-  return { kid, privateKey, privateKeyObject, publicKey, publicJwk: { ...publicJwk, kid, alg: ALGORITHM, use: "sig" } };
+  const byKid = new Map(verifying.map((key) => [key.kid, key]));
+  return {
+    signer: { ...byKid.get(signer.kid)!, privateKey, privateKeyObject: KeyObject.from(privateKey) },
+    byKid,
+    published: verifying.map((key) => key.publicJwk),
+  };
 }
 
 /** A fresh Ed25519 private key as JWK (for AUTH_SIGNING_KEY, or the development key file). */
 export async function generateSigningJwk(): Promise<JWK> {
   const { privateKey } = await generateKeyPair(ALGORITHM, { crv: "Ed25519", extractable: true });
   const jwk = await exportJWK(privateKey);
-  return { ...jwk, kid: await calculateJwkThumbprint({ kty: "OKP", crv: "Ed25519", x: jwk.x! }) };
+  return { ...jwk, kid: ed25519Thumbprint(jwk.x!) };
 }
 
 /**
@@ -76,13 +86,21 @@ async function developmentSigningJwk(): Promise<JWK> {
   }
 }
 
-export function getSigningKey(): Promise<SigningKey> {
+/** The configured keys (AUTH_SIGNING_KEY or AUTH_SIGNING_KEYS), or development's generated one. */
+export function getKeySet(): Promise<LoadedKeySet> {
   return singleton("signing-key", async () => {
-    const env = getEnv();
-    if (env.AUTH_SIGNING_KEY) return fromPrivateJwk(env.AUTH_SIGNING_KEY);
-    if (!hasDevelopmentConveniences(runMode())) throw new Error("AUTH_SIGNING_KEY is required in production");
-    return fromPrivateJwk(await developmentSigningJwk());
+    const configured = getEnv().signingKeys;
+    if (configured) return importKeySet(configured);
+    if (!hasDevelopmentConveniences(runMode())) throw new Error("AUTH_SIGNING_KEY or AUTH_SIGNING_KEYS is required in production");
+    const resolved = resolveKeySet({ single: Ed25519PrivateJwkSchema.parse(await developmentSigningJwk()) });
+    if (!resolved.ok || !resolved.keySet) throw new Error(`the development signing key is unusable: ${resolved.ok ? "empty" : resolved.issues[0]!.message}`);
+    return importKeySet(resolved.keySet);
   });
+}
+
+/** The key that signs new tokens. */
+export async function getSigningKey(): Promise<SigningKey> {
+  return (await getKeySet()).signer;
 }
 
 const base64urlJson = (value: object) => Buffer.from(JSON.stringify(value)).toString("base64url");
@@ -129,9 +147,10 @@ type VerifiedToken = AccessClaims & { expiresAtMs: number };
  * session: callers on this app check that it is still live (see session.ts).
  */
 export async function verifyAccessToken(token: string): Promise<AccessClaims | null> {
-  const key = await getSigningKey();
+  const keys = await getKeySet();
   const issuer = getEnv().APP_URL;
-  const verified = singleton(`verified-access-tokens:${key.kid}:${issuer}`, () => new Map<string, VerifiedToken>());
+  // Keyed by the set and issuer, so a test that swaps either never reads an older answer.
+  const verified = singleton(`verified-access-tokens:${[...keys.byKid.keys()].join(",")}:${issuer}`, () => new Map<string, VerifiedToken>());
   const known = verified.get(token);
   if (known && known.expiresAtMs > Date.now()) return { userId: known.userId, sessionId: known.sessionId };
   if (known) verified.delete(token);
@@ -139,7 +158,9 @@ export async function verifyAccessToken(token: string): Promise<AccessClaims | n
     const { payload } = await jwtVerify(
       token,
       (header) => {
-        if (header.kid !== key.kid) throw new Error("unknown kid");
+        // Only a configured kid: a key dropped from the set (or never in it) verifies nothing.
+        const key = header.kid === undefined ? undefined : keys.byKid.get(header.kid);
+        if (!key) throw new Error("unknown kid");
         return key.publicKey;
       },
       { algorithms: [ALGORITHM], issuer, requiredClaims: ["sub", "sid", "iat", "exp"] },
@@ -155,7 +176,7 @@ export async function verifyAccessToken(token: string): Promise<AccessClaims | n
   }
 }
 
-/** The public half for /.well-known/jwks.json. */
+/** The public halves of every configured key, the signer first, for /.well-known/jwks.json. */
 export async function publicJwks(): Promise<{ keys: JWK[] }> {
-  return { keys: [(await getSigningKey()).publicJwk] };
+  return { keys: (await getKeySet()).published };
 }

@@ -34,6 +34,8 @@ export type RunningApp = {
   logs(): string;
   /** The server process's id (to kill it without ceremony). */
   pid(): number;
+  /** Resolves when the server process has exited, with its code or the signal that ended it. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   /** A connection to the app's database, for arranging and inspecting state. */
   db(): Database.Database;
   /** The fake Resend this app sends through, when the test did not configure its own. */
@@ -112,12 +114,14 @@ export async function startApp(
   child.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()));
   child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
   const logs = () => output;
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once("exit", (code, signal) => resolve({ code, signal })),
+  );
 
   let handle: Database.Database | undefined;
   const stop = async () => {
     handle?.close();
     if (child.exitCode === null && child.signalCode === null) {
-      const exited = new Promise((r) => child.once("exit", r));
       child.kill("SIGTERM");
       await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
       if (child.exitCode === null) child.kill("SIGKILL");
@@ -138,6 +142,7 @@ export async function startApp(
     dbPath,
     logs,
     pid: () => child.pid!,
+    exited,
     get mail(): FakeResend {
       if (!ownResend) throw new Error("this app sends through the test's own fake Resend");
       return ownResend;

@@ -1,7 +1,11 @@
 import { databaseAnswers } from "@/db/client";
 import { apiRoute, json, methodNotAllowed } from "@/lib/http";
+import { isDraining } from "@/lib/shutdown";
 
-export const GET = apiRoute({}, () =>
-  databaseAnswers() ? json({ status: "ok" }) : json({ status: "unavailable" }, { status: 503 }),
-);
+// 503 while the instance drains for shutdown, so a load balancer stops sending it work
+// (docs/decisions/017), and when the database does not answer.
+export const GET = apiRoute({}, () => {
+  if (isDraining()) return json({ status: "draining" }, { status: 503 });
+  return databaseAnswers() ? json({ status: "ok" }) : json({ status: "unavailable" }, { status: 503 });
+});
 export const { POST, PUT, PATCH, DELETE } = methodNotAllowed("GET", "HEAD");
