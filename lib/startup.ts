@@ -1,5 +1,6 @@
 import "server-only";
 import { getDb } from "@/db/client";
+import { scheduleSecurityEventTrim } from "./auth/activity";
 import { dummyPasswordHash } from "./auth/password";
 import { getSigningKey } from "./auth/tokens";
 import { deliverPendingEmails, recoverInterruptedEmails } from "./email/send";
@@ -47,4 +48,6 @@ export async function startServer(): Promise<void> {
   };
   void retry();
   setInterval(() => void retry(), EMAIL_RETRY_INTERVAL_MS).unref();
+  // Security events are kept 90 days: trimmed now and hourly, never on a request's time.
+  scheduleSecurityEventTrim();
 }
