@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { SECURITY_EVENT_TYPES, type SecurityEventType } from "../lib/security-event-types";
 
 // Timestamps are integer milliseconds since the epoch, defaulted by SQLite itself so
 // rows written outside the app (a migration, a shell) get them too.
@@ -148,3 +149,120 @@ export type User = typeof users.$inferSelect;
 export type Session = typeof sessions.$inferSelect;
 export type SocialAccount = typeof socialAccounts.$inferSelect;
 export type Email = typeof emails.$inferSelect;
+
+// Second factor, passkeys and security activity (docs/api.md; docs/decisions/018-020).
+
+/**
+ * When the session's user last proved who they are after signing in (password or code
+ * again): sensitive changes need a proof within REAUTH_MAX_AGE (lib/auth/reauth.ts). A
+ * table of its own, one row per session, so the sessions table stays as it is.
+ */
+export const sessionReauthentications = sqliteTable("session_reauthentications", {
+  sessionId: text("session_id")
+    .primaryKey()
+    .references(() => sessions.id, { onDelete: "cascade" }),
+  at: timestamp("at").notNull(),
+});
+
+/** One TOTP credential per user; unconfirmed until the first code proves the app holds it. */
+export const totpCredentials = sqliteTable("totp_credentials", {
+  userId: integer("user_id")
+    .primaryKey()
+    .references(() => users.id, { onDelete: "cascade" }),
+  // AES-256-GCM with a key id (lib/auth/mfa/secret-box.ts); never the plain secret.
+  encryptedSecret: text("encrypted_secret").notNull(),
+  createdAt: timestamp("created_at").notNull().default(now),
+  confirmedAt: timestamp("confirmed_at"),
+  // The last RFC 6238 time step accepted: that step and every earlier one are spent.
+  lastUsedStep: integer("last_used_step"),
+});
+
+/** Ten per user at a time; only the SHA-256 of each (80 random bits) is stored. */
+export const recoveryCodes = sqliteTable(
+  "recovery_codes",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    userId: integer("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    codeHash: text("code_hash").notNull(),
+    createdAt: timestamp("created_at").notNull().default(now),
+    usedAt: timestamp("used_at"),
+  },
+  (t) => [index("recovery_codes_user_idx").on(t.userId)],
+);
+
+/** The half-finished login of a user with a second factor: opaque, hashed, 5 minutes, single use. */
+export const mfaTokens = sqliteTable(
+  "mfa_tokens",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    userId: integer("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    tokenHash: text("token_hash").notNull().unique(),
+    createdAt: timestamp("created_at").notNull().default(now),
+    expiresAt: timestamp("expires_at").notNull(),
+    usedAt: timestamp("used_at"),
+  },
+  (t) => [index("mfa_tokens_user_idx").on(t.userId)],
+);
+
+export const passkeys = sqliteTable(
+  "passkeys",
+  {
+    // Random and public (it appears in /api/auth/passkeys/<id>/), never the credential id.
+    id: text("id").primaryKey(),
+    userId: integer("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    // base64url, as the browser reports it.
+    credentialId: text("credential_id").notNull().unique(),
+    publicKey: text("public_key").notNull(),
+    counter: integer("counter").notNull().default(0),
+    transports: text("transports", { mode: "json" }).$type<string[]>().notNull().default([]),
+    deviceType: text("device_type", { enum: ["singleDevice", "multiDevice"] }).notNull(),
+    backedUp: integer("backed_up", { mode: "boolean" }).notNull().default(false),
+    // The WebAuthn user handle (random, base64url), the same for every passkey of a user.
+    userHandle: text("user_handle").notNull(),
+    name: text("name").notNull(),
+    createdAt: timestamp("created_at").notNull().default(now),
+    lastUsedAt: timestamp("last_used_at"),
+  },
+  (t) => [index("passkeys_user_idx").on(t.userId)],
+);
+
+/** A WebAuthn challenge we issued: hashed, bound to its purpose (and user), 5 minutes, single use. */
+export const webauthnChallenges = sqliteTable("webauthn_challenges", {
+  id: integer("id").primaryKey({ autoIncrement: true }),
+  challengeHash: text("challenge_hash").notNull().unique(),
+  purpose: text("purpose", { enum: ["register", "login"] }).notNull(),
+  // Null for a sign-in challenge: the passkey says whose it is.
+  userId: integer("user_id").references(() => users.id, { onDelete: "cascade" }),
+  // Registration: the user handle the options carried, which the new passkey keeps.
+  userHandle: text("user_handle"),
+  expiresAt: timestamp("expires_at").notNull(),
+  usedAt: timestamp("used_at"),
+});
+
+
+/** What happened to an account, for its owner (GET /api/auth/activity/); kept 90 days. */
+export const securityEvents = sqliteTable(
+  "security_events",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    userId: integer("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    type: text("type", { enum: SECURITY_EVENT_TYPES }).notNull(),
+    at: timestamp("at").notNull().default(now),
+    ip: text("ip"),
+    userAgent: text("user_agent"),
+    detail: text("detail", { mode: "json" }).$type<Record<string, unknown>>().notNull().default({}),
+  },
+  (t) => [index("security_events_user_at_idx").on(t.userId, t.at), index("security_events_at_idx").on(t.at)],
+);
+
+export type Passkey = typeof passkeys.$inferSelect;
+export type SecurityEvent = typeof securityEvents.$inferSelect;
+export type { SecurityEventType };

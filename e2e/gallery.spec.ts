@@ -1,4 +1,6 @@
 import AxeBuilder from "@axe-core/playwright";
+import { decodeBase32IgnorePadding } from "@oslojs/encoding";
+import { generateHOTP } from "@oslojs/otp";
 import type { APIRequestContext, Page, TestInfo } from "@playwright/test";
 import { mkdirSync } from "node:fs";
 import path from "node:path";
@@ -193,6 +195,22 @@ test.describe("profile", () => {
     await page.getByRole("button", { name: "Change password" }).click();
     await expect(page.locator("#current-password-error")).toHaveText("Incorrect password");
     await checkScreen(page, testInfo, "profile-password-error");
+  });
+
+  test("two-step verification: the QR code, then the recovery codes", async ({ page, request, login }, testInfo) => {
+    const user = newUser("totp");
+    await registerByApi(request, user);
+    await login(user);
+    await page.getByRole("button", { name: "Turn on two-step verification" }).click();
+    await expect(page.getByRole("img", { name: "QR code for your authenticator app" })).toBeVisible();
+    await checkScreen(page, testInfo, "profile-totp-setup");
+    const key = (await page.locator("code[aria-label^='Key:']").textContent())!.replace(/\s/g, "");
+    const code = generateHOTP(decodeBase32IgnorePadding(key), BigInt(Math.floor(Date.now() / 30_000)), 6);
+    await page.getByLabel("Code from the app").fill(code);
+    await page.getByRole("button", { name: "Turn on" }).click();
+    await expect(page.getByRole("heading", { name: "Save your recovery codes" })).toBeFocused();
+    await expect(page.getByRole("list", { name: "Recovery codes" }).getByRole("listitem")).toHaveCount(10);
+    await checkScreen(page, testInfo, "profile-recovery-codes");
   });
 });
 

@@ -4,9 +4,12 @@ import { SOCIAL_PROVIDERS } from "./social";
 import {
   CodeExchangeSchema,
   LoginSchema,
+  MfaCodeSchema,
+  PasskeyRegisterSchema,
   PasswordChangeSchema,
   PasswordResetConfirmSchema,
   PasswordResetRequestSchema,
+  ReauthenticateSchema,
   RegisterSchema,
   ResendVerificationSchema,
 } from "./validation";
@@ -25,6 +28,9 @@ export const REQUEST_SCHEMAS = {
   PasswordResetConfirmRequest: PasswordResetConfirmSchema,
   PasswordChangeRequest: PasswordChangeSchema,
   CodeExchangeRequest: CodeExchangeSchema,
+  MfaCodeRequest: MfaCodeSchema,
+  ReauthenticateRequest: ReauthenticateSchema,
+  PasskeyRegisterRequest: PasskeyRegisterSchema,
 } satisfies Record<string, z.ZodType>;
 
 export const RESPONSE_SCHEMAS = {
@@ -41,6 +47,13 @@ export const RESPONSE_SCHEMAS = {
   Health: Bodies.HealthSchema,
   HealthUnavailable: Bodies.HealthUnavailableSchema,
   Jwks: Bodies.JwksSchema,
+  MfaStatus: Bodies.MfaStatusSchema,
+  TotpSetup: Bodies.TotpSetupSchema,
+  RecoveryCodes: Bodies.RecoveryCodesSchema,
+  PasskeySummary: Bodies.PasskeySummarySchema,
+  PasskeyCreationOptions: Bodies.PasskeyCreationOptionsSchema,
+  ActivityItem: Bodies.ActivityItemSchema,
+  ActivityList: Bodies.ActivityListSchema,
   OpenApiDocument: Bodies.OpenApiDocumentSchema,
 } satisfies Record<string, z.ZodType>;
 
@@ -112,7 +125,7 @@ type Parameter = { name: string; in: "query" | "path"; description: string; sche
 export type Operation = {
   summary: string;
   description?: string;
-  tag: "Accounts" | "Sessions" | "Passwords" | "Social login" | "Service";
+  tag: "Accounts" | "Sessions" | "Passwords" | "Second factor" | "Social login" | "Service";
   auth?: Auth;
   parameters?: Parameter[];
   body?: keyof typeof REQUEST_SCHEMAS;
@@ -121,6 +134,24 @@ export type Operation = {
 };
 
 const PROVIDER: Parameter = { name: "provider", in: "path", required: true, description: "A configured provider.", schema: z.enum(SOCIAL_PROVIDERS) };
+
+const REAUTH: Responses = {
+  403: detail(
+    'The session signed in longer ago than `REAUTH_MAX_AGE` (10 minutes) and has not re-authenticated since: `{"detail": ..., "code": "reauthentication_required"}`. `POST /api/auth/reauthenticate/`, then try again.',
+  ),
+};
+
+/** Endpoints that check a code: per IP in the password-change bucket, and the account's lockout. */
+const CODE_LIMITED: Responses = {
+  429: detail(
+    '`{"detail": "Too many requests. Try again in N seconds."}`: per client IP (the bucket of password change), or the account is locked after repeated wrong codes or passwords (`RATE_LIMIT_LOGIN_FAILURES`).',
+    ["Retry-After"],
+  ),
+};
+
+const INVALID_CODE = (more: string): Responses => ({
+  400: { description: `\`{"code": ["Invalid code"]}\` (wrong, replayed or spent), other field errors, or ${more}.`, body: ["FieldErrors", "Detail"] },
+});
 
 const ok = (status: number, description: string, body?: SchemaName, headers?: Header[]): Responses => ({
   [status]: { description, body: body ? [body] : undefined, headers },
@@ -355,6 +386,142 @@ export const OPERATIONS: Record<string, Partial<Record<"get" | "post" | "delete"
       summary: "End every session but the current one",
       auth: "bearer",
       responses: [ok(200, '`{"revoked": N}`', "RevokedCount"), BEARER, limited(LIMITS.api)],
+    },
+  },
+  "/api/auth/reauthenticate/": {
+    post: {
+      tag: "Sessions",
+      summary: "Prove who you are again inside this session (for sensitive changes)",
+      description:
+        "`{\"password\": ...}` or, with two-step verification on, `{\"code\": \"123456\"}`. The session then counts as a recent sign-in for `REAUTH_MAX_AGE`. Wrong answers count toward the account's lockout.",
+      auth: "bearer",
+      body: "ReauthenticateRequest",
+      responses: [
+        ok(200, '`{"message": "Identity confirmed"}`', "Message"),
+        JSON_BODY,
+        {
+          400: {
+            description:
+              '`{"password": ["Incorrect password"]}`, `{"code": ["Invalid code"]}`, `non_field_errors` when neither or both are sent, or `{"detail": ..., "code": "no_password" | "totp_not_enabled"}`.',
+            body: ["FieldErrors", "Detail"],
+          },
+        },
+        BEARER,
+        CODE_LIMITED,
+        BUSY,
+      ],
+    },
+  },
+  "/api/auth/mfa/": {
+    get: {
+      tag: "Second factor",
+      summary: "Second-factor state and passkeys",
+      auth: "bearer",
+      responses: [ok(200, "Whether the account has a password and TOTP, how many recovery codes are left, and its passkeys.", "MfaStatus"), BEARER, limited(LIMITS.api)],
+    },
+  },
+  "/api/auth/mfa/totp/setup/": {
+    post: {
+      tag: "Second factor",
+      summary: "Start turning on TOTP: a new secret (nothing is on until confirmed)",
+      description: "A new setup replaces an unconfirmed one. Needs a recent sign-in.",
+      auth: "bearer",
+      responses: [
+        ok(200, "The secret and its `otpauth://` URI.", "TotpSetup"),
+        { 400: detail('`{"detail": "Two-step verification is already on.", "code": "totp_already_enabled"}`') },
+        BEARER,
+        REAUTH,
+        limited(LIMITS.api),
+      ],
+    },
+  },
+  "/api/auth/mfa/totp/confirm/": {
+    post: {
+      tag: "Second factor",
+      summary: "Confirm TOTP with a first code: it is on, and ten recovery codes are shown once",
+      description: "The user gets a notice email.",
+      auth: "bearer",
+      body: "MfaCodeRequest",
+      responses: [
+        ok(200, "Ten recovery codes.", "RecoveryCodes"),
+        JSON_BODY,
+        INVALID_CODE('`{"detail": ..., "code": "totp_not_set_up"}` without a setup'),
+        BEARER,
+        CODE_LIMITED,
+      ],
+    },
+  },
+  "/api/auth/mfa/totp/": {
+    delete: {
+      tag: "Second factor",
+      summary: "Turn TOTP off with a current code or a recovery code",
+      description: "The recovery codes are deleted too; the user gets a notice email.",
+      auth: "bearer",
+      body: "MfaCodeRequest",
+      responses: [ok(204, "Off."), JSON_BODY, INVALID_CODE('`{"detail": ..., "code": "totp_not_enabled"}`'), BEARER, CODE_LIMITED],
+    },
+  },
+  "/api/auth/mfa/recovery-codes/": {
+    post: {
+      tag: "Second factor",
+      summary: "Ten new recovery codes for a current TOTP code; the old ones stop working",
+      auth: "bearer",
+      body: "MfaCodeRequest",
+      responses: [ok(200, "Ten recovery codes.", "RecoveryCodes"), JSON_BODY, INVALID_CODE('`{"detail": ..., "code": "totp_not_enabled"}`'), BEARER, CODE_LIMITED],
+    },
+  },
+  "/api/auth/passkeys/register/options/": {
+    post: {
+      tag: "Second factor",
+      summary: "Options for creating a passkey (navigator.credentials.create)",
+      description: "A discoverable credential with user verification; the challenge is single use and valid 5 minutes. Needs a recent sign-in.",
+      auth: "bearer",
+      responses: [ok(200, "PublicKeyCredentialCreationOptionsJSON.", "PasskeyCreationOptions"), BEARER, REAUTH, limited(LIMITS.api)],
+    },
+  },
+  "/api/auth/passkeys/register/": {
+    post: {
+      tag: "Second factor",
+      summary: "Add a passkey: the browser's answer to the options, and a name",
+      description: "Needs a recent sign-in; the user gets a notice email.",
+      auth: "bearer",
+      body: "PasskeyRegisterRequest",
+      responses: [
+        ok(201, "The new passkey.", "PasskeySummary"),
+        JSON_BODY,
+        {
+          400: {
+            description: 'Field errors, or `{"detail": ..., "code": "invalid_challenge" | "passkey_verification_failed" | "passkey_already_registered"}`.',
+            body: ["FieldErrors", "Detail"],
+          },
+        },
+        BEARER,
+        REAUTH,
+        limited(LIMITS.api),
+      ],
+    },
+  },
+  "/api/auth/passkeys/{id}/": {
+    delete: {
+      tag: "Second factor",
+      summary: "Remove one of the user's passkeys",
+      auth: "bearer",
+      parameters: [{ name: "id", in: "path", required: true, description: "A passkey id from GET /api/auth/mfa/.", schema: z.string() }],
+      responses: [
+        ok(204, "Removed."),
+        { 400: detail('`{"detail": "Cannot remove the last sign-in method", "code": "last_sign_in_method"}`: no password, no provider, no other passkey.') },
+        BEARER,
+        { 404: detail('`{"detail": "Not found."}`: not a passkey of this user.') },
+        limited(LIMITS.api),
+      ],
+    },
+  },
+  "/api/auth/activity/": {
+    get: {
+      tag: "Accounts",
+      summary: "The user's last 50 security events, newest first (kept 90 days)",
+      auth: "bearer",
+      responses: [ok(200, "The events.", "ActivityList"), BEARER, limited(LIMITS.api)],
     },
   },
   "/api/health/": {

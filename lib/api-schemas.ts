@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { SECURITY_EVENT_TYPES } from "./security-event-types";
 import { SOCIAL_PROVIDERS } from "./social";
 
 // The shapes of the API's response bodies (docs/api.md), as zod schemas. lib/openapi.ts
@@ -53,6 +54,43 @@ export const SessionSummarySchema = z.strictObject({
 export const SessionListSchema = z.array(SessionSummarySchema);
 
 export const RevokedCountSchema = z.strictObject({ revoked: z.int().min(0) });
+
+export const PasskeySummarySchema = z.strictObject({
+  id: z.string(),
+  name: z.string(),
+  created_at: z.iso.datetime(),
+  last_used_at: z.iso.datetime().nullable(),
+});
+
+export const MfaStatusSchema = z.strictObject({
+  password: z.boolean().meta({ description: "Whether the account has a password." }),
+  totp: z.boolean().meta({ description: "Whether two-step verification with an authenticator app is on." }),
+  recovery_codes_left: z.int().min(0),
+  passkeys: z.array(PasskeySummarySchema),
+});
+
+export const TotpSetupSchema = z.strictObject({
+  secret: z.string().meta({ description: "The secret in base32, for typing into an app." }),
+  otpauth_uri: z.string().meta({ description: "`otpauth://totp/…`, for the QR code." }),
+});
+
+export const RecoveryCodesSchema = z.strictObject({
+  recovery_codes: z.array(z.string()).length(10).meta({ description: "Ten single-use codes, shown once." }),
+});
+
+export const PasskeyCreationOptionsSchema = z
+  .looseObject({ challenge: z.string(), rp: z.looseObject({ id: z.string() }), user: z.looseObject({ id: z.string() }) })
+  .meta({ description: "PublicKeyCredentialCreationOptionsJSON, for @simplewebauthn/browser's startRegistration()." });
+
+export const ActivityItemSchema = z.strictObject({
+  type: z.enum(SECURITY_EVENT_TYPES),
+  at: z.iso.datetime(),
+  ip: z.string().nullable(),
+  user_agent: z.string().nullable(),
+  detail: z.record(z.string(), z.unknown()).meta({ description: "What else is known: the sign-in method, the provider, the passkey's name…" }),
+});
+
+export const ActivityListSchema = z.array(ActivityItemSchema);
 
 export const HealthSchema = z.strictObject({ status: z.literal("ok") });
 export const HealthUnavailableSchema = z.strictObject({ status: z.enum(["unavailable", "draining"]) });

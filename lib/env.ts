@@ -87,6 +87,12 @@ const EnvSchema = z
     REFRESH_TOKEN_TTL: seconds(1_209_600, 60),
     SESSION_MAX_AGE: seconds(2_592_000, 60),
     VERIFICATION_TOKEN_TTL: seconds(86_400, 60),
+    // How recent a sign-in (or re-authentication) must be to turn a second factor on or
+    // add a passkey (docs/security.md, account ownership).
+    REAUTH_MAX_AGE: seconds(600, 30),
+    // Root secrets for TOTP secrets at rest, newest first; unset: derived from the signing
+    // key (docs/decisions/018-totp-secrets-encrypted-at-rest.md).
+    MFA_ENCRYPTION_KEY: list(z.string().min(32, { error: "each key must be at least 32 characters (`openssl rand -base64 32` prints one)" })),
     RESEND_API_KEY: optionalString,
     RESEND_BASE_URL: z.preprocess(emptyToUndefined, httpUrl.optional()),
     EMAIL_FROM: z.preprocess(emptyToUndefined, z.string().min(3).default("Gatehouse <no-reply@localhost>")),

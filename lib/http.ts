@@ -297,3 +297,21 @@ export function methodNotAllowed(...allowed: string[]): Record<"GET" | "POST" | 
     withBaseHeaders(request, detail(405, `Method "${request.method}" not allowed.`, undefined, { headers: { Allow: allow } }));
   return { GET: handler, POST: handler, PUT: handler, PATCH: handler, DELETE: handler };
 }
+
+/**
+ * 403 for a sensitive change from a session whose sign-in is older than REAUTH_MAX_AGE
+ * (docs/security.md, account ownership): the client re-authenticates
+ * (POST /api/auth/reauthenticate/) and tries again.
+ */
+export const reauthenticationRequired = () =>
+  detail(403, "Confirm it is you: enter your password or a code again.", "reauthentication_required");
+
+/** Who is at the other end, for the security activity. */
+export const requestClient = (request: Request) => ({ ip: clientIp(request), userAgent: userAgent(request) });
+
+/** A refused second-factor code (docs/api.md): `{"code": ["Invalid code"]}`, or 429 once the account is locked. */
+export const codeRefusal = (result: { reason: "invalid_code" } | { reason: "locked"; retryAfter: number }) =>
+  result.reason === "locked" ? tooManyRequests(result.retryAfter) : fieldErrors({ code: ["Invalid code"] });
+
+/** 400 for an action on a second factor that is not on (or not set up). */
+export const secondFactorOff = (message: string, code: "totp_not_enabled" | "totp_not_set_up") => detail(400, message, code);

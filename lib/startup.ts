@@ -1,5 +1,6 @@
 import "server-only";
 import { getDb } from "@/db/client";
+import { scheduleSecurityEventTrim } from "./auth/activity";
 import { dummyPasswordHash } from "./auth/password";
 import { getSigningKey } from "./auth/tokens";
 import { deliverPendingEmails, recoverInterruptedEmails } from "./email/send";
@@ -39,6 +40,8 @@ export async function startServer(): Promise<void> {
   // retrying what fails now, so an outage does not strand a verification link.
   recoverInterruptedEmails();
   const retries = startEmailRetries();
+  // Security events are kept 90 days: trimmed now and hourly, never on a request's time.
+  scheduleSecurityEventTrim();
   registerShutdown({ timeoutMs: getEnv().SHUTDOWN_TIMEOUT_MS, stopBackgroundWork: retries.stop });
 }
 

@@ -116,3 +116,50 @@ export const CodeExchangeSchema = z.object({
     .max(2048)
     .meta({ description: "The app's own callback URL, or one listed in OAUTH_REDIRECT_URIS (exact match)." }),
 });
+
+/**
+ * A code typed for the second factor: six digits from the app, or a recovery code. Any
+ * short string passes here, so that every guess reaches the check and spends the
+ * account's budget; the check says "Invalid code".
+ */
+export const SecondFactorCodeSchema = requiredString()
+  .trim()
+  .min(1, { error: "This field may not be blank." })
+  .max(64, { error: "Ensure this field has no more than 64 characters." })
+  .meta({ description: "Six digits from the authenticator app, or (where accepted) a recovery code like `ABCD-EFGH-IJKL-MNOP`." });
+
+export const MfaCodeSchema = z.object({ code: SecondFactorCodeSchema });
+
+/** Re-authentication inside a session: the password, or a current code. */
+export const ReauthenticateSchema = z
+  .object({ password: CurrentPasswordSchema.optional(), code: SecondFactorCodeSchema.optional() })
+  .refine((input) => (input.password === undefined) !== (input.code === undefined), {
+    error: "Send either your password or a code.",
+  });
+
+export const PASSKEY_NAME_MAX_LENGTH = 64;
+
+export const PasskeyNameSchema = requiredString()
+  .trim()
+  .min(1, { error: "This field may not be blank." })
+  .max(PASSKEY_NAME_MAX_LENGTH, { error: `Ensure this field has no more than ${PASSKEY_NAME_MAX_LENGTH} characters.` })
+  .meta({ description: "A name to recognise the passkey by (\"Work laptop\")." });
+
+/** What @simplewebauthn/browser's startRegistration() resolves to (RegistrationResponseJSON). */
+const RegistrationCredentialSchema = z.looseObject({
+  id: z.string().max(1024),
+  rawId: z.string().max(1024),
+  type: z.literal("public-key"),
+  response: z.looseObject({
+    clientDataJSON: z.string().max(4096),
+    attestationObject: z.string().max(8192),
+    transports: z.array(z.string().max(32)).max(16).optional(),
+  }),
+  clientExtensionResults: z.record(z.string(), z.unknown()),
+  authenticatorAttachment: z.enum(["platform", "cross-platform"]).optional(),
+});
+
+export const PasskeyRegisterSchema = z.object({
+  name: PasskeyNameSchema,
+  response: RegistrationCredentialSchema.meta({ description: "The credential from navigator.credentials.create(), as @simplewebauthn/browser's startRegistration() returns it." }),
+});

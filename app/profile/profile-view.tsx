@@ -8,9 +8,11 @@ import { problemMessage } from "@/lib/client/api";
 import { callWithSession, signOut } from "@/lib/client/session";
 import { useSession } from "@/lib/client/use-session";
 import type { SocialProvider } from "@/lib/social";
+import { ActivitySection } from "./activity-section";
 import { EmailStatus } from "./email-status";
 import { LinkedProviders } from "./linked-providers";
 import { PasswordSection } from "./password-section";
+import { SecuritySettings } from "./security-settings";
 import { SessionsSection } from "./sessions-section";
 import styles from "./profile.module.css";
 
@@ -25,6 +27,8 @@ export function ProfileView({ providers, linkError }: { providers: SocialProvide
   const [load, setLoad] = useState<Load>({ state: "loading" });
   // Bumped when a password change ended the other sessions, so their list is redrawn.
   const [sessionsChanged, setSessionsChanged] = useState(0);
+  // Bumped after a change to how the user signs in, so the activity list shows it.
+  const [securityChanged, setSecurityChanged] = useState(0);
 
   useEffect(() => {
     if (status === "signed-out") router.replace("/login/?next=/profile/");
@@ -69,7 +73,9 @@ export function ProfileView({ providers, linkError }: { providers: SocialProvide
       {profile.email_verified ? null : <EmailStatus email={profile.email} />}
       <LinkedProviders enabled={providers} linked={profile.providers} emailVerified={profile.email_verified} onChange={reload} />
       <PasswordSection hasProviders={profile.providers.length > 0} onChanged={() => setSessionsChanged((n) => n + 1)} />
+      <SecuritySettings onChange={() => setSecurityChanged((n) => n + 1)} />
       <SessionsSection reloadKey={sessionsChanged} />
+      <ActivitySection reloadKey={sessionsChanged + securityChanged} />
       <SignOut />
     </div>
   );

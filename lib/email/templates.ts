@@ -180,3 +180,56 @@ export function refreshReuseEmail(input: { to: string; username: string; resetUr
     link: { text: "Change your password", label: "Change my password", url: input.resetUrl },
   });
 }
+
+/** What a security notice of the second factor or sign-in methods is about. */
+export type AccountChange =
+  | { kind: "totp_enabled" }
+  | { kind: "totp_disabled" }
+  | { kind: "recovery_code_used"; remaining: number }
+  | { kind: "passkey_added"; name: string }
+  | { kind: "provider_linked"; provider: string };
+
+function accountChangeWords(change: AccountChange): { subject: string; line: string } {
+  switch (change.kind) {
+    case "totp_enabled":
+      return {
+        subject: "Two-step verification is on",
+        line: "Two-step verification was just turned on for your Gatehouse account: signing in now also asks for a code from your authenticator app.",
+      };
+    case "totp_disabled":
+      return {
+        subject: "Two-step verification is off",
+        line: "Two-step verification was just turned off for your Gatehouse account: signing in no longer asks for a code.",
+      };
+    case "recovery_code_used": {
+      const left = change.remaining === 1 ? "1 code is" : `${change.remaining} codes are`;
+      return { subject: "A recovery code was used", line: `One of your Gatehouse recovery codes was just used. ${left} left.` };
+    }
+    case "passkey_added":
+      return {
+        subject: "A passkey was added",
+        line: `A passkey named "${change.name}" was just added to your Gatehouse account. It can sign in to your account on its own.`,
+      };
+    case "provider_linked":
+      return { subject: `${change.provider} was linked to your account`, line: `Your Gatehouse account can now be signed in to with ${change.provider}.` };
+  }
+}
+
+/**
+ * Sent when a way to sign in, or the second step of signing in, changes (docs/api.md):
+ * the owner hears of it even when someone else did it.
+ */
+export function accountChangeEmail(input: { to: string; username: string; change: AccountChange; profileUrl: string; resetUrl: string }): OutgoingEmail {
+  const words = accountChangeWords(input.change);
+  return securityNotice({
+    to: input.to,
+    username: input.username,
+    subject: words.subject,
+    heading: words.subject,
+    lines: [
+      words.line,
+      `If this was you, there is nothing to do. If it was not, reset your password now (${input.resetUrl}), then review your sign-in methods on your profile.`,
+    ],
+    link: { text: "Review your profile", label: "Review my profile", url: input.profileUrl },
+  });
+}

@@ -17,6 +17,16 @@ import * as socialCallback from "@/app/api/auth/social/[provider]/callback/route
 import * as refresh from "@/app/api/auth/token/refresh/route";
 import * as verifyEmail from "@/app/api/auth/verify-email/route";
 import * as verifyEmailResend from "@/app/api/auth/verify-email/resend/route";
+import * as activity from "@/app/api/auth/activity/route";
+import * as mfa from "@/app/api/auth/mfa/route";
+import * as recoveryCodes from "@/app/api/auth/mfa/recovery-codes/route";
+import * as totp from "@/app/api/auth/mfa/totp/route";
+import * as totpConfirm from "@/app/api/auth/mfa/totp/confirm/route";
+import * as totpSetup from "@/app/api/auth/mfa/totp/setup/route";
+import * as passkey from "@/app/api/auth/passkeys/[id]/route";
+import * as passkeyRegister from "@/app/api/auth/passkeys/register/route";
+import * as passkeyRegisterOptions from "@/app/api/auth/passkeys/register/options/route";
+import * as reauthenticate from "@/app/api/auth/reauthenticate/route";
 import { MAX_BODY_BYTES } from "@/lib/http";
 import { apiRequest, call, params } from "../support/handlers";
 
@@ -48,6 +58,16 @@ const ROUTES: Array<{ path: string; module: Partial<Record<Method, Handler>>; se
   { path: "/api/auth/token/refresh/", module: refresh, serves: ["POST"] },
   { path: "/api/auth/verify-email/", module: verifyEmail, serves: ["GET", "HEAD"] },
   { path: "/api/auth/verify-email/resend/", module: verifyEmailResend, serves: ["POST"] },
+  { path: "/api/auth/activity/", module: activity, serves: ["GET", "HEAD"] },
+  { path: "/api/auth/mfa/", module: mfa, serves: ["GET", "HEAD"] },
+  { path: "/api/auth/mfa/recovery-codes/", module: recoveryCodes, serves: ["POST"] },
+  { path: "/api/auth/mfa/totp/", module: totp, serves: ["DELETE"] },
+  { path: "/api/auth/mfa/totp/confirm/", module: totpConfirm, serves: ["POST"] },
+  { path: "/api/auth/mfa/totp/setup/", module: totpSetup, serves: ["POST"] },
+  { path: "/api/auth/passkeys/x/", module: passkey, serves: ["DELETE"], context: params({ id: "x" }) },
+  { path: "/api/auth/passkeys/register/", module: passkeyRegister, serves: ["POST"] },
+  { path: "/api/auth/passkeys/register/options/", module: passkeyRegisterOptions, serves: ["POST"] },
+  { path: "/api/auth/reauthenticate/", module: reauthenticate, serves: ["POST"] },
 ];
 
 describe("methods", () => {

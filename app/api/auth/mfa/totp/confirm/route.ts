@@ -1,0 +1,17 @@
+import { confirmTotpSetup } from "@/lib/auth/mfa/second-factor";
+import { authenticateAccessToken } from "@/lib/auth/session";
+import { apiRoute, bearerToken, codeRefusal, deliverAfterResponse, json, methodNotAllowed, parseJsonBody, requestClient, secondFactorOff, unauthorized } from "@/lib/http";
+import { MfaCodeSchema } from "@/lib/validation";
+
+export const POST = apiRoute({ rateLimit: "password-change" }, async (request) => {
+  const auth = await authenticateAccessToken(bearerToken(request));
+  if (!auth.ok) return unauthorized(auth.reason);
+  const input = await parseJsonBody(request, MfaCodeSchema);
+  if (!input.ok) return input.response;
+  const result = await confirmTotpSetup({ user: auth.user, code: input.data.code, client: requestClient(request) });
+  if (!result.ok) return result.reason === "no_setup" ? secondFactorOff("Start the setup first: there is no code to confirm.", "totp_not_set_up") : codeRefusal(result);
+  deliverAfterResponse(result.emailId);
+  return json({ recovery_codes: result.recoveryCodes });
+});
+
+export const { GET, PUT, PATCH, DELETE } = methodNotAllowed("POST");

@@ -1,0 +1,18 @@
+import { NextResponse } from "next/server";
+import { disableTotp } from "@/lib/auth/mfa/second-factor";
+import { authenticateAccessToken } from "@/lib/auth/session";
+import { apiRoute, bearerToken, codeRefusal, deliverAfterResponse, methodNotAllowed, parseJsonBody, requestClient, secondFactorOff, unauthorized } from "@/lib/http";
+import { MfaCodeSchema } from "@/lib/validation";
+
+export const DELETE = apiRoute({ rateLimit: "password-change" }, async (request) => {
+  const auth = await authenticateAccessToken(bearerToken(request));
+  if (!auth.ok) return unauthorized(auth.reason);
+  const input = await parseJsonBody(request, MfaCodeSchema);
+  if (!input.ok) return input.response;
+  const result = await disableTotp({ user: auth.user, code: input.data.code, client: requestClient(request) });
+  if (!result.ok) return result.reason === "no_setup" ? secondFactorOff("Two-step verification is not on.", "totp_not_enabled") : codeRefusal(result);
+  deliverAfterResponse(result.emailId);
+  return new NextResponse(null, { status: 204 });
+});
+
+export const { GET, POST, PUT, PATCH } = methodNotAllowed("DELETE");

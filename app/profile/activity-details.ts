@@ -1,0 +1,68 @@
+import type { ActivityItem } from "@/lib/security-event-types";
+import { PROVIDER_LABELS, isSocialProvider } from "@/lib/social";
+import { describeDevice, formatLastActive } from "./session-details";
+
+// Security events in words, for "Recent security activity" on the profile:
+// "Signed in with GitHub · Chrome on Linux · 2 hours ago".
+
+export type { ActivityItem };
+
+const text = (value: unknown): string | null => (typeof value === "string" && value ? value : null);
+
+function providerName(value: unknown): string {
+  const name = text(value);
+  return name && isSocialProvider(name) ? PROVIDER_LABELS[name] : (name ?? "A provider");
+}
+
+function methodWords(value: unknown): string {
+  const method = text(value);
+  if (method === "password") return "a password";
+  if (method === "passkey") return "a passkey";
+  return method ? providerName(method) : "an unknown method";
+}
+
+const quoted = (value: unknown) => (text(value) ? ` “${text(value)}”` : "");
+
+/** What happened, as a short sentence without a full stop. */
+export function describeEventAction(event: Pick<ActivityItem, "type" | "detail">): string {
+  const { detail } = event;
+  switch (event.type) {
+    case "login":
+      return `Signed in with ${methodWords(detail.method)}`;
+    case "login_failed":
+      return "Failed sign-in attempt";
+    case "logout":
+      return "Signed out";
+    case "refresh_reuse":
+      return "A session was signed out because its token was used twice";
+    case "password_changed":
+      return "Password changed";
+    case "password_reset":
+      return "Password reset with an emailed link";
+    case "email_verified":
+      return "Email address verified";
+    case "provider_linked":
+      return `${providerName(detail.provider)} linked`;
+    case "provider_unlinked":
+      return `${providerName(detail.provider)} unlinked`;
+    case "session_revoked":
+      return "A session was signed out";
+    case "mfa_enabled":
+      return "Two-step verification turned on";
+    case "mfa_disabled":
+      return "Two-step verification turned off";
+    case "recovery_code_used": {
+      const left = typeof detail.remaining === "number" ? ` (${detail.remaining} left)` : "";
+      return `Recovery code used${left}`;
+    }
+    case "passkey_added":
+      return `Passkey${quoted(detail.name)} added`;
+    case "passkey_removed":
+      return `Passkey${quoted(detail.name)} removed`;
+  }
+}
+
+/** The event in one line: what, on which device, when. */
+export function describeEvent(event: ActivityItem, now = Date.now()): string {
+  return [describeEventAction(event), describeDevice(event.user_agent), formatLastActive(event.at, now)].join(" · ");
+}

@@ -1,0 +1,45 @@
+"use client";
+
+import { useCallback, useEffect, useState } from "react";
+import { Loading, RetryNotice } from "@/app/_components/status";
+import { problemMessage } from "@/lib/client/api";
+import { callWithSession } from "@/lib/client/session";
+import { PasskeysSection } from "./passkeys-section";
+import { TwoStepSection } from "./two-step-section";
+
+// Types only: erased from the browser's bundle, so nothing server-side comes along.
+import type { MfaStatus } from "@/lib/auth/mfa/status";
+import type { PasskeySummary } from "@/lib/auth/passkeys";
+
+export type { MfaStatus, PasskeySummary };
+
+type Load = { state: "loading" } | { state: "ready"; status: MfaStatus } | { state: "failed"; message: string };
+
+/** Two-step verification and passkeys, from one GET /api/auth/mfa/; `onChange` tells the page something changed. */
+export function SecuritySettings({ onChange }: { onChange: () => void }) {
+  const [load, setLoad] = useState<Load>({ state: "loading" });
+
+  const reload = useCallback(async () => {
+    const result = await callWithSession<MfaStatus>("/api/auth/mfa/");
+    if (result.ok) setLoad({ state: "ready", status: result.data });
+    else if (result.status !== 401) setLoad({ state: "failed", message: problemMessage(result) });
+  }, []);
+
+  useEffect(() => {
+    void reload();
+  }, [reload]);
+
+  const changed = () => {
+    void reload();
+    onChange();
+  };
+
+  if (load.state === "loading") return <Loading>Loading your sign-in settings…</Loading>;
+  if (load.state === "failed") return <RetryNotice onRetry={() => void reload()}>We could not load your sign-in settings. {load.message}</RetryNotice>;
+  return (
+    <>
+      <TwoStepSection status={load.status} onChange={changed} />
+      <PasskeysSection status={load.status} onChange={changed} />
+    </>
+  );
+}

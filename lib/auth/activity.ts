@@ -1,0 +1,95 @@
+import "server-only";
+import { desc, eq, lt } from "drizzle-orm";
+import { getDb, type Tx } from "@/db/client";
+import { securityEvents, type SecurityEventType, type User } from "@/db/schema";
+import { queueEmail } from "@/lib/email/send";
+import { accountChangeEmail, type AccountChange } from "@/lib/email/templates";
+import { getEnv } from "@/lib/env";
+import { log } from "@/lib/log";
+import type { ActivityItem } from "@/lib/security-event-types";
+
+// Security activity (docs/api.md): what happened to an account, for its owner to read on
+// the profile. Its own table, kept 90 days; the trim runs on a timer, not per request.
+
+export const ACTIVITY_RETENTION_MS = 90 * 24 * 60 * 60 * 1000;
+export const ACTIVITY_LIST_LIMIT = 50;
+const TRIM_INTERVAL_MS = 60 * 60 * 1000;
+
+/** Who was at the other end: the request's address and user agent. */
+export type Client = { ip: string | null; userAgent: string | null };
+
+export type SecurityEventInput = {
+  userId: number;
+  type: SecurityEventType;
+  client: Client;
+  detail?: Record<string, unknown>;
+};
+
+
+const row = (event: SecurityEventInput, now: number) => ({
+  userId: event.userId,
+  type: event.type,
+  at: new Date(now),
+  ip: event.client.ip,
+  userAgent: event.client.userAgent,
+  detail: event.detail ?? {},
+});
+
+/** Record an event on its own. */
+export async function recordSecurityEvent(event: SecurityEventInput, now = Date.now()): Promise<void> {
+  await getDb().insert(securityEvents).values(row(event, now));
+}
+
+/** Record an event inside the transaction of the change it describes, so both or neither stay. */
+export function recordSecurityEventIn(tx: Tx, event: SecurityEventInput, now = Date.now()): void {
+  tx.insert(securityEvents).values(row(event, now)).run();
+}
+
+/**
+ * Record an event and tell the owner by email, inside the change's transaction: a second
+ * factor on or off, a recovery code used, a passkey added, a provider linked. Returns
+ * the email's id for deliverAfterResponse.
+ */
+export function recordAndNotifyIn(tx: Tx, input: { user: Pick<User, "id" | "email" | "username">; event: Omit<SecurityEventInput, "userId">; change: AccountChange }, now = Date.now()): number | null {
+  recordSecurityEventIn(tx, { ...input.event, userId: input.user.id }, now);
+  const appUrl = getEnv().APP_URL;
+  const message = accountChangeEmail({
+    to: input.user.email,
+    username: input.user.username,
+    change: input.change,
+    profileUrl: `${appUrl}/profile/`,
+    resetUrl: `${appUrl}/reset-password/`,
+  });
+  // A notice, never capped: whoever filled the address's cap must not silence it.
+  return queueEmail(tx, message, "notice", now);
+}
+
+/** The user's last 50 events, newest first. */
+export async function listSecurityEvents(userId: number): Promise<ActivityItem[]> {
+  const rows = await getDb()
+    .select()
+    .from(securityEvents)
+    .where(eq(securityEvents.userId, userId))
+    .orderBy(desc(securityEvents.at), desc(securityEvents.id))
+    .limit(ACTIVITY_LIST_LIMIT);
+  return rows.map((e) => ({ type: e.type, at: e.at.toISOString(), ip: e.ip, user_agent: e.userAgent, detail: e.detail }));
+}
+
+/** Delete events older than 90 days; returns how many went. */
+export async function trimSecurityEvents(now = Date.now()): Promise<number> {
+  const gone = await getDb()
+    .delete(securityEvents)
+    .where(lt(securityEvents.at, new Date(now - ACTIVITY_RETENTION_MS)))
+    .returning({ id: securityEvents.id });
+  return gone.length;
+}
+
+/** At startup and then hourly (lib/startup.ts), like the outbox retry. */
+export function scheduleSecurityEventTrim(): void {
+  const trim = () =>
+    trimSecurityEvents()
+      .then((count) => count && log.info("trimmed old security events", { count }))
+      .catch((error: unknown) => log.error("trimming security events failed", { error }));
+  void trim();
+  setInterval(() => void trim(), TRIM_INTERVAL_MS).unref();
+}

@@ -1,0 +1,44 @@
+import "server-only";
+import { and, eq, gt, isNull } from "drizzle-orm";
+import { getDb } from "@/db/client";
+import { mfaTokens } from "@/db/schema";
+import { randomToken, sha256 } from "@/lib/crypto";
+
+// The half of a login that has proven the password but not yet the second factor
+// (docs/api.md, login with a second factor on): an opaque random token, stored as
+// SHA-256, bound to its user, valid 5 minutes, spent by the first successful second
+// step. Wrong codes leave it usable until it expires; the account lockout bounds them.
+
+export const MFA_TOKEN_TTL_MS = 5 * 60 * 1000;
+
+/** A new token for `userId`. */
+export async function createMfaToken(userId: number, now = Date.now()): Promise<string> {
+  const token = randomToken(32);
+  await getDb()
+    .insert(mfaTokens)
+    .values({ userId, tokenHash: sha256(token), createdAt: new Date(now), expiresAt: new Date(now + MFA_TOKEN_TTL_MS) });
+  return token;
+}
+
+const liveToken = (token: string, now: number) =>
+  and(eq(mfaTokens.tokenHash, sha256(token)), isNull(mfaTokens.usedAt), gt(mfaTokens.expiresAt, new Date(now)));
+
+/** The user a live token belongs to, without spending it (before the code is checked). */
+export async function peekMfaToken(token: string, now = Date.now()): Promise<{ userId: number } | null> {
+  if (!token || token.length > 128) return null;
+  const [row] = await getDb().select({ userId: mfaTokens.userId }).from(mfaTokens).where(liveToken(token, now)).limit(1);
+  return row ?? null;
+}
+
+/**
+ * Spend a token for its user once the second factor passed. False when it was spent
+ * meanwhile (two verifications racing: one wins) or belongs to someone else.
+ */
+export async function consumeMfaToken(token: string, userId: number, now = Date.now()): Promise<boolean> {
+  const claimed = await getDb()
+    .update(mfaTokens)
+    .set({ usedAt: new Date(now) })
+    .where(and(liveToken(token, now), eq(mfaTokens.userId, userId)))
+    .returning({ id: mfaTokens.id });
+  return claimed.length === 1;
+}

@@ -1,0 +1,218 @@
+import "server-only";
+import { and, count, eq, isNull, lt, or } from "drizzle-orm";
+import { getDb, writeTransaction, type Tx } from "@/db/client";
+import { recoveryCodes, totpCredentials, type User } from "@/db/schema";
+import { getEnv } from "@/lib/env";
+import { log } from "@/lib/log";
+import { recordAndNotifyIn, type Client } from "../activity";
+import { checkAccountSecret } from "../rate-limit";
+import { hashRecoveryCode, matchRecoveryCode, newRecoveryCodes } from "./recovery-codes";
+import { openSecret, sealSecret } from "./secret-box";
+import { encodeTotpSecret, matchTotpStep, newTotpSecret, TOTP_CODE_PATTERN, totpUri } from "./totp";
+
+// TOTP with recovery codes (docs/api.md, second factor): setup, confirm, turn off, new
+// recovery codes, and the check of a code that mfa/verify will use. Every check of a
+// code spends the account's budget like a password does (docs/security.md, abuse
+// limits): a wrong code, a replayed one and a spent recovery code all count.
+
+export type CodeCheck =
+  | { ok: true; method: "totp" | "recovery_code" }
+  | { ok: false; reason: "invalid_code" }
+  | { ok: false; reason: "locked"; retryAfter: number };
+
+type Locked = { ok: false; reason: "locked"; retryAfter: number };
+
+/** The AAD of a user's sealed secret: a box copied to another user's row does not open. */
+const secretContext = (userId: number) => `totp:${userId}`;
+
+async function totpCredentialOf(userId: number) {
+  const [row] = await getDb().select().from(totpCredentials).where(eq(totpCredentials.userId, userId)).limit(1);
+  return row ?? null;
+}
+
+/** True when the user has TOTP on (confirmed). */
+export async function hasTotp(userId: number): Promise<boolean> {
+  return Boolean((await totpCredentialOf(userId))?.confirmedAt);
+}
+
+export async function recoveryCodesLeft(userId: number): Promise<number> {
+  const [row] = await getDb()
+    .select({ n: count() })
+    .from(recoveryCodes)
+    .where(and(eq(recoveryCodes.userId, userId), isNull(recoveryCodes.usedAt)));
+  return row?.n ?? 0;
+}
+
+export type TotpSetup = { ok: true; secret: string; otpauthUri: string } | { ok: false; reason: "already_enabled" };
+
+/** A new secret, sealed and stored unconfirmed; it replaces an earlier unconfirmed one. */
+export async function startTotpSetup(user: User): Promise<TotpSetup> {
+  const secret = newTotpSecret();
+  const encryptedSecret = await sealSecret(secret, secretContext(user.id));
+  const now = new Date();
+  const stored = await getDb()
+    .insert(totpCredentials)
+    .values({ userId: user.id, encryptedSecret, createdAt: now })
+    .onConflictDoUpdate({
+      target: totpCredentials.userId,
+      set: { encryptedSecret, createdAt: now, lastUsedStep: null },
+      // A confirmed credential is never replaced here: turning it off takes a code.
+      setWhere: isNull(totpCredentials.confirmedAt),
+    })
+    .returning({ userId: totpCredentials.userId });
+  if (stored.length === 0) return { ok: false, reason: "already_enabled" };
+  return {
+    ok: true,
+    secret: encodeTotpSecret(secret),
+    otpauthUri: totpUri({ secret, issuer: new URL(getEnv().APP_URL).host, account: user.email }),
+  };
+}
+
+/**
+ * Accept a TOTP code once: the step it matched is claimed with a conditional update, so
+ * a replay of that step or an earlier one, even in a parallel request, is refused.
+ */
+async function claimTotpCode(userId: number, code: string, state: "confirmed" | "pending", now: number): Promise<boolean> {
+  const credential = await totpCredentialOf(userId);
+  if (!credential || (state === "confirmed") !== Boolean(credential.confirmedAt)) return false;
+  const opened = await openSecret(credential.encryptedSecret, secretContext(userId));
+  if (!opened.ok) {
+    // Configuration, not the user: the root secret that sealed it is no longer configured.
+    log.error("a TOTP secret could not be opened", { userId, reason: opened.reason });
+    return false;
+  }
+  const step = matchTotpStep(opened.plain, code, now, credential.lastUsedStep);
+  if (step === null) return false;
+  const claimed = await getDb()
+    .update(totpCredentials)
+    .set({ lastUsedStep: step })
+    .where(
+      and(
+        eq(totpCredentials.userId, userId),
+        // The same secret that was checked: a setup that replaced it meanwhile wins.
+        eq(totpCredentials.encryptedSecret, credential.encryptedSecret),
+        or(isNull(totpCredentials.lastUsedStep), lt(totpCredentials.lastUsedStep, step)),
+      ),
+    )
+    .returning({ userId: totpCredentials.userId });
+  return claimed.length === 1;
+}
+
+/** Spend one unused recovery code of the user that `input` matches. */
+async function claimRecoveryCode(userId: number, input: string, now: number): Promise<boolean> {
+  const unused = await getDb()
+    .select({ id: recoveryCodes.id, codeHash: recoveryCodes.codeHash })
+    .from(recoveryCodes)
+    .where(and(eq(recoveryCodes.userId, userId), isNull(recoveryCodes.usedAt)));
+  const id = matchRecoveryCode(input, unused);
+  if (id === null) return false;
+  const claimed = await getDb()
+    .update(recoveryCodes)
+    .set({ usedAt: new Date(now) })
+    .where(and(eq(recoveryCodes.id, id), isNull(recoveryCodes.usedAt)))
+    .returning({ id: recoveryCodes.id });
+  return claimed.length === 1;
+}
+
+/**
+ * Check a code of a user with TOTP on, within the account's budget: six digits are a
+ * TOTP code, anything else a recovery code (when `recovery` allows one).
+ */
+export async function checkSecondFactorCode(
+  user: User,
+  code: string,
+  options: { recovery: boolean; now?: number },
+): Promise<CodeCheck> {
+  const now = options.now ?? Date.now();
+  const method = TOTP_CODE_PATTERN.test(code) ? "totp" : "recovery_code";
+  if (method === "recovery_code" && !options.recovery) {
+    // Not a code at all: still charged, so malformed guesses are no free probe.
+    const checked = await checkAccountSecret(user.email, async () => false);
+    return checked.locked ? { ok: false, reason: "locked", retryAfter: checked.retryAfter } : { ok: false, reason: "invalid_code" };
+  }
+  const checked = await checkAccountSecret(user.email, () =>
+    method === "totp" ? claimTotpCode(user.id, code, "confirmed", now) : claimRecoveryCode(user.id, code, now),
+  );
+  if (checked.locked) return { ok: false, reason: "locked", retryAfter: checked.retryAfter };
+  return checked.passed ? { ok: true, method } : { ok: false, reason: "invalid_code" };
+}
+
+/** Replace every recovery code of the user with ten new ones; returns them in the clear, once. */
+function replaceRecoveryCodesIn(tx: Tx, userId: number, now: number): string[] {
+  const codes = newRecoveryCodes();
+  tx.delete(recoveryCodes).where(eq(recoveryCodes.userId, userId)).run();
+  tx.insert(recoveryCodes)
+    .values(codes.map((code) => ({ userId, codeHash: hashRecoveryCode(code), createdAt: new Date(now) })))
+    .run();
+  return codes;
+}
+
+type Refused = { ok: false; reason: "no_setup" } | { ok: false; reason: "invalid_code" } | Locked;
+
+export type RecoveryCodesResult = { ok: true; recoveryCodes: string[]; emailId: number | null } | Refused;
+
+/** The first code from the app turns TOTP on and gives the ten recovery codes. */
+export async function confirmTotpSetup(input: { user: User; code: string; client: Client }, now = Date.now()): Promise<RecoveryCodesResult> {
+  const { user } = input;
+  const credential = await totpCredentialOf(user.id);
+  if (!credential || credential.confirmedAt) return { ok: false, reason: "no_setup" };
+  const checked = await checkAccountSecret(user.email, () => claimTotpCode(user.id, input.code, "pending", now));
+  if (checked.locked) return { ok: false, reason: "locked", retryAfter: checked.retryAfter };
+  if (!checked.passed) return { ok: false, reason: "invalid_code" };
+  const done = writeTransaction((tx) => {
+    const confirmed = tx
+      .update(totpCredentials)
+      .set({ confirmedAt: new Date(now) })
+      .where(and(eq(totpCredentials.userId, user.id), isNull(totpCredentials.confirmedAt)))
+      .returning({ userId: totpCredentials.userId })
+      .all();
+    // A parallel confirmation got there first and holds the codes.
+    if (confirmed.length === 0) return null;
+    const codes = replaceRecoveryCodesIn(tx, user.id, now);
+    const emailId = recordAndNotifyIn(tx, { user, event: { type: "mfa_enabled", client: input.client, detail: { method: "totp" } }, change: { kind: "totp_enabled" } }, now);
+    return { codes, emailId };
+  });
+  return done ? { ok: true, recoveryCodes: done.codes, emailId: done.emailId } : { ok: false, reason: "invalid_code" };
+}
+
+/** Ten new recovery codes for a current TOTP code; the old ones stop working. */
+export async function regenerateRecoveryCodes(input: { user: User; code: string }, now = Date.now()): Promise<RecoveryCodesResult> {
+  if (!(await hasTotp(input.user.id))) return { ok: false, reason: "no_setup" };
+  const checked = await checkSecondFactorCode(input.user, input.code, { recovery: false, now });
+  if (!checked.ok) return checked;
+  const codes = writeTransaction((tx) => replaceRecoveryCodesIn(tx, input.user.id, now));
+  return { ok: true, recoveryCodes: codes, emailId: null };
+}
+
+export type DisableResult = { ok: true; emailId: number | null } | Refused;
+
+/** Turn TOTP off with a current code or a recovery code; the recovery codes go with it. */
+export async function disableTotp(input: { user: User; code: string; client: Client }, now = Date.now()): Promise<DisableResult> {
+  const { user } = input;
+  if (!(await hasTotp(user.id))) return { ok: false, reason: "no_setup" };
+  const checked = await checkSecondFactorCode(user, input.code, { recovery: true, now });
+  if (!checked.ok) return checked;
+  const emailId = writeTransaction((tx) => {
+    tx.delete(totpCredentials).where(eq(totpCredentials.userId, user.id)).run();
+    tx.delete(recoveryCodes).where(eq(recoveryCodes.userId, user.id)).run();
+    return recordAndNotifyIn(tx, { user, event: { type: "mfa_disabled", client: input.client, detail: { method: checked.method } }, change: { kind: "totp_disabled" } }, now);
+  });
+  return { ok: true, emailId };
+}
+
+export type SecondStepResult = { ok: true; method: "totp" | "recovery_code"; emailId: number | null } | { ok: false; reason: "invalid_code" } | Locked;
+
+/**
+ * The second step of a login (for mfa/verify, part 2 of issue 11): a TOTP code or a
+ * recovery code. A recovery code is recorded and its owner told, with how many are left.
+ */
+export async function passSecondStep(input: { user: User; code: string; client: Client }, now = Date.now()): Promise<SecondStepResult> {
+  const checked = await checkSecondFactorCode(input.user, input.code, { recovery: true, now });
+  if (!checked.ok) return checked;
+  if (checked.method === "totp") return { ok: true, method: "totp", emailId: null };
+  const remaining = await recoveryCodesLeft(input.user.id);
+  const emailId = writeTransaction((tx) =>
+    recordAndNotifyIn(tx, { user: input.user, event: { type: "recovery_code_used", client: input.client, detail: { remaining } }, change: { kind: "recovery_code_used", remaining } }, now),
+  );
+  return { ok: true, method: "recovery_code", emailId };
+}

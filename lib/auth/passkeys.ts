@@ -1,0 +1,229 @@
+import "server-only";
+import {
+  generateAuthenticationOptions,
+  generateRegistrationOptions,
+  verifyAuthenticationResponse,
+  verifyRegistrationResponse,
+  type AuthenticationResponseJSON,
+  type PublicKeyCredentialCreationOptionsJSON,
+  type PublicKeyCredentialRequestOptionsJSON,
+  type RegistrationResponseJSON,
+} from "@simplewebauthn/server";
+import { and, asc, count, eq, gt, isNull } from "drizzle-orm";
+import { getDb, isUniqueViolation, writeTransaction } from "@/db/client";
+import { passkeys, socialAccounts, webauthnChallenges, type Passkey, type User } from "@/db/schema";
+import { randomToken, sha256 } from "@/lib/crypto";
+import { getEnv } from "@/lib/env";
+import { log } from "@/lib/log";
+import { recordAndNotifyIn, recordSecurityEventIn, type Client } from "./activity";
+
+// Passkeys (WebAuthn through @simplewebauthn/server; docs/api.md). The relying party is
+// APP_URL's host and the only accepted origin is APP_URL's. Passkeys are discoverable
+// and always verify the user (PIN, biometrics), so one counts as both factors and may be
+// an account's only way in. Challenges are ours, kept hashed in the database, bound to
+// their purpose (and user), 5 minutes, single use
+// (docs/decisions/020-webauthn-challenges-in-the-database.md).
+
+const CHALLENGE_TTL_MS = 5 * 60 * 1000;
+
+/** An item of `passkeys` in GET /api/auth/mfa/. */
+export type PasskeySummary = { id: string; name: string; created_at: string; last_used_at: string | null };
+
+const relyingParty = () => {
+  const appUrl = new URL(getEnv().APP_URL);
+  // The RP ID is a domain: no scheme, no port (WebAuthn §5.1.2).
+  return { id: appUrl.hostname, origin: appUrl.origin, name: "Gatehouse" };
+};
+
+const summary = (p: Passkey): PasskeySummary => ({
+  id: p.id,
+  name: p.name,
+  created_at: p.createdAt.toISOString(),
+  last_used_at: p.lastUsedAt?.toISOString() ?? null,
+});
+
+async function passkeysOf(userId: number): Promise<Passkey[]> {
+  return getDb().select().from(passkeys).where(eq(passkeys.userId, userId)).orderBy(asc(passkeys.createdAt), asc(passkeys.id));
+}
+
+export async function listPasskeys(userId: number): Promise<PasskeySummary[]> {
+  return (await passkeysOf(userId)).map(summary);
+}
+
+async function storeChallenge(input: { challenge: string; purpose: "register" | "login"; userId: number | null; userHandle: string | null }, now: number): Promise<void> {
+  await getDb()
+    .insert(webauthnChallenges)
+    .values({ challengeHash: sha256(input.challenge), purpose: input.purpose, userId: input.userId, userHandle: input.userHandle, expiresAt: new Date(now + CHALLENGE_TTL_MS) });
+}
+
+/** The challenge the browser signed, read from clientDataJSON, or null when unreadable. */
+function challengeOf(clientDataJSON: string): string | null {
+  try {
+    const parsed = JSON.parse(Buffer.from(clientDataJSON, "base64url").toString("utf8")) as { challenge?: unknown };
+    return typeof parsed.challenge === "string" && parsed.challenge.length <= 256 ? parsed.challenge : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Spend a live challenge of this purpose (and user); its user handle when it was ours. */
+async function claimChallenge(challenge: string, purpose: "register" | "login", userId: number | null, now: number) {
+  const conditions = [
+    eq(webauthnChallenges.challengeHash, sha256(challenge)),
+    eq(webauthnChallenges.purpose, purpose),
+    isNull(webauthnChallenges.usedAt),
+    gt(webauthnChallenges.expiresAt, new Date(now)),
+  ];
+  if (userId !== null) conditions.push(eq(webauthnChallenges.userId, userId));
+  const [claimed] = await getDb()
+    .update(webauthnChallenges)
+    .set({ usedAt: new Date(now) })
+    .where(and(...conditions))
+    .returning({ userHandle: webauthnChallenges.userHandle });
+  return claimed ?? null;
+}
+
+/** Options for navigator.credentials.create(): a discoverable credential, user verified. */
+export async function passkeyRegistrationOptions(user: User, now = Date.now()): Promise<PublicKeyCredentialCreationOptionsJSON> {
+  const existing = await passkeysOf(user.id);
+  // One random handle per user, never the database id: it is all the authenticator keeps.
+  const userHandle = existing[0]?.userHandle ?? randomToken(32);
+  const rp = relyingParty();
+  const options = await generateRegistrationOptions({
+    rpName: rp.name,
+    rpID: rp.id,
+    userName: user.email,
+    userDisplayName: user.username,
+    userID: new Uint8Array(Buffer.from(userHandle, "base64url")),
+    attestationType: "none",
+    excludeCredentials: existing.map((p) => ({ id: p.credentialId, transports: p.transports })),
+    authenticatorSelection: { residentKey: "required", userVerification: "required" },
+    timeout: CHALLENGE_TTL_MS,
+  });
+  await storeChallenge({ challenge: options.challenge, purpose: "register", userId: user.id, userHandle }, now);
+  return options;
+}
+
+export type PasskeyRegistration =
+  | { ok: true; passkey: PasskeySummary; emailId: number | null }
+  | { ok: false; reason: "invalid_challenge" | "verification_failed" | "already_registered" };
+
+/** Check the browser's answer to our options and keep the new passkey under `name`. */
+export async function registerPasskey(
+  input: { user: User; name: string; response: RegistrationResponseJSON; client: Client },
+  now = Date.now(),
+): Promise<PasskeyRegistration> {
+  const { user } = input;
+  const challenge = challengeOf(input.response.response.clientDataJSON);
+  const claimed = challenge ? await claimChallenge(challenge, "register", user.id, now) : null;
+  if (!challenge || !claimed?.userHandle) return { ok: false, reason: "invalid_challenge" };
+  const rp = relyingParty();
+  let verified;
+  try {
+    verified = await verifyRegistrationResponse({
+      response: input.response,
+      expectedChallenge: challenge,
+      expectedOrigin: rp.origin,
+      expectedRPID: rp.id,
+      requireUserVerification: true,
+    });
+  } catch (error) {
+    // The library throws on every malformed or mismatched answer: the client's fault.
+    log.info("passkey registration refused", { userId: user.id, reason: error instanceof Error ? error.message : "unknown" });
+    return { ok: false, reason: "verification_failed" };
+  }
+  if (!verified.verified) return { ok: false, reason: "verification_failed" };
+  const info = verified.registrationInfo;
+  const row = {
+    id: randomToken(16),
+    userId: user.id,
+    credentialId: info.credential.id,
+    publicKey: Buffer.from(info.credential.publicKey).toString("base64url"),
+    counter: info.credential.counter,
+    transports: info.credential.transports ?? [],
+    deviceType: info.credentialDeviceType,
+    backedUp: info.credentialBackedUp,
+    userHandle: claimed.userHandle,
+    name: input.name,
+    createdAt: new Date(now),
+  };
+  try {
+    const emailId = writeTransaction((tx) => {
+      tx.insert(passkeys).values(row).run();
+      return recordAndNotifyIn(tx, { user, event: { type: "passkey_added", client: input.client, detail: { name: input.name } }, change: { kind: "passkey_added", name: input.name } }, now);
+    });
+    return { ok: true, passkey: summary({ ...row, lastUsedAt: null }), emailId };
+  } catch (error) {
+    if (isUniqueViolation(error)) return { ok: false, reason: "already_registered" };
+    throw error;
+  }
+}
+
+export type PasskeyRemoval = { ok: true } | { ok: false; reason: "not_found" | "last_sign_in_method" };
+
+/**
+ * Remove one of the user's passkeys, unless it is their last way to sign in (no
+ * password, no provider, no other passkey): the rule of unlinking a provider.
+ */
+export async function removePasskey(input: { user: User; id: string; client: Client }, now = Date.now()): Promise<PasskeyRemoval> {
+  const { user } = input;
+  const mine = await passkeysOf(user.id);
+  const target = mine.find((p) => p.id === input.id);
+  if (!target) return { ok: false, reason: "not_found" };
+  const [providers] = await getDb().select({ n: count() }).from(socialAccounts).where(eq(socialAccounts.userId, user.id));
+  if (!user.passwordHash && (providers?.n ?? 0) === 0 && mine.length === 1) return { ok: false, reason: "last_sign_in_method" };
+  const removed = writeTransaction((tx) => {
+    const gone = tx.delete(passkeys).where(and(eq(passkeys.id, target.id), eq(passkeys.userId, user.id))).returning({ id: passkeys.id }).all();
+    if (gone.length) recordSecurityEventIn(tx, { userId: user.id, type: "passkey_removed", client: input.client, detail: { name: target.name } }, now);
+    return gone.length > 0;
+  });
+  return removed ? { ok: true } : { ok: false, reason: "not_found" };
+}
+
+// Sign-in with a passkey (for part 2 of issue 11: the login routes and mfa/verify call
+// these; no route uses them yet).
+
+/** Options for navigator.credentials.get(), also used by the login page's autofill. */
+export async function passkeyLoginOptions(now = Date.now()): Promise<PublicKeyCredentialRequestOptionsJSON> {
+  const options = await generateAuthenticationOptions({ rpID: relyingParty().id, userVerification: "required", timeout: CHALLENGE_TTL_MS });
+  await storeChallenge({ challenge: options.challenge, purpose: "login", userId: null, userHandle: null }, now);
+  return options;
+}
+
+export type PasskeyLogin = { ok: true; userId: number; passkeyId: string } | { ok: false; reason: "invalid_challenge" | "unknown_passkey" | "verification_failed" };
+
+/**
+ * Verify an assertion: our challenge (spent), a passkey we know (whose user handle, when
+ * sent, must match), the signature, user verification, and a counter that moved forward.
+ * The counter, backup state and last use are stored. `userId` restricts it to one user
+ * (the second step after a password).
+ */
+export async function verifyPasskeyLogin(input: { response: AuthenticationResponseJSON; userId?: number }, now = Date.now()): Promise<PasskeyLogin> {
+  const challenge = challengeOf(input.response.response.clientDataJSON);
+  if (!challenge || !(await claimChallenge(challenge, "login", null, now))) return { ok: false, reason: "invalid_challenge" };
+  const [passkey] = await getDb().select().from(passkeys).where(eq(passkeys.credentialId, input.response.id)).limit(1);
+  if (!passkey || (input.userId !== undefined && passkey.userId !== input.userId)) return { ok: false, reason: "unknown_passkey" };
+  if (input.response.response.userHandle && input.response.response.userHandle !== passkey.userHandle) return { ok: false, reason: "unknown_passkey" };
+  const rp = relyingParty();
+  let verified;
+  try {
+    verified = await verifyAuthenticationResponse({
+      response: input.response,
+      expectedChallenge: challenge,
+      expectedOrigin: rp.origin,
+      expectedRPID: rp.id,
+      requireUserVerification: true,
+      credential: { id: passkey.credentialId, publicKey: new Uint8Array(Buffer.from(passkey.publicKey, "base64url")), counter: passkey.counter, transports: passkey.transports },
+    });
+  } catch (error) {
+    log.info("passkey sign-in refused", { passkeyId: passkey.id, reason: error instanceof Error ? error.message : "unknown" });
+    return { ok: false, reason: "verification_failed" };
+  }
+  if (!verified.verified) return { ok: false, reason: "verification_failed" };
+  const { newCounter, credentialBackedUp, credentialDeviceType } = verified.authenticationInfo;
+  await getDb()
+    .update(passkeys)
+    .set({ counter: newCounter, backedUp: credentialBackedUp, deviceType: credentialDeviceType, lastUsedAt: new Date(now) })
+    .where(eq(passkeys.id, passkey.id));
+  return { ok: true, userId: passkey.userId, passkeyId: passkey.id };
+}

@@ -1,0 +1,77 @@
+import { eq } from "drizzle-orm";
+import { describe, expect, it } from "vitest";
+import { getDb } from "@/db/client";
+import { sessions } from "@/db/schema";
+import { describeEvent, describeEventAction } from "@/app/profile/activity-details";
+import { ACTIVITY_RETENTION_MS, listSecurityEvents, recordSecurityEvent, trimSecurityEvents } from "@/lib/auth/activity";
+import { isRecentSignIn, reauthenticate } from "@/lib/auth/reauth";
+import { startSession } from "@/lib/auth/session";
+import { createUser, PASSWORD } from "./helpers";
+
+// docs/api.md, security activity (last 50, newest first, kept 90 days, in words on the
+// profile) and the recent sign-in that sensitive changes need (REAUTH_MAX_AGE).
+
+const chromeOnLinux = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 Safari/537.36";
+const client = { ip: "198.51.100.4", userAgent: chromeOnLinux };
+
+describe("security events", () => {
+  it("lists a user's last 50, newest first, and nobody else's", async () => {
+    const [alice, bob] = [await createUser(), await createUser()];
+    const start = Date.now() - 60 * 60_000;
+    for (let i = 0; i < 55; i++) await recordSecurityEvent({ userId: alice.id, type: "login", client, detail: { method: "password", i } }, start + i * 1000);
+    await recordSecurityEvent({ userId: bob.id, type: "logout", client }, start);
+    const listed = await listSecurityEvents(alice.id);
+    expect(listed).toHaveLength(50);
+    expect(listed[0]).toEqual({ type: "login", at: new Date(start + 54_000).toISOString(), ip: client.ip, user_agent: chromeOnLinux, detail: { method: "password", i: 54 } });
+    expect(listed.at(-1)!.detail.i).toBe(5);
+    expect((await listSecurityEvents(bob.id)).map((e) => e.type)).toEqual(["logout"]);
+  });
+
+  it("trims events older than 90 days, and only those", async () => {
+    const user = await createUser();
+    const now = Date.now();
+    await recordSecurityEvent({ userId: user.id, type: "login", client }, now - ACTIVITY_RETENTION_MS - 1000);
+    await recordSecurityEvent({ userId: user.id, type: "logout", client }, now - ACTIVITY_RETENTION_MS + 60_000);
+    expect(await trimSecurityEvents(now)).toBe(1);
+    expect((await listSecurityEvents(user.id)).map((e) => e.type)).toEqual(["logout"]);
+  });
+
+  it("reads as words: what, which device, when", () => {
+    const now = Date.parse("2026-11-30T12:00:00Z");
+    const at = new Date(now - 2 * 3_600_000).toISOString();
+    expect(describeEvent({ type: "login", at, ip: null, user_agent: chromeOnLinux, detail: { method: "github" } }, now)).toBe(
+      "Signed in with GitHub · Chrome on Linux · 2 hours ago",
+    );
+    expect(describeEventAction({ type: "login", detail: { method: "password" } })).toBe("Signed in with a password");
+    expect(describeEventAction({ type: "passkey_added", detail: { name: "Work laptop" } })).toBe("Passkey “Work laptop” added");
+    expect(describeEventAction({ type: "recovery_code_used", detail: { remaining: 3 } })).toBe("Recovery code used (3 left)");
+    expect(describeEventAction({ type: "provider_unlinked", detail: { provider: "google" } })).toBe("Google unlinked");
+    expect(describeEvent({ type: "mfa_enabled", at: new Date(now).toISOString(), ip: null, user_agent: null, detail: {} }, now)).toBe(
+      "Two-step verification turned on · Unknown device · just now",
+    );
+  });
+});
+
+describe("recent sign-in", () => {
+  it("holds for REAUTH_MAX_AGE after sign-in, and again after re-entering the password", async () => {
+    const user = await createUser();
+    const { sessionId } = await startSession({ userId: user.id, userAgent: null, ip: null });
+    expect(await isRecentSignIn(sessionId)).toBe(true);
+    expect(await isRecentSignIn(sessionId, Date.now() + 601_000)).toBe(false);
+    await getDb().update(sessions).set({ createdAt: new Date(Date.now() - 3_600_000) }).where(eq(sessions.id, sessionId));
+    expect(await isRecentSignIn(sessionId)).toBe(false);
+
+    expect(await reauthenticate({ user, sessionId, proof: { password: "not the password" } })).toEqual({ ok: false, reason: "invalid_password" });
+    expect(await isRecentSignIn(sessionId)).toBe(false);
+    expect(await reauthenticate({ user, sessionId, proof: { password: PASSWORD } })).toEqual({ ok: true });
+    expect(await isRecentSignIn(sessionId)).toBe(true);
+    expect(await isRecentSignIn("no-such-session")).toBe(false);
+  });
+
+  it("refuses a code when TOTP is off, and a password when there is none", async () => {
+    const social = await createUser({ password: null });
+    const { sessionId } = await startSession({ userId: social.id, userAgent: null, ip: null });
+    expect(await reauthenticate({ user: social, sessionId, proof: { password: "anything at all" } })).toEqual({ ok: false, reason: "no_password" });
+    expect(await reauthenticate({ user: social, sessionId, proof: { code: "123456" } })).toEqual({ ok: false, reason: "no_totp" });
+  });
+});
