@@ -1,4 +1,5 @@
 import path from "node:path";
+import { BaseSequencer, type TestSpecification } from "vitest/node";
 import { defineConfig } from "vitest/config";
 
 const root = import.meta.dirname;
@@ -8,8 +9,30 @@ const alias = {
   "server-only": path.join(root, "tests/support/server-only.ts"),
 };
 
+/**
+ * Files that take far longer than the rest start first, so the others fill the workers
+ * beside them instead of leaving one file running alone at the end. Vitest orders by the
+ * durations it remembers (node_modules/.vite), but a fresh clone has none and gets the
+ * largest files first, which would put the short dev-mailbox file last.
+ */
+const RUN_FIRST = ["tests/integration/dev-mailbox.test.ts", "tests/integration/security.test.ts"];
+
+class SlowFirstSequencer extends BaseSequencer {
+  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    const rank = (file: TestSpecification) => {
+      const i = RUN_FIRST.indexOf(path.relative(root, file.moduleId));
+      return i === -1 ? RUN_FIRST.length : i;
+    };
+    // Stable: within a project, the listed files move to the front; the rest keep Vitest's order.
+    return (await super.sort(files)).map((file, i) => ({ file, i })).sort((a, b) =>
+      a.file.project.name === b.file.project.name ? rank(a.file) - rank(b.file) || a.i - b.i : a.i - b.i,
+    ).map(({ file }) => file);
+  }
+}
+
 export default defineConfig({
   test: {
+    sequence: { sequencer: SlowFirstSequencer },
     projects: [
       {
         resolve: { alias },
@@ -17,6 +40,9 @@ export default defineConfig({
           name: "unit",
           include: ["tests/unit/**/*.test.ts"],
           environment: "node",
+          // Vitest's default is one worker fewer than the cores: one here. Each file waits
+          // on its own SQLite file and argon2 threads, so two share the two cores well.
+          maxWorkers: 2,
           setupFiles: ["tests/support/unit-setup.ts"],
           testTimeout: 20_000,
         },
@@ -29,6 +55,7 @@ export default defineConfig({
           name: "handlers",
           include: ["tests/handlers/**/*.test.ts"],
           environment: "node",
+          maxWorkers: 2,
           setupFiles: ["tests/support/unit-setup.ts", "tests/support/handler-setup.ts"],
           testTimeout: 20_000,
         },

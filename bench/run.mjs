@@ -7,6 +7,8 @@
 //   npm run bench -- --profile       the server runs under `node --cpu-prof` (see --only)
 //   npm run bench -- --only=me,health  only these scenarios (their partners are skipped too)
 //   npm run bench -- --json=FILE     also write the results as JSON
+//   node bench/run.mjs --build-ceiling  only build the ceiling app if stale, then exit
+//                                    (`npm test` does this beside the app's build)
 //
 // Everything runs on loopback (ports 6200-6299), on a fresh temporary database, with the
 // RATE_LIMIT_* variables raised (BENCH_LIMITS below): every limiter still counts each
@@ -360,6 +362,7 @@ const median = (values) => {
 const mean = (values) => values.reduce((a, b) => a + b, 0) / values.length;
 
 async function main() {
+  if (flag("build-ceiling")) return ensureCeilingBuild();
   ensureAppBuild();
   ensureCeilingBuild();
 

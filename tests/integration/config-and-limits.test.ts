@@ -83,25 +83,6 @@ describe("startup configuration", () => {
   });
 });
 
-describe("development mailbox (npm run dev only)", () => {
-  it("keeps emails in the database and lists them newest first, links clickable", async () => {
-    const dev = await app({ dev: true });
-    const client = new ApiClient(dev.url);
-    await client.post("/api/auth/register/", { username: "mail1", email: "mail1@example.com", password: PASSWORD });
-    await client.post("/api/auth/register/", { username: "mail2", email: "mail2@example.com", password: PASSWORD });
-    const list = await (await fetch(`${dev.url}/dev/mail/`)).text();
-    expect(list.indexOf("mail2@example.com")).toBeGreaterThan(-1);
-    expect(list.indexOf("mail2@example.com")).toBeLessThan(list.indexOf("mail1@example.com"));
-    const id = (dev.db().prepare("select id from emails where \"to\" = ?").get("mail1@example.com") as { id: number }).id;
-    const message = await (await fetch(`${dev.url}/dev/mail/${id}/`)).text();
-    expect(message).toMatch(new RegExp(`<a href="${dev.url}/verify-email/\\?token=[A-Za-z0-9_-]{43}"`));
-    expect(message).toMatch(/expires in 24 hours/);
-    const html = await fetch(`${dev.url}/dev/mail/${id}/html/`);
-    expect(html.headers.get("content-security-policy")).toMatch(/default-src 'none'/);
-    expect(await html.text()).toContain("Verify email address");
-  });
-});
-
 describe("email delivery failures", () => {
   it("keeps the registration when Resend fails, logs without the key, and recovers", async () => {
     const resend = await fakeResend();

@@ -81,6 +81,7 @@ export async function startApp(
     /** Start with plain `next start` instead of server.js (a careless deployment). */
     nextStart?: boolean;
   } = {},
+  attempt = 1,
 ): Promise<RunningApp> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
@@ -134,6 +135,9 @@ export async function startApp(
     await waitForHealth(url, child, logs);
   } catch (error) {
     await stop();
+    // freePort() lets the port go before the server binds it, and on a shared machine
+    // another process can take it in between (seen once in a full run): another port.
+    if (logs().includes("EADDRINUSE") && attempt < 3) return startApp(options, attempt + 1);
     throw error;
   }
   return {
