@@ -1,5 +1,6 @@
 import "server-only";
 import { AsyncLocalStorage } from "node:async_hooks";
+import { DrizzleQueryError } from "drizzle-orm";
 import { writeSync } from "node:fs";
 import { singleton } from "./singleton";
 
@@ -31,6 +32,10 @@ export function currentRequestSignal(): AbortSignal | undefined {
 }
 
 function describeError(error: unknown): Fields {
+  // Drizzle wraps a failed statement in an error whose message lists the statement's
+  // parameters (addresses, password and token hashes): keep the SQL and the driver's own
+  // error, never the values.
+  if (error instanceof DrizzleQueryError) return { ...describeError(error.cause), query: error.query };
   if (error instanceof Error) {
     return { error: error.name, message: error.message, stack: error.stack?.split("\n").slice(1, 6).join(" | ") };
   }

@@ -36,7 +36,7 @@ export async function startServer(): Promise<void> {
   }
   // Mail an earlier run queued but never delivered (a crash, Resend down), then keep
   // retrying what fails now, so an outage does not strand a verification link.
-  recoverInterruptedEmails();
+  await recoverInterruptedEmails();
   let running = false;
   const retry = async () => {
     if (running) return;
