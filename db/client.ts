@@ -65,19 +65,14 @@ export function createRateLimiter(options: RateLimiterOptions) {
   return getStore().rateLimiter(options);
 }
 
-const preparedQueries = new WeakMap<Db, Map<string, unknown>>();
-
 /**
- * A query built once per database and reused: on the hottest paths (every authenticated
- * request) drizzle's building of the SQL costs more than running it (docs/benchmarks.md).
- * `build` must use placeholders for every value that varies, and returns drizzle's
- * `.prepare(name)`, run with `await query.execute({...})`. It runs on the database, never
- * inside a transaction: use it for reads outside writeTransaction only.
+ * A query built once and reused: on the hottest paths (every authenticated request, every
+ * refresh) drizzle's building of the SQL costs more than running it (docs/benchmarks.md).
+ * `build` must use placeholders for every value that varies and return drizzle's
+ * `.prepare()`, run with `await query.execute({...})`. `q` is where it must run: the
+ * store decides whether a query built once may run there (SQLite: always, its one
+ * connection knows which transaction a statement belongs to) or is built for it.
  */
-export function preparedQuery<T>(name: string, build: (db: Db) => T): T {
-  const db = getDb();
-  let queries = preparedQueries.get(db);
-  if (!queries) preparedQueries.set(db, (queries = new Map()));
-  if (!queries.has(name)) queries.set(name, build(db));
-  return queries.get(name) as T;
+export function preparedQuery<T>(q: Queryable, name: string, build: (q: Queryable) => T): T {
+  return getStore().prepared(q, name, build);
 }

@@ -9,7 +9,7 @@ import { drizzle, type AsyncRemoteCallback } from "drizzle-orm/sqlite-proxy";
 import { RateLimiterSQLite } from "rate-limiter-flexible";
 import { ConnectionGate } from "./gate";
 import * as schema from "./schema";
-import type { Db, RateLimiterOptions, Store } from "./store";
+import type { Db, Queryable, RateLimiterOptions, Store } from "./store";
 
 // The SQLite store: one better-sqlite3 connection behind drizzle's async sqlite-proxy
 // driver, so that lib/ writes the same awaited queries it would write for PostgreSQL.
@@ -45,12 +45,20 @@ export function openSqliteStore(url: string): Store & { client: Database.Databas
   // Which transaction the running code belongs to: its statements pass the gate.
   const transactionOf = new AsyncLocalStorage<object>();
   const execute = statementRunner(client);
-  const callback: AsyncRemoteCallback = async (text, params, method) => {
+  const callback: AsyncRemoteCallback = (text, params, method) => {
     const owner = gate.owner;
-    if (owner !== null && transactionOf.getStore() === owner) return execute(text, params, method);
+    // The common case, no transaction open (or this is its statement), costs no extra promise.
+    if (owner === null || transactionOf.getStore() === owner) {
+      try {
+        return Promise.resolve(execute(text, params, method));
+      } catch (error) {
+        return Promise.reject(error as Error);
+      }
+    }
     return gate.outside(() => execute(text, params, method));
   };
   const db: Db = drizzle(callback, { schema });
+  const preparedQueries = new Map<string, unknown>();
 
   return {
     dialect: "sqlite",
@@ -74,6 +82,12 @@ export function openSqliteStore(url: string): Store & { client: Database.Databas
     },
     async answers() {
       return (await db.all(sql`select 1 as ok`)).length === 1;
+    },
+    prepared<T>(_q: Queryable, name: string, build: (q: Queryable) => T): T {
+      // Built on the database and run wherever: the gate's token, not the drizzle object a
+      // statement came from, says which transaction it belongs to.
+      if (!preparedQueries.has(name)) preparedQueries.set(name, build(db));
+      return preparedQueries.get(name) as T;
     },
     rateLimiter: (options) => new GatedRateLimiterSQLite(gate, withStatementCache(client), options),
     close: () => client.close(),

@@ -30,6 +30,8 @@ export interface Store {
   isUniqueViolation(error: unknown): boolean;
   /** True when a trivial query answers. */
   answers(): Promise<boolean>;
+  /** A query built once by `build` and reused, runnable on `q` (db/client.ts preparedQuery). */
+  prepared<T>(q: Queryable, name: string, build: (q: Queryable) => T): T;
   /** A rate limiter whose counts live in this database's rate_limits table. */
   rateLimiter(options: RateLimiterOptions): RateLimiterAbstract;
   close(): void;

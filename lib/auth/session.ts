@@ -34,12 +34,22 @@ export type RefreshTokenRow = { token: typeof refreshTokens.$inferSelect; sessio
  * state means to it.
  */
 export async function findRefreshToken(q: Queryable, token: string, now: Date): Promise<RefreshTokenRow | null> {
-  const [row] = await q
-    .select({ token: refreshTokens, session: sessions })
-    .from(refreshTokens)
-    .innerJoin(sessions, eq(sessions.id, refreshTokens.sessionId))
-    .where(and(eq(refreshTokens.tokenHash, sha256(token)), liveSession(now)));
+  // Built once: every refresh runs it (docs/benchmarks.md).
+  const query = preparedQuery(q, "refresh-token-by-hash", (q) =>
+    q
+      .select({ token: refreshTokens, session: sessions })
+      .from(refreshTokens)
+      .innerJoin(sessions, eq(sessions.id, refreshTokens.sessionId))
+      .where(and(eq(refreshTokens.tokenHash, sql.placeholder("tokenHash")), liveSession(bindTime("now", sessions.expiresAt))))
+      .prepare(),
+  );
+  const [row] = await query.execute({ tokenHash: sha256(token), now });
   return row ?? null;
+}
+
+/** A placeholder for a time, bound through `column` (as a Date) like any value of it. */
+function bindTime(name: string, column: typeof sessions.expiresAt): SQL {
+  return sql`${sql.param(sql.placeholder(name), column)}`;
 }
 
 export type SessionGrant = {
@@ -182,8 +192,8 @@ export async function revokeUserSessions(
  * every authenticated request so that logout and revocation take effect at once.
  */
 export async function getUserForAccess(claims: AccessClaims, now = Date.now()): Promise<User | null> {
-  // Built once (docs/benchmarks.md); `now` is bound through the column, as a Date.
-  const query = preparedQuery("user-for-access", (db) =>
+  // Built once (docs/benchmarks.md).
+  const query = preparedQuery(getDb(), "user-for-access", (db) =>
     db
       .select({ user: users })
       .from(sessions)
@@ -192,7 +202,7 @@ export async function getUserForAccess(claims: AccessClaims, now = Date.now()): 
         and(
           eq(sessions.id, sql.placeholder("sessionId")),
           eq(sessions.userId, sql.placeholder("userId")),
-          liveSession(sql`${sql.param(sql.placeholder("now"), sessions.expiresAt)}`),
+          liveSession(bindTime("now", sessions.expiresAt)),
         ),
       )
       .prepare(),

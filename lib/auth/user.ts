@@ -47,7 +47,7 @@ export function toPublicUser(user: User): PublicUser {
 }
 
 export async function getUserProviders(userId: number): Promise<string[]> {
-  const query = preparedQuery("user-providers", (db) =>
+  const query = preparedQuery(getDb(), "user-providers", (db) =>
     db
       .select({ provider: socialAccounts.provider })
       .from(socialAccounts)
