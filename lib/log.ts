@@ -30,7 +30,16 @@ export function currentRequestSignal(): AbortSignal | undefined {
   return context.getStore()?.signal;
 }
 
+/** Drizzle's DrizzleQueryError, by shape: the class may come from another bundle's copy. */
+function isQueryError(error: unknown): error is Error & { query: string; params: unknown[] } {
+  return error instanceof Error && typeof (error as { query?: unknown }).query === "string" && Array.isArray((error as { params?: unknown }).params);
+}
+
 function describeError(error: unknown): Fields {
+  // Drizzle wraps a failed statement in an error whose message lists the statement's
+  // parameters (addresses, password and token hashes): keep the SQL and the driver's own
+  // error, never the values.
+  if (isQueryError(error)) return { ...describeError(error.cause), query: error.query };
   if (error instanceof Error) {
     return { error: error.name, message: error.message, stack: error.stack?.split("\n").slice(1, 6).join(" | ") };
   }

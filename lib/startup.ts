@@ -38,7 +38,7 @@ export async function startServer(): Promise<void> {
   }
   // Mail an earlier run queued but never delivered (a crash, Resend down), then keep
   // retrying what fails now, so an outage does not strand a verification link.
-  recoverInterruptedEmails();
+  await recoverInterruptedEmails();
   const retries = startEmailRetries();
   // Security events are kept 90 days: trimmed now and hourly, never on a request's time.
   scheduleSecurityEventTrim();

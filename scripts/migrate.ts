@@ -1,10 +1,10 @@
 // `npm run db:migrate`: apply db/migrations to DATABASE_URL (the server also does this
 // at startup). Runs under tsx with the react-server condition, so "server-only" is inert.
 import nextEnv from "@next/env";
-import { createDb, databasePath } from "@/db/client";
+import { createStore, databasePath } from "@/db/client";
 import { getEnv } from "@/lib/env";
 
 nextEnv.loadEnvConfig(process.cwd());
 const url = getEnv().DATABASE_URL;
-createDb(url).$client.close();
+createStore(url).close();
 console.log(`Migrated ${databasePath(url)}`);

@@ -1,6 +1,6 @@
 import "server-only";
 import { desc, eq, lt } from "drizzle-orm";
-import { getDb, type Tx } from "@/db/client";
+import { getDb, type Queryable } from "@/db/client";
 import { securityEvents, type SecurityEventType, type User } from "@/db/schema";
 import { queueEmail } from "@/lib/email/send";
 import { accountChangeEmail, type AccountChange } from "@/lib/email/templates";
@@ -41,8 +41,8 @@ export async function recordSecurityEvent(event: SecurityEventInput, now = Date.
 }
 
 /** Record an event inside the transaction of the change it describes, so both or neither stay. */
-export function recordSecurityEventIn(tx: Tx, event: SecurityEventInput, now = Date.now()): void {
-  tx.insert(securityEvents).values(row(event, now)).run();
+export async function recordSecurityEventIn(tx: Queryable, event: SecurityEventInput, now = Date.now()): Promise<void> {
+  await tx.insert(securityEvents).values(row(event, now));
 }
 
 /**
@@ -50,8 +50,8 @@ export function recordSecurityEventIn(tx: Tx, event: SecurityEventInput, now = D
  * factor on or off, a recovery code used, a passkey added, a provider linked. Returns
  * the email's id for deliverAfterResponse.
  */
-export function recordAndNotifyIn(tx: Tx, input: { user: Pick<User, "id" | "email" | "username">; event: Omit<SecurityEventInput, "userId">; change: AccountChange }, now = Date.now()): number | null {
-  recordSecurityEventIn(tx, { ...input.event, userId: input.user.id }, now);
+export async function recordAndNotifyIn(tx: Queryable, input: { user: Pick<User, "id" | "email" | "username">; event: Omit<SecurityEventInput, "userId">; change: AccountChange }, now = Date.now()): Promise<number | null> {
+  await recordSecurityEventIn(tx, { ...input.event, userId: input.user.id }, now);
   const appUrl = getEnv().APP_URL;
   const message = accountChangeEmail({
     to: input.user.email,

@@ -1,5 +1,5 @@
 import "server-only";
-import { writeTransaction, type Tx } from "@/db/client";
+import { writeTransaction, type Queryable } from "@/db/client";
 import type { User } from "@/db/schema";
 import { emailCapSpent, queueEmail } from "@/lib/email/send";
 import { claimAccountEmail } from "@/lib/email/templates";
@@ -18,15 +18,15 @@ import { getUserByEmail, getUserById } from "./user";
  * sent into the owner's mailbox stop working the moment the owner shows up. Returns the
  * email's id, or null when the cap is spent. Call inside a write transaction.
  */
-export function queueClaimEmail(
-  tx: Tx,
+export async function queueClaimEmail(
+  tx: Queryable,
   user: Pick<User, "id" | "email">,
   reason: "registration" | "resend",
   now = Date.now(),
-): number | null {
-  consumeVerificationTokens(tx, user.id, now);
-  if (emailCapSpent(tx, user.email, now)) return null;
-  const link = issueResetLink(tx, user.id, now);
+): Promise<number | null> {
+  await consumeVerificationTokens(tx, user.id, now);
+  if (await emailCapSpent(tx, user.email, now)) return null;
+  const link = await issueResetLink(tx, user.id, now);
   return queueEmail(tx, claimAccountEmail({ to: user.email, link, validForSeconds: RESET_TOKEN_TTL_SECONDS, reason }), "request", now);
 }
 
@@ -36,8 +36,8 @@ export function queueClaimEmail(
  * token, the signed-in holder of the password asks: a verification link. Does nothing,
  * silently, for unknown or verified accounts: the caller answers the same either way.
  */
-export function queueVerificationResend(target: { email: string } | { userId: number }): number | null {
-  const user = "email" in target ? getUserByEmail(target.email) : getUserById(target.userId);
+export async function queueVerificationResend(target: { email: string } | { userId: number }): Promise<number | null> {
+  const user = "email" in target ? await getUserByEmail(target.email) : await getUserById(target.userId);
   if (!user || user.emailVerified) return null;
   return writeTransaction((tx) => ("email" in target ? queueClaimEmail(tx, user, "resend") : queueVerificationEmail(tx, user)));
 }

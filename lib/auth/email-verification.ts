@@ -1,6 +1,6 @@
 import "server-only";
 import { and, eq, gt, isNull } from "drizzle-orm";
-import { type Db, writeTransaction } from "@/db/client";
+import { writeTransaction, type Queryable } from "@/db/client";
 import { emailVerificationTokens, users, type User } from "@/db/schema";
 import { randomToken, sha256 } from "@/lib/crypto";
 import { getEnv } from "@/lib/env";
@@ -12,21 +12,21 @@ import { getUserByEmail, getUserById } from "./user";
 // Verification tokens: 256 random bits, stored as SHA-256, single use, valid
 // VERIFICATION_TOKEN_TTL (24 h by default). Verifying consumes every outstanding token.
 
-type Tx = Pick<Db, "insert" | "update" | "select">;
-
 /**
  * Create a token for `user` and queue the email that carries it; returns the email's
  * id, or null when the address's hourly email cap is spent (then no token is made).
  * Call inside a write transaction.
  */
-export function queueVerificationEmail(tx: Tx, user: Pick<User, "id" | "email" | "username">, now = Date.now()): number | null {
-  if (emailCapSpent(tx, user.email, now)) return null;
+export async function queueVerificationEmail(
+  tx: Queryable,
+  user: Pick<User, "id" | "email" | "username">,
+  now = Date.now(),
+): Promise<number | null> {
+  if (await emailCapSpent(tx, user.email, now)) return null;
   const env = getEnv();
   const token = randomToken(32);
   const expiresAt = new Date(now + env.VERIFICATION_TOKEN_TTL * 1000);
-  tx.insert(emailVerificationTokens)
-    .values({ userId: user.id, tokenHash: sha256(token), createdAt: new Date(now), expiresAt })
-    .run();
+  await tx.insert(emailVerificationTokens).values({ userId: user.id, tokenHash: sha256(token), createdAt: new Date(now), expiresAt });
   const link = `${env.APP_URL}/verify-email/?token=${encodeURIComponent(token)}`;
   return queueEmail(
     tx,
@@ -44,11 +44,11 @@ export function queueVerificationEmail(tx: Tx, user: Pick<User, "id" | "email" |
 
 export type VerifyEmailResult = { ok: true; userId: number } | { ok: false; reason: "invalid_or_expired" };
 
-export function verifyEmailToken(token: unknown, now = Date.now()): VerifyEmailResult {
+export async function verifyEmailToken(token: unknown, now = Date.now()): Promise<VerifyEmailResult> {
   const parsed = LinkTokenSchema.safeParse(token);
   if (!parsed.success) return { ok: false, reason: "invalid_or_expired" };
-  return writeTransaction((tx) => {
-    const row = tx
+  return writeTransaction(async (tx) => {
+    const [row] = await tx
       .select()
       .from(emailVerificationTokens)
       .where(
@@ -57,20 +57,19 @@ export function verifyEmailToken(token: unknown, now = Date.now()): VerifyEmailR
           isNull(emailVerificationTokens.usedAt),
           gt(emailVerificationTokens.expiresAt, new Date(now)),
         ),
-      )
-      .get();
+      );
     if (!row) return { ok: false, reason: "invalid_or_expired" } as const;
-    tx.update(users).set({ emailVerified: true, updatedAt: new Date(now) }).where(eq(users.id, row.userId)).run();
-    consumeVerificationTokens(tx, row.userId, now);
+    await tx.update(users).set({ emailVerified: true, updatedAt: new Date(now) }).where(eq(users.id, row.userId));
+    await consumeVerificationTokens(tx, row.userId, now);
     return { ok: true, userId: row.userId } as const;
   });
 }
 
 /** The address is proven (a link, a reset, a provider): outstanding verification links have nothing left to do. */
-export function consumeVerificationTokens(tx: Pick<Db, "update">, userId: number, now: number | Date): void {
-  tx.update(emailVerificationTokens)
+export async function consumeVerificationTokens(tx: Queryable, userId: number, now: number | Date): Promise<void> {
+  await tx
+    .update(emailVerificationTokens)
     .set({ usedAt: new Date(now) })
-    .where(and(eq(emailVerificationTokens.userId, userId), isNull(emailVerificationTokens.usedAt)))
-    .run();
+    .where(and(eq(emailVerificationTokens.userId, userId), isNull(emailVerificationTokens.usedAt)));
 }
 

@@ -23,7 +23,7 @@ export async function loginWithPassword(
   input: LoginInput,
   client: { userAgent: string | null; ip: string | null },
 ): Promise<LoginResult> {
-  const user = getUserByEmail(input.email);
+  const user = await getUserByEmail(input.email);
   const checked = await checkAccountSecret(input.email, async () => {
     const storedHash = user?.passwordHash ?? (await dummyPasswordHash());
     const matches = await verifyPasswordHash(storedHash, input.password);
@@ -34,7 +34,7 @@ export async function loginWithPassword(
 
   if (needsRehash(user.passwordHash)) {
     const upgraded = await hashPassword(input.password);
-    getDb().update(users).set({ passwordHash: upgraded, updatedAt: new Date() }).where(eq(users.id, user.id)).run();
+    await getDb().update(users).set({ passwordHash: upgraded, updatedAt: new Date() }).where(eq(users.id, user.id));
   }
   // Said only to someone who has just proven the password, so it reveals nothing.
   if (getEnv().REQUIRE_VERIFIED_EMAIL && !user.emailVerified) return { ok: false, reason: "email_not_verified" };

@@ -10,7 +10,7 @@ import {
   type RegistrationResponseJSON,
 } from "@simplewebauthn/server";
 import { and, asc, count, eq, gt, isNull } from "drizzle-orm";
-import { getDb, isUniqueViolation, writeTransaction } from "@/db/client";
+import { getDb, isUniqueViolation, type Queryable, writeTransaction } from "@/db/client";
 import { passkeys, socialAccounts, webauthnChallenges, type Passkey, type User } from "@/db/schema";
 import { randomToken, sha256 } from "@/lib/crypto";
 import { getEnv } from "@/lib/env";
@@ -42,8 +42,8 @@ const summary = (p: Passkey): PasskeySummary => ({
   last_used_at: p.lastUsedAt?.toISOString() ?? null,
 });
 
-async function passkeysOf(userId: number): Promise<Passkey[]> {
-  return getDb().select().from(passkeys).where(eq(passkeys.userId, userId)).orderBy(asc(passkeys.createdAt), asc(passkeys.id));
+async function passkeysOf(userId: number, q: Queryable = getDb()): Promise<Passkey[]> {
+  return q.select().from(passkeys).where(eq(passkeys.userId, userId)).orderBy(asc(passkeys.createdAt), asc(passkeys.id));
 }
 
 export async function listPasskeys(userId: number): Promise<PasskeySummary[]> {
@@ -148,8 +148,8 @@ export async function registerPasskey(
     createdAt: new Date(now),
   };
   try {
-    const emailId = writeTransaction((tx) => {
-      tx.insert(passkeys).values(row).run();
+    const emailId = await writeTransaction(async (tx) => {
+      await tx.insert(passkeys).values(row);
       return recordAndNotifyIn(tx, { user, event: { type: "passkey_added", client: input.client, detail: { name: input.name } }, change: { kind: "passkey_added", name: input.name } }, now);
     });
     return { ok: true, passkey: summary({ ...row, lastUsedAt: null }), emailId };
@@ -167,17 +167,18 @@ export type PasskeyRemoval = { ok: true } | { ok: false; reason: "not_found" | "
  */
 export async function removePasskey(input: { user: User; id: string; client: Client }, now = Date.now()): Promise<PasskeyRemoval> {
   const { user } = input;
-  const mine = await passkeysOf(user.id);
-  const target = mine.find((p) => p.id === input.id);
-  if (!target) return { ok: false, reason: "not_found" };
-  const [providers] = await getDb().select({ n: count() }).from(socialAccounts).where(eq(socialAccounts.userId, user.id));
-  if (!user.passwordHash && (providers?.n ?? 0) === 0 && mine.length === 1) return { ok: false, reason: "last_sign_in_method" };
-  const removed = writeTransaction((tx) => {
-    const gone = tx.delete(passkeys).where(and(eq(passkeys.id, target.id), eq(passkeys.userId, user.id))).returning({ id: passkeys.id }).all();
-    if (gone.length) recordSecurityEventIn(tx, { userId: user.id, type: "passkey_removed", client: input.client, detail: { name: target.name } }, now);
-    return gone.length > 0;
+  // Checked inside the transaction: two parallel removals of an account's last two
+  // passkeys must not both pass the last-method rule.
+  return writeTransaction(async (tx): Promise<PasskeyRemoval> => {
+    const mine = await passkeysOf(user.id, tx);
+    const target = mine.find((p) => p.id === input.id);
+    if (!target) return { ok: false, reason: "not_found" };
+    const [providers] = await tx.select({ n: count() }).from(socialAccounts).where(eq(socialAccounts.userId, user.id));
+    if (!user.passwordHash && (providers?.n ?? 0) === 0 && mine.length === 1) return { ok: false, reason: "last_sign_in_method" };
+    await tx.delete(passkeys).where(and(eq(passkeys.id, target.id), eq(passkeys.userId, user.id)));
+    await recordSecurityEventIn(tx, { userId: user.id, type: "passkey_removed", client: input.client, detail: { name: target.name } }, now);
+    return { ok: true };
   });
-  return removed ? { ok: true } : { ok: false, reason: "not_found" };
 }
 
 // Sign-in with a passkey (for part 2 of issue 11: the login routes and mfa/verify call

@@ -1,6 +1,6 @@
 import "server-only";
 import { and, eq, gt, isNull } from "drizzle-orm";
-import { getDb, writeTransaction, type Tx } from "@/db/client";
+import { getDb, writeTransaction, type Queryable } from "@/db/client";
 import { passwordResetTokens, socialAccounts, users, type User } from "@/db/schema";
 import { randomToken, sha256 } from "@/lib/crypto";
 import { getEnv } from "@/lib/env";
@@ -23,20 +23,15 @@ import { getUserByEmail } from "./user";
 export const RESET_TOKEN_TTL_SECONDS = 3600;
 
 /** A fresh reset token for `user` that supersedes every older one; returns its link. */
-export function issueResetLink(tx: Tx, userId: number, now: number): string {
+export async function issueResetLink(tx: Queryable, userId: number, now: number): Promise<string> {
   const token = randomToken(32);
-  tx.update(passwordResetTokens)
-    .set({ usedAt: new Date(now) })
-    .where(and(eq(passwordResetTokens.userId, userId), isNull(passwordResetTokens.usedAt)))
-    .run();
-  tx.insert(passwordResetTokens)
-    .values({
-      userId,
-      tokenHash: sha256(token),
-      createdAt: new Date(now),
-      expiresAt: new Date(now + RESET_TOKEN_TTL_SECONDS * 1000),
-    })
-    .run();
+  await supersedeResetLinks(tx, userId, new Date(now));
+  await tx.insert(passwordResetTokens).values({
+    userId,
+    tokenHash: sha256(token),
+    createdAt: new Date(now),
+    expiresAt: new Date(now + RESET_TOKEN_TTL_SECONDS * 1000),
+  });
   return `${getEnv().APP_URL}/reset-password/?token=${encodeURIComponent(token)}`;
 }
 
@@ -44,13 +39,13 @@ export function issueResetLink(tx: Tx, userId: number, now: number): string {
  * Queue a reset link for the account at `email`, if there is one. Returns the email's
  * id, or null when there is no account or the address's hourly email cap is spent.
  */
-export function requestPasswordReset(email: string, now = Date.now()): number | null {
-  const user = getUserByEmail(email);
+export async function requestPasswordReset(email: string, now = Date.now()): Promise<number | null> {
+  const user = await getUserByEmail(email);
   if (!user) return null;
-  return writeTransaction((tx) => {
+  return writeTransaction(async (tx) => {
     // Past the cap, no new token either: it would supersede the link the owner holds.
-    if (emailCapSpent(tx, user.email, now)) return null;
-    const link = issueResetLink(tx, user.id, now);
+    if (await emailCapSpent(tx, user.email, now)) return null;
+    const link = await issueResetLink(tx, user.id, now);
     return queueEmail(
       tx,
       passwordResetEmail({ to: user.email, username: user.username, link, validForSeconds: RESET_TOKEN_TTL_SECONDS }),
@@ -78,8 +73,8 @@ function changedNotice(user: User, how: "reset" | "change") {
  */
 export async function confirmPasswordReset(input: { token: string; password: string }, now = Date.now()): Promise<PasswordUpdateResult> {
   const parsed = LinkTokenSchema.safeParse(input.token);
-  const row = parsed.success
-    ? getDb()
+  const [row] = parsed.success
+    ? await getDb()
         .select({ token: passwordResetTokens, user: users })
         .from(passwordResetTokens)
         .innerJoin(users, eq(users.id, passwordResetTokens.userId))
@@ -90,35 +85,32 @@ export async function confirmPasswordReset(input: { token: string; password: str
             gt(passwordResetTokens.expiresAt, new Date(now)),
           ),
         )
-        .get()
-    : undefined;
+    : [];
   if (!row) return { ok: false, reason: "invalid_or_expired" };
 
   const problems = passwordProblems({ password: input.password, username: row.user.username, email: row.user.email });
   if (problems.length) return { ok: false, reason: "invalid_password", errors: { password: problems } };
   const passwordHash = await hashPassword(input.password);
 
-  const result = writeTransaction((tx): PasswordUpdateResult & { providersRemoved?: number } => {
+  const result = await writeTransaction(async (tx): Promise<PasswordUpdateResult & { providersRemoved?: number }> => {
     // Claimed under the same conditions, so two confirmations with one token cannot both win.
-    const claimed = tx
+    const claimed = await tx
       .update(passwordResetTokens)
       .set({ usedAt: new Date(now) })
       .where(and(eq(passwordResetTokens.id, row.token.id), isNull(passwordResetTokens.usedAt)))
-      .run();
-    if (claimed.changes === 0) return { ok: false, reason: "invalid_or_expired" };
+      .returning({ id: passwordResetTokens.id });
+    if (claimed.length === 0) return { ok: false, reason: "invalid_or_expired" };
     // Read inside the transaction: the state the link is about to change.
-    const wasVerified = tx.select({ v: users.emailVerified }).from(users).where(eq(users.id, row.user.id)).get()?.v ?? false;
-    tx.update(users)
-      .set({ passwordHash, emailVerified: true, updatedAt: new Date(now) })
-      .where(eq(users.id, row.user.id))
-      .run();
-    revokeUserSessions(row.user.id, { tx, now });
+    const [before] = await tx.select({ verified: users.emailVerified }).from(users).where(eq(users.id, row.user.id));
+    await tx.update(users).set({ passwordHash, emailVerified: true, updatedAt: new Date(now) }).where(eq(users.id, row.user.id));
+    await revokeUserSessions(row.user.id, { tx, now });
     let providersRemoved = 0;
-    if (!wasVerified) {
-      providersRemoved = tx.delete(socialAccounts).where(eq(socialAccounts.userId, row.user.id)).run().changes;
-      consumeVerificationTokens(tx, row.user.id, now);
+    if (!before?.verified) {
+      const removed = await tx.delete(socialAccounts).where(eq(socialAccounts.userId, row.user.id)).returning({ id: socialAccounts.id });
+      providersRemoved = removed.length;
+      await consumeVerificationTokens(tx, row.user.id, now);
     }
-    return { ok: true, emailId: queueEmail(tx, changedNotice(row.user, "reset"), "notice", now), providersRemoved };
+    return { ok: true, emailId: await queueEmail(tx, changedNotice(row.user, "reset"), "notice", now), providersRemoved };
   });
   if (!result.ok) return result;
   await clearAccountLockout(row.user.email);
@@ -149,15 +141,20 @@ export async function changePassword(input: {
   const problems = passwordProblems({ password: input.newPassword, username: user.username, email: user.email });
   if (problems.length) return { ok: false, reason: "invalid_password", errors: { new_password: problems } };
   const passwordHash = await hashPassword(input.newPassword);
-  return writeTransaction((tx) => {
+  return writeTransaction(async (tx) => {
     const now = new Date();
-    tx.update(users).set({ passwordHash, updatedAt: now }).where(eq(users.id, user.id)).run();
-    revokeUserSessions(user.id, { tx, exceptSessionId: input.sessionId });
+    await tx.update(users).set({ passwordHash, updatedAt: now }).where(eq(users.id, user.id));
+    await revokeUserSessions(user.id, { tx, exceptSessionId: input.sessionId });
     // A reset link asked for before the change would undo it (OWASP Forgot Password).
-    tx.update(passwordResetTokens)
-      .set({ usedAt: now })
-      .where(and(eq(passwordResetTokens.userId, user.id), isNull(passwordResetTokens.usedAt)))
-      .run();
-    return { ok: true, emailId: queueEmail(tx, changedNotice(user, "change"), "notice") };
+    await supersedeResetLinks(tx, user.id, now);
+    return { ok: true, emailId: await queueEmail(tx, changedNotice(user, "change"), "notice") };
   });
+}
+
+/** Spend every outstanding reset link of the user. */
+async function supersedeResetLinks(tx: Queryable, userId: number, now: Date): Promise<void> {
+  await tx
+    .update(passwordResetTokens)
+    .set({ usedAt: now })
+    .where(and(eq(passwordResetTokens.userId, userId), isNull(passwordResetTokens.usedAt)));
 }

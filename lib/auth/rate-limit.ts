@@ -1,6 +1,6 @@
 import "server-only";
-import { RateLimiterRes, RateLimiterSQLite } from "rate-limiter-flexible";
-import { getDb, withStatementCache } from "@/db/client";
+import { RateLimiterRes, type RateLimiterAbstract } from "rate-limiter-flexible";
+import { createRateLimiter } from "@/db/client";
 import { getEnv, type Env } from "@/lib/env";
 import { singleton } from "@/lib/singleton";
 import { log } from "@/lib/log";
@@ -33,21 +33,8 @@ export type PerIpLimit = Exclude<RateLimitName, "account-checks" | "account-lock
 const LOCKOUT_BASE_SECONDS = 60;
 const LOCKOUT_MAX_SECONDS = 15 * 60;
 
-function limiter(name: RateLimitName): RateLimiterSQLite {
-  return singleton(`rate-limit:${name}`, () => {
-    const { points, duration } = LIMITS[name](getEnv());
-    return new RateLimiterSQLite({
-      // Prepared once per statement, not on every consume (docs/benchmarks.md).
-      storeClient: withStatementCache(getDb().$client),
-      storeType: "better-sqlite3",
-      tableName: "rate_limits",
-      tableCreated: true,
-      clearExpiredByTimeout: true,
-      keyPrefix: name,
-      points,
-      duration,
-    });
-  });
+function limiter(name: RateLimitName): RateLimiterAbstract {
+  return singleton(`rate-limit:${name}`, () => createRateLimiter({ keyPrefix: name, ...LIMITS[name](getEnv()) }));
 }
 
 const secondsUntil = (res: RateLimiterRes) => Math.max(1, Math.ceil(res.msBeforeNext / 1000));

@@ -31,7 +31,7 @@ export async function registerUser(input: RegisterInput): Promise<RegisterResult
 
   const passwordHash = await hashPassword(input.password);
   try {
-    return insertAccount(input, passwordHash);
+    return await insertAccount(input, passwordHash);
   } catch (error) {
     // Two registrations raced past the checks; the unique index decided. Run the
     // checks again: they now see the winner and answer as for any taken name/address.
@@ -42,23 +42,15 @@ export async function registerUser(input: RegisterInput): Promise<RegisterResult
   }
 }
 
-function insertAccount(input: RegisterInput, passwordHash: string): RegisterResult {
-  return writeTransaction((tx): RegisterResult => {
-    const byUsername = tx
-      .select({ id: users.id })
-      .from(users)
-      .where(usernameIs(input.username))
-      .get();
+function insertAccount(input: RegisterInput, passwordHash: string): Promise<RegisterResult> {
+  return writeTransaction(async (tx): Promise<RegisterResult> => {
+    const [byUsername] = await tx.select({ id: users.id }).from(users).where(usernameIs(input.username));
     if (byUsername) return { ok: false, errors: { username: [USERNAME_TAKEN] } };
 
-    const existing = tx
-      .select()
-      .from(users)
-      .where(emailIs(input.email))
-      .get();
+    const [existing] = await tx.select().from(users).where(emailIs(input.email));
     if (existing) {
       const emailId = existing.emailVerified
-        ? queueEmail(
+        ? await queueEmail(
             tx,
             registrationAttemptEmail({
               to: existing.email,
@@ -67,15 +59,14 @@ function insertAccount(input: RegisterInput, passwordHash: string): RegisterResu
             }),
             "request",
           )
-        : queueClaimEmail(tx, existing, "registration");
+        : await queueClaimEmail(tx, existing, "registration");
       return { ok: true, emailId };
     }
 
-    const user = tx
+    const [user] = await tx
       .insert(users)
       .values(newUserRow({ username: input.username, email: input.email, passwordHash, emailVerified: false }))
-      .returning()
-      .get();
-    return { ok: true, emailId: queueVerificationEmail(tx, user) };
+      .returning();
+    return { ok: true, emailId: await queueVerificationEmail(tx, user!) };
   });
 }

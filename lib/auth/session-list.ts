@@ -1,8 +1,8 @@
 import "server-only";
-import { and, desc, eq, gt, isNull } from "drizzle-orm";
+import { and, desc, eq } from "drizzle-orm";
 import { getDb } from "@/db/client";
 import { sessions } from "@/db/schema";
-import { revokeSession } from "./session";
+import { liveSession, revokeSession } from "./session";
 
 // A user's view of their own sessions ("devices", ASVS 3.3.4): list them, end any.
 
@@ -15,18 +15,16 @@ export type SessionSummary = {
   current: boolean;
 };
 
-const liveSessionsOf = (userId: number, now: number) =>
-  and(eq(sessions.userId, userId), isNull(sessions.revokedAt), gt(sessions.expiresAt, new Date(now)));
+const liveSessionsOf = (userId: number, now: number) => and(eq(sessions.userId, userId), liveSession(new Date(now)));
 
 /** Live sessions of a user, newest first, marking the one making the request. */
-export function listUserSessions(userId: number, currentSessionId: string, now = Date.now()): SessionSummary[] {
-  return getDb()
+export async function listUserSessions(userId: number, currentSessionId: string, now = Date.now()): Promise<SessionSummary[]> {
+  const rows = await getDb()
     .select()
     .from(sessions)
     .where(liveSessionsOf(userId, now))
-    .orderBy(desc(sessions.createdAt), desc(sessions.id))
-    .all()
-    .map((s) => ({
+    .orderBy(desc(sessions.createdAt), desc(sessions.id));
+  return rows.map((s) => ({
       id: s.id,
       created_at: s.createdAt.toISOString(),
       last_used_at: s.lastUsedAt.toISOString(),
@@ -37,11 +35,10 @@ export function listUserSessions(userId: number, currentSessionId: string, now =
 }
 
 /** End one of the user's own live sessions; false when it is not theirs (or not live). */
-export function revokeOwnSession(userId: number, sessionId: string, now = Date.now()): boolean {
-  const owned = getDb()
+export async function revokeOwnSession(userId: number, sessionId: string, now = Date.now()): Promise<boolean> {
+  const [owned] = await getDb()
     .select({ id: sessions.id })
     .from(sessions)
-    .where(and(eq(sessions.id, sessionId), liveSessionsOf(userId, now)))
-    .get();
+    .where(and(eq(sessions.id, sessionId), liveSessionsOf(userId, now)));
   return owned ? revokeSession(owned.id, now) : false;
 }

@@ -1,7 +1,7 @@
 import "server-only";
-import { and, eq, gt, isNull, ne, sql } from "drizzle-orm";
-import { getDb, preparedQuery, writeTransaction } from "@/db/client";
-import { refreshTokens, sessions, users, type User } from "@/db/schema";
+import { and, eq, gt, isNull, ne, sql, type SQL } from "drizzle-orm";
+import { getDb, preparedQuery, writeTransaction, type Queryable } from "@/db/client";
+import { refreshTokens, sessions, users, type Session, type User } from "@/db/schema";
 import { randomToken, sha256 } from "@/lib/crypto";
 import { getEnv } from "@/lib/env";
 import { queueEmail } from "@/lib/email/send";
@@ -9,11 +9,48 @@ import { refreshReuseEmail } from "@/lib/email/templates";
 import { log } from "@/lib/log";
 import { signAccessToken, verifyAccessToken, type AccessClaims } from "./tokens";
 
-// One session per login. Its refresh tokens are opaque, stored as SHA-256, and rotate on
-// every use; a rotated token presented again inside the grace window is two tabs racing,
-// later it is theft and the whole session dies (RFC 9700 §4.14.2, docs/decisions).
+// The session idea, in one place. One session per login. Its refresh tokens are opaque,
+// stored as SHA-256, and rotate on every use; a rotated token presented again inside the
+// grace window is two tabs racing, later it is theft and the whole session dies (RFC 9700
+// §4.14.2, docs/decisions/002). A session is live while it is neither revoked nor past
+// SESSION_MAX_AGE (liveSession); a refresh token is found by its hash (findRefreshToken).
+// session-list.ts (the user's devices) and oauth/current-session.ts build on these two.
 
 export const REUSE_GRACE_MS = 30_000;
+
+/**
+ * The one "live session" predicate: not revoked, not past its expires_at (SESSION_MAX_AGE
+ * after login, whatever the rotations). `now` is a Date, or a placeholder bound as one.
+ */
+export function liveSession(now: Date | SQL): SQL {
+  return and(isNull(sessions.revokedAt), gt(sessions.expiresAt, now))!;
+}
+
+export type RefreshTokenRow = { token: typeof refreshTokens.$inferSelect; session: Session };
+
+/**
+ * The one "refresh token by hash" lookup: the token and its session, when the session is
+ * live, whatever the token's own state (rotated, expired): each caller decides what that
+ * state means to it.
+ */
+export async function findRefreshToken(q: Queryable, token: string, now: Date): Promise<RefreshTokenRow | null> {
+  // Built once: every refresh runs it (docs/benchmarks.md).
+  const query = preparedQuery(q, "refresh-token-by-hash", (q) =>
+    q
+      .select({ token: refreshTokens, session: sessions })
+      .from(refreshTokens)
+      .innerJoin(sessions, eq(sessions.id, refreshTokens.sessionId))
+      .where(and(eq(refreshTokens.tokenHash, sql.placeholder("tokenHash")), liveSession(bindTime("now", sessions.expiresAt))))
+      .prepare(),
+  );
+  const [row] = await query.execute({ tokenHash: sha256(token), now });
+  return row ?? null;
+}
+
+/** A placeholder for a time, bound through `column` (as a Date) like any value of it. */
+function bindTime(name: string, column: typeof sessions.expiresAt): SQL {
+  return sql`${sql.param(sql.placeholder(name), column)}`;
+}
 
 export type SessionGrant = {
   access: string;
@@ -28,15 +65,14 @@ export type RotateResult =
   /** The theft signal: the session is revoked, and `emailId` tells its owner. */
   | { ok: false; reason: "reused"; emailId: number | null };
 
-function issueRefreshToken(tx: Pick<ReturnType<typeof getDb>, "insert">, sessionId: string, sessionExpiresAt: Date, now: number) {
+async function issueRefreshToken(tx: Queryable, sessionId: string, sessionExpiresAt: Date, now: number) {
   const token = randomToken(32);
   const expiresAt = new Date(Math.min(now + getEnv().REFRESH_TOKEN_TTL * 1000, sessionExpiresAt.getTime()));
-  const row = tx
+  const [row] = await tx
     .insert(refreshTokens)
     .values({ sessionId, tokenHash: sha256(token), createdAt: new Date(now), expiresAt })
-    .returning({ id: refreshTokens.id })
-    .get();
-  return { id: row.id, token, maxAgeSeconds: Math.floor((expiresAt.getTime() - now) / 1000) };
+    .returning({ id: refreshTokens.id });
+  return { id: row!.id, token, maxAgeSeconds: Math.floor((expiresAt.getTime() - now) / 1000) };
 }
 
 /** Start a session for a user who has just proven who they are. */
@@ -48,18 +84,16 @@ export async function startSession(input: {
   const now = Date.now();
   const sessionId = randomToken(16);
   const expiresAt = new Date(now + getEnv().SESSION_MAX_AGE * 1000);
-  const refresh = writeTransaction((tx) => {
-    tx.insert(sessions)
-      .values({
-        id: sessionId,
-        userId: input.userId,
-        createdAt: new Date(now),
-        lastUsedAt: new Date(now),
-        expiresAt,
-        userAgent: input.userAgent,
-        ip: input.ip,
-      })
-      .run();
+  const refresh = await writeTransaction(async (tx) => {
+    await tx.insert(sessions).values({
+      id: sessionId,
+      userId: input.userId,
+      createdAt: new Date(now),
+      lastUsedAt: new Date(now),
+      expiresAt,
+      userAgent: input.userAgent,
+      ip: input.ip,
+    });
     return issueRefreshToken(tx, sessionId, expiresAt, now);
   });
   const access = await signAccessToken({ userId: input.userId, sessionId });
@@ -74,49 +108,24 @@ type RotateDecision =
 
 /** Exchange a refresh token for its successor and a new access token. */
 export async function rotateRefreshToken(token: string, now = Date.now()): Promise<RotateResult> {
-  // Prepared once: every refresh runs these (docs/benchmarks.md). They run on the same
-  // connection, so inside the transaction below.
-  const db = getDb();
-  const byHash = preparedQuery(db, "refresh-token-by-hash", (d) =>
-    d
-      .select({ token: refreshTokens, session: sessions })
-      .from(refreshTokens)
-      .innerJoin(sessions, eq(sessions.id, refreshTokens.sessionId))
-      .where(eq(refreshTokens.tokenHash, sql.placeholder("tokenHash")))
-      .prepare(),
-  );
-  const touchSession = preparedQuery(db, "touch-session", (d) =>
-    d.update(sessions).set({ lastUsedAt: sql`${sql.placeholder("now")}` }).where(eq(sessions.id, sql.placeholder("sessionId"))).prepare(),
-  );
-  const claimToken = preparedQuery(db, "claim-refresh-token", (d) =>
-    d
-      .update(refreshTokens)
-      .set({ rotatedAt: sql`${sql.placeholder("now")}` })
-      .where(and(eq(refreshTokens.id, sql.placeholder("id")), isNull(refreshTokens.rotatedAt)))
-      .prepare(),
-  );
-  const linkSuccessor = preparedQuery(db, "link-refresh-successor", (d) =>
-    d.update(refreshTokens).set({ replacedById: sql`${sql.placeholder("successorId")}` }).where(eq(refreshTokens.id, sql.placeholder("id"))).prepare(),
-  );
-  const decision = writeTransaction((tx): RotateDecision => {
-    const row = byHash.get({ tokenHash: sha256(token) });
-    if (!row) return { kind: "invalid" };
+  // The decision and its writes are one transaction; the access token is signed after it
+  // commits, so that no signing happens while this process's writers wait on the gate.
+  const decision = await writeTransaction(async (tx): Promise<RotateDecision> => {
+    const at = new Date(now);
+    const row = await findRefreshToken(tx, token, at);
+    if (!row || row.token.expiresAt.getTime() <= now) return { kind: "invalid" };
     const { session } = row;
-    if (session.revokedAt || session.expiresAt.getTime() <= now || row.token.expiresAt.getTime() <= now) {
-      return { kind: "invalid" };
-    }
-    // Placeholders are bound as they are: timestamps in milliseconds.
-    const touch = () => touchSession.run({ now, sessionId: session.id });
+    const touch = () => tx.update(sessions).set({ lastUsedAt: at }).where(eq(sessions.id, session.id));
 
     if (row.token.rotatedAt) {
       if (now - row.token.rotatedAt.getTime() <= REUSE_GRACE_MS) {
-        touch();
+        await touch();
         return { kind: "grace", userId: session.userId, sessionId: session.id };
       }
-      tx.update(sessions).set({ revokedAt: new Date(now) }).where(eq(sessions.id, session.id)).run();
-      const owner = tx.select({ email: users.email, username: users.username }).from(users).where(eq(users.id, session.userId)).get();
+      await tx.update(sessions).set({ revokedAt: at }).where(eq(sessions.id, session.id));
+      const [owner] = await tx.select({ email: users.email, username: users.username }).from(users).where(eq(users.id, session.userId));
       const emailId = owner
-        ? queueEmail(
+        ? await queueEmail(
             tx,
             refreshReuseEmail({ to: owner.email, username: owner.username, resetUrl: `${getEnv().APP_URL}/reset-password/` }),
             "notice",
@@ -127,11 +136,15 @@ export async function rotateRefreshToken(token: string, now = Date.now()): Promi
     }
 
     // Guarded by rotated_at IS NULL so that two processes cannot both rotate it.
-    const claimed = claimToken.run({ now, id: row.token.id });
-    if (claimed.changes === 0) return { kind: "grace", userId: session.userId, sessionId: session.id };
-    const successor = issueRefreshToken(tx, session.id, session.expiresAt, now);
-    linkSuccessor.run({ successorId: successor.id, id: row.token.id });
-    touch();
+    const claimed = await tx
+      .update(refreshTokens)
+      .set({ rotatedAt: at })
+      .where(and(eq(refreshTokens.id, row.token.id), isNull(refreshTokens.rotatedAt)))
+      .returning({ id: refreshTokens.id });
+    if (claimed.length === 0) return { kind: "grace", userId: session.userId, sessionId: session.id };
+    const successor = await issueRefreshToken(tx, session.id, session.expiresAt, now);
+    await tx.update(refreshTokens).set({ replacedById: successor.id }).where(eq(refreshTokens.id, row.token.id));
+    await touch();
     return { kind: "rotated", userId: session.userId, sessionId: session.id, ...successor };
   });
 
@@ -148,46 +161,38 @@ export async function rotateRefreshToken(token: string, now = Date.now()): Promi
     : grant;
 }
 
-/** The live session a refresh token belongs to, whatever the token's own state. */
-export function findSessionIdByRefreshToken(token: string): string | null {
-  const row = getDb()
-    .select({ sessionId: refreshTokens.sessionId })
-    .from(refreshTokens)
-    .where(eq(refreshTokens.tokenHash, sha256(token)))
-    .get();
-  return row?.sessionId ?? null;
-}
-
 /** Revoke one session: its refresh tokens stop at once, its access tokens on this app too. */
-export function revokeSession(sessionId: string, now = Date.now()): boolean {
-  const result = getDb()
+export async function revokeSession(sessionId: string, now = Date.now()): Promise<boolean> {
+  const revoked = await getDb()
     .update(sessions)
     .set({ revokedAt: new Date(now) })
     .where(and(eq(sessions.id, sessionId), isNull(sessions.revokedAt)))
-    .run();
-  return result.changes > 0;
+    .returning({ id: sessions.id });
+  return revoked.length > 0;
 }
 
 /** Revoke every live session of a user, but `exceptSessionId` if given. */
-export function revokeUserSessions(
+export async function revokeUserSessions(
   userId: number,
-  options: { exceptSessionId?: string; now?: number; tx?: Pick<ReturnType<typeof getDb>, "update"> } = {},
-): number {
-  const db = options.tx ?? getDb();
+  options: { exceptSessionId?: string; now?: number; tx?: Queryable } = {},
+): Promise<number> {
+  const q = options.tx ?? getDb();
   const conditions = [eq(sessions.userId, userId), isNull(sessions.revokedAt)];
   if (options.exceptSessionId) conditions.push(ne(sessions.id, options.exceptSessionId));
-  return db
+  const revoked = await q
     .update(sessions)
     .set({ revokedAt: new Date(options.now ?? Date.now()) })
     .where(and(...conditions))
-    .run().changes;
+    .returning({ id: sessions.id });
+  return revoked.length;
 }
 
 /**
  * The user behind a verified access token, if its session is still live. Called on
  * every authenticated request so that logout and revocation take effect at once.
  */
-export function getUserForAccess(claims: AccessClaims, now = Date.now()): User | null {
+export async function getUserForAccess(claims: AccessClaims, now = Date.now()): Promise<User | null> {
+  // Built once (docs/benchmarks.md).
   const query = preparedQuery(getDb(), "user-for-access", (db) =>
     db
       .select({ user: users })
@@ -197,14 +202,12 @@ export function getUserForAccess(claims: AccessClaims, now = Date.now()): User |
         and(
           eq(sessions.id, sql.placeholder("sessionId")),
           eq(sessions.userId, sql.placeholder("userId")),
-          isNull(sessions.revokedAt),
-          // A placeholder is bound as is: expires_at holds milliseconds.
-          gt(sessions.expiresAt, sql.placeholder("now")),
+          liveSession(bindTime("now", sessions.expiresAt)),
         ),
       )
       .prepare(),
   );
-  const row = query.get({ sessionId: claims.sessionId, userId: claims.userId, now });
+  const [row] = await query.execute({ sessionId: claims.sessionId, userId: claims.userId, now: new Date(now) });
   return row?.user ?? null;
 }
 
@@ -216,7 +219,7 @@ export type Authentication =
 export async function authenticateAccessToken(token: string | null): Promise<Authentication> {
   if (token === null) return { ok: false, reason: "missing" };
   const claims = token ? await verifyAccessToken(token) : null;
-  const user = claims ? getUserForAccess(claims) : null;
+  const user = claims ? await getUserForAccess(claims) : null;
   return user && claims ? { ok: true, user, sessionId: claims.sessionId } : { ok: false, reason: "invalid" };
 }
 
@@ -225,11 +228,11 @@ export async function authenticateAccessToken(token: string | null): Promise<Aut
  * no cookie, by a valid access token. Idempotent; unknown tokens are ignored.
  */
 export async function endSession(credentials: { refreshToken: string | null; accessToken: string | null }): Promise<void> {
-  const fromCookie = credentials.refreshToken ? findSessionIdByRefreshToken(credentials.refreshToken) : null;
+  const fromCookie = credentials.refreshToken ? await findRefreshToken(getDb(), credentials.refreshToken, new Date()) : null;
   if (fromCookie) {
-    revokeSession(fromCookie);
+    await revokeSession(fromCookie.session.id);
     return;
   }
   const claims = credentials.accessToken ? await verifyAccessToken(credentials.accessToken) : null;
-  if (claims) revokeSession(claims.sessionId);
+  if (claims) await revokeSession(claims.sessionId);
 }

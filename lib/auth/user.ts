@@ -26,26 +26,19 @@ export const emailIs = (email: string): SQL => eq(users.emailKey, identityKey(em
 export type PublicUser = { id: number; username: string; email: string; email_verified: boolean };
 export type Profile = PublicUser & { providers: string[] };
 
-export function getUserById(id: number): User | null {
-  return getDb().select().from(users).where(eq(users.id, id)).get() ?? null;
+export async function getUserById(id: number): Promise<User | null> {
+  const [user] = await getDb().select().from(users).where(eq(users.id, id));
+  return user ?? null;
 }
 
-export function getUserByEmail(email: string): User | null {
-  return (
-    getDb()
-      .select()
-      .from(users)
-      .where(emailIs(email))
-      .get() ?? null
-  );
+export async function getUserByEmail(email: string): Promise<User | null> {
+  const [user] = await getDb().select().from(users).where(emailIs(email));
+  return user ?? null;
 }
 
-export function isUsernameTaken(username: string): boolean {
-  return !!getDb()
-    .select({ id: users.id })
-    .from(users)
-    .where(usernameIs(username))
-    .get();
+export async function isUsernameTaken(username: string): Promise<boolean> {
+  const [user] = await getDb().select({ id: users.id }).from(users).where(usernameIs(username));
+  return user !== undefined;
 }
 
 /** The user object of the login response (docs/api.md). */
@@ -53,7 +46,7 @@ export function toPublicUser(user: User): PublicUser {
   return { id: user.id, username: user.username, email: user.email, email_verified: user.emailVerified };
 }
 
-export function getUserProviders(userId: number): string[] {
+export async function getUserProviders(userId: number): Promise<string[]> {
   const query = preparedQuery(getDb(), "user-providers", (db) =>
     db
       .select({ provider: socialAccounts.provider })
@@ -62,10 +55,10 @@ export function getUserProviders(userId: number): string[] {
       .orderBy(asc(socialAccounts.provider))
       .prepare(),
   );
-  return query.all({ userId }).map((row) => row.provider);
+  return (await query.execute({ userId })).map((row) => row.provider);
 }
 
 /** The body of GET /api/auth/me/. */
-export function getProfile(user: User): Profile {
-  return { ...toPublicUser(user), providers: getUserProviders(user.id) };
+export async function getProfile(user: User): Promise<Profile> {
+  return { ...toPublicUser(user), providers: await getUserProviders(user.id) };
 }

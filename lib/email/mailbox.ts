@@ -14,16 +14,16 @@ export function isMailboxEnabled(): boolean {
 
 export type MailboxEntry = Pick<Email, "id" | "to" | "subject" | "status" | "createdAt">;
 
-export function listMailbox(limit = 200): MailboxEntry[] {
+export function listMailbox(limit = 200): Promise<MailboxEntry[]> {
   return getDb()
     .select({ id: emails.id, to: emails.to, subject: emails.subject, status: emails.status, createdAt: emails.createdAt })
     .from(emails)
     .orderBy(desc(emails.createdAt), desc(emails.id))
-    .limit(limit)
-    .all();
+    .limit(limit);
 }
 
-export function getMailboxMessage(id: number): Email | null {
+export async function getMailboxMessage(id: number): Promise<Email | null> {
   if (!Number.isSafeInteger(id) || id < 1) return null;
-  return getDb().select().from(emails).where(eq(emails.id, id)).get() ?? null;
+  const [message] = await getDb().select().from(emails).where(eq(emails.id, id));
+  return message ?? null;
 }

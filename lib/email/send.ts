@@ -1,7 +1,7 @@
 import "server-only";
 import { and, count, eq, gt } from "drizzle-orm";
 import { Resend } from "resend";
-import { getDb, type Db } from "@/db/client";
+import { getDb, type Queryable } from "@/db/client";
 import { emails } from "@/db/schema";
 import { identityKey } from "@/lib/auth/user";
 import { getEnv } from "@/lib/env";
@@ -16,8 +16,6 @@ import { singleton } from "@/lib/singleton";
 export type OutgoingEmail = { to: string; subject: string; text: string; html: string };
 
 const MAX_ATTEMPTS = 5;
-
-type Writer = Pick<Db, "insert" | "select">;
 
 /**
  * Why a message goes out, which decides whether the per-address cap applies
@@ -50,14 +48,13 @@ export function mailboxKey(address: string): string {
  * Callers that make a token for an email ask first, so that a request past the cap
  * does not supersede the link the owner already holds.
  */
-export function emailCapSpent(db: Pick<Db, "select">, to: string, now = Date.now()): boolean {
-  const [sent] = db
+export async function emailCapSpent(q: Queryable, to: string, now = Date.now()): Promise<boolean> {
+  const [sent] = await q
     .select({ n: count() })
     .from(emails)
     .where(
       and(eq(emails.recipientKey, mailboxKey(to)), eq(emails.capped, true), gt(emails.createdAt, new Date(now - EMAIL_CAP_WINDOW_MS))),
-    )
-    .all();
+    );
   const cap = getEnv().RATE_LIMIT_EMAIL_PER_ADDRESS;
   if ((sent?.n ?? 0) < cap) return false;
   // Info, not warn: the answer is unchanged and this is the limit doing its job.
@@ -70,11 +67,11 @@ export function emailCapSpent(db: Pick<Db, "select">, to: string, now = Date.now
  * deliverEmail(id) once the transaction commits. Capped messages must be queued inside
  * a write transaction (writeTransaction), so that parallel requests count each other.
  */
-export function queueEmail(db: Writer, message: OutgoingEmail, purpose: EmailPurpose, now = Date.now()): number | null {
+export async function queueEmail(q: Queryable, message: OutgoingEmail, purpose: EmailPurpose, now = Date.now()): Promise<number | null> {
   const env = getEnv();
   const recipientKey = mailboxKey(message.to);
-  if (purpose === "request" && emailCapSpent(db, message.to, now)) return null;
-  const row = db
+  if (purpose === "request" && (await emailCapSpent(q, message.to, now))) return null;
+  const [row] = await q
     .insert(emails)
     .values({
       ...message,
@@ -84,9 +81,8 @@ export function queueEmail(db: Writer, message: OutgoingEmail, purpose: EmailPur
       status: env.RESEND_API_KEY ? "pending" : "mailbox",
       createdAt: new Date(now),
     })
-    .returning({ id: emails.id })
-    .get();
-  return row.id;
+    .returning({ id: emails.id });
+  return row!.id;
 }
 
 function resendClient(apiKey: string): Resend {
@@ -99,12 +95,11 @@ export async function deliverEmail(id: number): Promise<boolean> {
   if (!apiKey) return false;
   const db = getDb();
   // Claim the row so that concurrent deliveries never send it twice.
-  const message = db
+  const [message] = await db
     .update(emails)
     .set({ status: "sending" })
     .where(and(eq(emails.id, id), eq(emails.status, "pending")))
-    .returning()
-    .get();
+    .returning();
   if (!message) return false;
 
   const attempts = message.attempts + 1;
@@ -116,15 +111,15 @@ export async function deliverEmail(id: number): Promise<boolean> {
     );
     if (error || !data) throw new DeliveryError(error?.name ?? "no_data", error?.statusCode ?? null);
     // The bodies carry single-use links: once delivered, the copy here is only a liability.
-    db.update(emails)
+    await db
+      .update(emails)
       .set({ status: "sent", attempts, sentAt: new Date(), providerMessageId: data.id, text: null, html: null })
-      .where(eq(emails.id, id))
-      .run();
+      .where(eq(emails.id, id));
     log.info("email sent", { emailId: id, providerMessageId: data.id });
     return true;
   } catch (error) {
     const status = attempts >= MAX_ATTEMPTS ? "failed" : "pending";
-    db.update(emails).set({ status, attempts }).where(eq(emails.id, id)).run();
+    await db.update(emails).set({ status, attempts }).where(eq(emails.id, id));
     // Name and status only: never the key, the body, or Resend's own words.
     const reason =
       error instanceof DeliveryError
@@ -149,8 +144,9 @@ class DeliveryError extends Error {
  * off mid-send by a crash. Queue it again; sending it twice is safe because Resend
  * drops a repeated idempotency key.
  */
-export function recoverInterruptedEmails(): number {
-  return getDb().update(emails).set({ status: "pending" }).where(eq(emails.status, "sending")).run().changes;
+export async function recoverInterruptedEmails(): Promise<number> {
+  const recovered = await getDb().update(emails).set({ status: "pending" }).where(eq(emails.status, "sending")).returning({ id: emails.id });
+  return recovered.length;
 }
 
 /**
@@ -159,12 +155,12 @@ export function recoverInterruptedEmails(): number {
  */
 export async function deliverPendingEmails(): Promise<void> {
   if (!getEnv().RESEND_API_KEY) return;
-  const pending = getDb().select({ id: emails.id }).from(emails).where(eq(emails.status, "pending")).all();
+  const pending = await getDb().select({ id: emails.id }).from(emails).where(eq(emails.status, "pending"));
   for (const { id } of pending) await deliverEmail(id);
 }
 
 /** Queue and deliver a notice that is not part of a larger transaction. */
 export async function sendNotice(message: OutgoingEmail): Promise<void> {
-  const id = queueEmail(getDb(), message, "notice");
+  const id = await queueEmail(getDb(), message, "notice");
   if (id !== null) await deliverEmail(id);
 }

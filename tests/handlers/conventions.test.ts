@@ -71,7 +71,7 @@ const ROUTES: Array<{ path: string; module: Partial<Record<Method, Handler>>; se
 ];
 
 describe("methods", () => {
-  it("lists every API route file", () => {
+  it("lists every API route file", async () => {
     const files = Object.keys(import.meta.glob(["/app/api/**/route.ts", "/app/.well-known/**/route.ts"])).length;
     expect(ROUTES).toHaveLength(files);
   });

@@ -105,7 +105,7 @@ describe("a whole exchange in-process", () => {
     // No RESEND_API_KEY here: the message stays in the outbox (the development mailbox),
     // and the deferred delivery finds nothing to send.
     await runAfterTasks();
-    expect(allEmails().map((e) => [e.to, e.status])).toEqual([["new@example.com", "mailbox"]]);
+    expect((await allEmails()).map((e) => [e.to, e.status])).toEqual([["new@example.com", "mailbox"]]);
 
     const signedIn = await post(login.POST, "/api/auth/login/", { email: "new@example.com", password: PASSWORD });
     expect(signedIn.status).toBe(200);

@@ -35,12 +35,12 @@ async function withFakeResend(): Promise<FakeResend> {
   return resend;
 }
 
-const queue = (m: OutgoingEmail = message): number => queueEmail(getDb(), m, "notice")!;
+const queue = async (m: OutgoingEmail = message): Promise<number> => (await queueEmail(getDb(), m, "notice"))!;
 
 describe("without RESEND_API_KEY", () => {
   it("keeps the message in the development mailbox, bodies included", async () => {
-    const id = queue();
-    expect(getEmail(id)).toMatchObject({
+    const id = await queue();
+    expect(await getEmail(id)).toMatchObject({
       to: "someone@example.com",
       from: "Gatehouse <no-reply@localhost>",
       subject: message.subject,
@@ -50,12 +50,12 @@ describe("without RESEND_API_KEY", () => {
       attempts: 0,
     });
     expect(await deliverEmail(id)).toBe(false);
-    expect(getEmail(id).status).toBe("mailbox");
+    expect((await getEmail(id)).status).toBe("mailbox");
   });
 
-  it("uses EMAIL_FROM", () => {
+  it("uses EMAIL_FROM", async () => {
     process.env.EMAIL_FROM = "Acme Accounts <accounts@acme.test>";
-    expect(getEmail(queue()).from).toBe("Acme Accounts <accounts@acme.test>");
+    expect((await getEmail(await queue())).from).toBe("Acme Accounts <accounts@acme.test>");
   });
 });
 
@@ -63,8 +63,8 @@ describe("with RESEND_API_KEY", () => {
   it("queues as pending, then delivers through Resend and clears the bodies", async () => {
     const fake = await withFakeResend();
     process.env.EMAIL_FROM = "Gatehouse <auth@example.com>";
-    const id = queue();
-    expect(getEmail(id).status).toBe("pending");
+    const id = await queue();
+    expect((await getEmail(id)).status).toBe("pending");
 
     expect(await deliverEmail(id)).toBe(true);
     expect(fake.messages).toHaveLength(1);
@@ -78,15 +78,15 @@ describe("with RESEND_API_KEY", () => {
     });
     expect(received!.idempotencyKey).toMatch(new RegExp(`^gatehouse-email-${id}-\\d+$`));
 
-    const row = getEmail(id);
+    const row = await getEmail(id);
     expect(row).toMatchObject({ status: "sent", attempts: 1, providerMessageId: received!.id, text: null, html: null });
     expect(row.sentAt).toBeInstanceOf(Date);
-    expect(JSON.stringify(allEmails())).not.toContain("SECRET-TOKEN");
+    expect(JSON.stringify(await allEmails())).not.toContain("SECRET-TOKEN");
   });
 
   it("never sends a message twice", async () => {
     const fake = await withFakeResend();
-    const id = queue();
+    const id = await queue();
     const results = await Promise.all([deliverEmail(id), deliverEmail(id), deliverEmail(id)]);
     expect(results.filter(Boolean)).toHaveLength(1);
     expect(await deliverEmail(id)).toBe(false);
@@ -97,7 +97,7 @@ describe("with RESEND_API_KEY", () => {
     const fake = await withFakeResend();
     await sendNotice({ ...message, to: "other@example.com" });
     expect(fake.messages.map((m) => m.to)).toEqual([["other@example.com"]]);
-    expect(allEmails()[0]).toMatchObject({ status: "sent", text: null, html: null });
+    expect((await allEmails())[0]).toMatchObject({ status: "sent", text: null, html: null });
   });
 });
 
@@ -106,15 +106,15 @@ describe("failed deliveries", () => {
     const fake = await withFakeResend();
     const errors = expectConsoleError(/email delivery failed/);
     fake.failNext(10, 500);
-    const id = queue();
+    const id = await queue();
 
     for (let attempt = 1; attempt <= 5; attempt++) {
       expect(await deliverEmail(id)).toBe(false);
-      expect(getEmail(id)).toMatchObject({ attempts: attempt, status: attempt < 5 ? "pending" : "failed" });
+      expect(await getEmail(id)).toMatchObject({ attempts: attempt, status: attempt < 5 ? "pending" : "failed" });
     }
     // A failed message is left alone from then on.
     expect(await deliverEmail(id)).toBe(false);
-    expect(getEmail(id).attempts).toBe(5);
+    expect((await getEmail(id)).attempts).toBe(5);
     expect(fake.refusals).toHaveLength(5);
     expect(fake.messages).toHaveLength(0);
 
@@ -135,10 +135,10 @@ describe("failed deliveries", () => {
     const fake = await withFakeResend();
     process.env.RESEND_API_KEY = "re_wrong_key_0123456789";
     const errors = expectConsoleError(/email delivery failed/);
-    const id = queue();
+    const id = await queue();
     expect(await deliverEmail(id)).toBe(false);
     expect(fake.refusals).toEqual([{ status: 401, reason: "invalid_api_key" }]);
-    expect(getEmail(id)).toMatchObject({ status: "pending", attempts: 1, text: message.text });
+    expect(await getEmail(id)).toMatchObject({ status: "pending", attempts: 1, text: message.text });
     const logged = errors().join("\n");
     expect(logged).not.toContain("re_wrong_key_0123456789");
     expect(logged).not.toContain(fake.apiKey);
@@ -155,9 +155,9 @@ describe("failed deliveries", () => {
     process.env.RESEND_API_KEY = "re_unreachable_secret";
     process.env.RESEND_BASE_URL = `http://127.0.0.1:${port}`;
     const errors = expectConsoleError(/email delivery failed/);
-    const id = queue();
+    const id = await queue();
     expect(await deliverEmail(id)).toBe(false);
-    expect(getEmail(id)).toMatchObject({ status: "pending", attempts: 1 });
+    expect(await getEmail(id)).toMatchObject({ status: "pending", attempts: 1 });
     expect(errors().join("\n")).not.toContain("re_unreachable_secret");
   });
 
@@ -165,43 +165,39 @@ describe("failed deliveries", () => {
     const fake = await withFakeResend();
     expectConsoleError(/email delivery failed/);
     fake.failNext(1, 503);
-    const first = queue({ ...message, to: "first@example.com" });
-    const second = queue({ ...message, to: "second@example.com" });
+    const first = await queue({ ...message, to: "first@example.com" });
+    const second = await queue({ ...message, to: "second@example.com" });
     expect(await deliverEmail(first)).toBe(false);
     // A process died while sending this one.
-    getDb()
-      .update(emails)
-      .set({ status: "sending" })
-      .where(eq(emails.id, second))
-      .run();
+    await getDb().update(emails).set({ status: "sending" }).where(eq(emails.id, second));
 
     // A periodic retry leaves a row that may be in flight in this very process alone.
     await deliverPendingEmails();
-    expect(getEmail(first)).toMatchObject({ status: "sent", attempts: 2 });
-    expect(getEmail(second)).toMatchObject({ status: "sending", attempts: 0 });
+    expect(await getEmail(first)).toMatchObject({ status: "sent", attempts: 2 });
+    expect(await getEmail(second)).toMatchObject({ status: "sending", attempts: 0 });
     // At startup it is recovered and sent.
-    expect(recoverInterruptedEmails()).toBe(1);
+    expect(await recoverInterruptedEmails()).toBe(1);
     await deliverPendingEmails();
-    expect(getEmail(second)).toMatchObject({ status: "sent", attempts: 1 });
+    expect(await getEmail(second)).toMatchObject({ status: "sent", attempts: 1 });
     expect(fake.messages.map((m) => m.to[0])).toEqual(["first@example.com", "second@example.com"]);
   });
 
   it("resend a message cut off mid-send without duplicating it (idempotency key)", async () => {
     const fake = await withFakeResend();
-    const id = queue();
+    const id = await queue();
     expect(await deliverEmail(id)).toBe(true);
     // Resend accepted it but the process died before recording that: the row is left
     // 'sending' with its bodies; startup sends it again under the same key.
-    getDb().update(emails).set({ status: "sending", text: message.text, html: message.html }).where(eq(emails.id, id)).run();
-    recoverInterruptedEmails();
+    await getDb().update(emails).set({ status: "sending", text: message.text, html: message.html }).where(eq(emails.id, id));
+    await recoverInterruptedEmails();
     await deliverPendingEmails();
-    expect(getEmail(id).status).toBe("sent");
+    expect((await getEmail(id)).status).toBe("sent");
     expect(fake.messages).toHaveLength(1);
   });
 });
 
 describe("mailboxKey (the per-address cap's key)", () => {
-  it("folds case and drops a +tag, so one inbox is one key", () => {
+  it("folds case and drops a +tag, so one inbox is one key", async () => {
     expect(mailboxKey("Victim@Example.com")).toBe("victim@example.com");
     expect(mailboxKey("victim+1@example.com")).toBe("victim@example.com");
     expect(mailboxKey("VICTIM+news+x@EXAMPLE.com")).toBe("victim@example.com");

@@ -25,18 +25,18 @@ beforeEach(() => {
 afterEach(() => rmSync(root, { recursive: true, force: true }));
 
 describe("staleReason", () => {
-  it("asks for a build when there is none", () => {
+  it("asks for a build when there is none", async () => {
     expect(staleReason(root)).toBe("no production build (.next/BUILD_ID)");
     file(".next/BUILD_ID", BUILT, "");
     expect(staleReason(root)).toBe("no production build (.next/BUILD_ID)");
   });
 
-  it("finds a build fresh when every source is older", () => {
+  it("finds a build fresh when every source is older", async () => {
     file(".next/BUILD_ID", BUILT, "abc");
     expect(staleReason(root)).toBeNull();
   });
 
-  it("names the source edited after the build, anywhere that shapes it", () => {
+  it("names the source edited after the build, anywhere that shapes it", async () => {
     file(".next/BUILD_ID", BUILT, "abc");
     for (const edited of ["app/api/health/route.ts", "lib/auth/deep/module.ts", "db/schema.ts", "proxy.ts", "next.config.ts", "server.js", "package.json", "tsconfig.json"]) {
       file(edited, BUILT + 1);
@@ -45,7 +45,7 @@ describe("staleReason", () => {
     }
   });
 
-  it("ignores what the build is not made of", () => {
+  it("ignores what the build is not made of", async () => {
     file(".next/BUILD_ID", BUILT, "abc");
     file("tests/unit/some.test.ts", BUILT + 10);
     file("e2e/some.spec.ts", BUILT + 10);

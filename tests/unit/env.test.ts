@@ -17,7 +17,7 @@ function parseError(source: Record<string, string | undefined>, mode: RunMode = 
 }
 
 describe("defaults", () => {
-  it("runs with nothing set, on the documented defaults", () => {
+  it("runs with nothing set, on the documented defaults", async () => {
     const env = parseEnv({});
     expect(env).toMatchObject({
       DATABASE_URL: "file:./data/gatehouse.db",
@@ -45,7 +45,7 @@ describe("defaults", () => {
     expect(env.GITHUB_CLIENT_SECRET).toBeUndefined();
   });
 
-  it("has the abuse limits of docs/security.md", () => {
+  it("has the abuse limits of docs/security.md", async () => {
     expect(parseEnv({})).toMatchObject({
       RATE_LIMIT_LOGIN_PER_IP: 20,
       RATE_LIMIT_LOGIN_FAILURES: 5,
@@ -57,7 +57,7 @@ describe("defaults", () => {
     });
   });
 
-  it("treats an empty value as unset", () => {
+  it("treats an empty value as unset", async () => {
     const env = parseEnv({ APP_URL: "", ACCESS_TOKEN_TTL: "", RESEND_API_KEY: "", REQUIRE_VERIFIED_EMAIL: "", AUTH_SIGNING_KEY: "" });
     expect(env.APP_URL).toBe("http://localhost:3000");
     expect(env.ACCESS_TOKEN_TTL).toBe(900);
@@ -68,7 +68,7 @@ describe("defaults", () => {
 });
 
 describe("values", () => {
-  it("reads numbers, flags and lists", () => {
+  it("reads numbers, flags and lists", async () => {
     const env = parseEnv({
       ACCESS_TOKEN_TTL: "60",
       REFRESH_TOKEN_TTL: "3600",
@@ -88,7 +88,7 @@ describe("values", () => {
     expect(env.CORS_ALLOWED_ORIGINS).toEqual(["https://app.example.com", "http://localhost:5173"]);
   });
 
-  it("reads TRUST_PROXY as a number of proxies: true is one, false none", () => {
+  it("reads TRUST_PROXY as a number of proxies: true is one, false none", async () => {
     expect(parseEnv({ TRUST_PROXY: "true" }).TRUST_PROXY).toBe(1);
     expect(parseEnv({ TRUST_PROXY: "false" }).TRUST_PROXY).toBe(0);
     expect(parseEnv({ TRUST_PROXY: "2" }).TRUST_PROXY).toBe(2);
@@ -96,19 +96,19 @@ describe("values", () => {
     expect(parseError({ TRUST_PROXY: "-1" })).toContain("TRUST_PROXY: must be true, false, or the number of proxies");
   });
 
-  it("reads false flags as false", () => {
+  it("reads false flags as false", async () => {
     expect(parseEnv({ REQUIRE_VERIFIED_EMAIL: "false", TRUST_PROXY: "0" })).toMatchObject({
       REQUIRE_VERIFIED_EMAIL: false,
       TRUST_PROXY: 0,
     });
   });
 
-  it("points an unset APP_URL at PORT, so a dev server on another port links to itself", () => {
+  it("points an unset APP_URL at PORT, so a dev server on another port links to itself", async () => {
     expect(parseEnv({ PORT: "4000" }).APP_URL).toBe("http://localhost:4000");
     expect(parseEnv({ PORT: "4000", APP_URL: "https://auth.example.com" }).APP_URL).toBe("https://auth.example.com");
   });
 
-  it("strips trailing slashes from APP_URL so links and the issuer are stable", () => {
+  it("strips trailing slashes from APP_URL so links and the issuer are stable", async () => {
     expect(parseEnv({ APP_URL: "https://auth.example.com/" }).APP_URL).toBe("https://auth.example.com");
     expect(parseEnv({ APP_URL: "https://auth.example.com//" }).APP_URL).toBe("https://auth.example.com");
   });
@@ -142,7 +142,7 @@ describe("bad values stop startup with a message naming the variable", () => {
     expect(message).toMatch(new RegExp(`^  ${name}[.:]`, "m"));
   });
 
-  it("names every bad variable at once", () => {
+  it("names every bad variable at once", async () => {
     const message = parseError({ PORT: "x", TRUST_PROXY: "maybe" });
     expect(message).toContain("PORT:");
     expect(message).toContain("TRUST_PROXY:");
@@ -177,7 +177,7 @@ describe("AUTH_SIGNING_KEY", () => {
 
 describe("run mode", () => {
 
-  it("is how the process was started (NODE_ENV, which server.js sets and a build compiles in)", () => {
+  it("is how the process was started (NODE_ENV, which server.js sets and a build compiles in)", async () => {
     expect(runMode("development")).toBe("development");
     expect(runMode("production")).toBe("production");
     // Anything unknown, or nothing, is production: the safe side.
@@ -187,7 +187,7 @@ describe("run mode", () => {
     expect(runMode()).toBe("test");
   });
 
-  it("gives the development conveniences to development (and vitest) only", () => {
+  it("gives the development conveniences to development (and vitest) only", async () => {
     expect(hasDevelopmentConveniences("development")).toBe(true);
     expect(hasDevelopmentConveniences("test")).toBe(true);
     expect(hasDevelopmentConveniences("production")).toBe(false);
@@ -195,13 +195,13 @@ describe("run mode", () => {
 });
 
 describe("production", () => {
-  it("requires AUTH_SIGNING_KEY and RESEND_API_KEY, naming each", () => {
+  it("requires AUTH_SIGNING_KEY and RESEND_API_KEY, naming each", async () => {
     const message = parseError({ APP_URL: "https://auth.example.com" }, "production");
     expect(message).toContain("AUTH_SIGNING_KEY: is required in production");
     expect(message).toContain("RESEND_API_KEY: is required in production");
   });
 
-  it("requires them whatever APP_URL says: localhost, loopback, or unset", () => {
+  it("requires them whatever APP_URL says: localhost, loopback, or unset", async () => {
     for (const APP_URL of ["http://localhost:3000", "http://127.0.0.1:3000", "http://[::1]:3000", undefined]) {
       const message = parseError({ APP_URL, RESEND_API_KEY: "re_live_123" }, "production");
       expect(message, String(APP_URL)).toContain("AUTH_SIGNING_KEY: is required in production");
@@ -209,7 +209,7 @@ describe("production", () => {
     }
   });
 
-  it("names a missing key next to another bad variable", () => {
+  it("names a missing key next to another bad variable", async () => {
     const message = parseError({ APP_URL: "nope" }, "production");
     expect(message).toContain("APP_URL:");
     expect(message).toContain("AUTH_SIGNING_KEY: is required in production");
@@ -228,13 +228,13 @@ describe("production", () => {
     expect(env.RESEND_API_KEY).toBe("re_live_123");
   });
 
-  it("does not demand the keys in development", () => {
+  it("does not demand the keys in development", async () => {
     expect(() => parseEnv({ APP_URL: "https://auth.example.com" }, "development")).not.toThrow();
   });
 });
 
 describe("getEnv", () => {
-  it("parses process.env once and keeps the result", () => {
+  it("parses process.env once and keeps the result", async () => {
     process.env.ACCESS_TOKEN_TTL = "120";
     expect(getEnv().ACCESS_TOKEN_TTL).toBe(120);
     process.env.ACCESS_TOKEN_TTL = "240";
@@ -243,7 +243,7 @@ describe("getEnv", () => {
     expect(getEnv().ACCESS_TOKEN_TTL).toBe(240);
   });
 
-  it("throws an EnvError for a bad process environment", () => {
+  it("throws an EnvError for a bad process environment", async () => {
     process.env.APP_URL = "nope";
     expect(() => getEnv()).toThrow(EnvError);
     expect(() => getEnv()).toThrow(/APP_URL/);

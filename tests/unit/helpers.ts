@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
+import Database from "better-sqlite3";
 import { eq } from "drizzle-orm";
-import { getDb } from "@/db/client";
+import { databasePath, getDb } from "@/db/client";
 import { emails, users, type Email, type User } from "@/db/schema";
 import { hashPassword } from "@/lib/auth/password";
 import { resetSingletons } from "@/lib/singleton";
@@ -20,7 +21,7 @@ export async function createUser(
 ): Promise<User & { password: string | null }> {
   sequence += 1;
   const password = input.password === undefined ? PASSWORD : input.password;
-  const user = getDb()
+  const [user] = await getDb()
     .insert(users)
     .values(
       newUserRow({
@@ -31,25 +32,24 @@ export async function createUser(
       emailVerified: input.emailVerified ?? false,
       }),
     )
-    .returning()
-    .get();
-  return { ...user, password };
+    .returning();
+  return { ...user!, password };
 }
 
-export function getUserRow(id: number): User {
-  const user = getDb().select().from(users).where(eq(users.id, id)).get();
+export async function getUserRow(id: number): Promise<User> {
+  const [user] = await getDb().select().from(users).where(eq(users.id, id));
   if (!user) throw new Error(`no user ${id}`);
   return user;
 }
 
-export function allEmails(): Email[] {
-  return getDb().select().from(emails).orderBy(emails.id).all();
+export function allEmails(): Promise<Email[]> {
+  return getDb().select().from(emails).orderBy(emails.id);
 }
 
 /** The queued email `id`; null (nothing was queued) fails the test. */
-export function getEmail(id: number | null): Email {
+export async function getEmail(id: number | null): Promise<Email> {
   if (id === null) throw new Error("no email was queued");
-  const email = getDb().select().from(emails).where(eq(emails.id, id)).get();
+  const [email] = await getDb().select().from(emails).where(eq(emails.id, id));
   if (!email) throw new Error(`no email ${id}`);
   return email;
 }
@@ -61,9 +61,24 @@ export function verificationTokenIn(email: Pick<Email, "text">): string {
   return match[1];
 }
 
-/** Every row of a table, raw, as SQLite holds it. */
+/**
+ * A second connection to the test's database file, as another process would open it: it
+ * sees what the app has committed, and nothing of a transaction still open.
+ */
+export function withRawConnection<T>(use: (db: Database.Database) => T): T {
+  getDb(); // created and migrated as the app would, if it was not yet
+  const db = new Database(databasePath(process.env.DATABASE_URL!));
+  try {
+    db.pragma("busy_timeout = 5000");
+    return use(db);
+  } finally {
+    db.close();
+  }
+}
+
+/** Every committed row of a table, raw, as SQLite holds it. */
 export function rawRows(table: string): Array<Record<string, unknown>> {
-  return getDb().$client.prepare(`select * from ${table}`).all() as Array<Record<string, unknown>>;
+  return withRawConnection((db) => db.prepare(`select * from ${table}`).all() as Array<Record<string, unknown>>);
 }
 
 /** SHA-256 hex computed independently of lib/crypto.ts. */

@@ -53,25 +53,26 @@ async function externalCode(user: string) {
  * A local account, unverified, with GitHub linked under another address: a link made
  * before unverified accounts were refused links (a database carried over from then).
  */
-function unverifiedAccountWithGithub(): number {
-  const user = getDb().insert(users).values(newUserRow({ username: "local", email: "home@example.com", emailVerified: false })).returning().get();
-  getDb().insert(socialAccounts).values({ userId: user.id, provider: "github", providerUserId: "5001", email: "work@example.com" }).run();
+async function unverifiedAccountWithGithub(): Promise<number> {
+  const [user] = await getDb().insert(users).values(newUserRow({ username: "local", email: "home@example.com", emailVerified: false })).returning();
+  if (!user) throw new Error("no user");
+  await getDb().insert(socialAccounts).values({ userId: user.id, provider: "github", providerUserId: "5001", email: "work@example.com" });
   return user.id;
 }
 
 describe("linking from the profile", () => {
   it("sends an unverified account back to its profile before any trip to the provider", async () => {
-    const user = getDb().insert(users).values(newUserRow({ username: "fresh", email: "fresh@example.com", emailVerified: false })).returning().get();
+    const user = (await getDb().insert(users).values(newUserRow({ username: "fresh", email: "fresh@example.com", emailVerified: false })).returning())[0]!;
     const session = await startSession({ userId: user.id, userAgent: null, ip: null });
-    const started = startSocialLogin({ provider: github(), next: null, intent: "link", refreshToken: session.refresh!.token });
+    const started = await startSocialLogin({ provider: github(), next: null, intent: "link", refreshToken: session.refresh!.token });
     expect(started).toEqual({ ok: false, code: "email_not_verified", errorPage: "/profile/" });
-    expect(getDb().select().from(socialAccounts).all()).toEqual([]);
+    expect((await getDb().select().from(socialAccounts))).toEqual([]);
   });
 });
 
 describe("REQUIRE_VERIFIED_EMAIL", () => {
   it("refuses a social sign-in into an unverified account, as password login does", async () => {
-    unverifiedAccountWithGithub();
+    await unverifiedAccountWithGithub();
     process.env.REQUIRE_VERIFIED_EMAIL = "true";
     resetSingletons("env");
     const result = await signInWithAuthorizationCode({ provider: github(), ...(await externalCode("5001")), client });
@@ -79,10 +80,10 @@ describe("REQUIRE_VERIFIED_EMAIL", () => {
   });
 
   it("refuses it in the browser flow too, on the login page", async () => {
-    unverifiedAccountWithGithub();
+    await unverifiedAccountWithGithub();
     process.env.REQUIRE_VERIFIED_EMAIL = "true";
     resetSingletons("env");
-    const started = startSocialLogin({ provider: github(), next: null, intent: "login", refreshToken: null });
+    const started = await startSocialLogin({ provider: github(), next: null, intent: "login", refreshToken: null });
     if (!started.ok) throw new Error("start failed");
     const back = await chooseAtProvider(new URL(started.authorizationUrl), { user: "5001" });
     const result = await completeSocialCallback({
@@ -96,9 +97,9 @@ describe("REQUIRE_VERIFIED_EMAIL", () => {
   });
 
   it("lets the same sign-in through when the setting is off", async () => {
-    const userId = unverifiedAccountWithGithub();
+    const userId = await unverifiedAccountWithGithub();
     const result = await signInWithAuthorizationCode({ provider: github(), ...(await externalCode("5001")), client });
     expect(result).toMatchObject({ ok: true, user: { id: userId, email_verified: false } });
-    expect(getDb().select().from(users).where(eq(users.id, userId)).get()?.emailVerified).toBe(false);
+    expect((await getDb().select().from(users).where(eq(users.id, userId)))[0]?.emailVerified).toBe(false);
   });
 });

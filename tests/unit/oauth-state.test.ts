@@ -8,7 +8,7 @@ const decode = (cookie: string) => JSON.parse(Buffer.from(cookie, "base64url").t
 const encode = (value: unknown) => Buffer.from(JSON.stringify(value)).toString("base64url");
 
 describe("createOAuthState", () => {
-  it("makes a fresh 256-bit state and verifier each time, expiring in ten minutes", () => {
+  it("makes a fresh 256-bit state and verifier each time, expiring in ten minutes", async () => {
     const now = 1_700_000_000_000;
     const a = createOAuthState({ provider: "github", next: "/profile/", intent: "login", sessionId: null, now });
     const b = createOAuthState({ provider: "github", next: "/profile/", intent: "login", sessionId: null, now });
@@ -29,12 +29,12 @@ describe("createOAuthState", () => {
 describe("checkOAuthState", () => {
   const made = () => createOAuthState({ provider: "github", next: "/x/", intent: "link", sessionId: "s1", now: 1_000_000 });
 
-  it("accepts the matching state for the same provider before expiry", () => {
+  it("accepts the matching state for the same provider before expiry", async () => {
     const { value, cookie } = made();
     expect(checkOAuthState({ cookie, provider: "github", state: value.state, now: 1_000_000 + 599_000 })).toEqual({ ok: true, value });
   });
 
-  it("refuses a different state, a missing one, or the other provider, keeping the intent", () => {
+  it("refuses a different state, a missing one, or the other provider, keeping the intent", async () => {
     const { value, cookie } = made();
     const other = value.state.slice(0, -1) + (value.state.endsWith("A") ? "B" : "A");
     for (const check of [
@@ -47,7 +47,7 @@ describe("checkOAuthState", () => {
     }
   });
 
-  it("calls a cookie past its own expiry expired, whatever the browser did with Max-Age", () => {
+  it("calls a cookie past its own expiry expired, whatever the browser did with Max-Age", async () => {
     const { value, cookie } = made();
     expect(checkOAuthState({ cookie, provider: "github", state: value.state, now: value.expiresAt })).toEqual({
       ok: false,
@@ -56,14 +56,14 @@ describe("checkOAuthState", () => {
     });
   });
 
-  it("calls a missing, garbled or malformed cookie a mismatch", () => {
+  it("calls a missing, garbled or malformed cookie a mismatch", async () => {
     const { value } = made();
     for (const cookie of [null, "", "%%%", encode({ ...value, codeVerifier: "short" }), encode({ ...value, provider: "facebook" }), encode([1, 2])]) {
       expect(checkOAuthState({ cookie, provider: "github", state: value.state, now: 1_000_000 })).toMatchObject({ ok: false, reason: "state_mismatch" });
     }
   });
 
-  it("sanitises next again on the way out, should the cookie say otherwise", () => {
+  it("sanitises next again on the way out, should the cookie say otherwise", async () => {
     const { value } = made();
     const cookie = encode({ ...value, next: "//evil.example" });
     const checked = checkOAuthState({ cookie, provider: "github", state: value.state, now: 1_000_000 });
@@ -72,7 +72,7 @@ describe("checkOAuthState", () => {
 });
 
 describe("readOAuthIntent", () => {
-  it("reads the intent of a readable cookie, and says login otherwise", () => {
+  it("reads the intent of a readable cookie, and says login otherwise", async () => {
     expect(readOAuthIntent(made().cookie)).toBe("link");
     expect(readOAuthIntent(null)).toBe("login");
     expect(readOAuthIntent("garbage")).toBe("login");

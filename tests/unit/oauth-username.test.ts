@@ -25,7 +25,7 @@ describe("usernameBaseFrom", () => {
     expect(UsernameSchema.safeParse(base).success).toBe(true);
   });
 
-  it("keeps at most 150 characters, counted as people count them", () => {
+  it("keeps at most 150 characters, counted as people count them", async () => {
     const base = usernameBaseFrom("é".repeat(200));
     expect([...base]).toHaveLength(150);
     expect(UsernameSchema.safeParse(base).success).toBe(true);
@@ -33,20 +33,20 @@ describe("usernameBaseFrom", () => {
 });
 
 describe("pickUniqueUsername", () => {
-  const insert = (username: string) =>
-    getDb().insert(users).values(newUserRow({ username, email: `${username.length}-${Math.random()}@example.com` })).run();
+  const insert = async (username: string) =>
+    await getDb().insert(users).values(newUserRow({ username, email: `${username.length}-${Math.random()}@example.com` }));
 
-  it("appends the first free number, comparing without regard to case", () => {
-    insert("Octocat");
-    insert("octocat2");
-    expect(pickUniqueUsername(getDb(), "octocat")).toBe("octocat3");
-    expect(pickUniqueUsername(getDb(), "someone")).toBe("someone");
+  it("appends the first free number, comparing without regard to case", async () => {
+    await insert("Octocat");
+    await insert("octocat2");
+    expect(await pickUniqueUsername(getDb(), "octocat")).toBe("octocat3");
+    expect(await pickUniqueUsername(getDb(), "someone")).toBe("someone");
   });
 
-  it("stays within 150 characters when a number is appended", () => {
+  it("stays within 150 characters when a number is appended", async () => {
     const long = "x".repeat(150);
-    insert(long);
-    const picked = pickUniqueUsername(getDb(), long);
+    await insert(long);
+    const picked = await pickUniqueUsername(getDb(), long);
     expect(picked).toBe("x".repeat(149) + "2");
     expect(UsernameSchema.safeParse(picked).success).toBe(true);
   });

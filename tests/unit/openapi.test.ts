@@ -44,11 +44,11 @@ const apiRoutes = [...routeFiles(path.join(ROOT, "app/api")), ...routeFiles(path
 const document = buildOpenApiDocument() as { paths: Record<string, Record<string, unknown>> };
 
 describe("the OpenAPI document and the route files", () => {
-  it("finds the route files", () => {
+  it("finds the route files", async () => {
     expect(apiRoutes.length).toBeGreaterThanOrEqual(18);
   });
 
-  it("documents every method that every route under app/api serves, and nothing else", () => {
+  it("documents every method that every route under app/api serves, and nothing else", async () => {
     const inCode = apiRoutes.flatMap((r) => r.served.map((m) => `${m} ${r.path}`)).sort();
     const inDocument = Object.entries(document.paths)
       .flatMap(([p, item]) => Object.keys(item).map((m) => `${m.toUpperCase()} ${p}`))
@@ -56,7 +56,7 @@ describe("the OpenAPI document and the route files", () => {
     expect(inDocument).toEqual(inCode);
   });
 
-  it("answers 405 with an Allow header that names exactly the served methods, for every other method", () => {
+  it("answers 405 with an Allow header that names exactly the served methods, for every other method", async () => {
     for (const route of apiRoutes) {
       expect(route.refused.length, `${route.file} exports no methodNotAllowed handlers`).toBeGreaterThan(0);
       expect([...route.served, ...route.refused].sort(), route.file).toEqual([...HTTP_METHODS].sort());
@@ -65,7 +65,7 @@ describe("the OpenAPI document and the route files", () => {
     }
   });
 
-  it("generates request schemas from the routes' zod schemas", () => {
+  it("generates request schemas from the routes' zod schemas", async () => {
     const schemas = (buildOpenApiDocument() as { components: { schemas: Record<string, any> } }).components.schemas;
     expect(schemas.RegisterRequest.required).toEqual(["username", "email", "password"]);
     expect(schemas.RegisterRequest.properties.username.maxLength).toBe(150);
@@ -85,7 +85,7 @@ describe("the recorded-response check", () => {
   });
   const user = { id: 1, username: "ada", email: "ada@example.com", email_verified: false };
 
-  it("accepts responses the document describes", () => {
+  it("accepts responses the document describes", async () => {
     expect(check(login(200, { access: "a.b.c", user })).result).toBe("checked");
     expect(check(login(400, { non_field_errors: ["Invalid credentials"] })).result).toBe("checked");
     expect(check(login(429, { detail: "Too many requests. Try again in 3 seconds." })).result).toBe("checked");
@@ -98,7 +98,7 @@ describe("the recorded-response check", () => {
     expect(check({ method: "GET", path: "/login/", status: 200, contentType: "text/html", body: "<html>" }).result).toBe("skipped");
   });
 
-  it("rejects a body that does not match", () => {
+  it("rejects a body that does not match", async () => {
     expect(check(login(200, { access: "a.b.c" })).result).toBe("failed");
     expect(check(login(200, { access: "a.b.c", user, refresh: "leaked" })).result).toBe("failed");
     expect(check(login(200, { access: "a.b.c", user: { ...user, id: "1" } })).result).toBe("failed");
@@ -106,7 +106,7 @@ describe("the recorded-response check", () => {
     expect(check({ method: "GET", path: "/api/auth/sessions/", status: 200, contentType: "application/json", body: [{ id: 1 }] }).result).toBe("failed");
   });
 
-  it("rejects a status the document does not list, an unknown path, a body where none is documented, and HTML for JSON", () => {
+  it("rejects a status the document does not list, an unknown path, a body where none is documented, and HTML for JSON", async () => {
     expect(check(login(418, { detail: "teapot" })).result).toBe("failed");
     expect(check(login(404, { detail: "Not found." })).result).toBe("failed");
     expect(check({ method: "GET", path: "/api/nope/", status: 404, contentType: "text/html", body: "<html>" }).result).toBe("failed");
@@ -116,7 +116,7 @@ describe("the recorded-response check", () => {
     expect(check(login(200, "<html></html>", "text/html")).result).toBe("failed");
   });
 
-  it("reports each failure with its request", () => {
+  it("reports each failure with its request", async () => {
     const report = checkResponses(buildOpenApiDocument(), [login(200, { access: "a.b.c", user }), login(500, { oops: true })]);
     expect(report.checked).toBe(1);
     expect(report.failures).toHaveLength(1);

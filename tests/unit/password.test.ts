@@ -118,7 +118,7 @@ describe("needsRehash", () => {
     expect(needsRehash(await argon2Hash("pw", { algorithm: ARGON2ID, memoryCost: 19_456, timeCost: 3, parallelism: 1 }))).toBe(false);
   });
 
-  it("is true for something that is not an argon2 hash", () => {
+  it("is true for something that is not an argon2 hash", async () => {
     expect(needsRehash("$2b$12$abcdefghijklmnopqrstuuABCDEFGHIJKLMNOPQRSTUVWXYZ01234")).toBe(true);
     expect(needsRehash("garbage")).toBe(true);
   });
@@ -129,23 +129,23 @@ describe("rehash at login", () => {
     const password = "correct horse battery staple";
     const user = await createUser({ password });
     const weak = await argon2Hash(password, { algorithm: ARGON2ID, memoryCost: 4096, timeCost: 1, parallelism: 1 });
-    getDb().update(users).set({ passwordHash: weak }).where(eq(users.id, user.id)).run();
+    await getDb().update(users).set({ passwordHash: weak }).where(eq(users.id, user.id));
 
     // A wrong password changes nothing.
     const failed = await loginWithPassword(LoginSchema.parse({ email: user.email, password: "wrong password" }), client);
     expect(failed.ok).toBe(false);
-    expect(getUserRow(user.id).passwordHash).toBe(weak);
+    expect((await getUserRow(user.id)).passwordHash).toBe(weak);
 
     const result = await loginWithPassword(LoginSchema.parse({ email: user.email, password }), client);
     expect(result.ok).toBe(true);
-    const upgraded = getUserRow(user.id).passwordHash!;
+    const upgraded = (await getUserRow(user.id)).passwordHash!;
     expect(upgraded).not.toBe(weak);
     expect(phc(upgraded)).toMatchObject({ algorithm: "argon2id", m: 19_456, t: 2, p: 1 });
     expect(await verifyPasswordHash(upgraded, password)).toBe(true);
 
     // And the next login leaves the strong hash alone.
     await loginWithPassword(LoginSchema.parse({ email: user.email, password }), client);
-    expect(getUserRow(user.id).passwordHash).toBe(upgraded);
+    expect((await getUserRow(user.id)).passwordHash).toBe(upgraded);
   });
 });
 
@@ -283,13 +283,13 @@ describe("Semaphore", () => {
 });
 
 describe("passwordProblems", () => {
-  it("refuses common passwords, whatever their case", () => {
+  it("refuses common passwords, whatever their case", async () => {
     for (const password of ["password", "Password1", "iloveyou", "QWERTYUIOP", "letmein123"]) {
       expect(passwordProblems({ password })).toEqual(["This password is too common."]);
     }
   });
 
-  it("refuses the username and the email, whatever their case", () => {
+  it("refuses the username and the email, whatever their case", async () => {
     expect(passwordProblems({ password: "Kestrel.Owner", username: "kestrel.owner", email: "k@example.com" })).toEqual([
       "This password is the same as your username.",
     ]);
@@ -298,7 +298,7 @@ describe("passwordProblems", () => {
     ]);
   });
 
-  it("accepts an uncommon password", () => {
+  it("accepts an uncommon password", async () => {
     expect(passwordProblems({ password: "correct horse battery staple", username: "kestrel", email: "kestrel@example.com" })).toEqual([]);
   });
 });

@@ -47,27 +47,27 @@ describe("describeDevice", () => {
     expect(describeDevice(userAgent)).toBe(expected);
   });
 
-  it("names the browser alone when the system is not recognised", () => {
+  it("names the browser alone when the system is not recognised", async () => {
     expect(describeDevice("Mozilla/5.0 (X11; FreeBSD amd64; rv:127.0) Gecko/20100101 Firefox/127.0")).toBe("Firefox");
   });
 
-  it("names the system alone when the browser is not recognised", () => {
+  it("names the system alone when the browser is not recognised", async () => {
     expect(describeDevice("Dalvik/2.1.0 (Linux; U; Android 14; Pixel 8 Build/AP2A.240605.024)")).toBe("Android");
   });
 
-  it("shows an unknown user agent as it is when it is short", () => {
+  it("shows an unknown user agent as it is when it is short", async () => {
     expect(describeDevice("curl/8.5.0")).toBe("curl/8.5.0");
     expect(describeDevice("  curl/8.5.0\n")).toBe("curl/8.5.0");
   });
 
-  it("shortens a long unknown user agent to 60 characters, ending in …", () => {
+  it("shortens a long unknown user agent to 60 characters, ending in …", async () => {
     const ua = "ExampleMonitor/2.1 (+https://monitor.example.com/about-this-bot; contact ops@example.com)";
     const shown = describeDevice(ua);
     expect(shown).toBe(`${ua.slice(0, 59)}…`);
     expect(shown).toHaveLength(60);
   });
 
-  it("keeps an unknown user agent of exactly 60 characters whole", () => {
+  it("keeps an unknown user agent of exactly 60 characters whole", async () => {
     const ua = `x/${"1".repeat(58)}`;
     expect(describeDevice(ua)).toBe(ua);
   });
@@ -84,7 +84,7 @@ describe("describeDevice", () => {
 // The dates are formatted in the machine's locale and time zone, so these tests compare
 // with Intl in that same locale, or with each other, rather than with fixed English text.
 describe("formatDateTime", () => {
-  it("formats the instant, whatever offset the ISO string is written with", () => {
+  it("formats the instant, whatever offset the ISO string is written with", async () => {
     expect(formatDateTime("2024-03-01T13:00:00+01:00")).toBe(formatDateTime("2024-03-01T12:00:00Z"));
     expect(formatDateTime("2024-03-01T12:00:00Z")).not.toBe(formatDateTime("2024-03-01T12:05:00Z"));
   });
@@ -98,12 +98,12 @@ describe("formatLastActive", () => {
   const HOUR = 60 * MINUTE;
   const DAY = 24 * HOUR;
 
-  it("says just now under a minute", () => {
+  it("says just now under a minute", async () => {
     expect(formatLastActive(ago(0), now)).toBe("just now");
     expect(formatLastActive(ago(59_999), now)).toBe("just now");
   });
 
-  it("says just now for a time ahead of this clock (a server clock slightly ahead)", () => {
+  it("says just now for a time ahead of this clock (a server clock slightly ahead)", async () => {
     expect(formatLastActive(ago(-5 * MINUTE), now)).toBe("just now");
   });
 
@@ -121,14 +121,14 @@ describe("formatLastActive", () => {
     expect(formatLastActive(ago(elapsed), now)).toBe(relative.format(value, unit));
   });
 
-  it("gives the date itself from a week ago", () => {
+  it("gives the date itself from a week ago", async () => {
     for (const elapsed of [7 * DAY, 400 * DAY]) {
       const iso = ago(elapsed);
       expect(formatLastActive(iso, now)).toBe(`on ${formatDateTime(iso)}`);
     }
   });
 
-  it("counts from the current time by default", () => {
+  it("counts from the current time by default", async () => {
     expect(formatLastActive(new Date().toISOString())).toBe("just now");
   });
 });

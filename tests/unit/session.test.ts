@@ -29,14 +29,14 @@ async function login(userId?: number): Promise<SessionGrant & { userId: number; 
   return { ...grant, userId: id, refreshToken: grant.refresh.token };
 }
 
-function sessionRow(id: string) {
-  const row = getDb().select().from(sessions).where(eq(sessions.id, id)).get();
+async function sessionRow(id: string) {
+  const [row] = await getDb().select().from(sessions).where(eq(sessions.id, id));
   if (!row) throw new Error(`no session ${id}`);
   return row;
 }
 
 function refreshRows(sessionId: string) {
-  return getDb().select().from(refreshTokens).where(eq(refreshTokens.sessionId, sessionId)).orderBy(refreshTokens.id).all();
+  return getDb().select().from(refreshTokens).where(eq(refreshTokens.sessionId, sessionId)).orderBy(refreshTokens.id);
 }
 
 async function accessWorks(access: string): Promise<boolean> {
@@ -47,7 +47,7 @@ describe("startSession", () => {
   it("records the session and returns an access token and a refresh token", async () => {
     const before = Date.now();
     const { access, sessionId, refresh, userId } = await login();
-    const row = sessionRow(sessionId);
+    const row = await sessionRow(sessionId);
     expect(row).toMatchObject({ userId, userAgent: client.userAgent, ip: client.ip, revokedAt: null });
     expect(row.createdAt.getTime()).toBeGreaterThanOrEqual(before);
     expect(row.lastUsedAt.getTime()).toBe(row.createdAt.getTime());
@@ -57,7 +57,7 @@ describe("startSession", () => {
     expect(await verifyAccessToken(access)).toEqual({ userId, sessionId });
     // 14 days by default.
     expect(refresh?.maxAgeSeconds).toBe(1_209_600);
-    const [token] = refreshRows(sessionId);
+    const [token] = await refreshRows(sessionId);
     expect(token!.expiresAt.getTime() - token!.createdAt.getTime()).toBe(1_209_600_000);
   });
 
@@ -83,8 +83,8 @@ describe("startSession", () => {
     process.env.SESSION_MAX_AGE = "3600";
     process.env.REFRESH_TOKEN_TTL = "7200";
     const { sessionId, refresh } = await login();
-    const session = sessionRow(sessionId);
-    const [token] = refreshRows(sessionId);
+    const session = await sessionRow(sessionId);
+    const [token] = await refreshRows(sessionId);
     expect(token!.expiresAt.getTime()).toBe(session.expiresAt.getTime());
     expect(refresh!.maxAgeSeconds).toBeLessThanOrEqual(3600);
     expect(refresh!.maxAgeSeconds).toBeGreaterThanOrEqual(3599);
@@ -106,7 +106,7 @@ describe("rotateRefreshToken", () => {
     // The successor works in turn; the rows record the chain.
     const next = await rotateRefreshToken(result.refresh!.token);
     expect(next.ok && next.refresh).toBeTruthy();
-    const rows = refreshRows(sessionId);
+    const rows = await refreshRows(sessionId);
     expect(rows).toHaveLength(3);
     expect(rows[0]!.rotatedAt).not.toBeNull();
     expect(rows[0]!.replacedById).toBe(rows[1]!.id);
@@ -120,9 +120,9 @@ describe("rotateRefreshToken", () => {
     const later = Date.now() + 3 * 86_400_000;
     const result = await rotateRefreshToken(refreshToken, later);
     expect(result.ok).toBe(true);
-    const successor = refreshRows(sessionId)[1]!;
+    const successor = (await refreshRows(sessionId))[1]!;
     expect(successor.expiresAt.getTime()).toBe(later + 1_209_600_000);
-    expect(sessionRow(sessionId).lastUsedAt.getTime()).toBe(later);
+    expect((await sessionRow(sessionId)).lastUsedAt.getTime()).toBe(later);
   });
 
   it("lets a rotated token be presented again within the grace window: access token, no new refresh token", async () => {
@@ -139,8 +139,8 @@ describe("rotateRefreshToken", () => {
       expect(await verifyAccessToken(again.access)).toMatchObject({ sessionId });
     }
     // The two tabs raced; nobody was revoked, and the successor still rotates.
-    expect(sessionRow(sessionId).revokedAt).toBeNull();
-    expect(refreshRows(sessionId)).toHaveLength(2);
+    expect((await sessionRow(sessionId)).revokedAt).toBeNull();
+    expect(await refreshRows(sessionId)).toHaveLength(2);
     expect((await rotateRefreshToken(first.refresh.token, rotatedAt + 2)).ok).toBe(true);
   });
 
@@ -153,12 +153,12 @@ describe("rotateRefreshToken", () => {
     expect(REUSE_GRACE_MS).toBe(30_000);
     const reuse = await rotateRefreshToken(refreshToken, rotatedAt + REUSE_GRACE_MS + 1);
     expect(reuse).toEqual({ ok: false, reason: "reused", emailId: expect.any(Number) });
-    expect(sessionRow(sessionId).revokedAt).not.toBeNull();
+    expect((await sessionRow(sessionId)).revokedAt).not.toBeNull();
 
     // The thief's or the owner's successor token is dead, and so are the access tokens.
     expect(await rotateRefreshToken(first.refresh.token, rotatedAt + REUSE_GRACE_MS + 2)).toEqual({ ok: false, reason: "invalid" });
     expect(await accessWorks(first.access)).toBe(false);
-    expect(getUserForAccess({ userId, sessionId })).toBeNull();
+    expect(await getUserForAccess({ userId, sessionId })).toBeNull();
   });
 
   it("keeps other sessions of the user alive when one is revoked for reuse", async () => {
@@ -168,8 +168,8 @@ describe("rotateRefreshToken", () => {
     const rotatedAt = Date.now();
     await rotateRefreshToken(victim.refreshToken, rotatedAt);
     await rotateRefreshToken(victim.refreshToken, rotatedAt + 60_000);
-    expect(sessionRow(victim.sessionId).revokedAt).not.toBeNull();
-    expect(sessionRow(other.sessionId).revokedAt).toBeNull();
+    expect((await sessionRow(victim.sessionId)).revokedAt).not.toBeNull();
+    expect((await sessionRow(other.sessionId)).revokedAt).toBeNull();
     expect(await accessWorks(other.access)).toBe(true);
   });
 
@@ -182,7 +182,7 @@ describe("rotateRefreshToken", () => {
   it("refuses an expired refresh token", async () => {
     process.env.REFRESH_TOKEN_TTL = "3600";
     const { refreshToken, sessionId } = await login();
-    const expiresAt = refreshRows(sessionId)[0]!.expiresAt.getTime();
+    const expiresAt = (await refreshRows(sessionId))[0]!.expiresAt.getTime();
     expect(await rotateRefreshToken(refreshToken, expiresAt)).toEqual({ ok: false, reason: "invalid" });
     expect((await rotateRefreshToken(refreshToken, expiresAt - 1)).ok).toBe(true);
   });
@@ -191,7 +191,7 @@ describe("rotateRefreshToken", () => {
     process.env.SESSION_MAX_AGE = "7200";
     process.env.REFRESH_TOKEN_TTL = "3600";
     const { refreshToken, sessionId } = await login();
-    const sessionEnds = sessionRow(sessionId).expiresAt.getTime();
+    const sessionEnds = (await sessionRow(sessionId)).expiresAt.getTime();
 
     // Keep rotating within each token's hour; near the end the successor expires with
     // the session, not an hour later.
@@ -204,21 +204,21 @@ describe("rotateRefreshToken", () => {
     }
     if (!late?.ok || !late.refresh) throw new Error("late rotation failed");
     expect(late.refresh.maxAgeSeconds).toBe(10);
-    expect(refreshRows(sessionId).at(-1)!.expiresAt.getTime()).toBe(sessionEnds);
+    expect((await refreshRows(sessionId)).at(-1)!.expiresAt.getTime()).toBe(sessionEnds);
 
     expect(await rotateRefreshToken(late.refresh.token, sessionEnds)).toEqual({ ok: false, reason: "invalid" });
-    expect(getUserForAccess({ userId: late.userId, sessionId }, sessionEnds)).toBeNull();
+    expect(await getUserForAccess({ userId: late.userId, sessionId }, sessionEnds)).toBeNull();
   });
 
   it("refuses the tokens of a revoked session", async () => {
     const { refreshToken, sessionId } = await login();
-    expect(revokeSession(sessionId)).toBe(true);
+    expect(await revokeSession(sessionId)).toBe(true);
     expect(await rotateRefreshToken(refreshToken)).toEqual({ ok: false, reason: "invalid" });
   });
 
   it("refuses the tokens of a deleted user", async () => {
     const { refreshToken, userId } = await login();
-    getDb().delete(users).where(eq(users.id, userId)).run();
+    await getDb().delete(users).where(eq(users.id, userId));
     expect(await rotateRefreshToken(refreshToken)).toEqual({ ok: false, reason: "invalid" });
   });
 });
@@ -241,34 +241,34 @@ describe("access on this app's own endpoints", () => {
   it("stops at once when the session is revoked, long before the token expires", async () => {
     const { access, sessionId, userId } = await login();
     expect(await verifyAccessToken(access)).not.toBeNull();
-    revokeSession(sessionId);
+    await revokeSession(sessionId);
     expect(await verifyAccessToken(access)).not.toBeNull(); // the signature is still fine...
-    expect(getUserForAccess({ userId, sessionId })).toBeNull(); // ...but this app refuses it
+    expect(await getUserForAccess({ userId, sessionId })).toBeNull(); // ...but this app refuses it
     expect(await authenticateAccessToken(access)).toEqual({ ok: false, reason: "invalid" });
   });
 
   it("refuses a token whose user was deleted", async () => {
     const { access, userId } = await login();
-    getDb().delete(users).where(eq(users.id, userId)).run();
+    await getDb().delete(users).where(eq(users.id, userId));
     expect(await accessWorks(access)).toBe(false);
   });
 
   it("refuses a session id paired with another user", async () => {
     const a = await login();
     const b = await login();
-    expect(getUserForAccess({ userId: b.userId, sessionId: a.sessionId })).toBeNull();
-    expect(getUserForAccess({ userId: a.userId, sessionId: a.sessionId })?.id).toBe(a.userId);
+    expect(await getUserForAccess({ userId: b.userId, sessionId: a.sessionId })).toBeNull();
+    expect((await getUserForAccess({ userId: a.userId, sessionId: a.sessionId }))?.id).toBe(a.userId);
   });
 });
 
 describe("revocation", () => {
   it("revokeSession is idempotent", async () => {
     const { sessionId } = await login();
-    expect(revokeSession(sessionId)).toBe(true);
-    const revokedAt = sessionRow(sessionId).revokedAt;
-    expect(revokeSession(sessionId)).toBe(false);
-    expect(sessionRow(sessionId).revokedAt).toEqual(revokedAt);
-    expect(revokeSession("no-such-session")).toBe(false);
+    expect(await revokeSession(sessionId)).toBe(true);
+    const revokedAt = (await sessionRow(sessionId)).revokedAt;
+    expect(await revokeSession(sessionId)).toBe(false);
+    expect((await sessionRow(sessionId)).revokedAt).toEqual(revokedAt);
+    expect(await revokeSession("no-such-session")).toBe(false);
   });
 
   it("revokeUserSessions revokes every live session of the user but the one kept", async () => {
@@ -278,7 +278,7 @@ describe("revocation", () => {
     const third = await login(user.id);
     const stranger = await login();
 
-    expect(revokeUserSessions(user.id, { exceptSessionId: kept.sessionId })).toBe(2);
+    expect(await revokeUserSessions(user.id, { exceptSessionId: kept.sessionId })).toBe(2);
     expect(await accessWorks(kept.access)).toBe(true);
     expect((await rotateRefreshToken(kept.refreshToken)).ok).toBe(true);
     for (const gone of [second, third]) {
@@ -287,9 +287,9 @@ describe("revocation", () => {
     }
     expect(await accessWorks(stranger.access)).toBe(true);
 
-    expect(revokeUserSessions(user.id)).toBe(1);
+    expect(await revokeUserSessions(user.id)).toBe(1);
     expect(await accessWorks(kept.access)).toBe(false);
-    expect(revokeUserSessions(user.id)).toBe(0);
+    expect(await revokeUserSessions(user.id)).toBe(0);
   });
 });
 
@@ -297,7 +297,7 @@ describe("endSession (logout)", () => {
   it("revokes the session named by the refresh cookie", async () => {
     const { refreshToken, access, sessionId } = await login();
     await endSession({ refreshToken, accessToken: null });
-    expect(sessionRow(sessionId).revokedAt).not.toBeNull();
+    expect((await sessionRow(sessionId)).revokedAt).not.toBeNull();
     expect(await accessWorks(access)).toBe(false);
     expect((await rotateRefreshToken(refreshToken)).ok).toBe(false);
   });
@@ -307,14 +307,14 @@ describe("endSession (logout)", () => {
     const rotated = await rotateRefreshToken(refreshToken);
     if (!rotated.ok || !rotated.refresh) throw new Error("rotation failed");
     await endSession({ refreshToken, accessToken: null });
-    expect(sessionRow(sessionId).revokedAt).not.toBeNull();
+    expect((await sessionRow(sessionId)).revokedAt).not.toBeNull();
     expect((await rotateRefreshToken(rotated.refresh.token)).ok).toBe(false);
   });
 
   it("revokes the session named by an access token when there is no cookie", async () => {
     const { access, refreshToken, sessionId } = await login();
     await endSession({ refreshToken: null, accessToken: access });
-    expect(sessionRow(sessionId).revokedAt).not.toBeNull();
+    expect((await sessionRow(sessionId)).revokedAt).not.toBeNull();
     expect((await rotateRefreshToken(refreshToken)).ok).toBe(false);
   });
 
@@ -331,7 +331,7 @@ describe("endSession (logout)", () => {
     const { access, sessionId } = await login();
     await expect(endSession({ refreshToken: null, accessToken: null })).resolves.toBeUndefined();
     await expect(endSession({ refreshToken: "unknown", accessToken: "garbage" })).resolves.toBeUndefined();
-    expect(sessionRow(sessionId).revokedAt).toBeNull();
+    expect((await sessionRow(sessionId)).revokedAt).toBeNull();
     expect(await accessWorks(access)).toBe(true);
   });
 });

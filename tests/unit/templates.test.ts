@@ -26,7 +26,7 @@ const verification = (overrides: Partial<Parameters<typeof verificationEmail>[0]
   });
 
 describe("verificationEmail", () => {
-  it("has a subject, a text part and an HTML part, to the address given", () => {
+  it("has a subject, a text part and an HTML part, to the address given", async () => {
     const email = verification();
     expect(email.to).toBe("new@example.com");
     expect(email.subject).toBe("Verify your email address");
@@ -35,14 +35,14 @@ describe("verificationEmail", () => {
     expect(email.html).toContain('<html lang="en">');
   });
 
-  it("carries the link verbatim in the text and HTML-escaped in the HTML", () => {
+  it("carries the link verbatim in the text and HTML-escaped in the HTML", async () => {
     const email = verification();
     expect(email.text).toContain(LINK);
     expect(email.html).toContain(`href="${ESCAPED_LINK}"`);
     expect(email.html).not.toContain(LINK);
   });
 
-  it("says when the link expires and that it works once", () => {
+  it("says when the link expires and that it works once", async () => {
     const email = verification();
     expect(email.text).toContain("This link expires in 24 hours (at Wed, 02 Jan 2030 03:04:05 GMT) and works once.");
     expect(email.html).toContain("This link expires in 24 hours (at Wed, 02 Jan 2030 03:04:05 GMT) and works once.");
@@ -61,20 +61,20 @@ describe("verificationEmail", () => {
     expect(verification({ validForSeconds: seconds }).text).toContain(`This link expires in ${words} (`);
   });
 
-  it("escapes the username in the HTML", () => {
+  it("escapes the username in the HTML", async () => {
     const email = verification({ username: HOSTILE_NAME });
     expect(email.html).not.toContain("<img");
     expect(email.html).toContain("Hello &lt;img src=x onerror=&quot;alert(1)&quot;&gt;&amp;co,");
   });
 
-  it("has no scripts and no stylesheets (mail clients drop them)", () => {
+  it("has no scripts and no stylesheets (mail clients drop them)", async () => {
     const { html } = verification();
     expect(html).not.toMatch(/<script|<style|<link/i);
   });
 });
 
 describe("registrationAttemptEmail", () => {
-  it("tells the owner, names their username, links to sign in, and carries no token", () => {
+  it("tells the owner, names their username, links to sign in, and carries no token", async () => {
     const email = registrationAttemptEmail({ to: "owner@example.com", username: "owner", loginUrl: "http://127.0.0.1:3999/login/" });
     expect(email.to).toBe("owner@example.com");
     expect(email.subject).toBe("Someone tried to register with your email address");
@@ -84,14 +84,14 @@ describe("registrationAttemptEmail", () => {
     expect(email.text + email.html).not.toMatch(/token=/);
   });
 
-  it("escapes the username in the HTML", () => {
+  it("escapes the username in the HTML", async () => {
     const email = registrationAttemptEmail({ to: "o@example.com", username: HOSTILE_NAME, loginUrl: "http://x/login/" });
     expect(email.html).not.toContain("<img");
   });
 });
 
 describe("passwordResetEmail", () => {
-  it("carries the link in both parts, says it expires in an hour, works once and is replaced by a new request", () => {
+  it("carries the link in both parts, says it expires in an hour, works once and is replaced by a new request", async () => {
     const link = "http://127.0.0.1:3999/reset-password/?token=t0k3n&a=b";
     const email = passwordResetEmail({ to: "r@example.com", username: HOSTILE_NAME, link, validForSeconds: 3600 });
     expect(email.subject).toBe("Reset your password");
@@ -103,7 +103,7 @@ describe("passwordResetEmail", () => {
 });
 
 describe("passwordChangedEmail", () => {
-  it("warns the owner and links to a reset", () => {
+  it("warns the owner and links to a reset", async () => {
     const email = passwordChangedEmail({
       to: "c@example.com",
       username: "carol",
@@ -116,7 +116,7 @@ describe("passwordChangedEmail", () => {
     expect(email.html).toContain('href="http://127.0.0.1:3999/reset-password/"');
   });
 
-  it("says every session ended after a reset", () => {
+  it("says every session ended after a reset", async () => {
     const email = passwordChangedEmail({ to: "c@example.com", username: "carol", resetUrl: "http://x/reset-password/", how: "reset" });
     expect(email.text).toContain("every session was signed out");
     expect(email.text).not.toContain("other sessions");
@@ -126,7 +126,7 @@ describe("passwordChangedEmail", () => {
 describe("claimAccountEmail", () => {
   const claim = () => claimAccountEmail({ to: "owner@example.com", link: LINK, validForSeconds: 3600, reason: "registration" });
 
-  it("fits both readers: the owner claims, a stranger may ignore it", () => {
+  it("fits both readers: the owner claims, a stranger may ignore it", async () => {
     const email = claim();
     expect(email.subject).toBe("Claim your Gatehouse account");
     expect(email.text).toContain("started earlier but never confirmed");
@@ -137,7 +137,7 @@ describe("claimAccountEmail", () => {
     expect(email.text).toContain("expires in 1 hour and works once");
   });
 
-  it("greets no username (whoever started the account chose it) and carries the link in both parts", () => {
+  it("greets no username (whoever started the account chose it) and carries the link in both parts", async () => {
     const email = claim();
     expect(email.text.startsWith("Hello,\n")).toBe(true);
     expect(email.text).toContain(`Set a password: ${LINK}`);
@@ -147,7 +147,7 @@ describe("claimAccountEmail", () => {
 });
 
 describe("refreshReuseEmail", () => {
-  it("says why the session ended and what to do, and escapes the username", () => {
+  it("says why the session ended and what to do, and escapes the username", async () => {
     const email = refreshReuseEmail({ to: "r@example.com", username: HOSTILE_NAME, resetUrl: "http://127.0.0.1:3999/reset-password/" });
     expect(email.subject).toBe("A session was signed out for your safety");
     expect(email.text).toContain("its sign-in token was used twice");

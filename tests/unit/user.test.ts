@@ -10,20 +10,20 @@ import { createUser } from "./helpers";
 describe("lookups", () => {
   it("find users by email and username without regard to case", async () => {
     const user = await createUser({ username: "CaseUser", email: "Case.User@example.com" });
-    expect(getUserByEmail("case.user@EXAMPLE.com")?.id).toBe(user.id);
-    expect(getUserByEmail("other@example.com")).toBeNull();
-    expect(isUsernameTaken("caseuser")).toBe(true);
-    expect(isUsernameTaken("CASEUSER")).toBe(true);
-    expect(isUsernameTaken("caseuser2")).toBe(false);
-    expect(getUserById(user.id)?.email).toBe("Case.User@example.com");
-    expect(getUserById(user.id + 1)).toBeNull();
+    expect((await getUserByEmail("case.user@EXAMPLE.com"))?.id).toBe(user.id);
+    expect(await getUserByEmail("other@example.com")).toBeNull();
+    expect(await isUsernameTaken("caseuser")).toBe(true);
+    expect(await isUsernameTaken("CASEUSER")).toBe(true);
+    expect(await isUsernameTaken("caseuser2")).toBe(false);
+    expect((await getUserById(user.id))?.email).toBe("Case.User@example.com");
+    expect(await getUserById(user.id + 1)).toBeNull();
   });
 
   it("treat LIKE wildcards literally", async () => {
     await createUser({ username: "percent", email: "someone@example.com" });
-    expect(getUserByEmail("%@example.com")).toBeNull();
-    expect(getUserByEmail("_omeone@example.com")).toBeNull();
-    expect(isUsernameTaken("%")).toBe(false);
+    expect(await getUserByEmail("%@example.com")).toBeNull();
+    expect(await getUserByEmail("_omeone@example.com")).toBeNull();
+    expect(await isUsernameTaken("%")).toBe(false);
   });
 });
 
@@ -36,15 +36,14 @@ describe("public user objects", () => {
 
   it("list the linked providers in the profile, sorted", async () => {
     const user = await createUser({ username: "linked", password: null });
-    expect(getProfile(user).providers).toEqual([]);
-    getDb()
+    expect((await getProfile(user)).providers).toEqual([]);
+    await getDb()
       .insert(socialAccounts)
       .values([
         { userId: user.id, provider: "google", providerUserId: "g-1" },
         { userId: user.id, provider: "github", providerUserId: "1" },
-      ])
-      .run();
-    const profile = getProfile(user);
+      ]);
+    const profile = await getProfile(user);
     expect(profile).toEqual({ id: user.id, username: "linked", email: user.email, email_verified: false, providers: ["github", "google"] });
   });
 });

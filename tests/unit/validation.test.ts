@@ -23,24 +23,24 @@ const errorsOf = (schema: { safeParse(v: unknown): { success: boolean; error?: u
 };
 
 describe("email", () => {
-  it("is stored trimmed with the domain lower-cased and the local part kept", () => {
+  it("is stored trimmed with the domain lower-cased and the local part kept", async () => {
     expect(EmailSchema.parse("  Journey@Example.COM ")).toBe("Journey@example.com");
     expect(normalizeEmail("A.B@Sub.Example.Org")).toBe("A.B@sub.example.org");
   });
 
-  it("refuses an invalid address", () => {
+  it("refuses an invalid address", async () => {
     expect(errorsOf(EmailSchema, "not-an-email")).toEqual(["Enter a valid email address."]);
     expect(errorsOf(EmailSchema, "a@b")).toEqual(["Enter a valid email address."]);
   });
 
-  it("allows 254 characters and refuses 255", () => {
+  it("allows 254 characters and refuses 255", async () => {
     const at254 = `${"a".repeat(64)}@${"b".repeat(63)}.${"c".repeat(63)}.${"d".repeat(57)}.com`;
     expect(at254).toHaveLength(254);
     expect(EmailSchema.safeParse(at254).success).toBe(true);
     expect(errorsOf(EmailSchema, `x${at254}`)).toContain("Ensure this field has no more than 254 characters.");
   });
 
-  it("answers a missing value and a value of the wrong type with a field error", () => {
+  it("answers a missing value and a value of the wrong type with a field error", async () => {
     expect(errorsOf(EmailSchema, undefined)).toEqual(["This field is required."]);
     expect(errorsOf(EmailSchema, "   ")).toEqual(["This field is required."]);
     expect(errorsOf(EmailSchema, 42)).toEqual(["Not a valid string."]);
@@ -49,31 +49,31 @@ describe("email", () => {
 });
 
 describe("username", () => {
-  it("allows letters, digits and @ . + - _, in any script", () => {
+  it("allows letters, digits and @ . + - _, in any script", async () => {
     for (const name of ["newuser123", "a", "first.last+tag@home-1_x", "Zoë", "用户名"]) {
       expect(UsernameSchema.parse(name)).toBe(name);
     }
   });
 
-  it("refuses other characters", () => {
+  it("refuses other characters", async () => {
     for (const name of ["with space", "semi;colon", "slash/", "<script>", "emoji😀"]) {
       expect(errorsOf(UsernameSchema, name)?.[0]).toMatch(/^Enter a valid username/);
     }
   });
 
-  it("allows 150 characters and refuses 151", () => {
+  it("allows 150 characters and refuses 151", async () => {
     expect(UsernameSchema.safeParse("u".repeat(150)).success).toBe(true);
     expect(errorsOf(UsernameSchema, "u".repeat(151))).toContain("Ensure this field has no more than 150 characters.");
   });
 
-  it("refuses an empty or missing username", () => {
+  it("refuses an empty or missing username", async () => {
     expect(errorsOf(UsernameSchema, "")).toContain("This field is required.");
     expect(errorsOf(UsernameSchema, null)).toEqual(["This field is required."]);
   });
 });
 
 describe("new password", () => {
-  it("counts characters, not UTF-16 units", () => {
+  it("counts characters, not UTF-16 units", async () => {
     const eightEmoji = "😀".repeat(8); // 16 UTF-16 units
     expect(NewPasswordSchema.parse(eightEmoji)).toBe(eightEmoji);
     expect(errorsOf(NewPasswordSchema, "😀".repeat(7))).toEqual(["Ensure this field has at least 8 characters."]);
@@ -81,19 +81,19 @@ describe("new password", () => {
     expect(errorsOf(NewPasswordSchema, "😀".repeat(129))).toEqual(["Ensure this field has no more than 128 characters."]);
   });
 
-  it("allows 8 to 128 characters and never truncates", () => {
+  it("allows 8 to 128 characters and never truncates", async () => {
     expect(errorsOf(NewPasswordSchema, "1234567")).toEqual(["Ensure this field has at least 8 characters."]);
     const long = "x".repeat(127) + "y";
     expect(NewPasswordSchema.parse(long)).toBe(long);
     expect(errorsOf(NewPasswordSchema, "x".repeat(129))).toEqual(["Ensure this field has no more than 128 characters."]);
   });
 
-  it("has no composition rules", () => {
+  it("has no composition rules", async () => {
     expect(NewPasswordSchema.safeParse("alllowercaseletters").success).toBe(true);
     expect(NewPasswordSchema.safeParse("        ").success).toBe(true);
   });
 
-  it("normalises to NFKC, so equivalent spellings are the same password", () => {
+  it("normalises to NFKC, so equivalent spellings are the same password", async () => {
     // U+FB01 LATIN SMALL LIGATURE FI, and "e" + COMBINING ACUTE ACCENT.
     expect(NewPasswordSchema.parse("\uFB01ne-caf\u0065\u0301-pass")).toBe("fine-caf\u00e9-pass");
     expect(CurrentPasswordSchema.parse("\uFB01ne-caf\u0065\u0301-pass")).toBe("fine-caf\u00e9-pass");
@@ -101,7 +101,7 @@ describe("new password", () => {
 });
 
 describe("current password", () => {
-  it("accepts any non-empty string at login, whatever today's rules", () => {
+  it("accepts any non-empty string at login, whatever today's rules", async () => {
     expect(CurrentPasswordSchema.parse("short")).toBe("short");
     expect(errorsOf(CurrentPasswordSchema, "")).toEqual(["This field may not be blank."]);
     expect(errorsOf(CurrentPasswordSchema, "x".repeat(4097))?.[0]).toMatch(/no more than 4096/);
@@ -109,7 +109,7 @@ describe("current password", () => {
 });
 
 describe("field errors in the DRF shape", () => {
-  it("names each field with its messages", () => {
+  it("names each field with its messages", async () => {
     const result = RegisterSchema.safeParse({ username: "bad name", email: 12, password: "short" });
     expect(result.success).toBe(false);
     expect(fieldErrorsFrom(result.error!)).toEqual({
@@ -119,7 +119,7 @@ describe("field errors in the DRF shape", () => {
     });
   });
 
-  it("lists every missing field", () => {
+  it("lists every missing field", async () => {
     const result = LoginSchema.safeParse({});
     expect(fieldErrorsFrom(result.error!)).toEqual({
       email: ["This field is required."],
@@ -127,7 +127,7 @@ describe("field errors in the DRF shape", () => {
     });
   });
 
-  it("puts a body of the wrong shape under non_field_errors", () => {
+  it("puts a body of the wrong shape under non_field_errors", async () => {
     for (const body of [[], "text", 7, null]) {
       const result = RegisterSchema.safeParse(body);
       expect(result.success).toBe(false);
@@ -137,11 +137,11 @@ describe("field errors in the DRF shape", () => {
 });
 
 describe("link tokens", () => {
-  it("accepts what randomToken makes", () => {
+  it("accepts what randomToken makes", async () => {
     for (let i = 0; i < 20; i++) expect(LinkTokenSchema.safeParse(randomToken(32)).success).toBe(true);
   });
 
-  it("refuses anything else before any lookup", () => {
+  it("refuses anything else before any lookup", async () => {
     for (const value of ["", "short", "a".repeat(129), "has space in it aaaaaaaa", "aaaaaaaaaaaaaaaaaaaa%27", "a/b+c=aaaaaaaaaaaaaaaa", 123, null, {}, ["x".repeat(43)]]) {
       expect(LinkTokenSchema.safeParse(value).success).toBe(false);
     }
@@ -149,7 +149,7 @@ describe("link tokens", () => {
 });
 
 describe("crypto", () => {
-  it("makes base64url tokens of the requested size, never repeating", () => {
+  it("makes base64url tokens of the requested size, never repeating", async () => {
     const tokens = new Set(Array.from({ length: 200 }, () => randomToken(32)));
     expect(tokens.size).toBe(200);
     for (const token of tokens) {
@@ -159,12 +159,12 @@ describe("crypto", () => {
     expect(Buffer.from(randomToken(16), "base64url")).toHaveLength(16);
   });
 
-  it("stores tokens as hex SHA-256", () => {
+  it("stores tokens as hex SHA-256", async () => {
     expect(sha256("abc")).toBe("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
     expect(sha256("some token")).toBe(sha256Hex("some token"));
   });
 
-  it("compares in constant time, including strings of different length", () => {
+  it("compares in constant time, including strings of different length", async () => {
     expect(constantTimeEqual("state-value", "state-value")).toBe(true);
     expect(constantTimeEqual("state-value", "state-valuf")).toBe(false);
     expect(constantTimeEqual("state-value", "state")).toBe(false);

@@ -18,7 +18,7 @@ const STATUS_LABEL = {
 export default async function MailboxPage() {
   await connection();
   if (!isMailboxEnabled()) notFound();
-  const messages = listMailbox();
+  const messages = await listMailbox();
   return (
     <main className={styles.page}>
       <h1>Development mailbox</h1>

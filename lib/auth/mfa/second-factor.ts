@@ -1,6 +1,6 @@
 import "server-only";
 import { and, count, eq, isNull, lt, or } from "drizzle-orm";
-import { getDb, writeTransaction, type Tx } from "@/db/client";
+import { getDb, type Queryable, writeTransaction } from "@/db/client";
 import { recoveryCodes, totpCredentials, type User } from "@/db/schema";
 import { getEnv } from "@/lib/env";
 import { log } from "@/lib/log";
@@ -138,12 +138,10 @@ export async function checkSecondFactorCode(
 }
 
 /** Replace every recovery code of the user with ten new ones; returns them in the clear, once. */
-function replaceRecoveryCodesIn(tx: Tx, userId: number, now: number): string[] {
+async function replaceRecoveryCodesIn(tx: Queryable, userId: number, now: number): Promise<string[]> {
   const codes = newRecoveryCodes();
-  tx.delete(recoveryCodes).where(eq(recoveryCodes.userId, userId)).run();
-  tx.insert(recoveryCodes)
-    .values(codes.map((code) => ({ userId, codeHash: hashRecoveryCode(code), createdAt: new Date(now) })))
-    .run();
+  await tx.delete(recoveryCodes).where(eq(recoveryCodes.userId, userId));
+  await tx.insert(recoveryCodes).values(codes.map((code) => ({ userId, codeHash: hashRecoveryCode(code), createdAt: new Date(now) })));
   return codes;
 }
 
@@ -159,17 +157,16 @@ export async function confirmTotpSetup(input: { user: User; code: string; client
   const checked = await checkAccountSecret(user.email, () => claimTotpCode(user.id, input.code, "pending", now));
   if (checked.locked) return { ok: false, reason: "locked", retryAfter: checked.retryAfter };
   if (!checked.passed) return { ok: false, reason: "invalid_code" };
-  const done = writeTransaction((tx) => {
-    const confirmed = tx
+  const done = await writeTransaction(async (tx) => {
+    const confirmed = await tx
       .update(totpCredentials)
       .set({ confirmedAt: new Date(now) })
       .where(and(eq(totpCredentials.userId, user.id), isNull(totpCredentials.confirmedAt)))
-      .returning({ userId: totpCredentials.userId })
-      .all();
+      .returning({ userId: totpCredentials.userId });
     // A parallel confirmation got there first and holds the codes.
     if (confirmed.length === 0) return null;
-    const codes = replaceRecoveryCodesIn(tx, user.id, now);
-    const emailId = recordAndNotifyIn(tx, { user, event: { type: "mfa_enabled", client: input.client, detail: { method: "totp" } }, change: { kind: "totp_enabled" } }, now);
+    const codes = await replaceRecoveryCodesIn(tx, user.id, now);
+    const emailId = await recordAndNotifyIn(tx, { user, event: { type: "mfa_enabled", client: input.client, detail: { method: "totp" } }, change: { kind: "totp_enabled" } }, now);
     return { codes, emailId };
   });
   return done ? { ok: true, recoveryCodes: done.codes, emailId: done.emailId } : { ok: false, reason: "invalid_code" };
@@ -180,7 +177,7 @@ export async function regenerateRecoveryCodes(input: { user: User; code: string 
   if (!(await hasTotp(input.user.id))) return { ok: false, reason: "no_setup" };
   const checked = await checkSecondFactorCode(input.user, input.code, { recovery: false, now });
   if (!checked.ok) return checked;
-  const codes = writeTransaction((tx) => replaceRecoveryCodesIn(tx, input.user.id, now));
+  const codes = await writeTransaction((tx) => replaceRecoveryCodesIn(tx, input.user.id, now));
   return { ok: true, recoveryCodes: codes, emailId: null };
 }
 
@@ -192,9 +189,9 @@ export async function disableTotp(input: { user: User; code: string; client: Cli
   if (!(await hasTotp(user.id))) return { ok: false, reason: "no_setup" };
   const checked = await checkSecondFactorCode(user, input.code, { recovery: true, now });
   if (!checked.ok) return checked;
-  const emailId = writeTransaction((tx) => {
-    tx.delete(totpCredentials).where(eq(totpCredentials.userId, user.id)).run();
-    tx.delete(recoveryCodes).where(eq(recoveryCodes.userId, user.id)).run();
+  const emailId = await writeTransaction(async (tx) => {
+    await tx.delete(totpCredentials).where(eq(totpCredentials.userId, user.id));
+    await tx.delete(recoveryCodes).where(eq(recoveryCodes.userId, user.id));
     return recordAndNotifyIn(tx, { user, event: { type: "mfa_disabled", client: input.client, detail: { method: checked.method } }, change: { kind: "totp_disabled" } }, now);
   });
   return { ok: true, emailId };
@@ -211,7 +208,7 @@ export async function passSecondStep(input: { user: User; code: string; client: 
   if (!checked.ok) return checked;
   if (checked.method === "totp") return { ok: true, method: "totp", emailId: null };
   const remaining = await recoveryCodesLeft(input.user.id);
-  const emailId = writeTransaction((tx) =>
+  const emailId = await writeTransaction((tx) =>
     recordAndNotifyIn(tx, { user: input.user, event: { type: "recovery_code_used", client: input.client, detail: { remaining } }, change: { kind: "recovery_code_used", remaining } }, now),
   );
   return { ok: true, method: "recovery_code", emailId };

@@ -23,16 +23,16 @@ export type StartResult =
   | { ok: false; code: "not_signed_in" | "email_not_verified"; errorPage: ErrorPage };
 
 /** Step 1 of the browser flow: a fresh state and verifier, and where to send the browser. */
-export function startSocialLogin(input: {
+export async function startSocialLogin(input: {
   provider: ProviderConfig;
   next: string | null;
   intent: OAuthIntent;
   refreshToken: string | null;
-}): StartResult {
-  const session = input.intent === "link" ? findCurrentSession(input.refreshToken) : null;
+}): Promise<StartResult> {
+  const session = input.intent === "link" ? await findCurrentSession(input.refreshToken) : null;
   if (input.intent === "link" && !session) return { ok: false, code: "not_signed_in", errorPage: "/login/" };
   // Refused before the trip to the provider; linkSocialAccountToUser checks again.
-  if (session && !getUserById(session.userId)?.emailVerified) {
+  if (session && !(await getUserById(session.userId))?.emailVerified) {
     return { ok: false, code: "email_not_verified", errorPage: "/profile/" };
   }
 
@@ -87,7 +87,7 @@ export async function completeSocialCallback(input: {
   if (!input.query.code || input.query.code.length > OAUTH_CODE_MAX_LENGTH) return fail("provider_error", intent);
 
   // Linking acts for the session that started it, and only while it is still live.
-  const session = intent === "link" ? findCurrentSession(input.refreshToken) : null;
+  const session = intent === "link" ? await findCurrentSession(input.refreshToken) : null;
   if (intent === "link" && !session) return fail("not_signed_in", intent);
   // Another session's flow: a state cookie planted from the attacker's own browser.
   if (session && session.sessionId !== sessionId) return fail("state_mismatch", intent);
@@ -101,13 +101,13 @@ export async function completeSocialCallback(input: {
   if (!exchanged.ok) return fail(exchanged.reason, intent);
 
   if (session) {
-    const linked = linkSocialAccountToUser({ userId: session.userId, provider: input.provider.name, profile: exchanged.profile });
+    const linked = await linkSocialAccountToUser({ userId: session.userId, provider: input.provider.name, profile: exchanged.profile });
     if (!linked.ok) return fail(linked.reason, intent);
     log.info("social account linked", { provider: input.provider.name, userId: session.userId, outcome: linked.outcome });
     return { ok: true, kind: "linked", next };
   }
 
-  const signedIn = signInOrLinkSocialAccount({ provider: input.provider.name, profile: exchanged.profile });
+  const signedIn = await signInOrLinkSocialAccount({ provider: input.provider.name, profile: exchanged.profile });
   if (!signedIn.ok) return fail(signedIn.reason, intent);
   const started = await startSocialSession(input.provider, signedIn, input.client);
   return started.ok ? { ok: true, kind: "signed_in", grant: started.grant, next } : fail(started.reason, intent);
@@ -147,7 +147,7 @@ export async function signInWithAuthorizationCode(input: {
   });
   if (!exchanged.ok) return exchanged;
 
-  const signedIn = signInOrLinkSocialAccount({ provider: input.provider.name, profile: exchanged.profile });
+  const signedIn = await signInOrLinkSocialAccount({ provider: input.provider.name, profile: exchanged.profile });
   if (!signedIn.ok) return signedIn;
   const session = await startSocialSession(input.provider, signedIn, input.client);
   return session.ok ? { ok: true, user: toPublicUser(session.user), grant: session.grant } : session;
@@ -163,7 +163,7 @@ async function startSocialSession(
   signedIn: { userId: number; outcome: SocialSignInOutcome },
   client: Client,
 ): Promise<{ ok: true; user: User; grant: SessionGrant } | { ok: false; reason: "email_not_verified" }> {
-  const user = getUserById(signedIn.userId);
+  const user = await getUserById(signedIn.userId);
   // The linking transaction has just returned this id; a missing row is an impossible state.
   if (!user) throw new Error("user vanished after social sign-in");
   // A takeover is worth a line an operator can find: someone's password was removed.

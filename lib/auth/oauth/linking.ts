@@ -1,7 +1,7 @@
 import "server-only";
 import { and, eq, ne } from "drizzle-orm";
-import { isUniqueViolation, writeTransaction, type Tx } from "@/db/client";
-import { socialAccounts, users, type User } from "@/db/schema";
+import { isUniqueViolation, writeTransaction, type Queryable } from "@/db/client";
+import { socialAccounts, users, type SocialAccount, type User } from "@/db/schema";
 import { consumeVerificationTokens } from "@/lib/auth/email-verification";
 import { revokeUserSessions } from "@/lib/auth/session";
 import { emailIs, newUserRow } from "@/lib/auth/user";
@@ -34,23 +34,20 @@ export function signInOrLinkSocialAccount(input: {
   provider: SocialProvider;
   profile: SocialProfile;
   now?: number;
-}): SocialSignInResult {
+}): Promise<SocialSignInResult> {
   return retryOnUniqueConflict(() =>
-    writeTransaction((tx): SocialSignInResult => {
+    writeTransaction(async (tx): Promise<SocialSignInResult> => {
       const now = new Date(input.now ?? Date.now());
       const { provider, profile } = input;
 
       // Rule 1: a returning provider account.
-      const linked = findSocialAccount(tx, provider, profile.providerUserId);
+      const linked = await findSocialAccount(tx, provider, profile.providerUserId);
       if (linked) {
-        tx.update(socialAccounts)
-          .set({ email: profile.email, profile: storedProfile(profile) })
-          .where(eq(socialAccounts.id, linked.id))
-          .run();
+        await tx.update(socialAccounts).set({ email: profile.email, profile: storedProfile(profile) }).where(eq(socialAccounts.id, linked.id));
         return { ok: true, userId: linked.userId, outcome: "returning" };
       }
 
-      const owner = profile.email ? findUserByEmail(tx, profile.email) : null;
+      const owner = profile.email ? await findUserByEmail(tx, profile.email) : null;
 
       // Rule 2: the provider vouches for an address that has an account.
       if (owner && profile.emailVerified) {
@@ -59,16 +56,16 @@ export function signInOrLinkSocialAccount(input: {
           // an attacker's who registered the address first. Everything that password
           // let its holder do goes: the password, every session, and any provider it
           // linked. Then the address is verified and the owner signs in.
-          tx.update(users).set({ emailVerified: true, passwordHash: null, updatedAt: now }).where(eq(users.id, owner.id)).run();
-          revokeUserSessions(owner.id, { tx, now: now.getTime() });
-          tx.delete(socialAccounts).where(eq(socialAccounts.userId, owner.id)).run();
-          consumeVerificationTokens(tx, owner.id, now);
-          insertSocialAccount(tx, owner.id, provider, profile, now);
+          await tx.update(users).set({ emailVerified: true, passwordHash: null, updatedAt: now }).where(eq(users.id, owner.id));
+          await revokeUserSessions(owner.id, { tx, now: now.getTime() });
+          await tx.delete(socialAccounts).where(eq(socialAccounts.userId, owner.id));
+          await consumeVerificationTokens(tx, owner.id, now);
+          await insertSocialAccount(tx, owner.id, provider, profile, now);
           return { ok: true, userId: owner.id, outcome: "took_over_unverified" };
         }
         // One account per provider per user: a second GitHub account is not linked silently.
-        if (findUserProviderAccount(tx, owner.id, provider)) return { ok: false, reason: "provider_account_mismatch" };
-        insertSocialAccount(tx, owner.id, provider, profile, now);
+        if (await findUserProviderAccount(tx, owner.id, provider)) return { ok: false, reason: "provider_account_mismatch" };
+        await insertSocialAccount(tx, owner.id, provider, profile, now);
         return { ok: true, userId: owner.id, outcome: "linked_to_verified" };
       }
 
@@ -77,11 +74,11 @@ export function signInOrLinkSocialAccount(input: {
 
       // Rule 4: a new user, on a verified address only.
       if (!profile.email || !profile.emailVerified) return { ok: false, reason: "email_required" };
-      const user = tx
+      const [user] = await tx
         .insert(users)
         .values(
           newUserRow({
-            username: pickUniqueUsername(tx, profile.usernameHint),
+            username: await pickUniqueUsername(tx, profile.usernameHint),
             email: profile.email,
             passwordHash: null,
             emailVerified: true,
@@ -89,10 +86,9 @@ export function signInOrLinkSocialAccount(input: {
             updatedAt: now,
           }),
         )
-        .returning({ id: users.id })
-        .get();
-      insertSocialAccount(tx, user.id, provider, profile, now);
-      return { ok: true, userId: user.id, outcome: "created" };
+        .returning({ id: users.id });
+      await insertSocialAccount(tx, user!.id, provider, profile, now);
+      return { ok: true, userId: user!.id, outcome: "created" };
     }),
   );
 }
@@ -112,22 +108,22 @@ export function linkSocialAccountToUser(input: {
   provider: SocialProvider;
   profile: SocialProfile;
   now?: number;
-}): LinkResult {
+}): Promise<LinkResult> {
   return retryOnUniqueConflict(() =>
-    writeTransaction((tx): LinkResult => {
+    writeTransaction(async (tx): Promise<LinkResult> => {
       const now = new Date(input.now ?? Date.now());
       const { provider, profile } = input;
 
-      const linked = findSocialAccount(tx, provider, profile.providerUserId);
+      const linked = await findSocialAccount(tx, provider, profile.providerUserId);
       // Never moved from another user: that would hand their sign-in method to this one.
       if (linked) return linked.userId === input.userId ? { ok: true, outcome: "already_linked_to_you" } : { ok: false, reason: "already_linked" };
 
-      const user = tx.select().from(users).where(eq(users.id, input.userId)).get();
+      const [user] = await tx.select().from(users).where(eq(users.id, input.userId));
       if (!user) return { ok: false, reason: "not_signed_in" };
       if (!user.emailVerified) return { ok: false, reason: "email_not_verified" };
-      if (findUserProviderAccount(tx, user.id, provider)) return { ok: false, reason: "provider_account_mismatch" };
+      if (await findUserProviderAccount(tx, user.id, provider)) return { ok: false, reason: "provider_account_mismatch" };
 
-      insertSocialAccount(tx, user.id, provider, profile, now);
+      await insertSocialAccount(tx, user.id, provider, profile, now);
       return { ok: true, outcome: "linked" };
     }),
   );
@@ -136,53 +132,51 @@ export function linkSocialAccountToUser(input: {
 export type UnlinkResult = { ok: true } | { ok: false; reason: "not_linked" | "last_sign_in_method" };
 
 /** Remove a provider from a user, unless it is their last way to sign in. */
-export function unlinkSocialAccount(input: { userId: number; provider: SocialProvider }): UnlinkResult {
-  return writeTransaction((tx): UnlinkResult => {
-    const linked = findUserProviderAccount(tx, input.userId, input.provider);
+export function unlinkSocialAccount(input: { userId: number; provider: SocialProvider }): Promise<UnlinkResult> {
+  return writeTransaction(async (tx): Promise<UnlinkResult> => {
+    const linked = await findUserProviderAccount(tx, input.userId, input.provider);
     if (!linked) return { ok: false, reason: "not_linked" };
-    const user = tx.select({ passwordHash: users.passwordHash }).from(users).where(eq(users.id, input.userId)).get();
-    const others = tx
+    const [user] = await tx.select({ passwordHash: users.passwordHash }).from(users).where(eq(users.id, input.userId));
+    const others = await tx
       .select({ id: socialAccounts.id })
       .from(socialAccounts)
-      .where(and(eq(socialAccounts.userId, input.userId), ne(socialAccounts.provider, input.provider)))
-      .all();
+      .where(and(eq(socialAccounts.userId, input.userId), ne(socialAccounts.provider, input.provider)));
     if (!user?.passwordHash && others.length === 0) return { ok: false, reason: "last_sign_in_method" };
-    tx.delete(socialAccounts).where(eq(socialAccounts.id, linked.id)).run();
+    await tx.delete(socialAccounts).where(eq(socialAccounts.id, linked.id));
     return { ok: true };
   });
 }
 
-function findSocialAccount(tx: Tx, provider: SocialProvider, providerUserId: string) {
-  return tx
+async function findSocialAccount(tx: Queryable, provider: SocialProvider, providerUserId: string): Promise<SocialAccount | null> {
+  const [account] = await tx
     .select()
     .from(socialAccounts)
-    .where(and(eq(socialAccounts.provider, provider), eq(socialAccounts.providerUserId, providerUserId)))
-    .get();
+    .where(and(eq(socialAccounts.provider, provider), eq(socialAccounts.providerUserId, providerUserId)));
+  return account ?? null;
 }
 
-function findUserProviderAccount(tx: Tx, userId: number, provider: SocialProvider) {
-  return tx
+async function findUserProviderAccount(tx: Queryable, userId: number, provider: SocialProvider): Promise<SocialAccount | null> {
+  const [account] = await tx
     .select()
     .from(socialAccounts)
-    .where(and(eq(socialAccounts.userId, userId), eq(socialAccounts.provider, provider)))
-    .get();
+    .where(and(eq(socialAccounts.userId, userId), eq(socialAccounts.provider, provider)));
+  return account ?? null;
 }
 
-function findUserByEmail(tx: Tx, email: string): User | null {
-  return tx.select().from(users).where(emailIs(email)).get() ?? null;
+async function findUserByEmail(tx: Queryable, email: string): Promise<User | null> {
+  const [user] = await tx.select().from(users).where(emailIs(email));
+  return user ?? null;
 }
 
-function insertSocialAccount(tx: Tx, userId: number, provider: SocialProvider, profile: SocialProfile, now: Date): void {
-  tx.insert(socialAccounts)
-    .values({
-      userId,
-      provider,
-      providerUserId: profile.providerUserId,
-      email: profile.email,
-      profile: storedProfile(profile),
-      createdAt: now,
-    })
-    .run();
+async function insertSocialAccount(tx: Queryable, userId: number, provider: SocialProvider, profile: SocialProfile, now: Date): Promise<void> {
+  await tx.insert(socialAccounts).values({
+    userId,
+    provider,
+    providerUserId: profile.providerUserId,
+    email: profile.email,
+    profile: storedProfile(profile),
+    createdAt: now,
+  });
 }
 
 /** What is kept of a provider profile: what the profile page may show, no tokens. */
@@ -200,9 +194,9 @@ function storedProfile(profile: SocialProfile): Record<string, unknown> {
  * the database); the unique indexes decide, and the loser runs the rules again, now
  * seeing the winner's rows, instead of failing with a 500.
  */
-function retryOnUniqueConflict<T>(run: () => T): T {
+async function retryOnUniqueConflict<T>(run: () => Promise<T>): Promise<T> {
   try {
-    return run();
+    return await run();
   } catch (error) {
     if (isUniqueViolation(error)) return run();
     throw error;

@@ -1,5 +1,5 @@
 import "server-only";
-import type { getDb } from "@/db/client";
+import type { Queryable } from "@/db/client";
 import { users } from "@/db/schema";
 import { USERNAME_MAX_LENGTH } from "@/lib/validation";
 import { usernameIs } from "../user";
@@ -7,8 +7,6 @@ import { usernameIs } from "../user";
 // A user created by social login (docs/api.md, rule 4) gets a username that register would
 // accept: letters, digits and @ . + - _, at most 150 characters, unique without regard
 // to case. It is derived from the provider's login or name so people recognise it.
-
-type Reader = Pick<ReturnType<typeof getDb>, "select">;
 
 const DISALLOWED = /[^\p{L}\p{N}_.@+-]/gu;
 const FALLBACK = "user";
@@ -25,21 +23,18 @@ export function usernameBaseFrom(hint: string | null): string {
 }
 
 /** `base`, or `base2`, `base3`, ... : the first that nobody has, compared case-insensitively. */
-export function pickUniqueUsername(tx: Reader, hint: string | null): string {
+export async function pickUniqueUsername(q: Queryable, hint: string | null): Promise<string> {
   const base = usernameBaseFrom(hint);
   for (let n = 1; ; n += 1) {
     const suffix = n === 1 ? "" : String(n);
     const candidate = truncate(base, USERNAME_MAX_LENGTH - suffix.length) + suffix;
-    if (!isTaken(tx, candidate)) return candidate;
+    if (!(await isTaken(q, candidate))) return candidate;
   }
 }
 
-function isTaken(tx: Reader, username: string): boolean {
-  return !!tx
-    .select({ id: users.id })
-    .from(users)
-    .where(usernameIs(username))
-    .get();
+async function isTaken(q: Queryable, username: string): Promise<boolean> {
+  const [user] = await q.select({ id: users.id }).from(users).where(usernameIs(username));
+  return user !== undefined;
 }
 
 /** At most `max` characters as people count them (code points), like the register check. */

@@ -5,6 +5,6 @@ import { apiRoute, bearerToken, json, unauthorized, methodNotAllowed } from "@/l
 export const GET = apiRoute({ rateLimit: "api" }, async (request) => {
   const auth = await authenticateAccessToken(bearerToken(request));
   if (!auth.ok) return unauthorized(auth.reason);
-  return json(getProfile(auth.user));
+  return json(await getProfile(auth.user));
 });
 export const { POST, PUT, PATCH, DELETE } = methodNotAllowed("GET", "HEAD");

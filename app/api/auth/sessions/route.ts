@@ -5,7 +5,7 @@ import { apiRoute, bearerToken, json, methodNotAllowed, unauthorized } from "@/l
 export const GET = apiRoute({ rateLimit: "api" }, async (request) => {
   const auth = await authenticateAccessToken(bearerToken(request));
   if (!auth.ok) return unauthorized(auth.reason);
-  return json(listUserSessions(auth.user.id, auth.sessionId));
+  return json(await listUserSessions(auth.user.id, auth.sessionId));
 });
 
 export const { POST, PUT, PATCH, DELETE } = methodNotAllowed("GET", "HEAD");

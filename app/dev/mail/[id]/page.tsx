@@ -29,7 +29,7 @@ export default async function MailboxMessagePage({ params }: { params: Promise<{
   await connection();
   if (!isMailboxEnabled()) notFound();
   const { id } = await params;
-  const message = getMailboxMessage(Number(id));
+  const message = await getMailboxMessage(Number(id));
   if (!message) notFound();
   return (
     <main className={styles.page}>

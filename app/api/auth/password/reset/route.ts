@@ -9,7 +9,7 @@ export const POST = apiRoute({ rateLimit: "email" }, async (request) => {
   if (!input.ok) return input.response;
 
   // The same answer whether there is an account, and whether its hourly email cap is spent.
-  deliverAfterResponse(requestPasswordReset(input.data.email));
+  deliverAfterResponse(await requestPasswordReset(input.data.email));
   return json(ANSWER, { status: 202 });
 });
 

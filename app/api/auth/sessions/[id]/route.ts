@@ -7,7 +7,7 @@ export const DELETE = apiRoute<{ params: Promise<{ id: string }> }>({ rateLimit:
   const auth = await authenticateAccessToken(bearerToken(request));
   if (!auth.ok) return unauthorized(auth.reason);
   const { id } = await params;
-  if (!revokeOwnSession(auth.user.id, id)) return detail(404, "Not found.");
+  if (!(await revokeOwnSession(auth.user.id, id))) return detail(404, "Not found.");
   const response = new NextResponse(null, { status: 204 });
   // Ending the current session is a logout: drop its cookie too.
   return id === auth.sessionId ? clearRefreshCookie(response) : response;

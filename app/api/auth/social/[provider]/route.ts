@@ -31,7 +31,7 @@ export const GET = apiRoute({ rateLimit: "api" }, async (request, context: Conte
   if (!provider) return unsupportedProvider();
 
   const query = request.nextUrl.searchParams;
-  const started = startSocialLogin({
+  const started = await startSocialLogin({
     provider,
     next: query.get("next"),
     intent: query.get("intent") === "link" ? "link" : "login",
@@ -82,13 +82,13 @@ export const DELETE = apiRoute({ rateLimit: "api" }, async (request, context: Co
   const auth = await authenticateAccessToken(bearerToken(request));
   if (!auth.ok) return unauthorized(auth.reason);
 
-  const result = unlinkSocialAccount({ userId: auth.user.id, provider: provider.name });
+  const result = await unlinkSocialAccount({ userId: auth.user.id, provider: provider.name });
   if (!result.ok) {
     return result.reason === "not_linked"
       ? detail(404, "Provider not linked", "not_linked")
       : detail(400, "Cannot remove the last sign-in method", "last_sign_in_method");
   }
-  return json(getProfile(auth.user));
+  return json(await getProfile(auth.user));
 });
 
 export const { PUT, PATCH } = methodNotAllowed("GET", "HEAD", "POST", "DELETE");

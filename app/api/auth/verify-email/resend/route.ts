@@ -19,7 +19,7 @@ export const POST = apiRoute({ rateLimit: "email" }, async (request) => {
   }
 
   // The same answer whether there is an account, and whether its hourly email cap is spent.
-  deliverAfterResponse(queueVerificationResend(target));
+  deliverAfterResponse(await queueVerificationResend(target));
   return json(ANSWER, { status: 202 });
 });
 export const { GET, PUT, PATCH, DELETE } = methodNotAllowed("POST");

@@ -1,0 +1,38 @@
+import type { RateLimiterAbstract } from "rate-limiter-flexible";
+import type { BaseSQLiteDatabase } from "drizzle-orm/sqlite-core";
+import type { SqliteRemoteDatabase, SqliteRemoteResult } from "drizzle-orm/sqlite-proxy";
+import type * as schema from "./schema";
+
+// What every database Gatehouse can run on provides (docs/decisions/003). lib/ sees only
+// `Queryable` and the functions of db/client.ts; a store is chosen from DATABASE_URL there.
+
+/** The app's database: drizzle query builders that are awaited for their rows. */
+export type Db = SqliteRemoteDatabase<typeof schema>;
+
+/**
+ * "A database or a transaction": what a query function takes, so that the same function
+ * runs on its own or inside a caller's writeTransaction.
+ */
+export type Queryable = BaseSQLiteDatabase<"async", SqliteRemoteResult, typeof schema>;
+
+export type RateLimiterOptions = { keyPrefix: string; points: number; duration: number };
+
+export interface Store {
+  readonly dialect: "sqlite";
+  readonly db: Db;
+  /**
+   * Run `run` as one transaction that reads and then writes, with no other request's
+   * statement inside it, and serialized against every other writeTransaction on this
+   * database (across processes too). Commits when `run` resolves, rolls back when it throws.
+   */
+  writeTransaction<T>(run: (tx: Queryable) => Promise<T>): Promise<T>;
+  /** True when a write failed on a unique index: two requests raced and the index decided. */
+  isUniqueViolation(error: unknown): boolean;
+  /** True when a trivial query answers. */
+  answers(): Promise<boolean>;
+  /** A query built once by `build` and reused, runnable on `q` (db/client.ts preparedQuery). */
+  prepared<T>(q: Queryable, name: string, build: (q: Queryable) => T): T;
+  /** A rate limiter whose counts live in this database's rate_limits table. */
+  rateLimiter(options: RateLimiterOptions): RateLimiterAbstract;
+  close(): void;
+}
