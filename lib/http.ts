@@ -7,6 +7,8 @@ import { log, withRequestContext } from "./log";
 import { ClientGoneError, ServerBusyError } from "./auth/password";
 import { deliverEmail } from "./email/send";
 import { consumeRateLimit, type PerIpLimit } from "./auth/rate-limit";
+import type { SignInResult } from "./auth/sign-in";
+import { toPublicUser } from "./auth/user";
 import { forwardedAddress, rateLimitKey } from "./ip";
 import { fieldErrorsFrom, type FieldErrors } from "./validation";
 import { baseHeadersAreStamped, responseBaseHeaders } from "./security-headers";
@@ -261,6 +263,16 @@ export function unauthorized(reason: "missing" | "invalid"): NextResponse {
   return reason === "missing"
     ? detail(401, "Authentication credentials were not provided.", undefined, { headers })
     : detail(401, "Given token not valid for any token type", "token_not_valid", { headers });
+}
+
+/**
+ * The answer of every route where a sign-in completes (lib/auth/sign-in.ts): the login
+ * body with the refresh cookie, the `mfa_required` body (no token, no cookie), or 403.
+ */
+export function signInResponse(result: SignInResult): NextResponse {
+  if (!result.ok) return detail(403, "Email not verified", "email_not_verified");
+  if (result.kind === "mfa_required") return json({ mfa_required: true, mfa_token: result.mfaToken, methods: result.methods });
+  return sessionResponse({ access: result.grant.access, user: toPublicUser(result.user) }, result.grant);
 }
 
 /** The login body (docs/api.md) with the refresh cookie. */

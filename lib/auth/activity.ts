@@ -18,6 +18,9 @@ const TRIM_INTERVAL_MS = 60 * 60 * 1000;
 /** Who was at the other end: the request's address and user agent. */
 export type Client = { ip: string | null; userAgent: string | null };
 
+/** For a caller with no request at hand (a script, a unit test): the event is still recorded. */
+export const NO_CLIENT: Client = { ip: null, userAgent: null };
+
 export type SecurityEventInput = {
   userId: number;
   type: SecurityEventType;

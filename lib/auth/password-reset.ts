@@ -1,4 +1,5 @@
 import "server-only";
+import { NO_CLIENT, recordSecurityEventIn, type Client } from "./activity";
 import { and, eq, gt, isNull } from "drizzle-orm";
 import { getDb, writeTransaction, type Queryable } from "@/db/client";
 import { passwordResetTokens, socialAccounts, users, type User } from "@/db/schema";
@@ -71,7 +72,7 @@ function changedNotice(user: User, how: "reset" | "change") {
  * account may not be its owner: every provider linked to it goes too (docs/security.md,
  * account ownership).
  */
-export async function confirmPasswordReset(input: { token: string; password: string }, now = Date.now()): Promise<PasswordUpdateResult> {
+export async function confirmPasswordReset(input: { token: string; password: string; client?: Client }, now = Date.now()): Promise<PasswordUpdateResult> {
   const parsed = LinkTokenSchema.safeParse(input.token);
   const [row] = parsed.success
     ? await getDb()
@@ -110,6 +111,7 @@ export async function confirmPasswordReset(input: { token: string; password: str
       providersRemoved = removed.length;
       await consumeVerificationTokens(tx, row.user.id, now);
     }
+    await recordSecurityEventIn(tx, { userId: row.user.id, type: "password_reset", client: input.client ?? NO_CLIENT, detail: { providers_removed: providersRemoved } }, now);
     return { ok: true, emailId: await queueEmail(tx, changedNotice(row.user, "reset"), "notice", now), providersRemoved };
   });
   if (!result.ok) return result;
@@ -129,6 +131,7 @@ export async function changePassword(input: {
   sessionId: string;
   currentPassword: string;
   newPassword: string;
+  client?: Client;
 }): Promise<PasswordChangeResult> {
   const { user } = input;
   // Guesses at the current password spend the account's login budget (docs/security.md):
@@ -147,6 +150,7 @@ export async function changePassword(input: {
     await revokeUserSessions(user.id, { tx, exceptSessionId: input.sessionId });
     // A reset link asked for before the change would undo it (OWASP Forgot Password).
     await supersedeResetLinks(tx, user.id, now);
+    await recordSecurityEventIn(tx, { userId: user.id, type: "password_changed", client: input.client ?? NO_CLIENT, detail: {} }, now.getTime());
     return { ok: true, emailId: await queueEmail(tx, changedNotice(user, "change"), "notice") };
   });
 }

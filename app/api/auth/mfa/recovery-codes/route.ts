@@ -3,7 +3,7 @@ import { authenticateAccessToken } from "@/lib/auth/session";
 import { apiRoute, bearerToken, codeRefusal, json, methodNotAllowed, parseJsonBody, secondFactorOff, unauthorized } from "@/lib/http";
 import { MfaCodeSchema } from "@/lib/validation";
 
-export const POST = apiRoute({ rateLimit: "password-change" }, async (request) => {
+export const POST = apiRoute({ rateLimit: "mfa" }, async (request) => {
   const auth = await authenticateAccessToken(bearerToken(request));
   if (!auth.ok) return unauthorized(auth.reason);
   const input = await parseJsonBody(request, MfaCodeSchema);

@@ -4,7 +4,7 @@ import { authenticateAccessToken } from "@/lib/auth/session";
 import { apiRoute, bearerToken, codeRefusal, deliverAfterResponse, methodNotAllowed, parseJsonBody, requestClient, secondFactorOff, unauthorized } from "@/lib/http";
 import { MfaCodeSchema } from "@/lib/validation";
 
-export const DELETE = apiRoute({ rateLimit: "password-change" }, async (request) => {
+export const DELETE = apiRoute({ rateLimit: "mfa" }, async (request) => {
   const auth = await authenticateAccessToken(bearerToken(request));
   if (!auth.ok) return unauthorized(auth.reason);
   const input = await parseJsonBody(request, MfaCodeSchema);

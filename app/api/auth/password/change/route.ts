@@ -8,6 +8,7 @@ import {
   json,
   methodNotAllowed,
   parseJsonBody,
+  requestClient,
   tooManyRequests,
   unauthorized,
 } from "@/lib/http";
@@ -24,6 +25,7 @@ export const POST = apiRoute({ rateLimit: "password-change" }, async (request) =
     sessionId: auth.sessionId,
     currentPassword: input.data.current_password,
     newPassword: input.data.new_password,
+    client: requestClient(request),
   });
   if (!result.ok) return result.reason === "locked" ? tooManyRequests(result.retryAfter) : fieldErrors(result.errors);
   deliverAfterResponse(result.emailId);

@@ -8,6 +8,7 @@ import {
   refreshCookie,
   sessionResponse,
   methodNotAllowed,
+  requestClient,
 } from "@/lib/http";
 
 export const POST = apiRoute({ rateLimit: "refresh" }, async (request) => {
@@ -17,7 +18,7 @@ export const POST = apiRoute({ rateLimit: "refresh" }, async (request) => {
   const token = refreshCookie(request);
   if (!token) return detail(400, "No refresh token");
 
-  const result = await rotateRefreshToken(token);
+  const result = await rotateRefreshToken(token, Date.now(), requestClient(request));
   if (!result.ok) {
     if (result.reason === "reused") deliverAfterResponse(result.emailId);
     return clearRefreshCookie(detail(401, "Invalid refresh token", "token_not_valid"));
