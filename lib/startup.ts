@@ -1,6 +1,7 @@
 import "server-only";
 import { getDb } from "@/db/client";
 import { scheduleSecurityEventTrim } from "./auth/activity";
+import { resealTotpSecrets } from "./auth/mfa/second-factor";
 import { dummyPasswordHash } from "./auth/password";
 import { getSigningKey } from "./auth/tokens";
 import { deliverPendingEmails, recoverInterruptedEmails } from "./email/send";
@@ -42,7 +43,25 @@ export async function startServer(): Promise<void> {
   const retries = startEmailRetries();
   // Security events are kept 90 days: trimmed now and hourly, never on a request's time.
   scheduleSecurityEventTrim();
+  await resealSecondFactors();
   registerShutdown({ timeoutMs: getEnv().SHUTDOWN_TIMEOUT_MS, stopBackgroundWork: retries.stop });
+}
+
+/**
+ * TOTP secrets sealed under a root that no longer seals (a rotated signing key, an older
+ * MFA_ENCRYPTION_KEY entry) move to the current one, while the old root is still
+ * configured (docs/decisions/018). Boxes no root opens are an operator's matter: said loudly.
+ */
+async function resealSecondFactors(): Promise<void> {
+  try {
+    const { resealed, unreadable } = await resealTotpSecrets();
+    if (resealed) log.info("re-sealed TOTP secrets under the current root", { count: resealed });
+    if (unreadable) {
+      log.error("TOTP secrets sealed under a root that is no longer configured: those users cannot pass their second step; put the old key back (its private part) or MFA_ENCRYPTION_KEY entry", { count: unreadable });
+    }
+  } catch (error) {
+    log.error("re-sealing TOTP secrets failed", { error });
+  }
 }
 
 /** deliverPendingEmails now and every minute, one pass at a time, until stop(). */

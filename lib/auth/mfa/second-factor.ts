@@ -7,7 +7,7 @@ import { log } from "@/lib/log";
 import { recordAndNotifyIn, type Client } from "../activity";
 import { checkAccountSecret } from "../rate-limit";
 import { hashRecoveryCode, matchRecoveryCode, newRecoveryCodes } from "./recovery-codes";
-import { openSecret, sealSecret } from "./secret-box";
+import { needsReseal, openSecret, sealSecret } from "./secret-box";
 import { encodeTotpSecret, matchTotpStep, newTotpSecret, TOTP_CODE_PATTERN, totpUri } from "./totp";
 
 // TOTP with recovery codes (docs/api.md, second factor): setup, confirm, turn off, new
@@ -83,9 +83,11 @@ async function claimTotpCode(userId: number, code: string, state: "confirmed" | 
   }
   const step = matchTotpStep(opened.plain, code, now, credential.lastUsedStep);
   if (step === null) return false;
+  // Moved to the current sealing root on use, in the same write (docs/decisions/018).
+  const encryptedSecret = (await needsReseal(credential.encryptedSecret)) ? await sealSecret(opened.plain, secretContext(userId)) : credential.encryptedSecret;
   const claimed = await getDb()
     .update(totpCredentials)
-    .set({ lastUsedStep: step })
+    .set({ lastUsedStep: step, encryptedSecret })
     .where(
       and(
         eq(totpCredentials.userId, userId),
@@ -138,6 +140,34 @@ export async function checkSecondFactorCode(
   );
   if (checked.locked) return { ok: false, reason: "locked", retryAfter: checked.retryAfter };
   return checked.passed ? { ok: true, method } : { ok: false, reason: "invalid_code" };
+}
+
+/**
+ * Re-seal every TOTP secret that is not under the current sealing root (at startup: a
+ * few rows), so that a root about to be dropped (a rotated signing key, an old
+ * MFA_ENCRYPTION_KEY entry) holds nothing any more. A box no configured root opens is
+ * counted, never touched: putting its root back restores it.
+ */
+export async function resealTotpSecrets(): Promise<{ resealed: number; unreadable: number }> {
+  const rows = await getDb().select({ userId: totpCredentials.userId, encryptedSecret: totpCredentials.encryptedSecret }).from(totpCredentials);
+  let resealed = 0;
+  let unreadable = 0;
+  for (const row of rows) {
+    if (!(await needsReseal(row.encryptedSecret))) continue;
+    const opened = await openSecret(row.encryptedSecret, secretContext(row.userId));
+    if (!opened.ok) {
+      unreadable += 1;
+      continue;
+    }
+    const moved = await getDb()
+      .update(totpCredentials)
+      .set({ encryptedSecret: await sealSecret(opened.plain, secretContext(row.userId)) })
+      // Unless a sign-in or a new setup changed it meanwhile.
+      .where(and(eq(totpCredentials.userId, row.userId), eq(totpCredentials.encryptedSecret, row.encryptedSecret)))
+      .returning({ userId: totpCredentials.userId });
+    resealed += moved.length;
+  }
+  return { resealed, unreadable };
 }
 
 /** Replace every recovery code of the user with ten new ones; returns them in the clear, once. */
