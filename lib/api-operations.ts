@@ -460,7 +460,7 @@ export const OPERATIONS: Record<string, Partial<Record<"get" | "post" | "delete"
       tag: "Second factor",
       summary: "Options for signing in with a passkey (navigator.credentials.get), also for autofill",
       description: "Any discoverable credential, user verification required; the challenge is single use and valid 5 minutes.",
-      responses: [ok(200, "PublicKeyCredentialRequestOptionsJSON.", "PasskeyRequestOptions"), limited(LIMITS.login)],
+      responses: [ok(200, "PublicKeyCredentialRequestOptionsJSON.", "PasskeyRequestOptions"), limited(LIMITS.api)],
     },
   },
   "/api/auth/passkeys/login/": {

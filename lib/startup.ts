@@ -1,7 +1,9 @@
 import "server-only";
 import { getDb } from "@/db/client";
 import { scheduleSecurityEventTrim } from "./auth/activity";
+import { trimExpiredMfaTokens } from "./auth/mfa/mfa-token";
 import { resealTotpSecrets } from "./auth/mfa/second-factor";
+import { trimExpiredChallenges } from "./auth/passkeys";
 import { dummyPasswordHash } from "./auth/password";
 import { getSigningKey } from "./auth/tokens";
 import { deliverPendingEmails, recoverInterruptedEmails } from "./email/send";
@@ -42,7 +44,7 @@ export async function startServer(): Promise<void> {
   await recoverInterruptedEmails();
   const retries = startEmailRetries();
   // Security events are kept 90 days: trimmed now and hourly, never on a request's time.
-  scheduleSecurityEventTrim();
+  scheduleSecurityEventTrim({ "expired WebAuthn challenges": () => trimExpiredChallenges(), "expired mfa tokens": () => trimExpiredMfaTokens() });
   await resealSecondFactors();
   registerShutdown({ timeoutMs: getEnv().SHUTDOWN_TIMEOUT_MS, stopBackgroundWork: retries.stop });
 }

@@ -1,5 +1,5 @@
 import "server-only";
-import { and, eq, gt, isNull } from "drizzle-orm";
+import { and, eq, gt, isNull, lt } from "drizzle-orm";
 import { getDb } from "@/db/client";
 import { mfaTokens } from "@/db/schema";
 import { randomToken, sha256 } from "@/lib/crypto";
@@ -31,6 +31,12 @@ export async function peekMfaToken(token: string, now = Date.now()): Promise<{ u
   if (!token || token.length > 128) return null;
   const [row] = await getDb().select({ userId: mfaTokens.userId, method: mfaTokens.method }).from(mfaTokens).where(liveToken(token, now)).limit(1);
   return row ? { userId: row.userId, method: row.method as FirstStep } : null;
+}
+
+/** Delete tokens past their 5 minutes (spent or not): they can never be used again. */
+export async function trimExpiredMfaTokens(now = Date.now()): Promise<number> {
+  const gone = await getDb().delete(mfaTokens).where(lt(mfaTokens.expiresAt, new Date(now))).returning({ id: mfaTokens.id });
+  return gone.length;
 }
 
 /**
