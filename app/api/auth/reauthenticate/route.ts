@@ -1,11 +1,8 @@
 import { reauthenticate } from "@/lib/auth/reauth";
-import { authenticateAccessToken } from "@/lib/auth/session";
-import { apiRoute, bearerToken, codeRefusal, detail, fieldErrors, json, methodNotAllowed, parseJsonBody, secondFactorOff, unauthorized } from "@/lib/http";
+import { apiRoute, codeRefusal, detail, fieldErrors, json, methodNotAllowed, parseJsonBody, secondFactorOff } from "@/lib/http";
 import { ReauthenticateSchema } from "@/lib/validation";
 
-export const POST = apiRoute({ rateLimit: "mfa" }, async (request) => {
-  const auth = await authenticateAccessToken(bearerToken(request));
-  if (!auth.ok) return unauthorized(auth.reason);
+export const POST = apiRoute({ rateLimit: "mfa", auth: "bearer" }, async (request, _context, auth) => {
   const input = await parseJsonBody(request, ReauthenticateSchema);
   if (!input.ok) return input.response;
   const { password, code, passkey } = input.data;

@@ -1,8 +1,6 @@
 import { changePassword } from "@/lib/auth/password-reset";
-import { authenticateAccessToken } from "@/lib/auth/session";
 import {
   apiRoute,
-  bearerToken,
   deliverAfterResponse,
   fieldErrors,
   json,
@@ -10,13 +8,10 @@ import {
   parseJsonBody,
   requestClient,
   tooManyRequests,
-  unauthorized,
 } from "@/lib/http";
 import { PasswordChangeSchema } from "@/lib/validation";
 
-export const POST = apiRoute({ rateLimit: "password-change" }, async (request) => {
-  const auth = await authenticateAccessToken(bearerToken(request));
-  if (!auth.ok) return unauthorized(auth.reason);
+export const POST = apiRoute({ rateLimit: "password-change", auth: "bearer" }, async (request, _context, auth) => {
   const input = await parseJsonBody(request, PasswordChangeSchema);
   if (!input.ok) return input.response;
 

@@ -1,11 +1,8 @@
 import { NextResponse } from "next/server";
-import { authenticateAccessToken } from "@/lib/auth/session";
 import { revokeOwnSession } from "@/lib/auth/session-list";
-import { apiRoute, bearerToken, clearRefreshCookie, detail, methodNotAllowed, requestClient, unauthorized } from "@/lib/http";
+import { apiRoute, clearRefreshCookie, detail, methodNotAllowed, requestClient } from "@/lib/http";
 
-export const DELETE = apiRoute<{ params: Promise<{ id: string }> }>({ rateLimit: "api" }, async (request, { params }) => {
-  const auth = await authenticateAccessToken(bearerToken(request));
-  if (!auth.ok) return unauthorized(auth.reason);
+export const DELETE = apiRoute<{ params: Promise<{ id: string }> }>({ rateLimit: "api", auth: "bearer" }, async (request, { params }, auth) => {
   const { id } = await params;
   if (!(await revokeOwnSession(auth.user.id, id, requestClient(request)))) return detail(404, "Not found.");
   const response = new NextResponse(null, { status: 204 });

@@ -2,13 +2,11 @@ import { signInWithAuthorizationCode, startSocialLogin } from "@/lib/auth/oauth/
 import { unlinkSocialAccount } from "@/lib/auth/oauth/linking";
 import { getProviderConfig } from "@/lib/auth/oauth/providers";
 import { redirectToProvider, redirectWithError } from "@/lib/auth/oauth/redirects";
-import { authenticateAccessToken } from "@/lib/auth/session";
 import { getProfile } from "@/lib/auth/user";
 import {
   apiRoute,
   deliverAfterResponse,
   requestClient,
-  bearerToken,
   clientIp,
   detail,
   fieldErrors,
@@ -17,7 +15,6 @@ import {
   parseJsonBody,
   refreshCookie,
   signInResponse,
-  unauthorized,
   userAgent,
 } from "@/lib/http";
 import { SOCIAL_ERROR_MESSAGES } from "@/lib/social";
@@ -77,11 +74,9 @@ export const POST = apiRoute({ rateLimit: "social-exchange" }, async (request, c
 });
 
 /** Unlink the provider from the Bearer token's user; 200 with the updated profile. */
-export const DELETE = apiRoute({ rateLimit: "api" }, async (request, context: Context) => {
+export const DELETE = apiRoute({ rateLimit: "api", auth: "bearer" }, async (request, context: Context, auth) => {
   const provider = getProviderConfig((await context.params).provider);
   if (!provider) return unsupportedProvider();
-  const auth = await authenticateAccessToken(bearerToken(request));
-  if (!auth.ok) return unauthorized(auth.reason);
 
   const result = await unlinkSocialAccount({ userId: auth.user.id, provider: provider.name, client: requestClient(request) });
   if (!result.ok) {

@@ -2,7 +2,6 @@ import { rotateRefreshToken } from "@/lib/auth/session";
 import {
   apiRoute,
   clearRefreshCookie,
-  crossSiteRefusal,
   deliverAfterResponse,
   detail,
   refreshCookie,
@@ -11,10 +10,7 @@ import {
   requestClient,
 } from "@/lib/http";
 
-export const POST = apiRoute({ rateLimit: "refresh" }, async (request) => {
-  const refused = crossSiteRefusal(request);
-  if (refused) return refused;
-
+export const POST = apiRoute({ rateLimit: "refresh", crossSite: "refuse" }, async (request) => {
   const token = refreshCookie(request);
   if (!token) return detail(400, "No refresh token");
 
