@@ -5,6 +5,7 @@ import { chooseAtProvider, signInThroughProvider, startAppWithFakeProvider } fro
 import type { FakeOAuthProvider } from "../../e2e/fake-oauth/server";
 import type { RunningApp } from "../support/app";
 import { ApiClient, type ApiResponse } from "../support/client";
+import { linkIn } from "../support/fake-resend";
 
 // Signing in with a second factor on, through the built server (docs/api.md, login with a
 // second factor on; docs/security.md): the first step starts no session, the mfa_token is
@@ -93,6 +94,39 @@ describe("without a second factor", () => {
       ["login", { method: "password" }],
     ]);
     expect(app.db().prepare("select count(*) as n from security_events where user_id is null").get()).toEqual({ n: 0 });
+  });
+});
+
+describe("security activity from every flow", () => {
+  it("records email verification, password change and reset, sessions ended, and a refresh token reused", async () => {
+    const { email } = await account();
+    const verification = await app.mail.waitForEmail(email, { subject: /verify/i });
+    const verifyToken = new URL(linkIn(verification, `${app.url}/verify-email/?token=`)).searchParams.get("token")!;
+    expect((await new ApiClient(app.url).get(`/api/auth/verify-email/?token=${verifyToken}`)).status).toBe(200);
+
+    const phone = await firstStep(email);
+    const laptop = await firstStep(email);
+    await firstStep(email); // a tablet, for "sign out everywhere else"
+    const oldRefresh = laptop.client.cookies.get("refresh_token")!;
+    expect((await laptop.client.post("/api/auth/token/refresh/")).status).toBe(200);
+    // The rotated token again, past the grace window: theft, the session dies.
+    app.db().prepare("update refresh_tokens set rotated_at = ? where rotated_at is not null").run(Date.now() - 60_000);
+    const stolen = await new ApiClient(app.url).request("POST", "/api/auth/token/refresh/", { headers: { cookie: `refresh_token=${oldRefresh}` } });
+    expect(stolen.status).toBe(401);
+
+    const auth = bearer(phone.res.body.access);
+    expect((await phone.client.post("/api/auth/sessions/revoke-others/", undefined, auth)).status).toBe(200);
+    const newPassword = "a different lock entirely";
+    expect((await phone.client.post("/api/auth/password/change/", { current_password: PASSWORD, new_password: newPassword }, auth)).status).toBe(200);
+    const before = app.mail.messages.length;
+    expect((await new ApiClient(app.url).post("/api/auth/password/reset/", { email })).status).toBe(202);
+    const reset = await app.mail.waitForEmail(email, { after: before, subject: /^Reset your password/ });
+    const resetToken = new URL(linkIn(reset, `${app.url}/reset-password/?token=`)).searchParams.get("token")!;
+    expect((await new ApiClient(app.url).post("/api/auth/password/reset/confirm/", { token: resetToken, password: PASSWORD })).status).toBe(200);
+
+    const again = await firstStep(email);
+    const types = (await activityTypes(again.res.body.access)).map(([type]) => type);
+    expect(types).toEqual(["login", "password_reset", "password_changed", "session_revoked", "refresh_reuse", "login", "login", "login", "email_verified"]);
   });
 });
 
