@@ -1,6 +1,7 @@
 import { decodeBase32IgnorePadding } from "@oslojs/encoding";
 import { generateHOTP } from "@oslojs/otp";
 import type { Page } from "@playwright/test";
+import { ageSessions } from "./support/db";
 import { expect, test } from "./support/fixtures";
 import { newUser, registerByApi, type TestUser } from "./support/users";
 
@@ -118,6 +119,15 @@ test("register a passkey, sign in with it alone, and use it as the second step a
   await logOut(page);
   await page.getByRole("button", { name: "Sign in with a passkey" }).click();
   await onProfile(page);
+
+  // A sign-in an hour old: turning on two-step verification asks to confirm it is you,
+  // and the passkey does.
+  ageSessions(user.email);
+  await page.getByRole("button", { name: "Turn on two-step verification" }).click();
+  await expect(page.getByRole("heading", { name: "Confirm it is you" })).toBeVisible();
+  await page.getByRole("button", { name: "Use a passkey" }).click();
+  await expect(page.getByRole("img", { name: "QR code for your authenticator app" })).toBeVisible();
+  await page.getByRole("button", { name: "Cancel" }).click();
 
   // With TOTP on (turned on through the API with this browser's session), the password
   // asks for a second step, and the passkey answers it.
