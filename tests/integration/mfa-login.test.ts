@@ -219,6 +219,45 @@ describe("with TOTP on", () => {
   });
 });
 
+describe("passkey sign-in, forged", () => {
+  const assertion = (challenge: string, id = "bm90LWEtcGFzc2tleQ") => ({
+    id,
+    rawId: id,
+    type: "public-key",
+    response: {
+      clientDataJSON: Buffer.from(JSON.stringify({ type: "webauthn.get", challenge, origin: app.url })).toString("base64url"),
+      authenticatorData: "AAAA",
+      signature: "AAAA",
+    },
+    clientExtensionResults: {},
+  });
+
+  it("refuses a challenge that is not ours, an unknown passkey, and a challenge used twice; starts no session", async () => {
+    const client = new ApiClient(app.url);
+    const options = await client.post("/api/auth/passkeys/login/options/");
+    expect(options.status).toBe(200);
+    expect(options.body).toMatchObject({ rpId: "127.0.0.1", userVerification: "required", challenge: expect.any(String) });
+    expect(options.body.allowCredentials ?? []).toEqual([]);
+
+    const notOurs = await client.post("/api/auth/passkeys/login/", { response: assertion("bm90LW91cnM") });
+    expect(notOurs.body).toMatchObject({ code: "invalid_challenge" });
+    const unknown = await client.post("/api/auth/passkeys/login/", { response: assertion(options.body.challenge) });
+    expect(unknown.status).toBe(400);
+    expect(unknown.body).toMatchObject({ code: "passkey_verification_failed" });
+    // The challenge was spent by that attempt.
+    expect((await client.post("/api/auth/passkeys/login/", { response: assertion(options.body.challenge) })).body).toMatchObject({ code: "invalid_challenge" });
+    expect(client.cookies.size).toBe(0);
+
+    // As the second step: a passkey that is not the user's does not pass, and the token stays usable.
+    const { email, secret } = await withTotp();
+    const first = await firstStep(email);
+    const second = await client.post("/api/auth/passkeys/login/options/");
+    const refused = await verify(first.client, { mfa_token: first.res.body.mfa_token, passkey: assertion(second.body.challenge) });
+    expect(refused.body).toMatchObject({ code: "passkey_verification_failed" });
+    expect((await verify(first.client, { mfa_token: first.res.body.mfa_token, code: totp(secret, 1) })).status).toBe(200);
+  });
+});
+
 describe("social sign-in of a user with TOTP on", () => {
   let secret: string;
   beforeAll(async () => {
