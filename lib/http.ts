@@ -357,6 +357,14 @@ export function methodNotAllowed(...allowed: string[]): Record<"GET" | "POST" | 
 export const reauthenticationRequired = () =>
   detail(403, "Confirm it is you: enter your password or a code again.", "reauthentication_required");
 
+/**
+ * A second factor or a passkey is added only to an account whose address is proven: a
+ * squatter's passkey (which signs in alone) must not wait for the owner's claim
+ * (docs/security.md, account ownership). The claim removes any that exist anyway.
+ */
+export const secondFactorNeedsVerifiedEmail = () =>
+  detail(403, "Confirm your email address first: two-step verification and passkeys come after it.", "email_not_verified");
+
 /** Who is at the other end, for the security activity. */
 export const requestClient = (request: Request) => ({ ip: clientIp(request), userAgent: userAgent(request) });
 

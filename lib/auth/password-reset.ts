@@ -2,7 +2,7 @@ import "server-only";
 import { NO_CLIENT, recordSecurityEventIn, type Client } from "./activity";
 import { and, eq, gt, isNull } from "drizzle-orm";
 import { getDb, writeTransaction, type Queryable } from "@/db/client";
-import { passwordResetTokens, socialAccounts, users, type User } from "@/db/schema";
+import { passkeys, passwordResetTokens, recoveryCodes, socialAccounts, totpCredentials, users, type User } from "@/db/schema";
 import { randomToken, sha256 } from "@/lib/crypto";
 import { getEnv } from "@/lib/env";
 import { emailCapSpent, queueEmail } from "@/lib/email/send";
@@ -107,8 +107,15 @@ export async function confirmPasswordReset(input: { token: string; password: str
     await revokeUserSessions(row.user.id, { tx, now });
     let providersRemoved = 0;
     if (!before?.verified) {
+      // Whoever held the account before the address was proven may have left a way back
+      // in: a provider, a passkey (which signs in alone), a TOTP secret or recovery codes.
+      // None survives the proof (docs/security.md, account ownership). Routes refuse to
+      // add them to an unverified account; this also clears any made before that rule.
       const removed = await tx.delete(socialAccounts).where(eq(socialAccounts.userId, row.user.id)).returning({ id: socialAccounts.id });
-      providersRemoved = removed.length;
+      const removedPasskeys = await tx.delete(passkeys).where(eq(passkeys.userId, row.user.id)).returning({ id: passkeys.id });
+      await tx.delete(totpCredentials).where(eq(totpCredentials.userId, row.user.id));
+      await tx.delete(recoveryCodes).where(eq(recoveryCodes.userId, row.user.id));
+      providersRemoved = removed.length + removedPasskeys.length;
       await consumeVerificationTokens(tx, row.user.id, now);
     }
     await recordSecurityEventIn(tx, { userId: row.user.id, type: "password_reset", client: input.client ?? NO_CLIENT, detail: { providers_removed: providersRemoved } }, now);
@@ -116,7 +123,7 @@ export async function confirmPasswordReset(input: { token: string; password: str
   });
   if (!result.ok) return result;
   await clearAccountLockout(row.user.email);
-  if (result.providersRemoved) log.warn("reset of an unverified account removed its providers", { userId: row.user.id, providersRemoved: result.providersRemoved });
+  if (result.providersRemoved) log.warn("reset of an unverified account removed its providers and passkeys", { userId: row.user.id, removed: result.providersRemoved });
   return { ok: true, emailId: result.emailId };
 }
 

@@ -8,11 +8,13 @@ import {
   methodNotAllowed,
   parseJsonBody,
   reauthenticationRequired,
+  secondFactorNeedsVerifiedEmail,
   requestClient,
 } from "@/lib/http";
 import { PasskeyRegisterSchema } from "@/lib/validation";
 
 export const POST = apiRoute({ rateLimit: "api", auth: "bearer" }, async (request, _context, auth) => {
+  if (!auth.user.emailVerified) return secondFactorNeedsVerifiedEmail();
   if (!(await isRecentSignIn(auth.sessionId))) return reauthenticationRequired();
   const input = await parseJsonBody(request, PasskeyRegisterSchema);
   if (!input.ok) return input.response;

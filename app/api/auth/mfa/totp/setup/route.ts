@@ -1,8 +1,9 @@
 import { startTotpSetup } from "@/lib/auth/mfa/second-factor";
 import { isRecentSignIn } from "@/lib/auth/reauth";
-import { apiRoute, detail, json, methodNotAllowed, reauthenticationRequired } from "@/lib/http";
+import { apiRoute, detail, json, methodNotAllowed, reauthenticationRequired, secondFactorNeedsVerifiedEmail } from "@/lib/http";
 
 export const POST = apiRoute({ rateLimit: "api", auth: "bearer" }, async (request, _context, auth) => {
+  if (!auth.user.emailVerified) return secondFactorNeedsVerifiedEmail();
   if (!(await isRecentSignIn(auth.sessionId))) return reauthenticationRequired();
   const setup = await startTotpSetup(auth.user);
   if (!setup.ok) return detail(400, "Two-step verification is already on.", "totp_already_enabled");
