@@ -195,9 +195,17 @@ async function inParallel(count, width, task) {
   return results;
 }
 
+/**
+ * POST a JSON body. A 503 (the hashing line full, or its wait over: on a busy machine
+ * seeding's bursts can outrun it) is tried again after its Retry-After, a few times.
+ */
 async function postJson(url, body) {
-  const res = await fetch(url, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
-  return { res, body: await res.json() };
+  for (let attempt = 1; ; attempt++) {
+    const res = await fetch(url, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
+    const answer = { res, body: await res.json() };
+    if (res.status !== 503 || attempt === 5) return answer;
+    await new Promise((r) => setTimeout(r, 1000 * Number(res.headers.get("retry-after") ?? 1)));
+  }
 }
 
 /** Register `users` accounts and log each in once: access tokens and unused refresh cookies. */
