@@ -7,6 +7,8 @@
 //   npm run bench -- --profile       the server runs under `node --cpu-prof` (see --only)
 //   npm run bench -- --only=me,health  only these scenarios (their partners are skipped too)
 //   npm run bench -- --json=FILE     also write the results as JSON
+//   npm run bench -- --seconds=N --rounds=N   override the mode's duration and rounds
+//   npm run bench -- --rate=N        each scenario at N requests a second (CPU per request, profiles)
 //   node bench/run.mjs --build-ceiling  only build the ceiling app if stale, then exit
 //                                    (`npm test` does this beside the app's build)
 //
@@ -34,6 +36,12 @@ const HASH_CONCURRENCY = Number(process.env.PASSWORD_HASH_CONCURRENCY || Math.mi
 const CONFIG = QUICK
   ? { seconds: 1, warmupSeconds: 0, rounds: 1, users: 12, connections: 4, loginConnections: 8, probeRate: 20 }
   : { seconds: 4, warmupSeconds: 2, rounds: 5, users: 200, connections: 10, loginConnections: 16, probeRate: 50 };
+// --seconds=N and --rounds=N override either mode's, for a profile of one scenario.
+if (option("seconds")) CONFIG.seconds = Number(option("seconds"));
+if (option("rounds")) CONFIG.rounds = Number(option("rounds"));
+// --rate=N: every scenario at N requests a second instead of as fast as it goes, so that a
+// profile or the CPU per request is measured with cores to spare (no budget is judged so).
+const RATE = option("rate") ? Number(option("rate")) : undefined;
 
 /** Abuse limits raised out of the way: the limiters still run and write, they never refuse. */
 export const BENCH_LIMITS = {
@@ -187,9 +195,17 @@ async function inParallel(count, width, task) {
   return results;
 }
 
+/**
+ * POST a JSON body. A 503 (the hashing line full, or its wait over: on a busy machine
+ * seeding's bursts can outrun it) is tried again after its Retry-After, a few times.
+ */
 async function postJson(url, body) {
-  const res = await fetch(url, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
-  return { res, body: await res.json() };
+  for (let attempt = 1; ; attempt++) {
+    const res = await fetch(url, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
+    const answer = { res, body: await res.json() };
+    if (res.status !== 503 || attempt === 5) return answer;
+    await new Promise((r) => setTimeout(r, 1000 * Number(res.headers.get("retry-after") ?? 1)));
+  }
 }
 
 /** Register `users` accounts and log each in once: access tokens and unused refresh cookies. */
@@ -219,7 +235,7 @@ const headerOf = (headers, name) => {
 let durationOverride;
 async function measure(url, options) {
   const duration = durationOverride ?? CONFIG.seconds;
-  const result = await autocannon({ url, pipelining: 1, timeout: 10, duration, ...options });
+  const result = await autocannon({ url, pipelining: 1, timeout: 10, duration, ...(RATE ? { overallRate: RATE } : {}), ...options });
   const answered = result["1xx"] + result["2xx"] + result["3xx"] + result["4xx"] + result["5xx"];
   return {
     rps: answered / result.duration,
@@ -383,8 +399,8 @@ async function main() {
       RESEND_API_KEY: resend.apiKey,
       RESEND_BASE_URL: resend.url,
       PASSWORD_HASH_CONCURRENCY: String(HASH_CONCURRENCY),
-      // Allocator and V8 settings pass through, to try them (docs/benchmarks.md).
-      ...Object.fromEntries(Object.entries(process.env).filter(([name]) => /^(MALLOC_|MIMALLOC_|NODE_OPTIONS$|UV_THREADPOOL_SIZE$)/.test(name))),
+      // Allocator, V8 and hashing-line settings pass through, to try them (docs/benchmarks.md).
+      ...Object.fromEntries(Object.entries(process.env).filter(([name]) => /^(MALLOC_|MIMALLOC_|NODE_OPTIONS$|UV_THREADPOOL_SIZE$|PASSWORD_HASH_(QUEUE|MAX_WAIT_MS)$)/.test(name))),
       ...BENCH_LIMITS,
     }),
     "/api/health/",

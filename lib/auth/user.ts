@@ -32,7 +32,11 @@ export async function getUserById(id: number): Promise<User | null> {
 }
 
 export async function getUserByEmail(email: string): Promise<User | null> {
-  const [user] = await getDb().select().from(users).where(emailIs(email));
+  // Built once: every login runs it (docs/benchmarks.md). The same condition as emailIs().
+  const query = preparedQuery(getDb(), "user-by-email", (db) =>
+    db.select().from(users).where(eq(users.emailKey, sql.placeholder("emailKey"))).prepare(),
+  );
+  const [user] = await query.execute({ emailKey: identityKey(email) });
   return user ?? null;
 }
 
