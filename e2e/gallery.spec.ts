@@ -4,7 +4,7 @@ import { generateHOTP } from "@oslojs/otp";
 import type { APIRequestContext, Page, TestInfo } from "@playwright/test";
 import { mkdirSync } from "node:fs";
 import path from "node:path";
-import { linkProviderAccount } from "./support/db";
+import { linkProviderAccount, markEmailVerified } from "./support/db";
 import { expect, test } from "./support/fixtures";
 import { emailedLink } from "./support/mailbox";
 import { newUser, registerByApi, type TestUser } from "./support/users";
@@ -200,6 +200,7 @@ test.describe("profile", () => {
   test("two-step verification: the QR code, then the recovery codes", async ({ page, request, login }, testInfo) => {
     const user = newUser("totp");
     await registerByApi(request, user);
+    markEmailVerified(user.email);
     await login(user);
     await page.getByRole("button", { name: "Turn on two-step verification" }).click();
     await expect(page.getByRole("img", { name: "QR code for your authenticator app" })).toBeVisible();
@@ -217,6 +218,7 @@ test.describe("profile", () => {
 test("two-step sign-in: the code asked in place, a wrong code, the recovery code form", async ({ page, request }, testInfo) => {
   const user = newUser("secondstep");
   await registerByApi(request, user);
+  markEmailVerified(user.email);
   // TOTP on through the API: this screen is about the sign-in, not the setup.
   const signedIn = await (await request.post("/api/auth/login/", { data: { email: user.email, password: user.password } })).json();
   const auth = { authorization: `Bearer ${signedIn.access}` };

@@ -1,7 +1,7 @@
 import { decodeBase32IgnorePadding } from "@oslojs/encoding";
 import { generateHOTP } from "@oslojs/otp";
 import type { Page } from "@playwright/test";
-import { ageSessions } from "./support/db";
+import { ageSessions, markEmailVerified } from "./support/db";
 import { expect, test } from "./support/fixtures";
 import { newUser, registerByApi, type TestUser } from "./support/users";
 
@@ -46,6 +46,8 @@ async function addVirtualAuthenticator(page: Page) {
 test("turn on TOTP from the manual key, sign in with password and code, then with a recovery code", async ({ page, request, login }) => {
   const user = newUser("twostep");
   await registerByApi(request, user);
+  // Second factors come after the address is proven (docs/security.md, account ownership).
+  markEmailVerified(user.email);
   await login(user);
 
   await page.getByRole("button", { name: "Turn on two-step verification" }).click();
@@ -94,6 +96,8 @@ test("register a passkey, sign in with it alone, and use it as the second step a
   const authenticator = await addVirtualAuthenticator(page);
   const user = newUser("passkey");
   await registerByApi(request, user);
+  // Second factors come after the address is proven (docs/security.md, account ownership).
+  markEmailVerified(user.email);
   await login(user);
 
   await page.getByLabel("Name for the new passkey").fill("Virtual key");
