@@ -1,5 +1,6 @@
 import "server-only";
-import { getDb } from "@/db/client";
+import { databaseReady, describeDatabase } from "@/db/client";
+import { DatabaseUnreachableError } from "@/db/postgres";
 import { scheduleSecurityEventTrim } from "./auth/activity";
 import { dummyPasswordHash } from "./auth/password";
 import { getSigningKey } from "./auth/tokens";
@@ -19,7 +20,7 @@ const EMAIL_RETRY_INTERVAL_MS = 60_000;
 export async function startServer(): Promise<void> {
   try {
     const env = getEnv();
-    getDb();
+    await databaseReady();
     await Promise.all([getSigningKey(), dummyPasswordHash()]);
     registerResponseBaseHeaders();
     if (!isClientIpStamped() && env.TRUST_PROXY === 0) {
@@ -27,12 +28,12 @@ export async function startServer(): Promise<void> {
     }
     log.info("gatehouse ready", {
       appUrl: env.APP_URL,
-      database: env.DATABASE_URL,
+      database: describeDatabase(env.DATABASE_URL),
       mode: runMode(),
       email: env.RESEND_API_KEY ? "resend" : "development mailbox (/dev/mail/)",
     });
   } catch (error) {
-    if (error instanceof EnvError) console.error(`\n${error.message}\n`);
+    if (error instanceof EnvError || error instanceof DatabaseUnreachableError) console.error(`\n${error.message}\n`);
     else log.error("startup failed", { error });
     process.exit(1);
   }

@@ -63,7 +63,7 @@ describe("startup configuration", () => {
     const email = await resend.waitForEmail("prod@example.com");
     expect(linkIn(email, "https://auth.example.com/verify-email/?token=")).toBeTruthy();
     // Delivered mail leaves no copy of its single-use link behind.
-    const row = prod.db().prepare("select status, text, html from emails").get() as Record<string, unknown>;
+    const row = (await prod.db().get("select status, text, html from emails")) as Record<string, unknown>;
     expect(row).toEqual({ status: "sent", text: null, html: null });
   });
 
@@ -78,7 +78,7 @@ describe("startup configuration", () => {
     // A wrong password still gets the generic answer: the 403 is only for the owner.
     const wrong = await client.post("/api/auth/login/", { email: "strict@example.com", password: "wrong wrong wrong" });
     expect(wrong.status).toBe(400);
-    strict.db().prepare("update users set email_verified = 1").run();
+    await strict.db().run("update users set email_verified = true");
     expect((await client.post("/api/auth/login/", { email: "strict@example.com", password: PASSWORD })).status).toBe(200);
   });
 });
