@@ -119,6 +119,7 @@ export const emails = pgTable(
       .notNull()
       .default("pending"),
     attempts: integer("attempts").notNull().default(0),
+    claimedAt: timestamp("claimed_at"),
     providerMessageId: text("provider_message_id"),
     createdAt: timestamp("created_at").notNull().default(now),
     sentAt: timestamp("sent_at"),

@@ -4,7 +4,7 @@ import { DatabaseUnreachableError } from "@/db/postgres";
 import { scheduleSecurityEventTrim } from "./auth/activity";
 import { dummyPasswordHash } from "./auth/password";
 import { getSigningKey } from "./auth/tokens";
-import { deliverPendingEmails, recoverInterruptedEmails } from "./email/send";
+import { deliverPendingEmails, SEND_LEASE_MS } from "./email/send";
 import { EnvError, getEnv, runMode } from "./env";
 import { isClientIpStamped } from "./http";
 import { log } from "./log";
@@ -39,7 +39,6 @@ export async function startServer(): Promise<void> {
   }
   // Mail an earlier run queued but never delivered (a crash, Resend down), then keep
   // retrying what fails now, so an outage does not strand a verification link.
-  await recoverInterruptedEmails();
   const retries = startEmailRetries();
   // Security events are kept 90 days: trimmed now and hourly, never on a request's time.
   scheduleSecurityEventTrim();
@@ -55,10 +54,15 @@ function startEmailRetries(): { stop: () => Promise<void> } {
       .finally(() => (pass = null));
   };
   retry();
+  // Once more when a claim cut off by a crash just before this start has lapsed, so that
+  // a restart delivers it within seconds, not at the next minute's pass.
+  const afterLease = setTimeout(retry, SEND_LEASE_MS + 1000);
+  afterLease.unref();
   const timer = setInterval(retry, EMAIL_RETRY_INTERVAL_MS);
   timer.unref();
   return {
     stop: async () => {
+      clearTimeout(afterLease);
       clearInterval(timer);
       await pass;
     },

@@ -37,7 +37,14 @@ export async function testDatabaseUrl(dataDir: string): Promise<string> {
   const name = databaseName(dataDir);
   await withAdmin(async (admin) => {
     const exists = await admin.query("select 1 from pg_database where datname = $1", [name]);
-    if (exists.rowCount === 0) await admin.query(`create database "${name}"`);
+    if (exists.rowCount !== 0) return;
+    try {
+      await admin.query(`create database "${name}"`);
+    } catch (error) {
+      // Two apps of one data directory started together: the other one created it.
+      const code = (error as { code?: string }).code;
+      if (code !== "42P04" && code !== "23505") throw error;
+    }
   });
   const url = new URL(TEST_POSTGRES_URL);
   url.pathname = `/${name}`;
