@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { appPerTest, runServerExpectingExit, startApp } from "../support/app";
+import { appPerTest, freePort, runServerExpectingExit, startApp } from "../support/app";
 import { ApiClient, parseSetCookie } from "../support/client";
 import { linkIn, startFakeResend, type FakeResend } from "../support/fake-resend";
 
@@ -32,6 +32,18 @@ describe("startup configuration", () => {
     expect(output).toContain("Invalid environment variables");
     expect(output).toMatch(/ACCESS_TOKEN_TTL: /);
     expect(output).toMatch(/APP_URL: /);
+  });
+
+  it("stops with an error naming the host when PostgreSQL cannot be reached, never printing the password", async () => {
+    const port = await freePort(); // nothing listens there
+    const { code, output } = await runServerExpectingExit({
+      DATABASE_URL: `postgres://gatehouse:hunter2secret@127.0.0.1:${port}/gatehouse`,
+      AUTH_SIGNING_KEY: SIGNING_KEY,
+      RESEND_API_KEY: "re_unused",
+    });
+    expect(code).toBe(1);
+    expect(output).toContain(`cannot reach PostgreSQL at 127.0.0.1:${port}/gatehouse (ECONNREFUSED)`);
+    expect(output).not.toContain("hunter2secret");
   });
 
   it("refuses a signing key that is not an Ed25519 private JWK", async () => {
