@@ -129,8 +129,10 @@ describe.skipIf(!TEST_POSTGRES_URL)(TITLE, () => {
       const app = i % 2 ? b : a;
       expect((await new ApiClient(app.url).post("/api/auth/register/", { username: `pairmail${i}`, email: `pairmail${i}@example.com`, password: PASSWORD })).status).toBe(201);
     }
-    const pending = await a.db().all<{ id: number }>("select id from emails where status = 'pending' and \"to\" like 'pairmail%'");
-    expect(pending).toHaveLength(6);
+    // Each one's first attempt runs after its response: wait until all six have failed once.
+    const failedOnce = async () =>
+      (await a.db().get<{ n: number }>("select count(*) as n from emails where status = 'pending' and attempts = 1 and \"to\" like 'pairmail%'"))!.n;
+    await expect.poll(failedOnce, { timeout: 10_000 }).toBe(6);
     resend.failNext(0);
     // Both restart together: each one's startup pass retries every pending message.
     await Promise.all([a.stop(), b.stop()]);
