@@ -4,6 +4,7 @@ import { drizzle } from "drizzle-orm/node-postgres";
 import { migrate } from "drizzle-orm/node-postgres/migrator";
 import pg from "pg";
 import { RateLimiterPostgres } from "rate-limiter-flexible";
+import { log } from "@/lib/log";
 import * as schema from "./schema";
 import type { Db, Queryable, Store } from "./store";
 
@@ -50,7 +51,7 @@ export function openPostgresStore(url: string, options: { poolSize: number }): S
   });
   // An idle connection the server closed (a restart, a failover) is reported here; the
   // pool replaces it, and without a listener the process would exit.
-  pool.on("error", (error) => console.error(`PostgreSQL connection lost: ${error.message}`));
+  pool.on("error", (error) => log.warn("PostgreSQL connection lost; the pool opens another", { error: error.message }));
   const db = drizzle({ client: pool, schema }) as unknown as Db;
   const preparedQueries = new Map<string, unknown>();
   const ready = migrateLocked(pool, url);
@@ -112,9 +113,15 @@ async function migrateLocked(pool: pg.Pool, url: string): Promise<void> {
   try {
     client = await pool.connect();
   } catch (error) {
-    const reason = error instanceof Error ? (error as NodeJS.ErrnoException).code ?? error.message : String(error);
+    const where = describePostgresUrl(url);
+    // The server answered and refused (a wrong password, no such database): its words,
+    // which never include the password.
+    if (error instanceof pg.DatabaseError) {
+      throw new DatabaseUnreachableError(`DATABASE_URL: PostgreSQL at ${where} refused the connection: ${error.message}`, { cause: error });
+    }
+    const reason = error instanceof Error ? ((error as NodeJS.ErrnoException).code ?? error.message) : String(error);
     throw new DatabaseUnreachableError(
-      `DATABASE_URL: cannot reach PostgreSQL at ${describePostgresUrl(url)} (${reason}). Is the server running, and does it accept connections from this host?`,
+      `DATABASE_URL: cannot reach PostgreSQL at ${where} (${reason}). Is the server running, and does it accept connections from this host?`,
       { cause: error },
     );
   }
