@@ -189,8 +189,13 @@ async function inParallel(count, width, task) {
   return results;
 }
 
-async function postJson(url, body) {
+/** POST for seeding; a 503 "Server busy" (a loaded machine) is waited out, as a client would. */
+async function postJson(url, body, attempt = 1) {
   const res = await fetch(url, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
+  if (res.status === 503 && attempt < 10) {
+    await new Promise((r) => setTimeout(r, Number(res.headers.get("retry-after") || 1) * 1000));
+    return postJson(url, body, attempt + 1);
+  }
   return { res, body: await res.json() };
 }
 

@@ -13,6 +13,9 @@ import { dropTestDatabase, TEST_POSTGRES_URL, testDatabaseUrl } from "../support
 
 const TITLE = TEST_POSTGRES_URL ? "the PostgreSQL store" : "the PostgreSQL store (skipped: PostgreSQL only; npm run test:integration:pg runs it)";
 
+// Said once per run, where a skipped suite would otherwise pass unnoticed.
+if (!TEST_POSTGRES_URL) console.warn(`${TITLE.replace(/ \(skipped.*/, "")}: skipped, PostgreSQL only (npm run test:integration:pg runs it)`);
+
 describe.skipIf(!TEST_POSTGRES_URL)(TITLE, () => {
   const dataDir = mkdtempSync(path.join(tmpdir(), "gatehouse-store-"));
   let store: Store;

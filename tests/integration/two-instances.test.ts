@@ -21,6 +21,9 @@ const TITLE = TEST_POSTGRES_URL
   ? "two instances on one PostgreSQL database"
   : "two instances on one PostgreSQL database (skipped: PostgreSQL only; npm run test:integration:pg runs it)";
 
+// Said once per run, where a skipped suite would otherwise pass unnoticed.
+if (!TEST_POSTGRES_URL) console.warn(`${TITLE.replace(/ \(skipped.*/, "")}: skipped, PostgreSQL only (npm run test:integration:pg runs it)`);
+
 describe.skipIf(!TEST_POSTGRES_URL)(TITLE, () => {
   const dataDir = mkdtempSync(path.join(tmpdir(), "gatehouse-pair-"));
   let resend: FakeResend;
