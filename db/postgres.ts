@@ -19,6 +19,8 @@ const MIGRATIONS_FOLDER = path.join(process.cwd(), "db", "migrations-pg");
 // that every writeTransaction takes (see writeTransaction below).
 const MIGRATION_LOCK = 7_210_001;
 const WRITE_LOCK = 7_210_002;
+// A load balancer's check must get its 503 before its own timeout (often 5 s).
+const HEALTH_TIMEOUT_MS = 3_000;
 
 // Set on the pg module, which drizzle's driver reads per query (it takes no per-pool parsers):
 // int8 (timestamps in milliseconds, counts) as a JS number, as SQLite's integers arrive;
@@ -44,9 +46,12 @@ export function openPostgresStore(url: string, options: { poolSize: number }): S
   const pool = new pg.Pool({
     connectionString: url,
     max: options.poolSize,
-    // A database that is down answers health checks and requests with an error within
-    // seconds instead of holding them until the client gives up.
-    connectionTimeoutMillis: 5_000,
+    // How long a request waits for a connection, opening one or for a free one when all
+    // are busy (node-postgres uses the one limit for both). Write transactions queue on
+    // the advisory lock while holding theirs, so under a write burst the wait is real
+    // work, not a dead server: generous, as SQLite's gate waits without limit. A dead
+    // server still fails health checks fast (HEALTH_TIMEOUT_MS).
+    connectionTimeoutMillis: 30_000,
     idleTimeoutMillis: 30_000,
   });
   // An idle connection the server closed (a restart, a failover) is reported here; the
@@ -81,8 +86,16 @@ export function openPostgresStore(url: string, options: { poolSize: number }): S
       return false;
     },
     async answers() {
-      const result = await pool.query("select 1 as ok");
-      return result.rows.length === 1;
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), HEALTH_TIMEOUT_MS)));
+      const query = pool.query("select 1 as ok").then((r) => r.rows.length === 1);
+      // Its error after the timeout has answered is nobody's to handle.
+      query.catch(() => {});
+      try {
+        return await Promise.race([query, timeout]);
+      } finally {
+        clearTimeout(timer);
+      }
     },
     prepared<T>(q: Queryable, name: string, build: (q: Queryable) => T): T {
       // A query built on the pool runs on any pooled connection, never inside a

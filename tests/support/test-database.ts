@@ -69,6 +69,8 @@ export function openTestDatabase(url: string): TestDatabase {
     };
   }
   const client = new pg.Client({ connectionString: url });
+  // Dropping the app's database at stop ends this connection too; that is no test failure.
+  client.on("error", () => {});
   const connected = client.connect();
   const all = async <T>(text: string, ...params: unknown[]): Promise<T[]> => {
     await connected;
