@@ -23,7 +23,11 @@ const FAKE_OAUTH_PORT = PORT + 2;
 const FAKE_OAUTH_URL = `http://127.0.0.1:${FAKE_OAUTH_PORT}`;
 // The fake Resend API (tests/support/fake-resend.ts) both servers send through.
 const FAKE_RESEND_PORT = PORT + 3;
-const BASE_URL = `http://127.0.0.1:${PORT}`;
+// The main server is known as localhost: WebAuthn refuses IP addresses as a relying party,
+// and the passkey journeys run there. It still listens on 127.0.0.1 only (HOST below), so
+// the health check asks that address directly.
+const BASE_URL = `http://localhost:${PORT}`;
+const MAIN_HEALTH_URL = `http://127.0.0.1:${PORT}/api/health/`;
 const OUTPUT_DIR = path.resolve(process.env.E2E_OUTPUT_DIR || "test-results");
 
 // This file is evaluated again in every worker; the first evaluation's choices travel
@@ -41,12 +45,12 @@ mkdirSync(path.join(dataDir, "providers"), { recursive: true });
 process.env.E2E_DB_PATH ||= path.join(dataDir, "gatehouse.db");
 process.env.E2E_PROVIDERS_DB_PATH ||= path.join(dataDir, "providers", "gatehouse.db");
 
-const serverEnv = (port: number, dbPath: string): Record<string, string> => ({
+const serverEnv = (port: number, dbPath: string, appUrl = `http://127.0.0.1:${port}`): Record<string, string> => ({
   NODE_ENV: "production",
   NEXT_TELEMETRY_DISABLED: "1",
   HOST: "127.0.0.1",
   PORT: String(port),
-  APP_URL: `http://127.0.0.1:${port}`,
+  APP_URL: appUrl,
   DATABASE_URL: `file:${dbPath}`,
   AUTH_SIGNING_KEY: process.env.E2E_SIGNING_KEY!,
   // Whatever the shell or a .env file says, email goes only to the fake Resend API on
@@ -135,8 +139,8 @@ export default defineConfig({
       // Not in a globalSetup, because Playwright starts web servers before globalSetup
       // runs. Web servers start one after another, so the second finds the build fresh.
       command: serverCommand("gatehouse"),
-      url: `${BASE_URL}/api/health/`,
-      env: serverEnv(PORT, process.env.E2E_DB_PATH),
+      url: MAIN_HEALTH_URL,
+      env: serverEnv(PORT, process.env.E2E_DB_PATH, BASE_URL),
       reuseExistingServer: false,
       // Room for a build on a busy machine.
       timeout: 300_000,

@@ -174,6 +174,7 @@ export const mfaTokens = pgTable(
       .notNull()
       .references(() => users.id, { onDelete: "cascade" }),
     tokenHash: text("token_hash").notNull().unique(),
+    method: text("method").notNull().default("password"),
     createdAt: timestamp("created_at").notNull().default(now),
     expiresAt: timestamp("expires_at").notNull(),
     usedAt: timestamp("used_at"),

@@ -204,6 +204,8 @@ export const mfaTokens = sqliteTable(
       .notNull()
       .references(() => users.id, { onDelete: "cascade" }),
     tokenHash: text("token_hash").notNull().unique(),
+    // How the first step was proven (password, google, github): the login event names it.
+    method: text("method").notNull().default("password"),
     createdAt: timestamp("created_at").notNull().default(now),
     expiresAt: timestamp("expires_at").notNull(),
     usedAt: timestamp("used_at"),

@@ -214,6 +214,44 @@ test.describe("profile", () => {
   });
 });
 
+test("two-step sign-in: the code asked in place, a wrong code, the recovery code form", async ({ page, request }, testInfo) => {
+  const user = newUser("secondstep");
+  await registerByApi(request, user);
+  // TOTP on through the API: this screen is about the sign-in, not the setup.
+  const signedIn = await (await request.post("/api/auth/login/", { data: { email: user.email, password: user.password } })).json();
+  const auth = { authorization: `Bearer ${signedIn.access}` };
+  const setup = await (await request.post("/api/auth/mfa/totp/setup/", { headers: auth })).json();
+  const code = generateHOTP(decodeBase32IgnorePadding(setup.secret), BigInt(Math.floor(Date.now() / 30_000)), 6);
+  expect((await request.post("/api/auth/mfa/totp/confirm/", { headers: auth, data: { code } })).status()).toBe(200);
+
+  await page.goto("/login/");
+  await page.getByLabel("Email address").fill(user.email);
+  await page.getByLabel("Password", { exact: true }).fill(user.password);
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
+  await expect(page.getByRole("heading", { name: "Two-step verification" })).toBeVisible();
+  await checkScreen(page, testInfo, "login-second-step");
+  await page.getByLabel("Code from your authenticator app").fill(code);
+  await page.getByRole("button", { name: "Verify" }).click();
+  await expect(page.locator("#second-step-code-error")).toContainText("That code is not right");
+  await checkScreen(page, testInfo, "login-second-step-wrong-code");
+  await page.getByRole("button", { name: "Use a recovery code instead" }).click();
+  await expect(page.getByLabel("Recovery code")).toBeVisible();
+  await checkScreen(page, testInfo, "login-recovery-code");
+});
+
+test("two-step page after social sign-in, and its expired state", async ({ page }, testInfo) => {
+  // The fragment as the social callback writes it; a made-up token is refused only when sent.
+  await page.goto(`/login/two-step/?next=%2Fprofile%2F#mfa_token=${MADE_UP_TOKEN}&methods=totp,recovery_code,passkey`);
+  await expect(page.getByRole("button", { name: "Use a passkey instead" })).toBeVisible();
+  // The token left the address bar as soon as the page read it.
+  expect(new URL(page.url()).hash).toBe("");
+  await checkScreen(page, testInfo, "two-step-after-social");
+  await page.getByLabel("Code from your authenticator app").fill("123456");
+  await page.getByRole("button", { name: "Verify" }).click();
+  await expect(page.getByRole("link", { name: "Sign in again" })).toBeVisible();
+  await checkScreen(page, testInfo, "two-step-expired");
+});
+
 test.describe("with providers configured", () => {
   test.use({ baseURL: process.env.E2E_PROVIDERS_URL });
 

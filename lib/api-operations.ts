@@ -5,6 +5,8 @@ import {
   CodeExchangeSchema,
   LoginSchema,
   MfaCodeSchema,
+  MfaVerifySchema,
+  PasskeyLoginSchema,
   PasskeyRegisterSchema,
   PasswordChangeSchema,
   PasswordResetConfirmSchema,
@@ -31,6 +33,8 @@ export const REQUEST_SCHEMAS = {
   MfaCodeRequest: MfaCodeSchema,
   ReauthenticateRequest: ReauthenticateSchema,
   PasskeyRegisterRequest: PasskeyRegisterSchema,
+  MfaVerifyRequest: MfaVerifySchema,
+  PasskeyLoginRequest: PasskeyLoginSchema,
 } satisfies Record<string, z.ZodType>;
 
 export const RESPONSE_SCHEMAS = {
@@ -40,6 +44,7 @@ export const RESPONSE_SCHEMAS = {
   PublicUser: Bodies.PublicUserSchema,
   Profile: Bodies.ProfileSchema,
   LoginResponse: Bodies.LoginResponseSchema,
+  MfaRequired: Bodies.MfaRequiredSchema,
   AccessResponse: Bodies.AccessResponseSchema,
   SessionSummary: Bodies.SessionSummarySchema,
   SessionList: Bodies.SessionListSchema,
@@ -52,6 +57,7 @@ export const RESPONSE_SCHEMAS = {
   RecoveryCodes: Bodies.RecoveryCodesSchema,
   PasskeySummary: Bodies.PasskeySummarySchema,
   PasskeyCreationOptions: Bodies.PasskeyCreationOptionsSchema,
+  PasskeyRequestOptions: Bodies.PasskeyRequestOptionsSchema,
   ActivityItem: Bodies.ActivityItemSchema,
   ActivityList: Bodies.ActivityListSchema,
   OpenApiDocument: Bodies.OpenApiDocumentSchema,
@@ -141,10 +147,23 @@ const REAUTH: Responses = {
   ),
 };
 
-/** Endpoints that check a code: per IP in the password-change bucket, and the account's lockout. */
+/** Where a sign-in completes (lib/auth/sign-in.ts): a session, or the second step still owed. */
+const SIGNED_IN: Responses = {
+  200: {
+    description: 'The access token and the user, the refresh token in the cookie; or, when a second factor is still owed, `{"mfa_required": true, "mfa_token": ..., "methods": [...]}` with neither.',
+    body: ["LoginResponse", "MfaRequired"],
+    headers: ["Set-Cookie"],
+  },
+};
+
+const NOT_VERIFIED: Responses = {
+  403: detail('`REQUIRE_VERIFIED_EMAIL=true` and the address is unverified: `{"detail": "Email not verified", "code": "email_not_verified"}`.'),
+};
+
+/** Endpoints that check a code: per IP in the `mfa` bucket, and the account's lockout. */
 const CODE_LIMITED: Responses = {
   429: detail(
-    '`{"detail": "Too many requests. Try again in N seconds."}`: per client IP (the bucket of password change), or the account is locked after repeated wrong codes or passwords (`RATE_LIMIT_LOGIN_FAILURES`).',
+    '`{"detail": "Too many requests. Try again in N seconds."}`: per client IP (the `mfa` bucket, `RATE_LIMIT_LOGIN_PER_IP` a minute), or the account is locked after repeated wrong codes or passwords (`RATE_LIMIT_LOGIN_FAILURES`).',
     ["Retry-After"],
   ),
 };
@@ -201,11 +220,13 @@ export const OPERATIONS: Record<string, Partial<Record<"get" | "post" | "delete"
       tag: "Accounts",
       summary: "Sign in with email and password: access token and refresh cookie",
       body: "LoginRequest",
+      description:
+        'With two-step verification on, the right password answers `{"mfa_required": true, "mfa_token": ..., "methods": [...]}` with no token and no cookie: send the second step to POST /api/auth/mfa/verify/.',
       responses: [
-        ok(200, "The access token and the user; the refresh token is in the cookie.", "LoginResponse", ["Set-Cookie"]),
+        SIGNED_IN,
         JSON_BODY,
         { 400: { description: '`{"non_field_errors": ["Invalid credentials"]}`: unknown email, wrong password, or no password.', body: ["FieldErrors"] } },
-        { 403: detail('`REQUIRE_VERIFIED_EMAIL=true` and the address is unverified: `{"detail": "Email not verified", "code": "email_not_verified"}`.') },
+        NOT_VERIFIED,
         limited(LIMITS.login, ", or the account is locked after repeated failures (`RATE_LIMIT_LOGIN_FAILURES`)"),
         BUSY,
       ],
@@ -263,7 +284,7 @@ export const OPERATIONS: Record<string, Partial<Record<"get" | "post" | "delete"
       body: "CodeExchangeRequest",
       parameters: [PROVIDER],
       responses: [
-        ok(200, "The login body, and the refresh cookie.", "LoginResponse", ["Set-Cookie"]),
+        SIGNED_IN,
         JSON_BODY,
         {
           400: {
@@ -393,7 +414,7 @@ export const OPERATIONS: Record<string, Partial<Record<"get" | "post" | "delete"
       tag: "Sessions",
       summary: "Prove who you are again inside this session (for sensitive changes)",
       description:
-        "`{\"password\": ...}` or, with two-step verification on, `{\"code\": \"123456\"}`. The session then counts as a recent sign-in for `REAUTH_MAX_AGE`. Wrong answers count toward the account's lockout.",
+        "`{\"password\": ...}`, with two-step verification on `{\"code\": \"123456\"}`, or `{\"passkey\": <assertion>}` (one of the user's passkeys, to the options of POST /api/auth/passkeys/login/options/). The session then counts as a recent sign-in for `REAUTH_MAX_AGE`. Wrong answers count toward the account's lockout.",
       auth: "bearer",
       body: "ReauthenticateRequest",
       responses: [
@@ -402,13 +423,63 @@ export const OPERATIONS: Record<string, Partial<Record<"get" | "post" | "delete"
         {
           400: {
             description:
-              '`{"password": ["Incorrect password"]}`, `{"code": ["Invalid code"]}`, `non_field_errors` when neither or both are sent, or `{"detail": ..., "code": "no_password" | "totp_not_enabled"}`.',
+              '`{"password": ["Incorrect password"]}`, `{"code": ["Invalid code"]}`, `non_field_errors` when neither or both are sent, or `{"detail": ..., "code": "no_password" | "totp_not_enabled" | "passkey_verification_failed"}`.',
             body: ["FieldErrors", "Detail"],
           },
         },
         BEARER,
         CODE_LIMITED,
         BUSY,
+      ],
+    },
+  },
+  "/api/auth/mfa/verify/": {
+    post: {
+      tag: "Second factor",
+      summary: "The second step of a sign-in: a code, a recovery code or a passkey",
+      description:
+        'The `mfa_token` of the `mfa_required` answer with one of `code`, `recovery_code` or `passkey` (an assertion to the options of POST /api/auth/passkeys/login/options/). A wrong code leaves the token usable until it expires; the first step that passes spends it. A TOTP code is accepted once; a recovery code used sends a notice email. Wrong codes count toward the account lockout.',
+      body: "MfaVerifyRequest",
+      responses: [
+        ok(200, "The login body; the refresh token is in the cookie.", "LoginResponse", ["Set-Cookie"]),
+        JSON_BODY,
+        {
+          400: {
+            description:
+              '`{"code": ["Invalid code"]}`; `{"detail": "Invalid or expired token"}` for a spent, expired or unknown `mfa_token`; `{"detail": ..., "code": "passkey_verification_failed"}`; other field errors.',
+            body: ["FieldErrors", "Detail"],
+          },
+        },
+        NOT_VERIFIED,
+        CODE_LIMITED,
+      ],
+    },
+  },
+  "/api/auth/passkeys/login/options/": {
+    post: {
+      tag: "Second factor",
+      summary: "Options for signing in with a passkey (navigator.credentials.get), also for autofill",
+      description: "Any discoverable credential, user verification required; the challenge is single use and valid 5 minutes.",
+      responses: [ok(200, "PublicKeyCredentialRequestOptionsJSON.", "PasskeyRequestOptions"), limited(LIMITS.api)],
+    },
+  },
+  "/api/auth/passkeys/login/": {
+    post: {
+      tag: "Second factor",
+      summary: "Sign in with a passkey: both factors at once",
+      description: "The assertion to the options above. A passkey verifies the user, so no code follows; the login event says `passkey`.",
+      body: "PasskeyLoginRequest",
+      responses: [
+        ok(200, "The login body; the refresh token is in the cookie.", "LoginResponse", ["Set-Cookie"]),
+        JSON_BODY,
+        {
+          400: {
+            description: 'Field errors, or `{"detail": ..., "code": "invalid_challenge" | "passkey_verification_failed"}` (an unknown passkey answers the same as a bad signature).',
+            body: ["FieldErrors", "Detail"],
+          },
+        },
+        NOT_VERIFIED,
+        limited(LIMITS.login),
       ],
     },
   },

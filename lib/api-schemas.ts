@@ -38,6 +38,12 @@ export const LoginResponseSchema = z.strictObject({
   user: PublicUserSchema,
 });
 
+export const MfaRequiredSchema = z.strictObject({
+  mfa_required: z.literal(true),
+  mfa_token: z.string().meta({ description: "Opaque, single use, valid 5 minutes: send it to POST /api/auth/mfa/verify/ with the second step." }),
+  methods: z.array(z.enum(["totp", "recovery_code", "passkey"])).meta({ description: "What the second step may be; `passkey` when the user has one." }),
+});
+
 export const AccessResponseSchema = z.strictObject({
   access: z.string().meta({ description: "A new access token." }),
 });
@@ -81,6 +87,10 @@ export const RecoveryCodesSchema = z.strictObject({
 export const PasskeyCreationOptionsSchema = z
   .looseObject({ challenge: z.string(), rp: z.looseObject({ id: z.string() }), user: z.looseObject({ id: z.string() }) })
   .meta({ description: "PublicKeyCredentialCreationOptionsJSON, for @simplewebauthn/browser's startRegistration()." });
+
+export const PasskeyRequestOptionsSchema = z
+  .looseObject({ challenge: z.string(), rpId: z.string(), userVerification: z.literal("required") })
+  .meta({ description: "PublicKeyCredentialRequestOptionsJSON, for @simplewebauthn/browser's startAuthentication() (also with browser autofill)." });
 
 export const ActivityItemSchema = z.strictObject({
   type: z.enum(SECURITY_EVENT_TYPES),

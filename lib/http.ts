@@ -2,11 +2,15 @@ import "server-only";
 import { randomUUID } from "node:crypto";
 import { after, NextResponse, type NextRequest } from "next/server";
 import type { z } from "zod";
+import type { User } from "@/db/schema";
 import { getEnv } from "./env";
 import { log, withRequestContext } from "./log";
 import { ClientGoneError, ServerBusyError } from "./auth/password";
 import { deliverEmail } from "./email/send";
 import { consumeRateLimit, type PerIpLimit } from "./auth/rate-limit";
+import { authenticateAccessToken } from "./auth/session";
+import type { SignInResult } from "./auth/sign-in";
+import { toPublicUser } from "./auth/user";
 import { forwardedAddress, rateLimitKey } from "./ip";
 import { fieldErrorsFrom, type FieldErrors } from "./validation";
 import { baseHeadersAreStamped, responseBaseHeaders } from "./security-headers";
@@ -195,7 +199,36 @@ export function refreshCookie(request: NextRequest): string | null {
 type RouteOptions = {
   /** The per-IP limit this route counts against (docs/security.md, abuse limits). */
   rateLimit?: PerIpLimit;
+  /**
+   * "bearer": the request needs an access token of a live session (401 in simplejwt's
+   * words otherwise), and the handler gets its user and session.
+   */
+  auth?: "bearer";
+  /**
+   * "refuse": a cookie authenticates this route, so a cross-site request is refused with
+   * 403 before the handler runs (docs/security.md, cross-site requests).
+   */
+  crossSite?: "refuse";
 };
+
+/** What a route with `auth: "bearer"` is handed: the token's user and its session. */
+export type Authenticated = { user: User; sessionId: string };
+
+type Handler<C, A> = (request: NextRequest, context: C, auth: A) => Promise<Response> | Response;
+
+/**
+ * The checks every route of a kind repeats, in one order: the per-IP limit, the
+ * cross-site check, the Bearer token. Null to go on to the handler, or the refusal.
+ */
+async function routeChecks(options: RouteOptions, request: NextRequest): Promise<{ refused: Response } | { auth: Authenticated | null }> {
+  const limited = options.rateLimit ? await consumeRateLimit(options.rateLimit, rateLimitKey(clientIp(request))) : null;
+  if (limited) return { refused: tooManyRequests(limited.retryAfter) };
+  const crossSite = options.crossSite === "refuse" ? crossSiteRefusal(request) : null;
+  if (crossSite) return { refused: crossSite };
+  if (options.auth !== "bearer") return { auth: null };
+  const auth = await authenticateAccessToken(bearerToken(request));
+  return auth.ok ? { auth: { user: auth.user, sessionId: auth.sessionId } } : { refused: unauthorized(auth.reason) };
+}
 
 export const serverBusy = (retryAfterSeconds: number) =>
   detail(503, `Server busy. Try again in ${retryAfterSeconds} seconds.`, undefined, {
@@ -204,21 +237,29 @@ export const serverBusy = (retryAfterSeconds: number) =>
 
 /**
  * Every API route handler goes through this: a request id for the log, the per-IP
- * rate limit, `Cache-Control: no-store`, 503 when password hashing is saturated, and a
- * bare 500 (cause logged, never sent) for anything unexpected.
+ * rate limit, the cross-site check and the Bearer token where the options ask for them,
+ * `Cache-Control: no-store`, 503 when password hashing is saturated, and a bare 500
+ * (cause logged, never sent) for anything unexpected.
  */
 export function apiRoute<C>(
+  options: RouteOptions & { auth: "bearer" },
+  handler: Handler<C, Authenticated>,
+): (request: NextRequest, context: C) => Promise<Response>;
+export function apiRoute<C>(options: RouteOptions, handler: Handler<C, null>): (request: NextRequest, context: C) => Promise<Response>;
+export function apiRoute<C>(
   options: RouteOptions,
-  handler: (request: NextRequest, context: C) => Promise<Response> | Response,
+  handler: Handler<C, Authenticated> | Handler<C, null>,
 ): (request: NextRequest, context: C) => Promise<Response> {
+  // Sound by the overloads: `auth: "bearer"` is what makes routeChecks hand a user over.
+  const run = handler as Handler<C, Authenticated | null>;
   return (request, context) => {
     const requestId = randomUUID();
     return withRequestContext(requestId, async () => {
       const started = performance.now();
       let response: Response;
       try {
-        const limited = options.rateLimit ? await consumeRateLimit(options.rateLimit, rateLimitKey(clientIp(request))) : null;
-        response = limited ? tooManyRequests(limited.retryAfter) : await handler(request, context);
+        const checked = await routeChecks(options, request);
+        response = "refused" in checked ? checked.refused : await run(request, context, checked.auth);
       } catch (error) {
         const where = { method: request.method, path: request.nextUrl.pathname };
         if (error instanceof ServerBusyError) {
@@ -263,6 +304,16 @@ export function unauthorized(reason: "missing" | "invalid"): NextResponse {
     : detail(401, "Given token not valid for any token type", "token_not_valid", { headers });
 }
 
+/**
+ * The answer of every route where a sign-in completes (lib/auth/sign-in.ts): the login
+ * body with the refresh cookie, the `mfa_required` body (no token, no cookie), or 403.
+ */
+export function signInResponse(result: SignInResult): NextResponse {
+  if (!result.ok) return detail(403, "Email not verified", "email_not_verified");
+  if (result.kind === "mfa_required") return json({ mfa_required: true, mfa_token: result.mfaToken, methods: result.methods });
+  return sessionResponse({ access: result.grant.access, user: toPublicUser(result.user) }, result.grant);
+}
+
 /** The login body (docs/api.md) with the refresh cookie. */
 export function sessionResponse(
   body: Record<string, unknown>,
@@ -305,6 +356,14 @@ export function methodNotAllowed(...allowed: string[]): Record<"GET" | "POST" | 
  */
 export const reauthenticationRequired = () =>
   detail(403, "Confirm it is you: enter your password or a code again.", "reauthentication_required");
+
+/**
+ * A second factor or a passkey is added only to an account whose address is proven: a
+ * squatter's passkey (which signs in alone) must not wait for the owner's claim
+ * (docs/security.md, account ownership). The claim removes any that exist anyway.
+ */
+export const secondFactorNeedsVerifiedEmail = () =>
+  detail(403, "Confirm your email address first: two-step verification and passkeys come after it.", "email_not_verified");
 
 /** Who is at the other end, for the security activity. */
 export const requestClient = (request: Request) => ({ ip: clientIp(request), userAgent: userAgent(request) });

@@ -2,6 +2,9 @@ import "server-only";
 import { databaseReady, describeDatabase } from "@/db/client";
 import { DatabaseUnreachableError } from "@/db/postgres";
 import { scheduleSecurityEventTrim } from "./auth/activity";
+import { trimExpiredMfaTokens } from "./auth/mfa/mfa-token";
+import { resealTotpSecrets } from "./auth/mfa/second-factor";
+import { trimExpiredChallenges } from "./auth/passkeys";
 import { dummyPasswordHash } from "./auth/password";
 import { getSigningKey } from "./auth/tokens";
 import { deliverPendingEmails, SEND_LEASE_MS } from "./email/send";
@@ -41,8 +44,26 @@ export async function startServer(): Promise<void> {
   // retrying what fails now, so an outage does not strand a verification link.
   const retries = startEmailRetries();
   // Security events are kept 90 days: trimmed now and hourly, never on a request's time.
-  scheduleSecurityEventTrim();
+  scheduleSecurityEventTrim({ "expired WebAuthn challenges": () => trimExpiredChallenges(), "expired mfa tokens": () => trimExpiredMfaTokens() });
+  await resealSecondFactors();
   registerShutdown({ timeoutMs: getEnv().SHUTDOWN_TIMEOUT_MS, stopBackgroundWork: retries.stop });
+}
+
+/**
+ * TOTP secrets sealed under a root that no longer seals (a rotated signing key, an older
+ * MFA_ENCRYPTION_KEY entry) move to the current one, while the old root is still
+ * configured (docs/decisions/018). Boxes no root opens are an operator's matter: said loudly.
+ */
+async function resealSecondFactors(): Promise<void> {
+  try {
+    const { resealed, unreadable } = await resealTotpSecrets();
+    if (resealed) log.info("re-sealed TOTP secrets under the current root", { count: resealed });
+    if (unreadable) {
+      log.error("TOTP secrets sealed under a root that is no longer configured: those users cannot pass their second step; put the old key back (its private part) or MFA_ENCRYPTION_KEY entry", { count: unreadable });
+    }
+  } catch (error) {
+    log.error("re-sealing TOTP secrets failed", { error });
+  }
 }
 
 /** deliverPendingEmails now and every minute, one pass at a time, until stop(). */

@@ -130,12 +130,42 @@ export const SecondFactorCodeSchema = requiredString()
 
 export const MfaCodeSchema = z.object({ code: SecondFactorCodeSchema });
 
-/** Re-authentication inside a session: the password, or a current code. */
+/** What @simplewebauthn/browser's startAuthentication() resolves to (AuthenticationResponseJSON). */
+export const AuthenticationCredentialSchema = z
+  .looseObject({
+    id: z.string().max(1024),
+    rawId: z.string().max(1024),
+    type: z.literal("public-key"),
+    response: z.looseObject({
+      clientDataJSON: z.string().max(4096),
+      authenticatorData: z.string().max(4096),
+      signature: z.string().max(1024),
+      userHandle: z.string().max(256).optional(),
+    }),
+    clientExtensionResults: z.record(z.string(), z.unknown()),
+    authenticatorAttachment: z.enum(["platform", "cross-platform"]).optional(),
+  })
+  .meta({ description: "The assertion from navigator.credentials.get(), as @simplewebauthn/browser's startAuthentication() returns it." });
+
+/** Exactly one of the fields of `keys` is present. */
+const exactlyOne = (keys: string[]) => (input: Record<string, unknown>) => keys.filter((k) => input[k] !== undefined).length === 1;
+
+/** Re-authentication inside a session: the password, a current code, or a passkey. */
 export const ReauthenticateSchema = z
-  .object({ password: CurrentPasswordSchema.optional(), code: SecondFactorCodeSchema.optional() })
-  .refine((input) => (input.password === undefined) !== (input.code === undefined), {
-    error: "Send either your password or a code.",
-  });
+  .object({ password: CurrentPasswordSchema.optional(), code: SecondFactorCodeSchema.optional(), passkey: AuthenticationCredentialSchema.optional() })
+  .refine(exactlyOne(["password", "code", "passkey"]), { error: "Send either your password, a code or a passkey." });
+
+/** The second step of a sign-in: the token of the first, and a code, a recovery code or a passkey. */
+export const MfaVerifySchema = z
+  .object({
+    mfa_token: requiredString().max(128, { error: "Ensure this field has no more than 128 characters." }).meta({ description: "From the `mfa_required` answer." }),
+    code: SecondFactorCodeSchema.optional(),
+    recovery_code: SecondFactorCodeSchema.optional(),
+    passkey: AuthenticationCredentialSchema.optional(),
+  })
+  .refine(exactlyOne(["code", "recovery_code", "passkey"]), { error: "Send a code, a recovery code or a passkey." });
+
+export const PasskeyLoginSchema = z.object({ response: AuthenticationCredentialSchema });
 
 export const PASSKEY_NAME_MAX_LENGTH = 64;
 

@@ -59,8 +59,8 @@ export function PasswordField(props: Omit<FieldProps, "type">) {
 }
 
 /** An email address field: the same label, keyboard and autofill wherever one is asked for. */
-export function EmailField(props: Omit<FieldProps, "label" | "type" | "inputMode" | "autoComplete">) {
-  return <Field label="Email address" type="email" inputMode="email" autoComplete="email" {...props} />;
+export function EmailField({ autoComplete = "email", ...props }: Omit<FieldProps, "label" | "type" | "inputMode">) {
+  return <Field label="Email address" type="email" inputMode="email" autoComplete={autoComplete} {...props} />;
 }
 
 /** The rule for a new password, said before anyone gets it wrong. */

@@ -9,6 +9,7 @@ import { useApiForm } from "@/app/_components/use-api-form";
 import { callApi, problemMessage } from "@/lib/client/api";
 import { signIn } from "@/lib/client/session";
 import { LoginSchema } from "@/lib/validation";
+import type { SecondStep } from "./second-step-form";
 
 const FIELDS = ["email", "password"] as const;
 type FieldName = (typeof FIELDS)[number];
@@ -17,8 +18,13 @@ type FieldName = (typeof FIELDS)[number];
 // social-only account alike (no enumeration); the page words it for people, as generically.
 const BAD_CREDENTIALS = "The email address or password is incorrect.";
 
-/** Email and password. On success the session module holds the token; the panel moves on. */
-export function LoginForm({ onAttempt }: { onAttempt: () => void }) {
+type LoginAnswer = { access: string } | { mfa_required: true; mfa_token: string; methods: string[] };
+
+/**
+ * Email and password. On success the session module holds the token and the panel moves
+ * on; with two-step verification on, `onSecondStep` gets the token of the second step.
+ */
+export function LoginForm({ onAttempt, onSecondStep }: { onAttempt: () => void; onSecondStep: (step: SecondStep) => void }) {
   const [values, setValues] = useState<Record<FieldName, string>>({ email: "", password: "" });
   const form = useApiForm(FIELDS);
   // The address of an account that must verify its email first: offered a new link.
@@ -30,8 +36,8 @@ export function LoginForm({ onAttempt }: { onAttempt: () => void }) {
     onAttempt();
     void form.submit({
       parsed: LoginSchema.safeParse(values),
-      send: (data) => callApi<{ access: string }>("/api/auth/login/", { method: "POST", body: data }),
-      onSuccess: (body) => signIn(body.access),
+      send: (data) => callApi<LoginAnswer>("/api/auth/login/", { method: "POST", body: data }),
+      onSuccess: (body) => ("access" in body ? signIn(body.access) : onSecondStep({ mfaToken: body.mfa_token, methods: body.methods })),
       keepBusy: true,
       explain: (failure, data) => {
         if (failure.status === 403 && failure.data.code === "email_not_verified") {
@@ -56,6 +62,8 @@ export function LoginForm({ onAttempt }: { onAttempt: () => void }) {
       <form onSubmit={submit} noValidate aria-label="Sign in with your email and password">
         <EmailField
           id="email"
+          // "webauthn": the browser may offer the account's passkeys here (conditional UI).
+          autoComplete="username webauthn"
           value={values.email}
           onChange={(e) => setValues((v) => ({ ...v, email: e.target.value }))}
           errors={form.errors.email}

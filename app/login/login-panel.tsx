@@ -8,6 +8,8 @@ import { Loading, MessageNotice } from "@/app/_components/status";
 import { useSession } from "@/lib/client/use-session";
 import { PROVIDER_LABELS, type SocialProvider } from "@/lib/social";
 import { LoginForm } from "./login-form";
+import { PasskeySignIn } from "./passkey-sign-in";
+import { SecondStepForm, type SecondStep } from "./second-step-form";
 
 type Props = {
   /** Already checked by safeNextPath on the server. */
@@ -21,6 +23,8 @@ export function LoginPanel({ next, socialError, providers }: Props) {
   const router = useRouter();
   // A new attempt with the password makes the social-login error old news.
   const [showSocialError, setShowSocialError] = useState(true);
+  // The password was right and a second factor is on: the code is asked in place.
+  const [secondStep, setSecondStep] = useState<SecondStep | null>(null);
 
   // Signed in already (restored from the cookie, or just now): on to where they meant to go.
   useEffect(() => {
@@ -29,6 +33,7 @@ export function LoginPanel({ next, socialError, providers }: Props) {
 
   if (status === "loading") return <Loading>Checking whether you are signed in…</Loading>;
   if (status === "signed-in") return <Loading>Signing you in…</Loading>;
+  if (secondStep) return <SecondStepForm step={secondStep} />;
 
   return (
     <>
@@ -38,24 +43,21 @@ export function LoginPanel({ next, socialError, providers }: Props) {
       </p>
       {status === "unavailable" ? <SessionUnavailable /> : null}
       <MessageNotice tone="error" text={showSocialError ? socialError : null} />
-      <LoginForm onAttempt={() => setShowSocialError(false)} />
-      {providers.length ? (
-        <>
-          <p className="divider">or</p>
-          <div className="stack">
-            {providers.map((provider) => (
-              // A plain link: the API answers with a redirect to the provider.
-              <a
-                key={provider}
-                className="button button-secondary button-block"
-                href={`/api/auth/social/${provider}/?next=${encodeURIComponent(next)}`}
-              >
-                Continue with {PROVIDER_LABELS[provider]}
-              </a>
-            ))}
-          </div>
-        </>
-      ) : null}
+      <LoginForm onAttempt={() => setShowSocialError(false)} onSecondStep={setSecondStep} />
+      <p className="divider">or</p>
+      <div className="stack">
+        <PasskeySignIn onAttempt={() => setShowSocialError(false)} />
+        {providers.map((provider) => (
+          // A plain link: the API answers with a redirect to the provider.
+          <a
+            key={provider}
+            className="button button-secondary button-block"
+            href={`/api/auth/social/${provider}/?next=${encodeURIComponent(next)}`}
+          >
+            Continue with {PROVIDER_LABELS[provider]}
+          </a>
+        ))}
+      </div>
     </>
   );
 }

@@ -21,16 +21,25 @@ function methodWords(value: unknown): string {
   return method ? providerName(method) : "an unknown method";
 }
 
+function secondStepWords(value: unknown): string | null {
+  if (value === "totp") return "a code";
+  if (value === "recovery_code") return "a recovery code";
+  if (value === "passkey") return "a passkey";
+  return null;
+}
+
 const quoted = (value: unknown) => (text(value) ? ` “${text(value)}”` : "");
 
 /** What happened, as a short sentence without a full stop. */
 export function describeEventAction(event: Pick<ActivityItem, "type" | "detail">): string {
   const { detail } = event;
   switch (event.type) {
-    case "login":
-      return `Signed in with ${methodWords(detail.method)}`;
+    case "login": {
+      const second = secondStepWords(detail.second_factor);
+      return `Signed in with ${methodWords(detail.method)}${second ? ` and ${second}` : ""}`;
+    }
     case "login_failed":
-      return "Failed sign-in attempt";
+      return detail.second_factor ? "Failed sign-in attempt: wrong code" : "Failed sign-in attempt: wrong password";
     case "logout":
       return "Signed out";
     case "refresh_reuse":
@@ -46,7 +55,7 @@ export function describeEventAction(event: Pick<ActivityItem, "type" | "detail">
     case "provider_unlinked":
       return `${providerName(detail.provider)} unlinked`;
     case "session_revoked":
-      return "A session was signed out";
+      return typeof detail.count === "number" && detail.count > 1 ? `${detail.count} other sessions were signed out` : "A session was signed out";
     case "mfa_enabled":
       return "Two-step verification turned on";
     case "mfa_disabled":

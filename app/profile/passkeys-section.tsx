@@ -118,6 +118,7 @@ export function PasskeysSection({ status, onChange }: { status: MfaStatus; onCha
           purpose="add a passkey"
           hasPassword={status.password}
           hasTotp={status.totp}
+          hasPasskey={status.passkeys.length > 0}
           onConfirmed={() => {
             setReauth(false);
             void add();

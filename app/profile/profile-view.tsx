@@ -73,7 +73,7 @@ export function ProfileView({ providers, linkError }: { providers: SocialProvide
       {profile.email_verified ? null : <EmailStatus email={profile.email} />}
       <LinkedProviders enabled={providers} linked={profile.providers} emailVerified={profile.email_verified} onChange={reload} />
       <PasswordSection hasProviders={profile.providers.length > 0} onChanged={() => setSessionsChanged((n) => n + 1)} />
-      <SecuritySettings onChange={() => setSecurityChanged((n) => n + 1)} />
+      <SecuritySettings emailVerified={profile.email_verified} onChange={() => setSecurityChanged((n) => n + 1)} />
       <SessionsSection reloadKey={sessionsChanged} />
       <ActivitySection reloadKey={sessionsChanged + securityChanged} />
       <SignOut />

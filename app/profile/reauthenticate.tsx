@@ -4,7 +4,8 @@ import { useState, type FormEvent } from "react";
 import { Field, PasswordField } from "@/app/_components/field";
 import { MessageNotice, SubmitButton } from "@/app/_components/status";
 import { useApiForm } from "@/app/_components/use-api-form";
-import type { ApiResult } from "@/lib/client/api";
+import { problemMessage, type ApiResult } from "@/lib/client/api";
+import { getPasskeyAssertion } from "@/lib/client/passkey";
 import { callWithSession } from "@/lib/client/session";
 import { ReauthenticateSchema } from "@/lib/validation";
 import styles from "./profile.module.css";
@@ -20,18 +21,42 @@ type Props = {
   purpose: string;
   hasPassword: boolean;
   hasTotp: boolean;
+  hasPasskey: boolean;
   onConfirmed: () => void;
   onCancel: () => void;
 };
 
 /**
- * "Confirm it is you": the password again (or a code from the app), then the action
- * that asked for it goes on. Accounts with neither sign in again instead.
+ * "Confirm it is you": the password again, a code from the app, or one of the account's
+ * passkeys; then the action that asked for it goes on. Accounts with none of them sign
+ * in again instead.
  */
-export function Reauthenticate({ purpose, hasPassword, hasTotp, onConfirmed, onCancel }: Props) {
+export function Reauthenticate({ purpose, hasPassword, hasTotp, hasPasskey, onConfirmed, onCancel }: Props) {
   const [method, setMethod] = useState<"password" | "code">(hasPassword ? "password" : "code");
   const [value, setValue] = useState("");
+  const [passkeyProblem, setPasskeyProblem] = useState<string | null>(null);
+  const [passkeyBusy, setPasskeyBusy] = useState(false);
   const form = useApiForm(FIELDS);
+
+  async function usePasskey() {
+    setPasskeyProblem(null);
+    setPasskeyBusy(true);
+    const assertion = await getPasskeyAssertion();
+    if (!assertion.ok) {
+      setPasskeyBusy(false);
+      return setPasskeyProblem(assertion.reason === "cancelled" ? "No passkey was used." : assertion.message);
+    }
+    const result = await callWithSession("/api/auth/reauthenticate/", { method: "POST", body: { passkey: assertion.response } });
+    setPasskeyBusy(false);
+    if (result.ok) return onConfirmed();
+    setPasskeyProblem(result.data.code === "passkey_verification_failed" ? "That passkey is not one of this account's." : problemMessage(result));
+  }
+
+  const passkeyButton = hasPasskey ? (
+    <button type="button" className="button button-secondary" onClick={() => void usePasskey()} disabled={passkeyBusy}>
+      {passkeyBusy ? "Waiting for your passkey…" : "Use a passkey"}
+    </button>
+  ) : null;
 
   function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -40,6 +65,22 @@ export function Reauthenticate({ purpose, hasPassword, hasTotp, onConfirmed, onC
       send: (data) => callWithSession("/api/auth/reauthenticate/", { method: "POST", body: data }),
       onSuccess: () => onConfirmed(),
     });
+  }
+
+  if (!hasPassword && !hasTotp && hasPasskey) {
+    return (
+      <div className={styles.panel}>
+        <h3 className={styles.panelHeading}>Confirm it is you</h3>
+        <p className="muted">You signed in a while ago. To {purpose}, use one of your passkeys again.</p>
+        <MessageNotice tone="error" text={passkeyProblem} />
+        <div className="row">
+          {passkeyButton}
+          <button type="button" className="button button-secondary" onClick={onCancel}>
+            Cancel
+          </button>
+        </div>
+      </div>
+    );
   }
 
   if (!hasPassword && !hasTotp) {
@@ -60,7 +101,7 @@ export function Reauthenticate({ purpose, hasPassword, hasTotp, onConfirmed, onC
     <div className={styles.panel}>
       <h3 className={styles.panelHeading}>Confirm it is you</h3>
       <p className="muted">You signed in a while ago. To {purpose}, enter your {method === "password" ? "password" : "code from your authenticator app"} again.</p>
-      <MessageNotice tone="error" text={form.problem} />
+      <MessageNotice tone="error" text={form.problem ?? passkeyProblem} />
       <form onSubmit={submit} noValidate aria-label="Confirm it is you" className={styles.form}>
         {method === "password" ? (
           <PasswordField
@@ -102,6 +143,7 @@ export function Reauthenticate({ purpose, hasPassword, hasTotp, onConfirmed, onC
               {method === "password" ? "Use a code instead" : "Use your password instead"}
             </button>
           ) : null}
+          {passkeyButton}
           <button type="button" className="button button-secondary" onClick={onCancel}>
             Cancel
           </button>

@@ -5,6 +5,7 @@ import { Loading, RetryNotice } from "@/app/_components/status";
 import { problemMessage } from "@/lib/client/api";
 import { callWithSession } from "@/lib/client/session";
 import { PasskeysSection } from "./passkeys-section";
+import styles from "./profile.module.css";
 import { TwoStepSection } from "./two-step-section";
 
 // Types only: erased from the browser's bundle, so nothing server-side comes along.
@@ -16,7 +17,7 @@ export type { MfaStatus, PasskeySummary };
 type Load = { state: "loading" } | { state: "ready"; status: MfaStatus } | { state: "failed"; message: string };
 
 /** Two-step verification and passkeys, from one GET /api/auth/mfa/; `onChange` tells the page something changed. */
-export function SecuritySettings({ onChange }: { onChange: () => void }) {
+export function SecuritySettings({ emailVerified, onChange }: { emailVerified: boolean; onChange: () => void }) {
   const [load, setLoad] = useState<Load>({ state: "loading" });
 
   const reload = useCallback(async () => {
@@ -34,6 +35,16 @@ export function SecuritySettings({ onChange }: { onChange: () => void }) {
     onChange();
   };
 
+  // The API refuses both to an unverified account (docs/security.md, account ownership):
+  // say why here instead of offering buttons that could only come back with an error.
+  if (!emailVerified) {
+    return (
+      <section aria-labelledby="two-step-heading" className={styles.section}>
+        <h2 id="two-step-heading">Two-step verification and passkeys</h2>
+        <p className="muted">Confirm your email address first: once it is verified you can add a code from an authenticator app or a passkey here.</p>
+      </section>
+    );
+  }
   if (load.state === "loading") return <Loading>Loading your sign-in settings…</Loading>;
   if (load.state === "failed") return <RetryNotice onRetry={() => void reload()}>We could not load your sign-in settings. {load.message}</RetryNotice>;
   return (

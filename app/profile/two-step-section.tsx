@@ -58,6 +58,7 @@ export function TwoStepSection({ status, onChange }: { status: MfaStatus; onChan
           purpose="turn on two-step verification"
           hasPassword={status.password}
           hasTotp={status.totp}
+          hasPasskey={status.passkeys.length > 0}
           onConfirmed={() => void startSetup()}
           onCancel={() => setStep({ kind: "idle" })}
         />

@@ -66,3 +66,20 @@ export function linkProviderAccount(input: { email: string; provider: "google" |
     if (input.withoutPassword) db.prepare("UPDATE users SET password_hash = NULL WHERE id = ?").run(user.id);
   });
 }
+
+/** Make every session of this address older than REAUTH_MAX_AGE, as if signed in an hour ago. */
+export function ageSessions(email: string): number {
+  return withDb(pathOf("main"), (db) => {
+    const result = db
+      .prepare(
+        `UPDATE sessions SET created_at = ?
+         WHERE user_id = (SELECT id FROM users WHERE lower(email) = lower(?))`,
+      )
+      .run(Date.now() - 3_600_000, email);
+    db.prepare(
+      `DELETE FROM session_reauthentications
+       WHERE session_id IN (SELECT id FROM sessions WHERE user_id = (SELECT id FROM users WHERE lower(email) = lower(?)))`,
+    ).run(email);
+    return result.changes;
+  });
+}

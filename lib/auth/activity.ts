@@ -18,6 +18,9 @@ const TRIM_INTERVAL_MS = 60 * 60 * 1000;
 /** Who was at the other end: the request's address and user agent. */
 export type Client = { ip: string | null; userAgent: string | null };
 
+/** For a caller with no request at hand (a script, a unit test): the event is still recorded. */
+export const NO_CLIENT: Client = { ip: null, userAgent: null };
+
 export type SecurityEventInput = {
   userId: number;
   type: SecurityEventType;
@@ -84,12 +87,18 @@ export async function trimSecurityEvents(now = Date.now()): Promise<number> {
   return gone.length;
 }
 
-/** At startup and then hourly (lib/startup.ts), like the outbox retry. */
-export function scheduleSecurityEventTrim(): void {
+/**
+ * At startup and then hourly (lib/startup.ts), like the outbox retry: old security events,
+ * and whatever else `others` trims (expired WebAuthn challenges and mfa tokens).
+ */
+export function scheduleSecurityEventTrim(others: Record<string, () => Promise<number>> = {}): void {
+  const jobs = { "old security events": () => trimSecurityEvents(), ...others };
   const trim = () =>
-    trimSecurityEvents()
-      .then((count) => count && log.info("trimmed old security events", { count }))
-      .catch((error: unknown) => log.error("trimming security events failed", { error }));
+    Object.entries(jobs).forEach(([what, job]) =>
+      job()
+        .then((count) => count && log.info(`trimmed ${what}`, { count }))
+        .catch((error: unknown) => log.error(`trimming ${what} failed`, { error })),
+    );
   void trim();
   setInterval(() => void trim(), TRIM_INTERVAL_MS).unref();
 }

@@ -1,4 +1,5 @@
 import "server-only";
+import { NO_CLIENT, recordSecurityEventIn, type Client } from "./activity";
 import { and, eq, gt, isNull } from "drizzle-orm";
 import { writeTransaction, type Queryable } from "@/db/client";
 import { emailVerificationTokens, users, type User } from "@/db/schema";
@@ -44,7 +45,7 @@ export async function queueVerificationEmail(
 
 export type VerifyEmailResult = { ok: true; userId: number } | { ok: false; reason: "invalid_or_expired" };
 
-export async function verifyEmailToken(token: unknown, now = Date.now()): Promise<VerifyEmailResult> {
+export async function verifyEmailToken(token: unknown, now = Date.now(), client: Client = NO_CLIENT): Promise<VerifyEmailResult> {
   const parsed = LinkTokenSchema.safeParse(token);
   if (!parsed.success) return { ok: false, reason: "invalid_or_expired" };
   return writeTransaction(async (tx) => {
@@ -61,6 +62,7 @@ export async function verifyEmailToken(token: unknown, now = Date.now()): Promis
     if (!row) return { ok: false, reason: "invalid_or_expired" } as const;
     await tx.update(users).set({ emailVerified: true, updatedAt: new Date(now) }).where(eq(users.id, row.userId));
     await consumeVerificationTokens(tx, row.userId, now);
+    await recordSecurityEventIn(tx, { userId: row.userId, type: "email_verified", client, detail: {} }, now);
     return { ok: true, userId: row.userId } as const;
   });
 }

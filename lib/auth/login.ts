@@ -1,17 +1,17 @@
 import "server-only";
 import { eq } from "drizzle-orm";
 import { getDb } from "@/db/client";
-import { users, type User } from "@/db/schema";
-import { getEnv } from "@/lib/env";
+import { users } from "@/db/schema";
 import type { LoginInput } from "@/lib/validation";
+import { recordSecurityEvent, type Client } from "./activity";
 import { dummyPasswordHash, hashPassword, needsRehash, verifyPasswordHash } from "./password";
 import { checkAccountSecret } from "./rate-limit";
-import { startSession, type SessionGrant } from "./session";
+import { completeSignIn, type SignInResult } from "./sign-in";
 import { getUserByEmail } from "./user";
 
 export type LoginResult =
-  | { ok: true; user: User; grant: SessionGrant }
-  | { ok: false; reason: "invalid_credentials" | "email_not_verified" }
+  | SignInResult
+  | { ok: false; reason: "invalid_credentials" }
   | { ok: false; reason: "locked"; retryAfter: number };
 
 /**
@@ -21,7 +21,7 @@ export type LoginResult =
  */
 export async function loginWithPassword(
   input: LoginInput,
-  client: { userAgent: string | null; ip: string | null },
+  client: Client,
 ): Promise<LoginResult> {
   const user = await getUserByEmail(input.email);
   const checked = await checkAccountSecret(input.email, async () => {
@@ -30,15 +30,15 @@ export async function loginWithPassword(
     return Boolean(user?.passwordHash) && matches;
   });
   if (checked.locked) return { ok: false, reason: "locked", retryAfter: checked.retryAfter };
-  if (!checked.passed || !user?.passwordHash) return { ok: false, reason: "invalid_credentials" };
+  if (!checked.passed || !user?.passwordHash) {
+    // Known accounts only: an unknown address has no one to show it to.
+    if (user) await recordSecurityEvent({ userId: user.id, type: "login_failed", client, detail: { method: "password" } });
+    return { ok: false, reason: "invalid_credentials" };
+  }
 
   if (needsRehash(user.passwordHash)) {
     const upgraded = await hashPassword(input.password);
     await getDb().update(users).set({ passwordHash: upgraded, updatedAt: new Date() }).where(eq(users.id, user.id));
   }
-  // Said only to someone who has just proven the password, so it reveals nothing.
-  if (getEnv().REQUIRE_VERIFIED_EMAIL && !user.emailVerified) return { ok: false, reason: "email_not_verified" };
-
-  const grant = await startSession({ userId: user.id, ...client });
-  return { ok: true, user, grant };
+  return completeSignIn({ user, method: "password", client });
 }

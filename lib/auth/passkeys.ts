@@ -9,7 +9,7 @@ import {
   type PublicKeyCredentialRequestOptionsJSON,
   type RegistrationResponseJSON,
 } from "@simplewebauthn/server";
-import { and, asc, count, eq, gt, isNull } from "drizzle-orm";
+import { and, asc, count, eq, gt, isNull, lt } from "drizzle-orm";
 import { getDb, isUniqueViolation, type Queryable, writeTransaction } from "@/db/client";
 import { passkeys, socialAccounts, webauthnChallenges, type Passkey, type User } from "@/db/schema";
 import { randomToken, sha256 } from "@/lib/crypto";
@@ -81,6 +81,12 @@ async function claimChallenge(challenge: string, purpose: "register" | "login", 
     .where(and(...conditions))
     .returning({ userHandle: webauthnChallenges.userHandle });
   return claimed ?? null;
+}
+
+/** Delete challenges past their 5 minutes (spent or not): they can never be claimed again. */
+export async function trimExpiredChallenges(now = Date.now()): Promise<number> {
+  const gone = await getDb().delete(webauthnChallenges).where(lt(webauthnChallenges.expiresAt, new Date(now))).returning({ id: webauthnChallenges.id });
+  return gone.length;
 }
 
 /** Options for navigator.credentials.create(): a discoverable credential, user verified. */

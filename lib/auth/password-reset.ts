@@ -1,7 +1,8 @@
 import "server-only";
+import { NO_CLIENT, recordSecurityEventIn, type Client } from "./activity";
 import { and, eq, gt, isNull } from "drizzle-orm";
 import { getDb, writeTransaction, type Queryable } from "@/db/client";
-import { passwordResetTokens, socialAccounts, users, type User } from "@/db/schema";
+import { passkeys, passwordResetTokens, recoveryCodes, socialAccounts, totpCredentials, users, type User } from "@/db/schema";
 import { randomToken, sha256 } from "@/lib/crypto";
 import { getEnv } from "@/lib/env";
 import { emailCapSpent, queueEmail } from "@/lib/email/send";
@@ -71,7 +72,7 @@ function changedNotice(user: User, how: "reset" | "change") {
  * account may not be its owner: every provider linked to it goes too (docs/security.md,
  * account ownership).
  */
-export async function confirmPasswordReset(input: { token: string; password: string }, now = Date.now()): Promise<PasswordUpdateResult> {
+export async function confirmPasswordReset(input: { token: string; password: string; client?: Client }, now = Date.now()): Promise<PasswordUpdateResult> {
   const parsed = LinkTokenSchema.safeParse(input.token);
   const [row] = parsed.success
     ? await getDb()
@@ -106,15 +107,23 @@ export async function confirmPasswordReset(input: { token: string; password: str
     await revokeUserSessions(row.user.id, { tx, now });
     let providersRemoved = 0;
     if (!before?.verified) {
+      // Whoever held the account before the address was proven may have left a way back
+      // in: a provider, a passkey (which signs in alone), a TOTP secret or recovery codes.
+      // None survives the proof (docs/security.md, account ownership). Routes refuse to
+      // add them to an unverified account; this also clears any made before that rule.
       const removed = await tx.delete(socialAccounts).where(eq(socialAccounts.userId, row.user.id)).returning({ id: socialAccounts.id });
-      providersRemoved = removed.length;
+      const removedPasskeys = await tx.delete(passkeys).where(eq(passkeys.userId, row.user.id)).returning({ id: passkeys.id });
+      await tx.delete(totpCredentials).where(eq(totpCredentials.userId, row.user.id));
+      await tx.delete(recoveryCodes).where(eq(recoveryCodes.userId, row.user.id));
+      providersRemoved = removed.length + removedPasskeys.length;
       await consumeVerificationTokens(tx, row.user.id, now);
     }
+    await recordSecurityEventIn(tx, { userId: row.user.id, type: "password_reset", client: input.client ?? NO_CLIENT, detail: { providers_removed: providersRemoved } }, now);
     return { ok: true, emailId: await queueEmail(tx, changedNotice(row.user, "reset"), "notice", now), providersRemoved };
   });
   if (!result.ok) return result;
   await clearAccountLockout(row.user.email);
-  if (result.providersRemoved) log.warn("reset of an unverified account removed its providers", { userId: row.user.id, providersRemoved: result.providersRemoved });
+  if (result.providersRemoved) log.warn("reset of an unverified account removed its providers and passkeys", { userId: row.user.id, removed: result.providersRemoved });
   return { ok: true, emailId: result.emailId };
 }
 
@@ -129,6 +138,7 @@ export async function changePassword(input: {
   sessionId: string;
   currentPassword: string;
   newPassword: string;
+  client?: Client;
 }): Promise<PasswordChangeResult> {
   const { user } = input;
   // Guesses at the current password spend the account's login budget (docs/security.md):
@@ -147,6 +157,7 @@ export async function changePassword(input: {
     await revokeUserSessions(user.id, { tx, exceptSessionId: input.sessionId });
     // A reset link asked for before the change would undo it (OWASP Forgot Password).
     await supersedeResetLinks(tx, user.id, now);
+    await recordSecurityEventIn(tx, { userId: user.id, type: "password_changed", client: input.client ?? NO_CLIENT, detail: {} }, now.getTime());
     return { ok: true, emailId: await queueEmail(tx, changedNotice(user, "change"), "notice") };
   });
 }

@@ -17,6 +17,8 @@ const LIMITS = {
   login: perIpLogin,
   "password-change": perIpLogin,
   "social-exchange": perIpLogin,
+  // Second-factor codes (mfa/verify, TOTP confirm and off, new recovery codes, re-authentication).
+  mfa: perIpLogin,
   register: (env: Env) => ({ points: env.RATE_LIMIT_REGISTER_PER_IP, duration: 3600 }),
   email: (env: Env) => ({ points: env.RATE_LIMIT_EMAIL_PER_IP, duration: 3600 }),
   refresh: (env: Env) => ({ points: env.RATE_LIMIT_REFRESH_PER_IP, duration: 60 }),

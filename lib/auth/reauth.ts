@@ -3,7 +3,9 @@ import { eq } from "drizzle-orm";
 import { getDb } from "@/db/client";
 import { sessionReauthentications, sessions, type User } from "@/db/schema";
 import { getEnv } from "@/lib/env";
+import type { AuthenticationResponseJSON } from "@simplewebauthn/server";
 import { checkSecondFactorCode, hasTotp } from "./mfa/second-factor";
+import { verifyPasskeyLogin } from "./passkeys";
 import { verifyPasswordHash } from "./password";
 import { checkAccountSecret } from "./rate-limit";
 
@@ -29,7 +31,7 @@ export async function isRecentSignIn(sessionId: string, now = Date.now()): Promi
   return at !== null && now - at <= getEnv().REAUTH_MAX_AGE * 1000;
 }
 
-export type ReauthProof = { password: string } | { code: string };
+export type ReauthProof = { password: string } | { code: string } | { passkey: AuthenticationResponseJSON };
 
 export type ReauthResult =
   | { ok: true }
@@ -37,11 +39,13 @@ export type ReauthResult =
   | { ok: false; reason: "invalid_code" }
   | { ok: false; reason: "no_password" }
   | { ok: false; reason: "no_totp" }
+  | { ok: false; reason: "invalid_passkey" }
   | { ok: false; reason: "locked"; retryAfter: number };
 
 /**
- * Prove it again inside a session: the password, or a current TOTP code (a recovery
- * code is kept for losing the app). Guesses spend the account's lockout budget.
+ * Prove it again inside a session: the password, a current TOTP code (a recovery code
+ * is kept for losing the app), or one of the user's passkeys. Guesses spend the
+ * account's lockout budget; a passkey's signature cannot be guessed.
  */
 export async function reauthenticate(input: { user: User; sessionId: string; proof: ReauthProof }, now = Date.now()): Promise<ReauthResult> {
   const { user, proof } = input;
@@ -51,9 +55,12 @@ export async function reauthenticate(input: { user: User; sessionId: string; pro
     const checked = await checkAccountSecret(user.email, () => verifyPasswordHash(hash, proof.password));
     if (checked.locked) return { ok: false, reason: "locked", retryAfter: checked.retryAfter };
     if (!checked.passed) return { ok: false, reason: "invalid_password" };
+  } else if ("passkey" in proof) {
+    const checked = await verifyPasskeyLogin({ response: proof.passkey, userId: user.id }, now);
+    if (!checked.ok) return { ok: false, reason: "invalid_passkey" };
   } else {
     if (!(await hasTotp(user.id))) return { ok: false, reason: "no_totp" };
-    const checked = await checkSecondFactorCode(user, proof.code, { recovery: false, now });
+    const checked = await checkSecondFactorCode(user, proof.code, { accept: "totp", now });
     if (!checked.ok) return checked;
   }
   const at = new Date(now);

@@ -7,6 +7,7 @@ import { getEnv } from "@/lib/env";
 import { queueEmail } from "@/lib/email/send";
 import { refreshReuseEmail } from "@/lib/email/templates";
 import { log } from "@/lib/log";
+import { NO_CLIENT, recordSecurityEvent, recordSecurityEventIn, type Client } from "./activity";
 import { signAccessToken, verifyAccessToken, type AccessClaims } from "./tokens";
 
 // The session idea, in one place. One session per login. Its refresh tokens are opaque,
@@ -107,7 +108,7 @@ type RotateDecision =
   | { kind: "rotated"; userId: number; sessionId: string; token: string; maxAgeSeconds: number };
 
 /** Exchange a refresh token for its successor and a new access token. */
-export async function rotateRefreshToken(token: string, now = Date.now()): Promise<RotateResult> {
+export async function rotateRefreshToken(token: string, now = Date.now(), client: Client = NO_CLIENT): Promise<RotateResult> {
   // The decision and its writes are one transaction; the access token is signed after it
   // commits, so that no signing happens while this process's writers wait on the gate.
   const decision = await writeTransaction(async (tx): Promise<RotateDecision> => {
@@ -123,6 +124,7 @@ export async function rotateRefreshToken(token: string, now = Date.now()): Promi
         return { kind: "grace", userId: session.userId, sessionId: session.id };
       }
       await tx.update(sessions).set({ revokedAt: at }).where(eq(sessions.id, session.id));
+      await recordSecurityEventIn(tx, { userId: session.userId, type: "refresh_reuse", client, detail: {} }, now);
       const [owner] = await tx.select({ email: users.email, username: users.username }).from(users).where(eq(users.id, session.userId));
       const emailId = owner
         ? await queueEmail(
@@ -227,12 +229,12 @@ export async function authenticateAccessToken(token: string | null): Promise<Aut
  * Logout: revoke the session named by the refresh cookie or, for clients that hold
  * no cookie, by a valid access token. Idempotent; unknown tokens are ignored.
  */
-export async function endSession(credentials: { refreshToken: string | null; accessToken: string | null }): Promise<void> {
+export async function endSession(credentials: { refreshToken: string | null; accessToken: string | null }, client: Client = NO_CLIENT): Promise<void> {
   const fromCookie = credentials.refreshToken ? await findRefreshToken(getDb(), credentials.refreshToken, new Date()) : null;
-  if (fromCookie) {
-    await revokeSession(fromCookie.session.id);
-    return;
+  const claims = !fromCookie && credentials.accessToken ? await verifyAccessToken(credentials.accessToken) : null;
+  const ended = fromCookie ? { sessionId: fromCookie.session.id, userId: fromCookie.session.userId } : claims;
+  // Recorded only when this call ended it: a repeated logout is not a second event.
+  if (ended && (await revokeSession(ended.sessionId))) {
+    await recordSecurityEvent({ userId: ended.userId, type: "logout", client, detail: {} });
   }
-  const claims = credentials.accessToken ? await verifyAccessToken(credentials.accessToken) : null;
-  if (claims) await revokeSession(claims.sessionId);
 }

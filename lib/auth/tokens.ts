@@ -33,7 +33,17 @@ type SigningKey = VerifyingKey & {
 };
 
 /** Every configured key verifies (by kid) and is published; one of them signs. */
-type LoadedKeySet = { signer: SigningKey; byKid: Map<string, VerifyingKey>; published: JWK[] };
+type LoadedKeySet = {
+  signer: SigningKey;
+  byKid: Map<string, VerifyingKey>;
+  published: JWK[];
+  /**
+   * The private parts ("d") of every configured key that has one, the signer's first: the
+   * fallback roots that open sealed TOTP secrets (lib/auth/mfa/secret-box.ts), so that a
+   * rotation does not lose a secret sealed under the previous signer.
+   */
+  privateParts: string[];
+};
 
 async function importPublic(key: ConfiguredKey): Promise<VerifyingKey> {
   const publicJwk: JWK = { kty: "OKP", crv: "Ed25519", x: key.x };
@@ -52,6 +62,7 @@ async function importKeySet(keySet: KeySet): Promise<LoadedKeySet> {
     signer: { ...byKid.get(signer.kid)!, privateKey, privateKeyObject: KeyObject.from(privateKey) },
     byKid,
     published: verifying.map((key) => key.publicJwk),
+    privateParts: keySet.keys.flatMap((key) => (key.d ? [key.d] : [])),
   };
 }
 

@@ -27,6 +27,9 @@ import * as passkey from "@/app/api/auth/passkeys/[id]/route";
 import * as passkeyRegister from "@/app/api/auth/passkeys/register/route";
 import * as passkeyRegisterOptions from "@/app/api/auth/passkeys/register/options/route";
 import * as reauthenticate from "@/app/api/auth/reauthenticate/route";
+import * as mfaVerify from "@/app/api/auth/mfa/verify/route";
+import * as passkeyLogin from "@/app/api/auth/passkeys/login/route";
+import * as passkeyLoginOptions from "@/app/api/auth/passkeys/login/options/route";
 import { MAX_BODY_BYTES } from "@/lib/http";
 import { apiRequest, call, params } from "../support/handlers";
 
@@ -68,6 +71,9 @@ const ROUTES: Array<{ path: string; module: Partial<Record<Method, Handler>>; se
   { path: "/api/auth/passkeys/register/", module: passkeyRegister, serves: ["POST"] },
   { path: "/api/auth/passkeys/register/options/", module: passkeyRegisterOptions, serves: ["POST"] },
   { path: "/api/auth/reauthenticate/", module: reauthenticate, serves: ["POST"] },
+  { path: "/api/auth/mfa/verify/", module: mfaVerify, serves: ["POST"] },
+  { path: "/api/auth/passkeys/login/", module: passkeyLogin, serves: ["POST"] },
+  { path: "/api/auth/passkeys/login/options/", module: passkeyLoginOptions, serves: ["POST"] },
 ];
 
 describe("methods", () => {

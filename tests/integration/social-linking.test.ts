@@ -302,7 +302,12 @@ describe("unlinking (DELETE /api/auth/social/<provider>/)", () => {
     expect((await client.request("DELETE", "/api/auth/social/github/")).status).toBe(401);
     const bad = await client.request("DELETE", "/api/auth/social/github/", { headers: { authorization: "Bearer nope" } });
     expect(bad.status).toBe(401);
+    // The token is checked first, as on every Bearer route (apiRoute's auth option).
     const unknown = await client.request("DELETE", "/api/auth/social/myspace/", { headers: { authorization: "Bearer nope" } });
-    expect(unknown.status).toBe(404);
+    expect(unknown.status).toBe(401);
+    expect((await client.post("/api/auth/register/", { username: "unlinker", email: "unlinker@example.com", password: "unlink nothing at all" })).status).toBe(201);
+    const login = await client.post("/api/auth/login/", { email: "unlinker@example.com", password: "unlink nothing at all" });
+    const known = await client.request("DELETE", "/api/auth/social/myspace/", { headers: { authorization: `Bearer ${login.body.access}` } });
+    expect(known.status).toBe(404);
   });
 });

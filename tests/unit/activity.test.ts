@@ -46,6 +46,12 @@ describe("security events", () => {
     expect(describeEventAction({ type: "passkey_added", detail: { name: "Work laptop" } })).toBe("Passkey “Work laptop” added");
     expect(describeEventAction({ type: "recovery_code_used", detail: { remaining: 3 } })).toBe("Recovery code used (3 left)");
     expect(describeEventAction({ type: "provider_unlinked", detail: { provider: "google" } })).toBe("Google unlinked");
+    expect(describeEventAction({ type: "login", detail: { method: "google", second_factor: "totp" } })).toBe("Signed in with Google and a code");
+    expect(describeEventAction({ type: "login", detail: { method: "password", second_factor: "passkey" } })).toBe("Signed in with a password and a passkey");
+    expect(describeEventAction({ type: "login_failed", detail: { method: "password" } })).toBe("Failed sign-in attempt: wrong password");
+    expect(describeEventAction({ type: "login_failed", detail: { method: "password", second_factor: "recovery_code" } })).toBe("Failed sign-in attempt: wrong code");
+    expect(describeEventAction({ type: "session_revoked", detail: { count: 3 } })).toBe("3 other sessions were signed out");
+    expect(describeEventAction({ type: "session_revoked", detail: { count: 1 } })).toBe("A session was signed out");
     expect(describeEvent({ type: "mfa_enabled", at: new Date(now).toISOString(), ip: null, user_agent: null, detail: {} }, now)).toBe(
       "Two-step verification turned on · Unknown device · just now",
     );

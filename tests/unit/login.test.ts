@@ -18,7 +18,7 @@ describe("success", () => {
   it("starts a session and returns the user", async () => {
     const user = await createUser({ email: "ok@example.com" });
     const result = await login("ok@example.com", PASSWORD);
-    if (!result.ok) throw new Error(result.reason);
+    if (!result.ok || result.kind !== "session") throw new Error("no session");
     expect(result.user.id).toBe(user.id);
     expect(result.grant.refresh?.token).toBeTruthy();
     const auth = await authenticateAccessToken(result.grant.access);

@@ -136,18 +136,18 @@ describe("turning TOTP on and off", () => {
     const now = Date.now();
     const { user, secret } = await userWithTotp(now);
     // The confirm spent this step.
-    expect(await passSecondStep({ user, code: codeAt(secret, now), client }, now)).toEqual({ ok: false, reason: "invalid_code" });
+    expect(await passSecondStep({ user, code: codeAt(secret, now), accept: "totp", client }, now)).toEqual({ ok: false, reason: "invalid_code" });
     const later = now + 30_000;
-    expect(await passSecondStep({ user, code: codeAt(secret, later), client }, later)).toMatchObject({ ok: true, method: "totp" });
-    expect(await passSecondStep({ user, code: codeAt(secret, later), client }, later)).toEqual({ ok: false, reason: "invalid_code" });
-    expect(await passSecondStep({ user, code: codeAt(secret, later, -1), client }, later)).toEqual({ ok: false, reason: "invalid_code" });
+    expect(await passSecondStep({ user, code: codeAt(secret, later), accept: "totp", client }, later)).toMatchObject({ ok: true, method: "totp" });
+    expect(await passSecondStep({ user, code: codeAt(secret, later), accept: "totp", client }, later)).toEqual({ ok: false, reason: "invalid_code" });
+    expect(await passSecondStep({ user, code: codeAt(secret, later, -1), accept: "totp", client }, later)).toEqual({ ok: false, reason: "invalid_code" });
   });
 
   it("spends a recovery code once, records it and tells the owner how many are left", async () => {
     const { user, codes } = await userWithTotp();
-    const used = await passSecondStep({ user, code: codes[3]!, client });
+    const used = await passSecondStep({ user, code: codes[3]!, accept: "recovery_code", client });
     expect(used).toMatchObject({ ok: true, method: "recovery_code" });
-    expect(await passSecondStep({ user, code: codes[3]!, client })).toEqual({ ok: false, reason: "invalid_code" });
+    expect(await passSecondStep({ user, code: codes[3]!, accept: "recovery_code", client })).toEqual({ ok: false, reason: "invalid_code" });
     expect(await recoveryCodesLeft(user.id)).toBe(9);
     const events = await getDb().select().from(securityEvents).where(eq(securityEvents.userId, user.id));
     expect(events.map((e) => [e.type, e.detail])).toContainEqual(["recovery_code_used", { remaining: 9 }]);
@@ -158,8 +158,8 @@ describe("turning TOTP on and off", () => {
   it("counts wrong codes toward the account lockout, as wrong passwords do", async () => {
     const now = Date.now();
     const { user, secret } = await userWithTotp(now);
-    for (let i = 0; i < 5; i++) expect((await passSecondStep({ user, code: "000000", client }, now)).ok).toBe(false);
-    const locked = await passSecondStep({ user, code: codeAt(secret, now + 30_000), client }, now + 30_000);
+    for (let i = 0; i < 5; i++) expect((await passSecondStep({ user, code: "000000", accept: "totp", client }, now)).ok).toBe(false);
+    const locked = await passSecondStep({ user, code: codeAt(secret, now + 30_000), accept: "totp", client }, now + 30_000);
     expect(locked).toMatchObject({ ok: false, reason: "locked" });
   });
 
@@ -185,7 +185,7 @@ describe("turning TOTP on and off", () => {
     const { user, secret } = await userWithTotp(now);
     setEnv({ MFA_ENCRYPTION_KEY: "a different root secret of thirty-two characters or more" });
     const logged = expectConsoleError(/TOTP secret could not be opened/);
-    expect((await passSecondStep({ user, code: codeAt(secret, now + 30_000), client }, now + 30_000)).ok).toBe(false);
+    expect((await passSecondStep({ user, code: codeAt(secret, now + 30_000), accept: "totp", client }, now + 30_000)).ok).toBe(false);
     expect(logged()).toHaveLength(1);
   });
 });
@@ -194,9 +194,9 @@ describe("mfa tokens", () => {
   it("are stored hashed, bound to their user, spent once, and expire after 5 minutes", async () => {
     const [alice, bob] = [await createUser(), await createUser()];
     const now = Date.now();
-    const token = await createMfaToken(alice.id, now);
+    const token = await createMfaToken(alice.id, "password", now);
     expect(JSON.stringify(await getDb().select().from((await import("@/db/schema")).mfaTokens))).not.toContain(token);
-    expect(await peekMfaToken(token, now)).toEqual({ userId: alice.id });
+    expect(await peekMfaToken(token, now)).toEqual({ userId: alice.id, method: "password" });
     expect(await consumeMfaToken(token, bob.id, now)).toBe(false);
     expect(await peekMfaToken(token, now + MFA_TOKEN_TTL_MS)).toBeNull();
     expect(await consumeMfaToken(token, alice.id, now)).toBe(true);

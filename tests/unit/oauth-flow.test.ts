@@ -76,7 +76,7 @@ describe("REQUIRE_VERIFIED_EMAIL", () => {
     process.env.REQUIRE_VERIFIED_EMAIL = "true";
     resetSingletons("env");
     const result = await signInWithAuthorizationCode({ provider: github(), ...(await externalCode("5001")), client });
-    expect(result).toEqual({ ok: false, reason: "email_not_verified" });
+    expect(result).toEqual({ ok: false, reason: "email_not_verified", emailId: null });
   });
 
   it("refuses it in the browser flow too, on the login page", async () => {
@@ -93,13 +93,13 @@ describe("REQUIRE_VERIFIED_EMAIL", () => {
       refreshToken: null,
       client,
     });
-    expect(result).toEqual({ ok: false, code: "email_not_verified", errorPage: "/login/" });
+    expect(result).toEqual({ ok: false, code: "email_not_verified", errorPage: "/login/", emailId: null });
   });
 
   it("lets the same sign-in through when the setting is off", async () => {
     const userId = await unverifiedAccountWithGithub();
     const result = await signInWithAuthorizationCode({ provider: github(), ...(await externalCode("5001")), client });
-    expect(result).toMatchObject({ ok: true, user: { id: userId, email_verified: false } });
+    expect(result).toMatchObject({ ok: true, kind: "session", user: { id: userId, emailVerified: false } });
     expect((await getDb().select().from(users).where(eq(users.id, userId)))[0]?.emailVerified).toBe(false);
   });
 });

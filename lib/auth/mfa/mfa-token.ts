@@ -1,5 +1,5 @@
 import "server-only";
-import { and, eq, gt, isNull } from "drizzle-orm";
+import { and, eq, gt, isNull, lt } from "drizzle-orm";
 import { getDb } from "@/db/client";
 import { mfaTokens } from "@/db/schema";
 import { randomToken, sha256 } from "@/lib/crypto";
@@ -11,23 +11,32 @@ import { randomToken, sha256 } from "@/lib/crypto";
 
 export const MFA_TOKEN_TTL_MS = 5 * 60 * 1000;
 
-/** A new token for `userId`. */
-export async function createMfaToken(userId: number, now = Date.now()): Promise<string> {
+/** A new token for `userId`, who proved the first step by `method`. */
+export async function createMfaToken(userId: number, method: FirstStep, now = Date.now()): Promise<string> {
   const token = randomToken(32);
   await getDb()
     .insert(mfaTokens)
-    .values({ userId, tokenHash: sha256(token), createdAt: new Date(now), expiresAt: new Date(now + MFA_TOKEN_TTL_MS) });
+    .values({ userId, method, tokenHash: sha256(token), createdAt: new Date(now), expiresAt: new Date(now + MFA_TOKEN_TTL_MS) });
   return token;
 }
+
+/** The first steps that can owe a second: a passkey is both factors at once. */
+export type FirstStep = "password" | "google" | "github";
 
 const liveToken = (token: string, now: number) =>
   and(eq(mfaTokens.tokenHash, sha256(token)), isNull(mfaTokens.usedAt), gt(mfaTokens.expiresAt, new Date(now)));
 
 /** The user a live token belongs to, without spending it (before the code is checked). */
-export async function peekMfaToken(token: string, now = Date.now()): Promise<{ userId: number } | null> {
+export async function peekMfaToken(token: string, now = Date.now()): Promise<{ userId: number; method: FirstStep } | null> {
   if (!token || token.length > 128) return null;
-  const [row] = await getDb().select({ userId: mfaTokens.userId }).from(mfaTokens).where(liveToken(token, now)).limit(1);
-  return row ?? null;
+  const [row] = await getDb().select({ userId: mfaTokens.userId, method: mfaTokens.method }).from(mfaTokens).where(liveToken(token, now)).limit(1);
+  return row ? { userId: row.userId, method: row.method as FirstStep } : null;
+}
+
+/** Delete tokens past their 5 minutes (spent or not): they can never be used again. */
+export async function trimExpiredMfaTokens(now = Date.now()): Promise<number> {
+  const gone = await getDb().delete(mfaTokens).where(lt(mfaTokens.expiresAt, new Date(now))).returning({ id: mfaTokens.id });
+  return gone.length;
 }
 
 /**

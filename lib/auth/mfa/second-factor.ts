@@ -7,7 +7,7 @@ import { log } from "@/lib/log";
 import { recordAndNotifyIn, type Client } from "../activity";
 import { checkAccountSecret } from "../rate-limit";
 import { hashRecoveryCode, matchRecoveryCode, newRecoveryCodes } from "./recovery-codes";
-import { openSecret, sealSecret } from "./secret-box";
+import { needsReseal, openSecret, sealSecret } from "./secret-box";
 import { encodeTotpSecret, matchTotpStep, newTotpSecret, TOTP_CODE_PATTERN, totpUri } from "./totp";
 
 // TOTP with recovery codes (docs/api.md, second factor): setup, confirm, turn off, new
@@ -83,9 +83,11 @@ async function claimTotpCode(userId: number, code: string, state: "confirmed" | 
   }
   const step = matchTotpStep(opened.plain, code, now, credential.lastUsedStep);
   if (step === null) return false;
+  // Moved to the current sealing root on use, in the same write (docs/decisions/018).
+  const encryptedSecret = (await needsReseal(credential.encryptedSecret)) ? await sealSecret(opened.plain, secretContext(userId)) : credential.encryptedSecret;
   const claimed = await getDb()
     .update(totpCredentials)
-    .set({ lastUsedStep: step })
+    .set({ lastUsedStep: step, encryptedSecret })
     .where(
       and(
         eq(totpCredentials.userId, userId),
@@ -114,18 +116,21 @@ async function claimRecoveryCode(userId: number, input: string, now: number): Pr
   return claimed.length === 1;
 }
 
+/** Which codes a check takes: a TOTP code, a recovery code, or either (six digits are TOTP). */
+export type CodeKind = "totp" | "recovery_code" | "either";
+
 /**
- * Check a code of a user with TOTP on, within the account's budget: six digits are a
- * TOTP code, anything else a recovery code (when `recovery` allows one).
+ * Check a code of a user with TOTP on, within the account's budget: with `accept:
+ * "either"`, six digits are a TOTP code and anything else a recovery code.
  */
 export async function checkSecondFactorCode(
   user: User,
   code: string,
-  options: { recovery: boolean; now?: number },
+  options: { accept: CodeKind; now?: number },
 ): Promise<CodeCheck> {
   const now = options.now ?? Date.now();
-  const method = TOTP_CODE_PATTERN.test(code) ? "totp" : "recovery_code";
-  if (method === "recovery_code" && !options.recovery) {
+  const method = options.accept === "either" ? (TOTP_CODE_PATTERN.test(code) ? "totp" : "recovery_code") : options.accept;
+  if (method === "totp" && !TOTP_CODE_PATTERN.test(code)) {
     // Not a code at all: still charged, so malformed guesses are no free probe.
     const checked = await checkAccountSecret(user.email, async () => false);
     return checked.locked ? { ok: false, reason: "locked", retryAfter: checked.retryAfter } : { ok: false, reason: "invalid_code" };
@@ -135,6 +140,34 @@ export async function checkSecondFactorCode(
   );
   if (checked.locked) return { ok: false, reason: "locked", retryAfter: checked.retryAfter };
   return checked.passed ? { ok: true, method } : { ok: false, reason: "invalid_code" };
+}
+
+/**
+ * Re-seal every TOTP secret that is not under the current sealing root (at startup: a
+ * few rows), so that a root about to be dropped (a rotated signing key, an old
+ * MFA_ENCRYPTION_KEY entry) holds nothing any more. A box no configured root opens is
+ * counted, never touched: putting its root back restores it.
+ */
+export async function resealTotpSecrets(): Promise<{ resealed: number; unreadable: number }> {
+  const rows = await getDb().select({ userId: totpCredentials.userId, encryptedSecret: totpCredentials.encryptedSecret }).from(totpCredentials);
+  let resealed = 0;
+  let unreadable = 0;
+  for (const row of rows) {
+    if (!(await needsReseal(row.encryptedSecret))) continue;
+    const opened = await openSecret(row.encryptedSecret, secretContext(row.userId));
+    if (!opened.ok) {
+      unreadable += 1;
+      continue;
+    }
+    const moved = await getDb()
+      .update(totpCredentials)
+      .set({ encryptedSecret: await sealSecret(opened.plain, secretContext(row.userId)) })
+      // Unless a sign-in or a new setup changed it meanwhile.
+      .where(and(eq(totpCredentials.userId, row.userId), eq(totpCredentials.encryptedSecret, row.encryptedSecret)))
+      .returning({ userId: totpCredentials.userId });
+    resealed += moved.length;
+  }
+  return { resealed, unreadable };
 }
 
 /** Replace every recovery code of the user with ten new ones; returns them in the clear, once. */
@@ -175,7 +208,7 @@ export async function confirmTotpSetup(input: { user: User; code: string; client
 /** Ten new recovery codes for a current TOTP code; the old ones stop working. */
 export async function regenerateRecoveryCodes(input: { user: User; code: string }, now = Date.now()): Promise<RecoveryCodesResult> {
   if (!(await hasTotp(input.user.id))) return { ok: false, reason: "no_setup" };
-  const checked = await checkSecondFactorCode(input.user, input.code, { recovery: false, now });
+  const checked = await checkSecondFactorCode(input.user, input.code, { accept: "totp", now });
   if (!checked.ok) return checked;
   const codes = await writeTransaction((tx) => replaceRecoveryCodesIn(tx, input.user.id, now));
   return { ok: true, recoveryCodes: codes, emailId: null };
@@ -187,7 +220,7 @@ export type DisableResult = { ok: true; emailId: number | null } | Refused;
 export async function disableTotp(input: { user: User; code: string; client: Client }, now = Date.now()): Promise<DisableResult> {
   const { user } = input;
   if (!(await hasTotp(user.id))) return { ok: false, reason: "no_setup" };
-  const checked = await checkSecondFactorCode(user, input.code, { recovery: true, now });
+  const checked = await checkSecondFactorCode(user, input.code, { accept: "either", now });
   if (!checked.ok) return checked;
   const emailId = await writeTransaction(async (tx) => {
     await tx.delete(totpCredentials).where(eq(totpCredentials.userId, user.id));
@@ -200,11 +233,11 @@ export async function disableTotp(input: { user: User; code: string; client: Cli
 export type SecondStepResult = { ok: true; method: "totp" | "recovery_code"; emailId: number | null } | { ok: false; reason: "invalid_code" } | Locked;
 
 /**
- * The second step of a login (for mfa/verify, part 2 of issue 11): a TOTP code or a
- * recovery code. A recovery code is recorded and its owner told, with how many are left.
+ * The second step of a login (mfa/verify): a TOTP code or a recovery code. A recovery
+ * code is recorded and its owner told, with how many are left.
  */
-export async function passSecondStep(input: { user: User; code: string; client: Client }, now = Date.now()): Promise<SecondStepResult> {
-  const checked = await checkSecondFactorCode(input.user, input.code, { recovery: true, now });
+export async function passSecondStep(input: { user: User; code: string; accept: CodeKind; client: Client }, now = Date.now()): Promise<SecondStepResult> {
+  const checked = await checkSecondFactorCode(input.user, input.code, { accept: input.accept, now });
   if (!checked.ok) return checked;
   if (checked.method === "totp") return { ok: true, method: "totp", emailId: null };
   const remaining = await recoveryCodesLeft(input.user.id);

@@ -1,16 +1,17 @@
 import "server-only";
 import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from "node:crypto";
 import { getEnv } from "@/lib/env";
-import { getSigningKey } from "../tokens";
+import { getKeySet } from "../tokens";
 
 // TOTP secrets at rest: AES-256-GCM under a key derived by HKDF-SHA256 from a root
 // secret of the configuration (docs/decisions/018-totp-secrets-encrypted-at-rest.md).
 // A copy of the database alone (a backup, a stolen file) gives no one the secrets.
 //
-// The root is MFA_ENCRYPTION_KEY (a list, newest first: the first encrypts, any decrypts),
-// or, when it is unset, the private part of the signing key. Each box names the root it
-// was sealed with, so that a new root does not make the old boxes unreadable as long as
-// the old root is still listed.
+// The sealing root is the first MFA_ENCRYPTION_KEY entry or, when it is unset, the
+// signing key's private part. Every configured root opens: each MFA_ENCRYPTION_KEY entry
+// and the private part of every key in AUTH_SIGNING_KEYS. Each box names its root, and a
+// box under another root than the sealing one is re-sealed (at startup and on use), so a
+// rotation that later drops the old root loses nothing that was re-sealed meanwhile.
 
 const VERSION = "v1";
 const INFO = "gatehouse totp secret v1";
@@ -27,13 +28,13 @@ function deriveRoot(secret: string, idPrefix: string): Root {
 
 /** Every root that may open a box, the one that seals new boxes first. */
 async function roots(): Promise<Root[]> {
-  const configured = getEnv().MFA_ENCRYPTION_KEY;
-  if (configured.length) return configured.map((secret) => deriveRoot(secret, "k"));
-  const { privateKeyObject } = await getSigningKey();
-  const d = privateKeyObject.export({ format: "jwk" }).d;
-  if (!d) throw new Error("the signing key has no private part");
-  return [deriveRoot(d, "s")];
+  const configured = getEnv().MFA_ENCRYPTION_KEY.map((secret) => deriveRoot(secret, "k"));
+  const fromSigningKeys = (await getKeySet()).privateParts.map((d) => deriveRoot(d, "s"));
+  return [...configured, ...fromSigningKeys];
 }
+
+/** The root id a box names, or null when it is not a box. */
+const rootIdOf = (box: string): string | null => (box.startsWith(`${VERSION}.`) ? (box.split(".")[1] ?? null) : null);
 
 /** Seal `plain` (bytes) as `v1.<root id>.<iv>.<ciphertext>.<tag>`, base64url parts. */
 export async function sealSecret(plain: Uint8Array, context: string): Promise<string> {
@@ -62,4 +63,10 @@ export async function openSecret(box: string, context: string): Promise<OpenResu
   } catch {
     return { ok: false, reason: "corrupt" };
   }
+}
+
+/** True when `box` is sealed under another root than the one that seals now. */
+export async function needsReseal(box: string): Promise<boolean> {
+  const [sealing] = await roots();
+  return rootIdOf(box) !== sealing!.id;
 }

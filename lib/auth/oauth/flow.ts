@@ -1,7 +1,7 @@
 import "server-only";
-import { startSession, type SessionGrant } from "@/lib/auth/session";
-import { getUserById, type PublicUser, toPublicUser } from "@/lib/auth/user";
-import type { User } from "@/db/schema";
+import type { SessionGrant } from "@/lib/auth/session";
+import { completeSignIn, type SecondFactorMethod, type SignInResult } from "@/lib/auth/sign-in";
+import { getUserById } from "@/lib/auth/user";
 import { getEnv } from "@/lib/env";
 import { log } from "@/lib/log";
 import { OAUTH_CODE_MAX_LENGTH } from "@/lib/validation";
@@ -54,10 +54,13 @@ export async function startSocialLogin(input: {
 /** Where a failed browser flow lands; see docs/decisions on link errors. */
 export type ErrorPage = "/login/" | "/profile/";
 
+/** `emailId`: the notice of a provider just linked, for deliverAfterResponse (null: none). */
 export type CallbackResult =
-  | { ok: true; kind: "signed_in"; grant: SessionGrant; next: string }
-  | { ok: true; kind: "linked"; next: string }
-  | { ok: false; code: SocialErrorCode; errorPage: ErrorPage };
+  | { ok: true; kind: "signed_in"; grant: SessionGrant; next: string; emailId: number | null }
+  /** A second factor is on: no session yet, the browser goes to the page that asks for the code. */
+  | { ok: true; kind: "mfa_required"; mfaToken: string; methods: SecondFactorMethod[]; next: string; emailId: number | null }
+  | { ok: true; kind: "linked"; next: string; emailId: number | null }
+  | { ok: false; code: SocialErrorCode; errorPage: ErrorPage; emailId?: number | null };
 
 /** Step 2 of the browser flow: the provider sent the browser back with a code (or an error). */
 export async function completeSocialCallback(input: {
@@ -101,20 +104,24 @@ export async function completeSocialCallback(input: {
   if (!exchanged.ok) return fail(exchanged.reason, intent);
 
   if (session) {
-    const linked = await linkSocialAccountToUser({ userId: session.userId, provider: input.provider.name, profile: exchanged.profile });
+    const linked = await linkSocialAccountToUser({ userId: session.userId, provider: input.provider.name, profile: exchanged.profile, client: input.client });
     if (!linked.ok) return fail(linked.reason, intent);
     log.info("social account linked", { provider: input.provider.name, userId: session.userId, outcome: linked.outcome });
-    return { ok: true, kind: "linked", next };
+    return { ok: true, kind: "linked", next, emailId: linked.emailId };
   }
 
-  const signedIn = await signInOrLinkSocialAccount({ provider: input.provider.name, profile: exchanged.profile });
+  const signedIn = await signInOrLinkSocialAccount({ provider: input.provider.name, profile: exchanged.profile, client: input.client });
   if (!signedIn.ok) return fail(signedIn.reason, intent);
-  const started = await startSocialSession(input.provider, signedIn, input.client);
-  return started.ok ? { ok: true, kind: "signed_in", grant: started.grant, next } : fail(started.reason, intent);
+  const { emailId } = signedIn;
+  const started = await completeSocialSignIn(input.provider, signedIn, input.client);
+  if (!started.ok) return { ...fail(started.reason, intent), emailId };
+  return started.kind === "session"
+    ? { ok: true, kind: "signed_in", grant: started.grant, next, emailId }
+    : { ok: true, kind: "mfa_required", mfaToken: started.mfaToken, methods: started.methods, next, emailId };
 }
 
 export type CodeExchangeResult =
-  | { ok: true; user: PublicUser; grant: SessionGrant }
+  | (SignInResult & { emailId: number | null })
   | {
       ok: false;
       reason:
@@ -123,8 +130,7 @@ export type CodeExchangeResult =
         | "profile_failed"
         | "account_exists"
         | "email_required"
-        | "provider_account_mismatch"
-        | "email_not_verified";
+        | "provider_account_mismatch";
     };
 
 /** The external client flow: a code and verifier from a client that ran PKCE itself. */
@@ -147,29 +153,26 @@ export async function signInWithAuthorizationCode(input: {
   });
   if (!exchanged.ok) return exchanged;
 
-  const signedIn = await signInOrLinkSocialAccount({ provider: input.provider.name, profile: exchanged.profile });
+  const signedIn = await signInOrLinkSocialAccount({ provider: input.provider.name, profile: exchanged.profile, client: input.client });
   if (!signedIn.ok) return signedIn;
-  const session = await startSocialSession(input.provider, signedIn, input.client);
-  return session.ok ? { ok: true, user: toPublicUser(session.user), grant: session.grant } : session;
+  return { ...(await completeSocialSignIn(input.provider, signedIn, input.client)), emailId: signedIn.emailId };
 }
 
 /**
- * The session at the end of a social sign-in, as a password login would start it:
+ * The end of a social sign-in, in the one place every sign-in ends (lib/auth/sign-in.ts):
  * REQUIRE_VERIFIED_EMAIL holds here too (an account reached through a provider linked
- * under another address may still be unverified).
+ * under another address may still be unverified), and so does a second factor.
  */
-async function startSocialSession(
+async function completeSocialSignIn(
   provider: ProviderConfig,
   signedIn: { userId: number; outcome: SocialSignInOutcome },
   client: Client,
-): Promise<{ ok: true; user: User; grant: SessionGrant } | { ok: false; reason: "email_not_verified" }> {
+): Promise<SignInResult> {
   const user = await getUserById(signedIn.userId);
   // The linking transaction has just returned this id; a missing row is an impossible state.
   if (!user) throw new Error("user vanished after social sign-in");
   // A takeover is worth a line an operator can find: someone's password was removed.
   const level = signedIn.outcome === "took_over_unverified" ? "warn" : "info";
   log[level]("social sign-in", { provider: provider.name, userId: user.id, outcome: signedIn.outcome });
-  if (getEnv().REQUIRE_VERIFIED_EMAIL && !user.emailVerified) return { ok: false, reason: "email_not_verified" };
-  const grant = await startSession({ userId: user.id, ...client });
-  return { ok: true, user, grant };
+  return completeSignIn({ user, method: provider.name, client });
 }

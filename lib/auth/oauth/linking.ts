@@ -1,11 +1,12 @@
 import "server-only";
-import { and, eq, ne } from "drizzle-orm";
+import { and, count, eq, ne } from "drizzle-orm";
 import { isUniqueViolation, writeTransaction, type Queryable } from "@/db/client";
-import { socialAccounts, users, type SocialAccount, type User } from "@/db/schema";
+import { passkeys, socialAccounts, users, type SocialAccount, type User } from "@/db/schema";
+import { NO_CLIENT, recordAndNotifyIn, recordSecurityEventIn, type Client } from "@/lib/auth/activity";
 import { consumeVerificationTokens } from "@/lib/auth/email-verification";
 import { revokeUserSessions } from "@/lib/auth/session";
 import { emailIs, newUserRow } from "@/lib/auth/user";
-import type { SocialProvider } from "@/lib/social";
+import { PROVIDER_LABELS, type SocialProvider } from "@/lib/social";
 import type { SocialProfile } from "./profiles";
 import { pickUniqueUsername } from "./username";
 
@@ -26,13 +27,15 @@ export type SocialSignInOutcome =
   | "created";
 
 export type SocialSignInResult =
-  | { ok: true; userId: number; outcome: SocialSignInOutcome }
+  /** `emailId`: the notice of a provider linked on the way (rule 2), for deliverAfterResponse. */
+  | { ok: true; userId: number; outcome: SocialSignInOutcome; emailId: number | null }
   | { ok: false; reason: "account_exists" | "email_required" | "provider_account_mismatch" };
 
 /** Apply the linking rules to a provider account that has just signed in; say whom it signs in as. */
 export function signInOrLinkSocialAccount(input: {
   provider: SocialProvider;
   profile: SocialProfile;
+  client?: Client;
   now?: number;
 }): Promise<SocialSignInResult> {
   return retryOnUniqueConflict(() =>
@@ -44,7 +47,7 @@ export function signInOrLinkSocialAccount(input: {
       const linked = await findSocialAccount(tx, provider, profile.providerUserId);
       if (linked) {
         await tx.update(socialAccounts).set({ email: profile.email, profile: storedProfile(profile) }).where(eq(socialAccounts.id, linked.id));
-        return { ok: true, userId: linked.userId, outcome: "returning" };
+        return { ok: true, userId: linked.userId, outcome: "returning", emailId: null };
       }
 
       const owner = profile.email ? await findUserByEmail(tx, profile.email) : null;
@@ -61,12 +64,14 @@ export function signInOrLinkSocialAccount(input: {
           await tx.delete(socialAccounts).where(eq(socialAccounts.userId, owner.id));
           await consumeVerificationTokens(tx, owner.id, now);
           await insertSocialAccount(tx, owner.id, provider, profile, now);
-          return { ok: true, userId: owner.id, outcome: "took_over_unverified" };
+          const emailId = await recordProviderLinked(tx, owner, provider, input.client, now);
+          return { ok: true, userId: owner.id, outcome: "took_over_unverified", emailId };
         }
         // One account per provider per user: a second GitHub account is not linked silently.
         if (await findUserProviderAccount(tx, owner.id, provider)) return { ok: false, reason: "provider_account_mismatch" };
         await insertSocialAccount(tx, owner.id, provider, profile, now);
-        return { ok: true, userId: owner.id, outcome: "linked_to_verified" };
+        const emailId = await recordProviderLinked(tx, owner, provider, input.client, now);
+        return { ok: true, userId: owner.id, outcome: "linked_to_verified", emailId };
       }
 
       // Rule 3: an address the provider does not vouch for is never linked by.
@@ -88,13 +93,13 @@ export function signInOrLinkSocialAccount(input: {
         )
         .returning({ id: users.id });
       await insertSocialAccount(tx, user!.id, provider, profile, now);
-      return { ok: true, userId: user!.id, outcome: "created" };
+      return { ok: true, userId: user!.id, outcome: "created", emailId: null };
     }),
   );
 }
 
 export type LinkResult =
-  | { ok: true; outcome: "linked" | "already_linked_to_you" }
+  | { ok: true; outcome: "linked" | "already_linked_to_you"; emailId: number | null }
   | { ok: false; reason: "already_linked" | "provider_account_mismatch" | "not_signed_in" | "email_not_verified" };
 
 /**
@@ -107,6 +112,7 @@ export function linkSocialAccountToUser(input: {
   userId: number;
   provider: SocialProvider;
   profile: SocialProfile;
+  client?: Client;
   now?: number;
 }): Promise<LinkResult> {
   return retryOnUniqueConflict(() =>
@@ -116,7 +122,7 @@ export function linkSocialAccountToUser(input: {
 
       const linked = await findSocialAccount(tx, provider, profile.providerUserId);
       // Never moved from another user: that would hand their sign-in method to this one.
-      if (linked) return linked.userId === input.userId ? { ok: true, outcome: "already_linked_to_you" } : { ok: false, reason: "already_linked" };
+      if (linked) return linked.userId === input.userId ? { ok: true, outcome: "already_linked_to_you", emailId: null } : { ok: false, reason: "already_linked" };
 
       const [user] = await tx.select().from(users).where(eq(users.id, input.userId));
       if (!user) return { ok: false, reason: "not_signed_in" };
@@ -124,15 +130,15 @@ export function linkSocialAccountToUser(input: {
       if (await findUserProviderAccount(tx, user.id, provider)) return { ok: false, reason: "provider_account_mismatch" };
 
       await insertSocialAccount(tx, user.id, provider, profile, now);
-      return { ok: true, outcome: "linked" };
+      return { ok: true, outcome: "linked", emailId: await recordProviderLinked(tx, user, provider, input.client, now) };
     }),
   );
 }
 
 export type UnlinkResult = { ok: true } | { ok: false; reason: "not_linked" | "last_sign_in_method" };
 
-/** Remove a provider from a user, unless it is their last way to sign in. */
-export function unlinkSocialAccount(input: { userId: number; provider: SocialProvider }): Promise<UnlinkResult> {
+/** Remove a provider from a user, unless it is their last way to sign in (a passkey counts). */
+export function unlinkSocialAccount(input: { userId: number; provider: SocialProvider; client?: Client }): Promise<UnlinkResult> {
   return writeTransaction(async (tx): Promise<UnlinkResult> => {
     const linked = await findUserProviderAccount(tx, input.userId, input.provider);
     if (!linked) return { ok: false, reason: "not_linked" };
@@ -141,10 +147,21 @@ export function unlinkSocialAccount(input: { userId: number; provider: SocialPro
       .select({ id: socialAccounts.id })
       .from(socialAccounts)
       .where(and(eq(socialAccounts.userId, input.userId), ne(socialAccounts.provider, input.provider)));
-    if (!user?.passwordHash && others.length === 0) return { ok: false, reason: "last_sign_in_method" };
+    const [keys] = await tx.select({ n: count() }).from(passkeys).where(eq(passkeys.userId, input.userId));
+    if (!user?.passwordHash && others.length === 0 && (keys?.n ?? 0) === 0) return { ok: false, reason: "last_sign_in_method" };
     await tx.delete(socialAccounts).where(eq(socialAccounts.id, linked.id));
+    await recordSecurityEventIn(tx, { userId: input.userId, type: "provider_unlinked", client: input.client ?? NO_CLIENT, detail: { provider: input.provider } });
     return { ok: true };
   });
+}
+
+/** A provider can now sign in to `user`: recorded, and its owner told (they may not be the one who did it). */
+function recordProviderLinked(tx: Queryable, user: User, provider: SocialProvider, client: Client | undefined, now: Date): Promise<number | null> {
+  return recordAndNotifyIn(
+    tx,
+    { user, event: { type: "provider_linked", client: client ?? NO_CLIENT, detail: { provider } }, change: { kind: "provider_linked", provider: PROVIDER_LABELS[provider] } },
+    now.getTime(),
+  );
 }
 
 async function findSocialAccount(tx: Queryable, provider: SocialProvider, providerUserId: string): Promise<SocialAccount | null> {

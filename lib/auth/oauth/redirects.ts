@@ -45,6 +45,16 @@ export function redirectAfterSignIn(next: string, grant: SessionGrant | null): N
   return response;
 }
 
+/**
+ * A user with a second factor on: no session yet; to the page that asks for the code.
+ * The mfa token rides in the fragment, which the browser sends to no server and puts in
+ * no Referer, so it is in no access log; the page reads it and drops it from the URL.
+ */
+export function redirectToSecondStep(next: string, mfaToken: string, methods: readonly string[]): NextResponse {
+  const fragment = new URLSearchParams({ mfa_token: mfaToken, methods: methods.join(",") });
+  return clearStateCookie(found(`/login/two-step/?next=${encodeURIComponent(next)}#${fragment}`));
+}
+
 /** Every callback deletes the state cookie, whatever happens: it is single use. */
 export function clearStateCookie(response: NextResponse): NextResponse {
   response.cookies.set(OAUTH_STATE_COOKIE, "", stateCookieOptions(0));

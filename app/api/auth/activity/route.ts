@@ -1,10 +1,7 @@
 import { listSecurityEvents } from "@/lib/auth/activity";
-import { authenticateAccessToken } from "@/lib/auth/session";
-import { apiRoute, bearerToken, json, methodNotAllowed, unauthorized } from "@/lib/http";
+import { apiRoute, json, methodNotAllowed } from "@/lib/http";
 
-export const GET = apiRoute({ rateLimit: "api" }, async (request) => {
-  const auth = await authenticateAccessToken(bearerToken(request));
-  if (!auth.ok) return unauthorized(auth.reason);
+export const GET = apiRoute({ rateLimit: "api", auth: "bearer" }, async (request, _context, auth) => {
   return json(await listSecurityEvents(auth.user.id));
 });
 

@@ -1,15 +1,12 @@
 import { reauthenticate } from "@/lib/auth/reauth";
-import { authenticateAccessToken } from "@/lib/auth/session";
-import { apiRoute, bearerToken, codeRefusal, detail, fieldErrors, json, methodNotAllowed, parseJsonBody, secondFactorOff, unauthorized } from "@/lib/http";
+import { apiRoute, codeRefusal, detail, fieldErrors, json, methodNotAllowed, parseJsonBody, secondFactorOff } from "@/lib/http";
 import { ReauthenticateSchema } from "@/lib/validation";
 
-export const POST = apiRoute({ rateLimit: "password-change" }, async (request) => {
-  const auth = await authenticateAccessToken(bearerToken(request));
-  if (!auth.ok) return unauthorized(auth.reason);
+export const POST = apiRoute({ rateLimit: "mfa", auth: "bearer" }, async (request, _context, auth) => {
   const input = await parseJsonBody(request, ReauthenticateSchema);
   if (!input.ok) return input.response;
-  const { password, code } = input.data;
-  const proof = password !== undefined ? { password } : { code: code! };
+  const { password, code, passkey } = input.data;
+  const proof = password !== undefined ? { password } : code !== undefined ? { code } : { passkey: passkey! };
   const result = await reauthenticate({ user: auth.user, sessionId: auth.sessionId, proof });
   if (result.ok) return json({ message: "Identity confirmed" });
   switch (result.reason) {
@@ -19,6 +16,8 @@ export const POST = apiRoute({ rateLimit: "password-change" }, async (request) =
       return detail(400, "This account has no password: sign in again instead.", "no_password");
     case "no_totp":
       return secondFactorOff("Two-step verification is not on: use your password.", "totp_not_enabled");
+    case "invalid_passkey":
+      return detail(400, "The passkey could not be verified.", "passkey_verification_failed");
     case "invalid_code":
     case "locked":
       return codeRefusal(result);

@@ -1,11 +1,8 @@
 import { regenerateRecoveryCodes } from "@/lib/auth/mfa/second-factor";
-import { authenticateAccessToken } from "@/lib/auth/session";
-import { apiRoute, bearerToken, codeRefusal, json, methodNotAllowed, parseJsonBody, secondFactorOff, unauthorized } from "@/lib/http";
+import { apiRoute, codeRefusal, json, methodNotAllowed, parseJsonBody, secondFactorOff } from "@/lib/http";
 import { MfaCodeSchema } from "@/lib/validation";
 
-export const POST = apiRoute({ rateLimit: "password-change" }, async (request) => {
-  const auth = await authenticateAccessToken(bearerToken(request));
-  if (!auth.ok) return unauthorized(auth.reason);
+export const POST = apiRoute({ rateLimit: "mfa", auth: "bearer" }, async (request, _context, auth) => {
   const input = await parseJsonBody(request, MfaCodeSchema);
   if (!input.ok) return input.response;
   const result = await regenerateRecoveryCodes({ user: auth.user, code: input.data.code });

@@ -1,12 +1,9 @@
 import { NextResponse } from "next/server";
 import { disableTotp } from "@/lib/auth/mfa/second-factor";
-import { authenticateAccessToken } from "@/lib/auth/session";
-import { apiRoute, bearerToken, codeRefusal, deliverAfterResponse, methodNotAllowed, parseJsonBody, requestClient, secondFactorOff, unauthorized } from "@/lib/http";
+import { apiRoute, codeRefusal, deliverAfterResponse, methodNotAllowed, parseJsonBody, requestClient, secondFactorOff } from "@/lib/http";
 import { MfaCodeSchema } from "@/lib/validation";
 
-export const DELETE = apiRoute({ rateLimit: "password-change" }, async (request) => {
-  const auth = await authenticateAccessToken(bearerToken(request));
-  if (!auth.ok) return unauthorized(auth.reason);
+export const DELETE = apiRoute({ rateLimit: "mfa", auth: "bearer" }, async (request, _context, auth) => {
   const input = await parseJsonBody(request, MfaCodeSchema);
   if (!input.ok) return input.response;
   const result = await disableTotp({ user: auth.user, code: input.data.code, client: requestClient(request) });

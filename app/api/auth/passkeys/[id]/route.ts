@@ -1,11 +1,8 @@
 import { NextResponse } from "next/server";
 import { removePasskey } from "@/lib/auth/passkeys";
-import { authenticateAccessToken } from "@/lib/auth/session";
-import { apiRoute, bearerToken, detail, methodNotAllowed, requestClient, unauthorized } from "@/lib/http";
+import { apiRoute, detail, methodNotAllowed, requestClient } from "@/lib/http";
 
-export const DELETE = apiRoute<{ params: Promise<{ id: string }> }>({ rateLimit: "api" }, async (request, { params }) => {
-  const auth = await authenticateAccessToken(bearerToken(request));
-  if (!auth.ok) return unauthorized(auth.reason);
+export const DELETE = apiRoute<{ params: Promise<{ id: string }> }>({ rateLimit: "api", auth: "bearer" }, async (request, { params }, auth) => {
   const { id } = await params;
   const result = await removePasskey({ user: auth.user, id, client: requestClient(request) });
   if (result.ok) return new NextResponse(null, { status: 204 });

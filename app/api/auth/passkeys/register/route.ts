@@ -1,23 +1,20 @@
 import { registerPasskey } from "@/lib/auth/passkeys";
 import { isRecentSignIn } from "@/lib/auth/reauth";
-import { authenticateAccessToken } from "@/lib/auth/session";
 import {
   apiRoute,
-  bearerToken,
   deliverAfterResponse,
   detail,
   json,
   methodNotAllowed,
   parseJsonBody,
   reauthenticationRequired,
+  secondFactorNeedsVerifiedEmail,
   requestClient,
-  unauthorized,
 } from "@/lib/http";
 import { PasskeyRegisterSchema } from "@/lib/validation";
 
-export const POST = apiRoute({ rateLimit: "api" }, async (request) => {
-  const auth = await authenticateAccessToken(bearerToken(request));
-  if (!auth.ok) return unauthorized(auth.reason);
+export const POST = apiRoute({ rateLimit: "api", auth: "bearer" }, async (request, _context, auth) => {
+  if (!auth.user.emailVerified) return secondFactorNeedsVerifiedEmail();
   if (!(await isRecentSignIn(auth.sessionId))) return reauthenticationRequired();
   const input = await parseJsonBody(request, PasskeyRegisterSchema);
   if (!input.ok) return input.response;

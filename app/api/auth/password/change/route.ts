@@ -1,21 +1,17 @@
 import { changePassword } from "@/lib/auth/password-reset";
-import { authenticateAccessToken } from "@/lib/auth/session";
 import {
   apiRoute,
-  bearerToken,
   deliverAfterResponse,
   fieldErrors,
   json,
   methodNotAllowed,
   parseJsonBody,
+  requestClient,
   tooManyRequests,
-  unauthorized,
 } from "@/lib/http";
 import { PasswordChangeSchema } from "@/lib/validation";
 
-export const POST = apiRoute({ rateLimit: "password-change" }, async (request) => {
-  const auth = await authenticateAccessToken(bearerToken(request));
-  if (!auth.ok) return unauthorized(auth.reason);
+export const POST = apiRoute({ rateLimit: "password-change", auth: "bearer" }, async (request, _context, auth) => {
   const input = await parseJsonBody(request, PasswordChangeSchema);
   if (!input.ok) return input.response;
 
@@ -24,6 +20,7 @@ export const POST = apiRoute({ rateLimit: "password-change" }, async (request) =
     sessionId: auth.sessionId,
     currentPassword: input.data.current_password,
     newPassword: input.data.new_password,
+    client: requestClient(request),
   });
   if (!result.ok) return result.reason === "locked" ? tooManyRequests(result.retryAfter) : fieldErrors(result.errors);
   deliverAfterResponse(result.emailId);

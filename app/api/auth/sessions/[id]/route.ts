@@ -1,13 +1,10 @@
 import { NextResponse } from "next/server";
-import { authenticateAccessToken } from "@/lib/auth/session";
 import { revokeOwnSession } from "@/lib/auth/session-list";
-import { apiRoute, bearerToken, clearRefreshCookie, detail, methodNotAllowed, unauthorized } from "@/lib/http";
+import { apiRoute, clearRefreshCookie, detail, methodNotAllowed, requestClient } from "@/lib/http";
 
-export const DELETE = apiRoute<{ params: Promise<{ id: string }> }>({ rateLimit: "api" }, async (request, { params }) => {
-  const auth = await authenticateAccessToken(bearerToken(request));
-  if (!auth.ok) return unauthorized(auth.reason);
+export const DELETE = apiRoute<{ params: Promise<{ id: string }> }>({ rateLimit: "api", auth: "bearer" }, async (request, { params }, auth) => {
   const { id } = await params;
-  if (!(await revokeOwnSession(auth.user.id, id))) return detail(404, "Not found.");
+  if (!(await revokeOwnSession(auth.user.id, id, requestClient(request)))) return detail(404, "Not found.");
   const response = new NextResponse(null, { status: 204 });
   // Ending the current session is a logout: drop its cookie too.
   return id === auth.sessionId ? clearRefreshCookie(response) : response;

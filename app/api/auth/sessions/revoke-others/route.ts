@@ -1,10 +1,8 @@
-import { authenticateAccessToken, revokeUserSessions } from "@/lib/auth/session";
-import { apiRoute, bearerToken, json, methodNotAllowed, unauthorized } from "@/lib/http";
+import { revokeOtherSessions } from "@/lib/auth/session-list";
+import { apiRoute, json, methodNotAllowed, requestClient } from "@/lib/http";
 
-export const POST = apiRoute({ rateLimit: "api" }, async (request) => {
-  const auth = await authenticateAccessToken(bearerToken(request));
-  if (!auth.ok) return unauthorized(auth.reason);
-  return json({ revoked: await revokeUserSessions(auth.user.id, { exceptSessionId: auth.sessionId }) });
+export const POST = apiRoute({ rateLimit: "api", auth: "bearer" }, async (request, _context, auth) => {
+  return json({ revoked: await revokeOtherSessions(auth.user.id, auth.sessionId, requestClient(request)) });
 });
 
 export const { GET, PUT, PATCH, DELETE } = methodNotAllowed("POST");

@@ -2,11 +2,11 @@ import { signInWithAuthorizationCode, startSocialLogin } from "@/lib/auth/oauth/
 import { unlinkSocialAccount } from "@/lib/auth/oauth/linking";
 import { getProviderConfig } from "@/lib/auth/oauth/providers";
 import { redirectToProvider, redirectWithError } from "@/lib/auth/oauth/redirects";
-import { authenticateAccessToken } from "@/lib/auth/session";
 import { getProfile } from "@/lib/auth/user";
 import {
   apiRoute,
-  bearerToken,
+  deliverAfterResponse,
+  requestClient,
   clientIp,
   detail,
   fieldErrors,
@@ -14,8 +14,7 @@ import {
   methodNotAllowed,
   parseJsonBody,
   refreshCookie,
-  sessionResponse,
-  unauthorized,
+  signInResponse,
   userAgent,
 } from "@/lib/http";
 import { SOCIAL_ERROR_MESSAGES } from "@/lib/social";
@@ -53,9 +52,9 @@ export const POST = apiRoute({ rateLimit: "social-exchange" }, async (request, c
     code: input.data.code,
     codeVerifier: input.data.code_verifier,
     redirectUri: input.data.redirect_uri,
-    client: { userAgent: userAgent(request), ip: clientIp(request) },
+    client: requestClient(request),
   });
-  if (!result.ok) {
+  if (!result.ok && result.reason !== "email_not_verified") {
     switch (result.reason) {
       case "redirect_uri_not_allowed":
         return fieldErrors({ redirect_uri: ["This redirect URI is not allowed."] });
@@ -63,26 +62,23 @@ export const POST = apiRoute({ rateLimit: "social-exchange" }, async (request, c
         return detail(400, "Code exchange failed");
       case "profile_failed":
         return detail(400, "Failed to fetch user from provider");
-      case "email_not_verified":
-        // As password login answers it (docs/api.md, REQUIRE_VERIFIED_EMAIL).
-        return detail(403, "Email not verified", "email_not_verified");
       case "account_exists":
       case "email_required":
       case "provider_account_mismatch":
         return detail(400, SOCIAL_ERROR_MESSAGES[result.reason], result.reason);
     }
   }
-  return sessionResponse({ access: result.grant.access, user: result.user }, result.grant);
+  deliverAfterResponse(result.emailId);
+  // The login body, the mfa_required body, or 403 email_not_verified, as password login answers.
+  return signInResponse(result);
 });
 
 /** Unlink the provider from the Bearer token's user; 200 with the updated profile. */
-export const DELETE = apiRoute({ rateLimit: "api" }, async (request, context: Context) => {
+export const DELETE = apiRoute({ rateLimit: "api", auth: "bearer" }, async (request, context: Context, auth) => {
   const provider = getProviderConfig((await context.params).provider);
   if (!provider) return unsupportedProvider();
-  const auth = await authenticateAccessToken(bearerToken(request));
-  if (!auth.ok) return unauthorized(auth.reason);
 
-  const result = await unlinkSocialAccount({ userId: auth.user.id, provider: provider.name });
+  const result = await unlinkSocialAccount({ userId: auth.user.id, provider: provider.name, client: requestClient(request) });
   if (!result.ok) {
     return result.reason === "not_linked"
       ? detail(404, "Provider not linked", "not_linked")

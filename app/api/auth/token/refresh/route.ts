@@ -2,22 +2,19 @@ import { rotateRefreshToken } from "@/lib/auth/session";
 import {
   apiRoute,
   clearRefreshCookie,
-  crossSiteRefusal,
   deliverAfterResponse,
   detail,
   refreshCookie,
   sessionResponse,
   methodNotAllowed,
+  requestClient,
 } from "@/lib/http";
 
-export const POST = apiRoute({ rateLimit: "refresh" }, async (request) => {
-  const refused = crossSiteRefusal(request);
-  if (refused) return refused;
-
+export const POST = apiRoute({ rateLimit: "refresh", crossSite: "refuse" }, async (request) => {
   const token = refreshCookie(request);
   if (!token) return detail(400, "No refresh token");
 
-  const result = await rotateRefreshToken(token);
+  const result = await rotateRefreshToken(token, Date.now(), requestClient(request));
   if (!result.ok) {
     if (result.reason === "reused") deliverAfterResponse(result.emailId);
     return clearRefreshCookie(detail(401, "Invalid refresh token", "token_not_valid"));

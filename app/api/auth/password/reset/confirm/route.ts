@@ -1,12 +1,12 @@
 import { confirmPasswordReset } from "@/lib/auth/password-reset";
-import { apiRoute, deliverAfterResponse, detail, fieldErrors, json, methodNotAllowed, parseJsonBody } from "@/lib/http";
+import { apiRoute, deliverAfterResponse, detail, fieldErrors, json, methodNotAllowed, parseJsonBody, requestClient } from "@/lib/http";
 import { PasswordResetConfirmSchema } from "@/lib/validation";
 
 export const POST = apiRoute({ rateLimit: "api" }, async (request) => {
   const input = await parseJsonBody(request, PasswordResetConfirmSchema);
   if (!input.ok) return input.response;
 
-  const result = await confirmPasswordReset(input.data);
+  const result = await confirmPasswordReset({ ...input.data, client: requestClient(request) });
   if (!result.ok) {
     return result.reason === "invalid_password" ? fieldErrors(result.errors) : detail(400, "Invalid or expired token");
   }

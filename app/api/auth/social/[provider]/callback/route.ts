@@ -1,8 +1,8 @@
 import { completeSocialCallback } from "@/lib/auth/oauth/flow";
 import { getProviderConfig } from "@/lib/auth/oauth/providers";
-import { clearStateCookie, redirectAfterSignIn, redirectWithError } from "@/lib/auth/oauth/redirects";
+import { clearStateCookie, redirectAfterSignIn, redirectToSecondStep, redirectWithError } from "@/lib/auth/oauth/redirects";
 import { OAUTH_STATE_COOKIE } from "@/lib/auth/oauth/state";
-import { apiRoute, clientIp, detail, methodNotAllowed, refreshCookie, userAgent } from "@/lib/http";
+import { apiRoute, deliverAfterResponse, detail, methodNotAllowed, refreshCookie, requestClient } from "@/lib/http";
 import { log } from "@/lib/log";
 
 type Context = { params: Promise<{ provider: string }> };
@@ -24,9 +24,11 @@ export const GET = apiRoute({ rateLimit: "api" }, async (request, context: Conte
       query: { code: query.get("code"), state: query.get("state"), error: query.get("error") },
       stateCookie: request.cookies.get(OAUTH_STATE_COOKIE)?.value ?? null,
       refreshToken: refreshCookie(request),
-      client: { userAgent: userAgent(request), ip: clientIp(request) },
+      client: requestClient(request),
     });
+    deliverAfterResponse(result.emailId ?? null);
     if (!result.ok) return redirectWithError(result.errorPage, result.code);
+    if (result.kind === "mfa_required") return redirectToSecondStep(result.next, result.mfaToken, result.methods);
     return redirectAfterSignIn(result.next, result.kind === "signed_in" ? result.grant : null);
   } catch (error) {
     // Still a redirect that deletes the state cookie, so the person lands on a page

@@ -1,0 +1,57 @@
+import "server-only";
+import { count, eq } from "drizzle-orm";
+import { getDb } from "@/db/client";
+import { passkeys, type User } from "@/db/schema";
+import { getEnv } from "@/lib/env";
+import { recordSecurityEvent, type Client } from "./activity";
+import { createMfaToken } from "./mfa/mfa-token";
+import { hasTotp } from "./mfa/second-factor";
+import { startSession, type SessionGrant } from "./session";
+
+// The one place where a sign-in completes (docs/api.md, login; docs/security.md): every
+// first step (password, a provider, a passkey) and the second step of mfa/verify end
+// here, which decides whether the email must be verified first, whether a second factor
+// is still owed, and otherwise starts the session and records the login.
+
+/** How the user proved who they are first. A passkey verifies the user: both factors at once. */
+export type SignInMethod = "password" | "google" | "github" | "passkey";
+/** What the second step of mfa/verify may take. */
+export type SecondFactorMethod = "totp" | "recovery_code" | "passkey";
+
+export type SignInResult =
+  | { ok: true; kind: "session"; user: User; grant: SessionGrant }
+  | { ok: true; kind: "mfa_required"; user: User; mfaToken: string; methods: SecondFactorMethod[] }
+  | { ok: false; reason: "email_not_verified" };
+
+async function hasPasskey(userId: number): Promise<boolean> {
+  const [row] = await getDb().select({ n: count() }).from(passkeys).where(eq(passkeys.userId, userId));
+  return (row?.n ?? 0) > 0;
+}
+
+/** The second-step methods of a user with TOTP on. */
+export async function secondFactorMethods(userId: number): Promise<SecondFactorMethod[]> {
+  return (await hasPasskey(userId)) ? ["totp", "recovery_code", "passkey"] : ["totp", "recovery_code"];
+}
+
+/**
+ * Finish a sign-in whose first step has passed. `secondFactor` is set by mfa/verify once
+ * the code or passkey of the second step passed; a passkey sign-in needs none.
+ */
+export async function completeSignIn(input: {
+  user: User;
+  method: SignInMethod;
+  client: Client;
+  secondFactor?: SecondFactorMethod;
+}): Promise<SignInResult> {
+  const { user, method, client } = input;
+  // Said only to someone who has just proven who they are, so it reveals nothing.
+  if (getEnv().REQUIRE_VERIFIED_EMAIL && !user.emailVerified) return { ok: false, reason: "email_not_verified" };
+  if (method !== "passkey" && !input.secondFactor && (await hasTotp(user.id))) {
+    const mfaToken = await createMfaToken(user.id, method);
+    return { ok: true, kind: "mfa_required", user, mfaToken, methods: await secondFactorMethods(user.id) };
+  }
+  const grant = await startSession({ userId: user.id, ...client });
+  const detail = input.secondFactor ? { method, second_factor: input.secondFactor } : { method };
+  await recordSecurityEvent({ userId: user.id, type: "login", client, detail });
+  return { ok: true, kind: "session", user, grant };
+}
