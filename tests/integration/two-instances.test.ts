@@ -32,9 +32,20 @@ describe.skipIf(!TEST_POSTGRES_URL)(TITLE, () => {
   const start = () =>
     startApp({ dataDir, env: { APP_URL: BALANCER_URL, RESEND_API_KEY: resend.apiKey, RESEND_BASE_URL: resend.url, RATE_LIMIT_LOGIN_FAILURES: String(LOGIN_FAILURES) } });
 
+  /** Both at once, as a deploy starts them; if one fails, the other is stopped, not leaked. */
+  async function startBoth(): Promise<void> {
+    const started = await Promise.allSettled([start(), start()]);
+    const failed = started.find((r) => r.status === "rejected");
+    if (failed) {
+      await Promise.all(started.map((r) => (r.status === "fulfilled" ? r.value.stop() : undefined)));
+      throw failed.reason;
+    }
+    [a, b] = started.map((r) => (r as PromiseFulfilledResult<RunningApp>).value) as [RunningApp, RunningApp];
+  }
+
   beforeAll(async () => {
     resend = await startFakeResend();
-    [a, b] = await Promise.all([start(), start()]);
+    await startBoth();
   });
 
   afterAll(async () => {
@@ -139,7 +150,7 @@ describe.skipIf(!TEST_POSTGRES_URL)(TITLE, () => {
     resend.failNext(0);
     // Both restart together: each one's startup pass retries every pending message.
     await Promise.all([a.stop(), b.stop()]);
-    [a, b] = await Promise.all([start(), start()]);
+    await startBoth();
     await expect
       .poll(async () => (await a.db().get<{ n: number }>("select count(*) as n from emails where status = 'sent' and \"to\" like 'pairmail%'"))!.n, {
         timeout: 15_000,
