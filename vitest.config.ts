@@ -66,7 +66,8 @@ export default defineConfig({
           name: "integration",
           include: ["tests/integration/**/*.test.ts"],
           environment: "node",
-          globalSetup: ["tests/support/integration-global-setup.ts"],
+          // The PostgreSQL run's cluster first, so the API check's teardown runs before it stops.
+          globalSetup: ["tests/support/postgres-global-setup.ts", "tests/support/integration-global-setup.ts"],
           // Each file starts its own server on its own port and database; two at a time
           // suits this machine's two cores.
           maxWorkers: 2,

@@ -12,6 +12,8 @@
 //   node bench/run.mjs --build-ceiling  only build the ceiling app if stale, then exit
 //                                    (`npm test` does this beside the app's build)
 //
+//   BENCH_DATABASE_URL=postgres://… npm run bench   the same on an empty PostgreSQL database
+//
 // Everything runs on loopback (ports 6200-6299), on a fresh temporary database, with the
 // RATE_LIMIT_* variables raised (BENCH_LIMITS below): every limiter still counts each
 // request, it just never refuses one.
@@ -394,7 +396,8 @@ async function main() {
     [...(flag("profile") ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : []), "server.js"],
     (url) => ({
       APP_URL: url,
-      DATABASE_URL: `file:${path.join(dataDir, "g.db")}`,
+      // BENCH_DATABASE_URL: an empty PostgreSQL database to run on instead (docs/benchmarks.md).
+      DATABASE_URL: process.env.BENCH_DATABASE_URL || `file:${path.join(dataDir, "g.db")}`,
       AUTH_SIGNING_KEY: signingKey,
       RESEND_API_KEY: resend.apiKey,
       RESEND_BASE_URL: resend.url,

@@ -1,6 +1,7 @@
 import path from "node:path";
 import { getEnv } from "@/lib/env";
 import { peekSingleton, resetSingletons, singleton } from "@/lib/singleton";
+import { describePostgresUrl, isPostgresUrl, openPostgresStore } from "./postgres";
 import { databasePath, openSqliteStore } from "./sqlite";
 import type { Db, Queryable, RateLimiterOptions, Store } from "./store";
 
@@ -10,19 +11,32 @@ import type { Db, Queryable, RateLimiterOptions, Store } from "./store";
 // here; nothing in lib/ or app/ knows.
 
 export type { Db, Queryable };
-export { databasePath };
+export { databasePath, isPostgresUrl };
 
-/** The directory that holds the database; the development signing key is kept beside it. */
+/**
+ * The directory that holds the SQLite database; the development signing key is kept
+ * beside it. On PostgreSQL, ./data (only development uses that key file).
+ */
 export function dataDirectory(url: string): string {
-  return path.dirname(databasePath(url));
+  return isPostgresUrl(url) ? path.resolve("data") : path.dirname(databasePath(url));
 }
 
 /**
- * Open the database at `url` (created and migrated if needed).
- * A PostgreSQL store will be chosen here by the URL's scheme.
+ * Open the database at `url`: PostgreSQL for a postgres:// or postgresql:// URL, else a
+ * SQLite file. Migrated before use: await `ready()`.
  */
 export function createStore(url: string): Store {
-  return openSqliteStore(url);
+  return isPostgresUrl(url) ? openPostgresStore(url, { poolSize: getEnv().DATABASE_POOL_SIZE }) : openSqliteStore(url);
+}
+
+/** Resolves once the app's database answers and is migrated (startup awaits it). */
+export function databaseReady(): Promise<void> {
+  return getStore().ready();
+}
+
+/** DATABASE_URL as it may be logged: a PostgreSQL URL without its password. */
+export function describeDatabase(url: string): string {
+  return isPostgresUrl(url) ? `postgres://${describePostgresUrl(url)}` : url;
 }
 
 /** The app's store, opened on first use (never at import time, so tests hand in a fresh file). */
@@ -36,9 +50,10 @@ export function getDb(): Db {
 }
 
 /** Close the app's database; the next getDb() opens it again (tests, shutdown). */
-export function closeDb(): void {
-  peekSingleton<Store>("db")?.close();
+export async function closeDb(): Promise<void> {
+  const store = peekSingleton<Store>("db");
   resetSingletons("db");
+  await store?.close();
 }
 
 /** For /api/health/: true when the database opens and answers a query. */

@@ -131,6 +131,9 @@ export const emails = sqliteTable(
       .notNull()
       .default("pending"),
     attempts: integer("attempts").notNull().default(0),
+    // When a sender took it (status `sending`): another instance may take it back only
+    // once that claim is older than a send can take (lib/email/send.ts SEND_LEASE_MS).
+    claimedAt: timestamp("claimed_at"),
     providerMessageId: text("provider_message_id"),
     createdAt: timestamp("created_at").notNull().default(now),
     sentAt: timestamp("sent_at"),

@@ -64,6 +64,8 @@ export function openSqliteStore(url: string): Store & { client: Database.Databas
     dialect: "sqlite",
     db,
     client,
+    // Migrated synchronously above.
+    ready: () => Promise.resolve(),
     writeTransaction(run) {
       const owner = gate.owner;
       if (owner !== null && transactionOf.getStore() === owner) {
@@ -90,7 +92,7 @@ export function openSqliteStore(url: string): Store & { client: Database.Databas
       return preparedQueries.get(name) as T;
     },
     rateLimiter: (options) => new GatedRateLimiterSQLite(gate, withStatementCache(client), options),
-    close: () => client.close(),
+    close: () => void client.close(),
   };
 }
 

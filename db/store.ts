@@ -6,7 +6,11 @@ import type * as schema from "./schema";
 // What every database Gatehouse can run on provides (docs/decisions/003). lib/ sees only
 // `Queryable` and the functions of db/client.ts; a store is chosen from DATABASE_URL there.
 
-/** The app's database: drizzle query builders that are awaited for their rows. */
+/**
+ * The app's database: drizzle query builders that are awaited for their rows. Typed as
+ * SQLite's; on PostgreSQL the same builders run on drizzle's node-postgres driver (the
+ * methods lib/ uses exist on both, and db/schema-pg.ts takes SQLite's value forms).
+ */
 export type Db = SqliteRemoteDatabase<typeof schema>;
 
 /**
@@ -18,8 +22,10 @@ export type Queryable = BaseSQLiteDatabase<"async", SqliteRemoteResult, typeof s
 export type RateLimiterOptions = { keyPrefix: string; points: number; duration: number };
 
 export interface Store {
-  readonly dialect: "sqlite";
+  readonly dialect: "sqlite" | "postgres";
   readonly db: Db;
+  /** Resolves once the database answers and is migrated; rejects with why it is not. */
+  ready(): Promise<void>;
   /**
    * Run `run` as one transaction that reads and then writes, with no other request's
    * statement inside it, and serialized against every other writeTransaction on this
@@ -34,5 +40,5 @@ export interface Store {
   prepared<T>(q: Queryable, name: string, build: (q: Queryable) => T): T;
   /** A rate limiter whose counts live in this database's rate_limits table. */
   rateLimiter(options: RateLimiterOptions): RateLimiterAbstract;
-  close(): void;
+  close(): void | Promise<void>;
 }

@@ -75,8 +75,12 @@ const EnvSchema = z
       z
         .string()
         .default("file:./data/gatehouse.db")
-        .refine((v) => v.replace(/^file:/, "").length > 0, { error: "must be a SQLite file path, like file:./data/gatehouse.db" }),
+        .refine((v) => v.replace(/^file:/, "").length > 0, {
+          error: "must be a SQLite file path, like file:./data/gatehouse.db, or a postgres:// URL",
+        }),
     ),
+    // Connections each instance keeps to PostgreSQL (unused on SQLite).
+    DATABASE_POOL_SIZE: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(1000).default(10)),
     APP_URL: url("http://localhost:3000"),
     PORT: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(65535).default(3000)),
     AUTH_SIGNING_KEY: signingKey,

@@ -1,12 +1,13 @@
 import "server-only";
-import { getDb } from "@/db/client";
+import { databaseReady, describeDatabase } from "@/db/client";
+import { DatabaseUnreachableError } from "@/db/postgres";
 import { scheduleSecurityEventTrim } from "./auth/activity";
 import { trimExpiredMfaTokens } from "./auth/mfa/mfa-token";
 import { resealTotpSecrets } from "./auth/mfa/second-factor";
 import { trimExpiredChallenges } from "./auth/passkeys";
 import { dummyPasswordHash } from "./auth/password";
 import { getSigningKey } from "./auth/tokens";
-import { deliverPendingEmails, recoverInterruptedEmails } from "./email/send";
+import { deliverPendingEmails, SEND_LEASE_MS } from "./email/send";
 import { EnvError, getEnv, runMode } from "./env";
 import { isClientIpStamped } from "./http";
 import { log } from "./log";
@@ -22,7 +23,7 @@ const EMAIL_RETRY_INTERVAL_MS = 60_000;
 export async function startServer(): Promise<void> {
   try {
     const env = getEnv();
-    getDb();
+    await databaseReady();
     await Promise.all([getSigningKey(), dummyPasswordHash()]);
     registerResponseBaseHeaders();
     if (!isClientIpStamped() && env.TRUST_PROXY === 0) {
@@ -30,18 +31,17 @@ export async function startServer(): Promise<void> {
     }
     log.info("gatehouse ready", {
       appUrl: env.APP_URL,
-      database: env.DATABASE_URL,
+      database: describeDatabase(env.DATABASE_URL),
       mode: runMode(),
       email: env.RESEND_API_KEY ? "resend" : "development mailbox (/dev/mail/)",
     });
   } catch (error) {
-    if (error instanceof EnvError) console.error(`\n${error.message}\n`);
+    if (error instanceof EnvError || error instanceof DatabaseUnreachableError) console.error(`\n${error.message}\n`);
     else log.error("startup failed", { error });
     process.exit(1);
   }
   // Mail an earlier run queued but never delivered (a crash, Resend down), then keep
   // retrying what fails now, so an outage does not strand a verification link.
-  await recoverInterruptedEmails();
   const retries = startEmailRetries();
   // Security events are kept 90 days: trimmed now and hourly, never on a request's time.
   scheduleSecurityEventTrim({ "expired WebAuthn challenges": () => trimExpiredChallenges(), "expired mfa tokens": () => trimExpiredMfaTokens() });
@@ -75,10 +75,15 @@ function startEmailRetries(): { stop: () => Promise<void> } {
       .finally(() => (pass = null));
   };
   retry();
+  // Once more when a claim cut off by a crash just before this start has lapsed, so that
+  // a restart delivers it within seconds, not at the next minute's pass.
+  const afterLease = setTimeout(retry, SEND_LEASE_MS + 1000);
+  afterLease.unref();
   const timer = setInterval(retry, EMAIL_RETRY_INTERVAL_MS);
   timer.unref();
   return {
     stop: async () => {
+      clearTimeout(afterLease);
       clearInterval(timer);
       await pass;
     },

@@ -1,10 +1,15 @@
 // `npm run db:migrate`: apply db/migrations to DATABASE_URL (the server also does this
 // at startup). Runs under tsx with the react-server condition, so "server-only" is inert.
 import nextEnv from "@next/env";
-import { createStore, databasePath } from "@/db/client";
+import { createStore, describeDatabase } from "@/db/client";
 import { getEnv } from "@/lib/env";
 
 nextEnv.loadEnvConfig(process.cwd());
 const url = getEnv().DATABASE_URL;
-createStore(url).close();
-console.log(`Migrated ${databasePath(url)}`);
+const store = createStore(url);
+try {
+  await store.ready();
+} finally {
+  store.close();
+}
+console.log(`Migrated ${describeDatabase(url)}`);

@@ -1,5 +1,5 @@
 import "server-only";
-import { and, count, eq, gt } from "drizzle-orm";
+import { and, count, eq, gt, isNull, lt, or } from "drizzle-orm";
 import { Resend } from "resend";
 import { getDb, type Queryable } from "@/db/client";
 import { emails } from "@/db/schema";
@@ -16,6 +16,13 @@ import { singleton } from "@/lib/singleton";
 export type OutgoingEmail = { to: string; subject: string; text: string; html: string };
 
 const MAX_ATTEMPTS = 5;
+/**
+ * How long a claim on a message (status `sending`) keeps every other sender off it. Past
+ * it, the sender is taken for dead (a crash mid-send) and the message is queued again.
+ * Longer than a send takes, so that two live instances never send one message twice; and
+ * if a send ever outlasts it, the idempotency key makes Resend drop the repeat.
+ */
+export const SEND_LEASE_MS = 10_000;
 
 /**
  * Why a message goes out, which decides whether the per-address cap applies
@@ -94,10 +101,11 @@ export async function deliverEmail(id: number): Promise<boolean> {
   const apiKey = getEnv().RESEND_API_KEY;
   if (!apiKey) return false;
   const db = getDb();
-  // Claim the row so that concurrent deliveries never send it twice.
+  // Claim the row so that concurrent deliveries never send it twice, in this process or
+  // another: one conditional update, which only one of them can win.
   const [message] = await db
     .update(emails)
-    .set({ status: "sending" })
+    .set({ status: "sending", claimedAt: new Date() })
     .where(and(eq(emails.id, id), eq(emails.status, "pending")))
     .returning();
   if (!message) return false;
@@ -140,21 +148,27 @@ class DeliveryError extends Error {
 }
 
 /**
- * At startup, before any delivery of this process: a row still marked `sending` was cut
- * off mid-send by a crash. Queue it again; sending it twice is safe because Resend
- * drops a repeated idempotency key.
+ * Before each delivery pass: a row marked `sending` whose claim is older than
+ * SEND_LEASE_MS was cut off mid-send (a crashed process); queue it again. A younger claim
+ * may be another live instance's send in progress, and is left alone.
  */
-export async function recoverInterruptedEmails(): Promise<number> {
-  const recovered = await getDb().update(emails).set({ status: "pending" }).where(eq(emails.status, "sending")).returning({ id: emails.id });
+export async function recoverInterruptedEmails(now = Date.now()): Promise<number> {
+  const recovered = await getDb()
+    .update(emails)
+    .set({ status: "pending" })
+    .where(and(eq(emails.status, "sending"), or(isNull(emails.claimedAt), lt(emails.claimedAt, new Date(now - SEND_LEASE_MS)))))
+    .returning({ id: emails.id });
   return recovered.length;
 }
 
 /**
  * Deliver every queued message, one at a time (at startup, then every minute): what a
  * crash or a Resend outage left behind. Each message gets MAX_ATTEMPTS tries in all.
+ * Every instance runs these passes; the claim in deliverEmail sends each message once.
  */
 export async function deliverPendingEmails(): Promise<void> {
   if (!getEnv().RESEND_API_KEY) return;
+  await recoverInterruptedEmails();
   const pending = await getDb().select({ id: emails.id }).from(emails).where(eq(emails.status, "pending"));
   for (const { id } of pending) await deliverEmail(id);
 }

@@ -109,8 +109,8 @@ describe("registration", () => {
   it("answers an already-registered email exactly like a new one, and tells its owner", async () => {
     const { email } = await registerAndLogin({ verify: true });
     const before = resend.messages.length;
-    const users = () => (app.db().prepare("select count(*) as n from users").get() as { n: number }).n;
-    const count = users();
+    const users = async () => ((await app.db().get("select count(*) as n from users")) as { n: number }).n;
+    const count = await users();
 
     const fresh = await api.post("/api/auth/register/", { username: "brandnew1", email: "brandnew1@example.com", password: PASSWORD });
     const existing = await api.post("/api/auth/register/", { username: "brandnew2", email: email.toUpperCase(), password: PASSWORD });
@@ -119,7 +119,7 @@ describe("registration", () => {
     expect([...existing.headers.keys()].filter((h) => h !== "date" && h !== "x-request-id").sort()).toEqual(
       [...fresh.headers.keys()].filter((h) => h !== "date" && h !== "x-request-id").sort(),
     );
-    expect(users()).toBe(count + 1); // only the fresh one
+    expect(await users()).toBe(count + 1); // only the fresh one
 
     const notice = await resend.waitForEmail(email, { after: before, subject: /tried to register/ });
     expect(notice.text).toContain("no new account was made");
@@ -171,7 +171,7 @@ describe("login", () => {
 
   it("refuses an account that has no password like any bad credentials", async () => {
     const { email, user } = await registerAndLogin();
-    app.db().prepare("update users set password_hash = null where id = ?").run(user.id);
+    await app.db().run("update users set password_hash = null where id = ?", user.id);
     const res = await api.post("/api/auth/login/", { email, password: PASSWORD });
     expect(res.status).toBe(400);
     expect(res.body).toEqual({ non_field_errors: ["Invalid credentials"] });
@@ -228,7 +228,7 @@ describe("access tokens", () => {
 
   it("refuses tokens of a deleted user", async () => {
     const { access, user } = await registerAndLogin();
-    app.db().prepare("delete from users where id = ?").run(user.id);
+    await app.db().run("delete from users where id = ?", user.id);
     expect((await api.get("/api/auth/me/", bearer(access))).status).toBe(401);
   });
 });
@@ -254,9 +254,7 @@ describe("email verification", () => {
 
   it("refuses an expired token", async () => {
     const { email, token } = await registerForLink();
-    app.db()
-      .prepare("update email_verification_tokens set expires_at = ? where user_id = (select id from users where email = ?)")
-      .run(Date.now() - 1000, email);
+    await app.db().run("update email_verification_tokens set expires_at = ? where user_id = (select id from users where email = ?)", Date.now() - 1000, email);
     expect((await verify(token)).body).toEqual({ detail: "Invalid or expired token" });
   });
 
@@ -273,7 +271,7 @@ describe("email verification", () => {
 
   it("stores only hashes of verification tokens", async () => {
     const { token } = await registerForLink();
-    const rows = app.db().prepare("select token_hash from email_verification_tokens").all() as Array<{ token_hash: string }>;
+    const rows = (await app.db().all("select token_hash from email_verification_tokens")) as Array<{ token_hash: string }>;
     expect(rows.some((r) => r.token_hash.includes(token))).toBe(false);
     expect(rows.every((r) => /^[0-9a-f]{64}$/.test(r.token_hash))).toBe(true);
   });
@@ -322,7 +320,7 @@ describe("refresh tokens", () => {
     const rotated = await client.post("/api/auth/token/refresh/");
     expect(rotated.status).toBe(200);
     // Age the rotation past the 30-second window.
-    app.db().prepare("update refresh_tokens set rotated_at = rotated_at - 31000 where rotated_at is not null").run();
+    await app.db().run("update refresh_tokens set rotated_at = rotated_at - 31000 where rotated_at is not null");
     // The thief replays the old token from elsewhere; the victim's browser holds the successor.
     const thief = new ApiClient(app.url);
     thief.cookies.set("refresh_token", original);
@@ -344,20 +342,20 @@ describe("refresh tokens", () => {
     expect(unknown.setCookies.some((c) => /^refresh_token=;.*Max-Age=0/i.test(c))).toBe(true);
 
     const { client } = await registerAndLogin();
-    app.db().prepare("update refresh_tokens set expires_at = ?").run(Date.now() - 1000);
+    await app.db().run("update refresh_tokens set expires_at = ?", Date.now() - 1000);
     expect((await client.post("/api/auth/token/refresh/")).status).toBe(401);
   });
 
   it("ends a session at SESSION_MAX_AGE whatever the rotations", async () => {
     const { client, user } = await registerAndLogin();
-    app.db().prepare("update sessions set expires_at = ? where user_id = ?").run(Date.now() - 1000, user.id);
+    await app.db().run("update sessions set expires_at = ? where user_id = ?", Date.now() - 1000, user.id);
     expect((await client.post("/api/auth/token/refresh/")).status).toBe(401);
   });
 
   it("stores only hashes of refresh tokens", async () => {
     const { client } = await registerAndLogin();
     const token = client.cookies.get("refresh_token")!;
-    const row = app.db().prepare("select count(*) as n from refresh_tokens where token_hash like ?").get(`%${token}%`) as { n: number };
+    const row = (await app.db().get("select count(*) as n from refresh_tokens where token_hash like ?", `%${token}%`)) as { n: number };
     expect(row.n).toBe(0);
   });
 });

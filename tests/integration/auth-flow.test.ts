@@ -101,12 +101,12 @@ describe("register → verify → login → me → refresh → logout", () => {
     expect(resend.messages.every((m) => m.from === "Gatehouse <no-reply@localhost>")).toBe(true);
   });
 
-  it("keeps passwords, tokens and the API key out of the server log", () => {
+  it("keeps passwords, tokens and the API key out of the server log", async () => {
     const log = app.logs();
     expect(log).toContain("request");
     expect(log).not.toContain("a long and unusual passphrase");
     expect(log).not.toContain(resend.apiKey);
-    const row = app.db().prepare("select count(*) as n from refresh_tokens").get() as { n: number };
+    const row = (await app.db().get("select count(*) as n from refresh_tokens")) as { n: number };
     expect(row.n).toBeGreaterThan(0);
     expect(log).not.toMatch(/eyJ[A-Za-z0-9_-]+\.eyJ/); // no JWT
   });

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { appPerTest, runServerExpectingExit, startApp } from "../support/app";
+import { appPerTest, freePort, runServerExpectingExit, startApp } from "../support/app";
 import { ApiClient, parseSetCookie } from "../support/client";
 import { linkIn, startFakeResend, type FakeResend } from "../support/fake-resend";
 
@@ -34,6 +34,18 @@ describe("startup configuration", () => {
     expect(output).toMatch(/APP_URL: /);
   });
 
+  it("stops with an error naming the host when PostgreSQL cannot be reached, never printing the password", async () => {
+    const port = await freePort(); // nothing listens there
+    const { code, output } = await runServerExpectingExit({
+      DATABASE_URL: `postgres://gatehouse:hunter2secret@127.0.0.1:${port}/gatehouse`,
+      AUTH_SIGNING_KEY: SIGNING_KEY,
+      RESEND_API_KEY: "re_unused",
+    });
+    expect(code).toBe(1);
+    expect(output).toContain(`cannot reach PostgreSQL at 127.0.0.1:${port}/gatehouse (ECONNREFUSED)`);
+    expect(output).not.toContain("hunter2secret");
+  });
+
   it("refuses a signing key that is not an Ed25519 private JWK", async () => {
     const { code, output } = await runServerExpectingExit({ AUTH_SIGNING_KEY: '{"kty":"RSA"}' });
     expect(code).toBe(1);
@@ -63,7 +75,7 @@ describe("startup configuration", () => {
     const email = await resend.waitForEmail("prod@example.com");
     expect(linkIn(email, "https://auth.example.com/verify-email/?token=")).toBeTruthy();
     // Delivered mail leaves no copy of its single-use link behind.
-    const row = prod.db().prepare("select status, text, html from emails").get() as Record<string, unknown>;
+    const row = (await prod.db().get("select status, text, html from emails")) as Record<string, unknown>;
     expect(row).toEqual({ status: "sent", text: null, html: null });
   });
 
@@ -78,7 +90,7 @@ describe("startup configuration", () => {
     // A wrong password still gets the generic answer: the 403 is only for the owner.
     const wrong = await client.post("/api/auth/login/", { email: "strict@example.com", password: "wrong wrong wrong" });
     expect(wrong.status).toBe(400);
-    strict.db().prepare("update users set email_verified = 1").run();
+    await strict.db().run("update users set email_verified = true");
     expect((await client.post("/api/auth/login/", { email: "strict@example.com", password: PASSWORD })).status).toBe(200);
   });
 });

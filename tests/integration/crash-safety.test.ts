@@ -28,7 +28,7 @@ it("keeps registrations whole across a SIGKILL and delivers their emails after r
     ),
   );
   // Kill once some registrations have committed and the rest are still in flight.
-  const committed = () => (first.db().prepare("select count(*) as n from users").get() as { n: number }).n;
+  const committed = async () => ((await first.db().get("select count(*) as n from users")) as { n: number }).n;
   await expect.poll(committed, { timeout: 10_000, interval: 5 }).toBeGreaterThanOrEqual(4);
   process.kill(first.pid(), "SIGKILL");
   const outcomes = await Promise.all(attempts);
@@ -40,19 +40,17 @@ it("keeps registrations whole across a SIGKILL and delivers their emails after r
   const second = await startApp({ dataDir, env: { RESEND_API_KEY: resend.apiKey, RESEND_BASE_URL: resend.url } });
   try {
     const db = second.db();
-    const users = db.prepare("select id, email from users").all() as Array<{ id: number; email: string }>;
+    const users = await db.all<{ id: number; email: string }>("select id, email from users");
     // Every 201 the clients saw is an account that exists, and so is what committed before.
     expect(users.length).toBeGreaterThanOrEqual(Math.max(4, outcomes.filter((o) => o === 201).length));
     expect(users.length).toBeLessThan(24);
     for (const user of users) {
-      const tokens = db.prepare("select count(*) as n from email_verification_tokens where user_id = ?").get(user.id) as { n: number };
-      const emails = db.prepare('select count(*) as n from emails where "to" = ?').get(user.email) as { n: number };
+      const tokens = (await db.get("select count(*) as n from email_verification_tokens where user_id = ?", user.id)) as { n: number };
+      const emails = (await db.get('select count(*) as n from emails where "to" = ?', user.email)) as { n: number };
       expect(tokens.n, user.email).toBe(1);
       expect(emails.n, user.email).toBe(1);
     }
-    const orphans = db
-      .prepare('select count(*) as n from emails where "to" not in (select email from users)')
-      .get() as { n: number };
+    const orphans = (await db.get('select count(*) as n from emails where "to" not in (select email from users)')) as { n: number };
     expect(orphans.n).toBe(0);
     // What was queued before the crash is delivered by the restarted server.
     await expect.poll(() => resend.messages.length, { timeout: 15_000 }).toBe(users.length);

@@ -20,7 +20,7 @@ describe("development mailbox (npm run dev only)", () => {
     const list = await (await fetch(`${dev.url}/dev/mail/`)).text();
     expect(list.indexOf("mail2@example.com")).toBeGreaterThan(-1);
     expect(list.indexOf("mail2@example.com")).toBeLessThan(list.indexOf("mail1@example.com"));
-    const id = (dev.db().prepare("select id from emails where \"to\" = ?").get("mail1@example.com") as { id: number }).id;
+    const id = ((await dev.db().get("select id from emails where \"to\" = ?", "mail1@example.com")) as { id: number }).id;
     const message = await (await fetch(`${dev.url}/dev/mail/${id}/`)).text();
     expect(message).toMatch(new RegExp(`<a href="${dev.url}/verify-email/\\?token=[A-Za-z0-9_-]{43}"`));
     expect(message).toMatch(/expires in 24 hours/);

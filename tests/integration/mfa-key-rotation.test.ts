@@ -38,8 +38,8 @@ async function step(env: Record<string, string>): Promise<RunningApp> {
 
 const code = (secret: string) => generateHOTP(decodeBase32IgnorePadding(secret), BigInt(Math.floor(Date.now() / 30_000)), 6);
 
-const boxRoot = (app: RunningApp) =>
-  (app.db().prepare("select encrypted_secret from totp_credentials").get() as { encrypted_secret: string }).encrypted_secret.split(".")[1];
+const boxRoot = async (app: RunningApp) =>
+  ((await app.db().get("select encrypted_secret from totp_credentials")) as { encrypted_secret: string }).encrypted_secret.split(".")[1];
 
 /**
  * Password, then the current code: the status of mfa/verify. The replay guard is reset
@@ -47,7 +47,7 @@ const boxRoot = (app: RunningApp) =>
  * two 30-second windows (replays have their own tests in mfa-login.test.ts).
  */
 async function signInWithCode(app: RunningApp, code: string): Promise<number> {
-  app.db().prepare("update totp_credentials set last_used_step = null").run();
+  await app.db().run("update totp_credentials set last_used_step = null");
   const client = new ApiClient(app.url);
   const first = await client.post("/api/auth/login/", { email: EMAIL, password: PASSWORD });
   expect(first.body).toMatchObject({ mfa_required: true });
@@ -64,21 +64,21 @@ it("keeps every TOTP secret through signing-key rotations: re-sealed at startup 
   const setup = await client.post("/api/auth/mfa/totp/setup/", {}, auth);
   const secret = setup.body.secret as string;
   expect((await client.post("/api/auth/mfa/totp/confirm/", { code: code(secret) }, auth)).status).toBe(200);
-  const underOld = boxRoot(app);
+  const underOld = (await boxRoot(app));
 
   // The hazard: jump straight to a set without the old key's private part. Nothing
   // opens the box, startup says so, and the code is refused (the box is left alone).
   app = await step(single(nextKey));
   await expect.poll(() => app.logs()).toMatch(/TOTP secrets sealed under a root that is no longer configured/);
   expect(await signInWithCode(app, code(secret))).toBe(400);
-  expect(boxRoot(app)).toBe(underOld);
+  expect((await boxRoot(app))).toBe(underOld);
 
   // The runbook: step 2 (the next key signs, the old one still listed with its private
   // part). Its startup re-seals the box under the next key.
   app = await step({ APP_URL, AUTH_SIGNING_KEY: "", AUTH_SIGNING_KEYS: JSON.stringify([oldKey, nextKey]), AUTH_SIGNING_KID: nextKey.kid });
   // The re-seal runs at startup, beside the first requests: its log line says it is done.
   await expect.poll(() => app.logs()).toMatch(/re-sealed TOTP secrets under the current root/);
-  const underNext = boxRoot(app);
+  const underNext = (await boxRoot(app));
   expect(underNext).not.toBe(underOld);
 
   // Step 3: the old key gone. The secret opens, and the code signs in.
@@ -90,7 +90,7 @@ it("keeps every TOTP secret through signing-key rotations: re-sealed at startup 
   // may rotate with no care for TOTP at all.
   app = await step({ ...single(nextKey), MFA_ENCRYPTION_KEY: MFA_KEY });
   await expect.poll(() => app.logs()).toMatch(/re-sealed TOTP secrets under the current root/);
-  expect(boxRoot(app)).toMatch(/^k/);
+  expect((await boxRoot(app))).toMatch(/^k/);
   app = await step({ ...single(laterKey), MFA_ENCRYPTION_KEY: MFA_KEY });
   expect(await signInWithCode(app, code(secret))).toBe(200);
 });

@@ -93,7 +93,7 @@ describe("without a second factor", () => {
       ["login_failed", { method: "password" }],
       ["login", { method: "password" }],
     ]);
-    expect(app.db().prepare("select count(*) as n from security_events where user_id is null").get()).toEqual({ n: 0 });
+    expect(await app.db().get("select count(*) as n from security_events where user_id is null")).toEqual({ n: 0 });
   });
 });
 
@@ -110,7 +110,7 @@ describe("security activity from every flow", () => {
     const oldRefresh = laptop.client.cookies.get("refresh_token")!;
     expect((await laptop.client.post("/api/auth/token/refresh/")).status).toBe(200);
     // The rotated token again, past the grace window: theft, the session dies.
-    app.db().prepare("update refresh_tokens set rotated_at = ? where rotated_at is not null").run(Date.now() - 60_000);
+    await app.db().run("update refresh_tokens set rotated_at = ? where rotated_at is not null", Date.now() - 60_000);
     const stolen = await new ApiClient(app.url).request("POST", "/api/auth/token/refresh/", { headers: { cookie: `refresh_token=${oldRefresh}` } });
     expect(stolen.status).toBe(401);
 
@@ -178,7 +178,7 @@ describe("with TOTP on", () => {
   it("expires the mfa_token after 5 minutes", async () => {
     const { email, secret } = await withTotp();
     const { client, res } = await firstStep(email);
-    app.db().prepare("update mfa_tokens set expires_at = ? where user_id = (select id from users where email = ?)").run(Date.now() - 1, email);
+    await app.db().run("update mfa_tokens set expires_at = ? where user_id = (select id from users where email = ?)", Date.now() - 1, email);
     const late = await verify(client, { mfa_token: res.body.mfa_token, code: totp(secret, 1) });
     expect(late.status).toBe(400);
     expect(late.body).toEqual({ detail: "Invalid or expired token" });
@@ -190,7 +190,7 @@ describe("with TOTP on", () => {
     const code = totp(secret, 1);
     const burst = await Promise.all(Array.from({ length: 6 }, () => verify(new ApiClient(app.url), { mfa_token: res.body.mfa_token, code })));
     expect(burst.filter((r) => r.status === 200)).toHaveLength(1);
-    expect(app.db().prepare("select count(*) as n from sessions where user_id = (select id from users where email = ?)").get(email)).toEqual({ n: 1 + 1 });
+    expect(await app.db().get("select count(*) as n from sessions where user_id = (select id from users where email = ?)", email)).toEqual({ n: 1 + 1 });
   });
 
   it("takes a recovery code once, and tells the owner", async () => {

@@ -35,11 +35,8 @@ async function signedIn() {
 }
 
 /** Make the session's sign-in older than REAUTH_MAX_AGE (10 minutes). */
-function ageSessions(email: string) {
-  app
-    .db()
-    .prepare("update sessions set created_at = ? where user_id = (select id from users where email = ?)")
-    .run(Date.now() - 11 * 60_000, email);
+async function ageSessions(email: string) {
+  await app.db().run("update sessions set created_at = ? where user_id = (select id from users where email = ?)", Date.now() - 11 * 60_000, email);
 }
 
 const code = (secret: string, offsetSteps = 0) =>
@@ -65,7 +62,7 @@ describe("second factor", () => {
 
   it("needs a recent sign-in to start TOTP or a passkey, and re-entering the password gives one", async () => {
     const { email, call } = await signedIn();
-    ageSessions(email);
+    await ageSessions(email);
     for (const path of ["/api/auth/mfa/totp/setup/", "/api/auth/passkeys/register/options/"]) {
       const refused = await call("POST", path);
       expect(refused.status).toBe(403);
@@ -103,7 +100,7 @@ describe("second factor", () => {
     expect((await call("GET", "/api/auth/mfa/")).body).toEqual({ password: true, totp: true, recovery_codes_left: 10, passkeys: [] });
     await app.mail.waitForEmail(email, { after: before, subject: /two-step verification is on/i });
 
-    const stored = JSON.stringify(app.db().prepare("select * from totp_credentials join recovery_codes using (user_id)").all());
+    const stored = JSON.stringify(await app.db().all("select * from totp_credentials join recovery_codes using (user_id)"));
     expect(stored).not.toContain(setup.body.secret);
     for (const recovery of confirm.body.recovery_codes as string[]) expect(stored).not.toContain(recovery);
     // A second setup while on is refused.
@@ -132,7 +129,7 @@ describe("second factor", () => {
     expect(off.status).toBe(204);
     expect((await call("GET", "/api/auth/mfa/")).body).toMatchObject({ totp: false, recovery_codes_left: 0 });
     await app.mail.waitForEmail(email, { after: before, subject: /two-step verification is off/i });
-    expect(app.db().prepare("select count(*) as n from recovery_codes where user_id = (select id from users where email = ?)").get(email)).toEqual({ n: 0 });
+    expect(await app.db().get("select count(*) as n from recovery_codes where user_id = (select id from users where email = ?)", email)).toEqual({ n: 0 });
     expect((await call("DELETE", "/api/auth/mfa/totp/", { code: renewed[2] })).body).toMatchObject({ code: "totp_not_enabled" });
   });
 

@@ -42,7 +42,7 @@ it("rotates a refresh token once when both processes receive it at the same mome
     const next = rotated[0]!.headers.getSetCookie()[0]!.split(";")[0]!.split("=")[1]!;
     client.cookies.set("refresh_token", next);
   }
-  const rows = a.db().prepare("select count(*) as n from refresh_tokens").get() as { n: number };
+  const rows = (await a.db().get("select count(*) as n from refresh_tokens")) as { n: number };
   expect(rows.n).toBe(9); // the login's token and one successor per round
 });
 
@@ -55,18 +55,21 @@ it("registers one account when the same username arrives at both processes", asy
     ),
   );
   expect([first!.status, second!.status].sort()).toEqual([201, 400]);
-  const users = a.db().prepare("select count(*) as n from users where username_key = 'samename'").get() as { n: number };
+  const users = (await a.db().get("select count(*) as n from users where username_key = 'samename'")) as { n: number };
   expect(users.n).toBe(1);
 });
 
 it("counts rate limits across both processes", async () => {
   // RELAXED_LIMITS gives 10000 per minute; exhaust the per-IP API budget through one
   // process by writing its counter, then see the other process refuse.
-  a.db().prepare("insert or replace into rate_limits (key, points, expire) values (?, ?, ?)").run(
-    "api:127.0.0.1",
-    10_000,
-    Date.now() + 60_000,
-  );
+  await a
+    .db()
+    .run(
+      "insert into rate_limits (key, points, expire) values (?, ?, ?) on conflict (key) do update set points = excluded.points, expire = excluded.expire",
+      "api:127.0.0.1",
+      10_000,
+      Date.now() + 60_000,
+    );
   const refused = await new ApiClient(b.url).get("/api/auth/me/");
   expect(refused.status).toBe(429);
   expect(Number(refused.headers.get("retry-after"))).toBeGreaterThan(0);

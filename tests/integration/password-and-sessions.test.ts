@@ -94,7 +94,7 @@ describe("password reset", () => {
     const newer = await resetToken(email, before);
     expect((await client.post("/api/auth/password/reset/confirm/", { token: older, password: NEW_PASSWORD })).status).toBe(400);
 
-    app.db().prepare("update password_reset_tokens set expires_at = ? where used_at is null").run(Date.now() - 1);
+    await app.db().run("update password_reset_tokens set expires_at = ? where used_at is null", Date.now() - 1);
     const expired = await client.post("/api/auth/password/reset/confirm/", { token: newer, password: NEW_PASSWORD });
     expect(expired.body).toEqual({ detail: "Invalid or expired token" });
     for (const token of ["", "short", "x".repeat(500), 42]) {

@@ -45,10 +45,10 @@ describe("account pre-hijacking: the squatter keeps nothing", () => {
     // Linking their own GitHub is refused before the trip to GitHub, and stores nothing.
     const link = await attacker.get("/api/auth/social/github/?intent=link");
     expect(link.headers.get("location")).toBe(`${server.url}/profile/?error=email_not_verified`);
-    const userId = (server.db().prepare("select id from users where email = ?").get(victim) as { id: number }).id;
-    expect(server.db().prepare("select count(*) as n from social_accounts").get()).toEqual({ n: 0 });
+    const userId = ((await server.db().get("select id from users where email = ?", victim)) as { id: number }).id;
+    expect(await server.db().get("select count(*) as n from social_accounts")).toEqual({ n: 0 });
     // A provider linked before that rule existed (a database carried over from then).
-    server.db().prepare("insert into social_accounts (user_id, provider, provider_user_id, email) values (?, 'github', 'gh-attacker', 'attacker@evil.example')").run(userId);
+    await server.db().run("insert into social_accounts (user_id, provider, provider_user_id, email) values (?, 'github', 'gh-attacker', 'attacker@evil.example')", userId);
 
     // The owner registers. The answer is the one anybody gets for a new address.
     const owner = new ApiClient(server.url);
@@ -71,7 +71,7 @@ describe("account pre-hijacking: the squatter keeps nothing", () => {
     expect((await login(new ApiClient(server.url), victim, "attacker's own passphrase")).status).toBe(400);
     expect((await attacker.post("/api/auth/token/refresh/")).status).toBe(401);
     expect((await me(server.url, attackerAccess)).status).toBe(401);
-    expect(server.db().prepare("select count(*) as n from social_accounts where user_id = ?").get(userId)).toEqual({ n: 0 });
+    expect(await server.db().get("select count(*) as n from social_accounts where user_id = ?", userId)).toEqual({ n: 0 });
     expect(server.logs()).toMatch(/WARN reset of an unverified account removed its providers .*"providersRemoved":1/);
 
     // The owner signs in, verified.
@@ -163,7 +163,7 @@ describe("production fails closed", () => {
     const client = new ApiClient(prod.url);
     await register(client, "mailme", "mailme@example.com");
     await prod.mail.waitForEmail("mailme@example.com");
-    const id = (prod.db().prepare("select id from emails").get() as { id: number }).id;
+    const id = ((await prod.db().get("select id from emails")) as { id: number }).id;
     for (const page of ["/dev/mail/", `/dev/mail/${id}/`, `/dev/mail/${id}/html/`]) {
       expect((await fetch(prod.url + page)).status, page).toBe(404);
     }
@@ -245,7 +245,7 @@ describe("brute force", () => {
     expect(locked.body).toEqual({ detail: `Too many requests. Try again in ${retryAfter} seconds.` });
     // One budget: the login form is locked too.
     expect((await login(new ApiClient(server.url), "stolen@example.com")).status).toBe(429);
-    expect(server.db().prepare("select count(*) as n from emails where subject like '%changed%'").get()).toEqual({ n: 0 });
+    expect(await server.db().get("select count(*) as n from emails where subject like '%changed%'")).toEqual({ n: 0 });
   });
 
   it("keeps login, password change and code exchange in separate per-IP buckets", async () => {
@@ -373,13 +373,13 @@ describe("signals", () => {
     const stolen = client.cookies.get("refresh_token")!;
     expect((await client.post("/api/auth/token/refresh/")).status).toBe(200);
     // The rotation happened a minute ago: past the 30-second grace window.
-    server.db().prepare("update refresh_tokens set rotated_at = rotated_at - 60000 where rotated_at is not null").run();
+    await server.db().run("update refresh_tokens set rotated_at = rotated_at - 60000 where rotated_at is not null");
 
     const thief = new ApiClient(server.url);
     thief.cookies.set("refresh_token", stolen);
     expect((await thief.post("/api/auth/token/refresh/")).status).toBe(401);
     const userId = loggedIn.body.user.id as number;
-    const sessionId = (server.db().prepare("select id from sessions where user_id = ?").get(userId) as { id: string }).id;
+    const sessionId = ((await server.db().get("select id from sessions where user_id = ?", userId)) as { id: string }).id;
     expect(server.logs()).toContain(`WARN refresh token reused after rotation: session revoked`);
     expect(server.logs()).toMatch(new RegExp(`"userId":${userId},"sessionId":"${sessionId}"`));
     expect(server.logs()).not.toContain(stolen);

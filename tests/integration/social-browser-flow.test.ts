@@ -100,9 +100,9 @@ describe("new users (rule 4)", () => {
 
     const me = await profileOf(client);
     expect(me).toEqual({ id: expect.any(Number), username: "octocat", email: "octocat@example.test", email_verified: true, providers: ["github"] });
-    const row = app.db().prepare("select password_hash, email_verified from users where id = ?").get(me.id) as any;
+    const row = (await app.db().get("select password_hash, email_verified from users where id = ?", me.id)) as any;
     expect(row).toEqual({ password_hash: null, email_verified: 1 });
-    const link = app.db().prepare("select provider, provider_user_id, email from social_accounts where user_id = ?").all(me.id);
+    const link = await app.db().all("select provider, provider_user_id, email from social_accounts where user_id = ?", me.id);
     expect(link).toEqual([{ provider: "github", provider_user_id: "1001", email: "octocat@example.test" }]);
   });
 
@@ -140,8 +140,8 @@ describe("returning users (rule 1)", () => {
     expect(callback.status).toBe(302);
     const secondProfile = await profileOf(second);
     expect(secondProfile).toEqual(firstProfile);
-    expect(app.db().prepare("select count(*) as n from users where lower(email) = 'repeat@example.test'").get()).toEqual({ n: 1 });
-    expect(app.db().prepare("select count(*) as n from sessions where user_id = ?").get(firstProfile.id)).toEqual({ n: 2 });
+    expect(await app.db().get("select count(*) as n from users where lower(email) = 'repeat@example.test'")).toEqual({ n: 1 });
+    expect(await app.db().get("select count(*) as n from sessions where user_id = ?", firstProfile.id)).toEqual({ n: 2 });
   });
 });
 

@@ -30,9 +30,9 @@ function providerUser(email: string | null, emailVerified: boolean, login = `use
 async function register(email: string, username: string, options: { verified: boolean }): Promise<number> {
   const response = await new ApiClient(app.url).post("/api/auth/register/", { username, email, password: PASSWORD });
   expect(response.status).toBe(201);
-  const row = app.db().prepare("select id from users where lower(email) = lower(?)").get(email) as { id: number };
+  const row = (await app.db().get("select id from users where lower(email) = lower(?)", email)) as { id: number };
   // Arranged straight in the database: the verification journey has its own tests.
-  if (options.verified) app.db().prepare("update users set email_verified = 1 where id = ?").run(row.id);
+  if (options.verified) await app.db().run("update users set email_verified = true where id = ?", row.id);
   return row.id;
 }
 
@@ -52,8 +52,8 @@ async function accessOf(client: ApiClient): Promise<string> {
   return refreshed.body.access;
 }
 
-const providersOf = (userId: number) =>
-  (app.db().prepare("select provider from social_accounts where user_id = ? order by provider").all(userId) as Array<{ provider: string }>).map(
+const providersOf = async (userId: number) =>
+  ((await app.db().all("select provider from social_accounts where user_id = ? order by provider", userId)) as Array<{ provider: string }>).map(
     (r) => r.provider,
   );
 
@@ -70,7 +70,7 @@ describe("rule 2, first case: a verified account with the provider's verified ad
     expect(profile.body).toMatchObject({ id: userId, username: "alice", email_verified: true, providers: ["github"] });
 
     expect((await login("alice@example.test")).status).toBe(200);
-    expect(app.db().prepare("select count(*) as n from users where lower(email) = 'alice@example.test'").get()).toEqual({ n: 1 });
+    expect(await app.db().get("select count(*) as n from users where lower(email) = 'alice@example.test'")).toEqual({ n: 1 });
   });
 });
 
@@ -86,9 +86,9 @@ describe("rule 2, second case: the pre-registration takeover", () => {
     const refused = await attacker.client.get("/api/auth/social/github/?intent=link");
     expect(refused.status).toBe(302);
     expect(refused.headers.get("location")).toBe(`${app.url}/profile/?error=email_not_verified`);
-    expect(providersOf(userId)).toEqual([]);
+    expect(await providersOf(userId)).toEqual([]);
     // A link stored before this rule existed (a database carried over from then).
-    app.db().prepare("insert into social_accounts (user_id, provider, provider_user_id, email) values (?, 'github', ?, ?)").run(userId, attackersGithub.id, "attacker@example.test");
+    await app.db().run("insert into social_accounts (user_id, provider, provider_user_id, email) values (?, 'github', ?, ?)", userId, attackersGithub.id, "attacker@example.test");
     const attackerSecondSession = await login("victim@example.test");
 
     // The victim signs in with Google, which vouches for the address.
@@ -104,7 +104,7 @@ describe("rule 2, second case: the pre-registration takeover", () => {
     // The attacker's password no longer works...
     const again = await login("victim@example.test");
     expect(again.status).toBe(400);
-    expect(app.db().prepare("select password_hash from users where id = ?").get(userId)).toEqual({ password_hash: null });
+    expect(await app.db().get("select password_hash from users where id = ?", userId)).toEqual({ password_hash: null });
     // ...their sessions are dead, access and refresh alike...
     for (const session of [attacker, attackerSecondSession]) {
       expect((await me(session.access)).status).toBe(401);
@@ -118,7 +118,7 @@ describe("rule 2, second case: the pre-registration takeover", () => {
     expect(whoAttackerIs.body.email).toBe("attacker@example.test");
 
     // The victim's own session is the one live session of the account.
-    const live = app.db().prepare("select count(*) as n from sessions where user_id = ? and revoked_at is null").get(userId);
+    const live = await app.db().get("select count(*) as n from sessions where user_id = ? and revoked_at is null", userId);
     expect(live).toEqual({ n: 1 });
     expect((await me(await accessOf(victim))).status).toBe(200);
   });
@@ -133,9 +133,9 @@ describe("rule 3: an address the provider does not vouch for", () => {
     expect(callback.status).toBe(302);
     expect(callback.headers.get("location")).toBe(`${app.url}/login/?error=account_exists`);
     expect(client.cookies.has("refresh_token")).toBe(false);
-    expect(providersOf(userId)).toEqual([]);
+    expect(await providersOf(userId)).toEqual([]);
     expect((await login("carol@example.test")).status).toBe(200);
-    expect(app.db().prepare("select email_verified from users where id = ?").get(userId)).toEqual({ email_verified: 0 });
+    expect(await app.db().get("select email_verified from users where id = ?", userId)).toEqual({ email_verified: 0 });
   });
 
   it("refuses the same against a verified account", async () => {
@@ -143,26 +143,26 @@ describe("rule 3: an address the provider does not vouch for", () => {
     const person = providerUser("dave@example.test", false);
     const { callback } = await signInThroughProvider(new ApiClient(app.url), "github", person.id);
     expect(callback.headers.get("location")).toBe(`${app.url}/login/?error=account_exists`);
-    expect(providersOf(userId)).toEqual([]);
+    expect(await providersOf(userId)).toEqual([]);
   });
 });
 
 describe("no usable email (rule 4)", () => {
   it("refuses a provider account with no email, creating nothing", async () => {
-    const before = app.db().prepare("select count(*) as n from users").get();
+    const before = await app.db().get("select count(*) as n from users");
     const person = providerUser(null, false);
     for (const provider of ["github", "google"] as const) {
       const { callback } = await signInThroughProvider(new ApiClient(app.url), provider, person.id);
       expect(callback.headers.get("location")).toBe(`${app.url}/login/?error=email_required`);
     }
-    expect(app.db().prepare("select count(*) as n from users").get()).toEqual(before);
+    expect(await app.db().get("select count(*) as n from users")).toEqual(before);
   });
 
   it("refuses an unverified email that matches nobody", async () => {
     const person = providerUser("nobody-yet@example.test", false);
     const { callback } = await signInThroughProvider(new ApiClient(app.url), "github", person.id);
     expect(callback.headers.get("location")).toBe(`${app.url}/login/?error=email_required`);
-    expect(app.db().prepare("select count(*) as n from users where email = 'nobody-yet@example.test'").get()).toEqual({ n: 0 });
+    expect(await app.db().get("select count(*) as n from users where email = 'nobody-yet@example.test'")).toEqual({ n: 0 });
   });
 });
 
@@ -176,7 +176,7 @@ describe("linking from the profile (?intent=link)", () => {
     expect(callback.headers.get("location")).toBe(`${app.url}/profile/`);
     expect(callback.setCookies.some((c) => c.startsWith("refresh_token="))).toBe(false);
     expect((await me(erin.access)).body.providers).toEqual(["github"]);
-    expect(app.db().prepare("select count(*) as n from sessions where user_id = ?").get(userId)).toEqual({ n: 1 });
+    expect(await app.db().get("select count(*) as n from sessions where user_id = ?", userId)).toEqual({ n: 1 });
 
     // Now the provider signs in to erin's account (rule 1).
     const viaGithub = new ApiClient(app.url);
@@ -194,8 +194,8 @@ describe("linking from the profile (?intent=link)", () => {
     const grace = await login("grace@example.test");
     const { callback } = await signInThroughProvider(grace.client, "github", person.id, { intent: "link" });
     expect(callback.headers.get("location")).toBe(`${app.url}/profile/?error=already_linked`);
-    expect(providersOf(frankId)).toEqual(["github"]);
-    expect(providersOf(graceId)).toEqual([]);
+    expect(await providersOf(frankId)).toEqual(["github"]);
+    expect(await providersOf(graceId)).toEqual([]);
   });
 
   it("refuses a second account at the same provider", async () => {
@@ -216,13 +216,13 @@ describe("linking from the profile (?intent=link)", () => {
 
     // A flow started while verified, finished after the account became unverified again
     // in the database, is refused at the callback too (the second check).
-    app.db().prepare("update users set email_verified = 1 where id = ?").run(userId);
+    await app.db().run("update users set email_verified = true where id = ?", userId);
     const { authorizeUrl } = await startSocialFlow(ivan.client, "google", { intent: "link" });
     const callbackUrl = await chooseAtProvider(authorizeUrl, { user: providerUser("ivan@example.test", true).id });
-    app.db().prepare("update users set email_verified = 0 where id = ?").run(userId);
+    await app.db().run("update users set email_verified = false where id = ?", userId);
     const callback = await returnToApp(ivan.client, callbackUrl);
     expect(callback.headers.get("location")).toBe(`${app.url}/profile/?error=email_not_verified`);
-    expect(providersOf(userId)).toEqual([]);
+    expect(await providersOf(userId)).toEqual([]);
     expect((await me(ivan.access)).body).toMatchObject({ id: userId, email_verified: false, providers: [] });
   });
 
@@ -244,7 +244,7 @@ describe("linking from the profile (?intent=link)", () => {
     judy.client.cookies.set("refresh_token", refresh); // the browser kept a copy
     const callback = await returnToApp(judy.client, callbackUrl);
     expect(callback.headers.get("location")).toBe(`${app.url}/login/?error=not_signed_in`);
-    expect(providersOf(userId)).toEqual([]);
+    expect(await providersOf(userId)).toEqual([]);
   });
 
   it("does not link through a state cookie planted from someone else's flow", async () => {
@@ -260,7 +260,7 @@ describe("linking from the profile (?intent=link)", () => {
     kate.client.cookies.set("oauth_state", mallory.client.cookies.get("oauth_state")!);
     const callback = await returnToApp(kate.client, callbackUrl);
     expect(callback.headers.get("location")).toBe(`${app.url}/profile/?error=state_mismatch`);
-    expect(providersOf(victimId)).toEqual([]);
+    expect(await providersOf(victimId)).toEqual([]);
   });
 });
 

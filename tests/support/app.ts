@@ -1,4 +1,3 @@
-import Database from "better-sqlite3";
 import { spawn, type ChildProcess } from "node:child_process";
 import { generateKeyPairSync } from "node:crypto";
 import { afterEach } from "vitest";
@@ -8,9 +7,11 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { startFakeResend, type FakeResend } from "./fake-resend";
 import { RELAXED_LIMITS } from "./limits";
+import { dropTestDatabase, openTestDatabase, testDatabaseUrl, type TestDatabase } from "./test-database";
 
 // Starts the real, built app (`node server.js`, i.e. `npm start`) on a free loopback
-// port with its own temporary database, and hands back its URL, its log and a handle
+// port with its own temporary database (a SQLite file, or a PostgreSQL database when the
+// run is on PostgreSQL: tests/support/test-database.ts), and hands back its URL, its log and a handle
 // on its database. Requires a build (`npm run build`); the integration global setup
 // makes one when it is missing.
 //
@@ -29,15 +30,16 @@ export const ROOT = path.resolve(import.meta.dirname, "../..");
 export type RunningApp = {
   url: string;
   dataDir: string;
-  dbPath: string;
+  /** The app's DATABASE_URL. */
+  databaseUrl: string;
   /** Everything the server wrote to stdout and stderr so far. */
   logs(): string;
   /** The server process's id (to kill it without ceremony). */
   pid(): number;
   /** Resolves when the server process has exited, with its code or the signal that ended it. */
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  /** A connection to the app's database, for arranging and inspecting state. */
-  db(): Database.Database;
+  /** A connection to the app's database, for arranging and inspecting state (either dialect). */
+  db(): TestDatabase;
   /** The fake Resend this app sends through, when the test did not configure its own. */
   mail: FakeResend;
   stop(): Promise<void>;
@@ -86,7 +88,7 @@ export async function startApp(
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const dataDir = options.dataDir ?? mkdtempSync(path.join(tmpdir(), "gatehouse-it-"));
-  const dbPath = path.join(dataDir, "gatehouse.db");
+  const databaseUrl = options.env?.DATABASE_URL ?? (await testDatabaseUrl(dataDir));
   const ownResend = options.env?.RESEND_API_KEY === undefined && !options.dev ? await startFakeResend() : null;
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? "",
@@ -95,7 +97,7 @@ export async function startApp(
     PORT: String(port),
     HOST: "127.0.0.1",
     APP_URL: url,
-    DATABASE_URL: `file:${dbPath}`,
+    DATABASE_URL: databaseUrl,
     ...(options.dev ? {} : { AUTH_SIGNING_KEY: TEST_SIGNING_KEY }),
     ...(ownResend ? { RESEND_API_KEY: ownResend.apiKey, RESEND_BASE_URL: ownResend.url } : {}),
     ...(options.relaxedLimits === false ? {} : RELAXED_LIMITS),
@@ -119,15 +121,19 @@ export async function startApp(
     child.once("exit", (code, signal) => resolve({ code, signal })),
   );
 
-  let handle: Database.Database | undefined;
+  let handle: TestDatabase | undefined;
   const stop = async () => {
-    handle?.close();
+    await handle?.close();
+    handle = undefined;
     if (child.exitCode === null && child.signalCode === null) {
       child.kill("SIGTERM");
       await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
       if (child.exitCode === null) child.kill("SIGKILL");
     }
-    if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
+    if (!options.dataDir) {
+      rmSync(dataDir, { recursive: true, force: true });
+      if (!options.env?.DATABASE_URL) await dropTestDatabase(dataDir);
+    }
     await ownResend?.stop();
   };
 
@@ -143,7 +149,7 @@ export async function startApp(
   return {
     url,
     dataDir,
-    dbPath,
+    databaseUrl,
     logs,
     pid: () => child.pid!,
     exited,
@@ -151,11 +157,7 @@ export async function startApp(
       if (!ownResend) throw new Error("this app sends through the test's own fake Resend");
       return ownResend;
     },
-    db: () => {
-      handle ??= new Database(dbPath);
-      handle.pragma("busy_timeout = 5000");
-      return handle;
-    },
+    db: () => (handle ??= openTestDatabase(databaseUrl)),
     stop,
   };
 }
@@ -197,7 +199,7 @@ export async function runServerExpectingExit(
       NEXT_TELEMETRY_DISABLED: "1",
       HOST: "127.0.0.1",
       PORT: String(port),
-      DATABASE_URL: `file:${path.join(dataDir, "gatehouse.db")}`,
+      DATABASE_URL: env.DATABASE_URL ?? (await testDatabaseUrl(dataDir)),
       ...env,
     } as Record<string, string> as NodeJS.ProcessEnv,
     stdio: ["ignore", "pipe", "pipe"],
@@ -216,5 +218,6 @@ export async function runServerExpectingExit(
     });
   });
   rmSync(dataDir, { recursive: true, force: true });
+  if (!env.DATABASE_URL) await dropTestDatabase(dataDir);
   return { code, output };
 }

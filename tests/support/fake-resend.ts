@@ -24,6 +24,11 @@ export type FakeResend = {
   url: string;
   apiKey: string;
   messages: ReceivedEmail[];
+  /**
+   * The idempotency key of every send accepted, repeats included (a repeat is answered
+   * like the first and not added to `messages`): what the app sent, not what Resend kept.
+   */
+  sendKeys: Array<string | null>;
   /** Requests refused (wrong key, bad body, forced failure), for assertions. */
   refusals: Array<{ status: number; reason: string }>;
   /** Answer the next `count` sends with this status instead of accepting them. */
@@ -50,6 +55,7 @@ export async function startFakeResend(
 ): Promise<FakeResend> {
   const messages: ReceivedEmail[] = [];
   const refusals: FakeResend["refusals"] = [];
+  const sendKeys: Array<string | null> = [];
   let failures: { count: number; status: number } = { count: 0, status: 500 };
   const seenKeys = new Map<string, string>();
 
@@ -85,6 +91,7 @@ export async function startFakeResend(
       return refuse(failures.status, "application_error", "Forced failure");
     }
     const idempotencyKey = (req.headers["idempotency-key"] as string | undefined) ?? null;
+    sendKeys.push(idempotencyKey);
     if (idempotencyKey && seenKeys.has(idempotencyKey)) return reply(200, { id: seenKeys.get(idempotencyKey) });
     const id = `fake-${messages.length + 1}`;
     if (idempotencyKey) seenKeys.set(idempotencyKey, id);
@@ -102,6 +109,7 @@ export async function startFakeResend(
     url: `http://127.0.0.1:${address.port}`,
     apiKey,
     messages,
+    sendKeys,
     refusals,
     failNext(count, status = 500) {
       failures = { count, status };

@@ -3,7 +3,7 @@ import { eq } from "drizzle-orm";
 import { afterEach, describe, expect, it } from "vitest";
 import { getDb } from "@/db/client";
 import { emails } from "@/db/schema";
-import { deliverEmail, deliverPendingEmails, queueEmail, recoverInterruptedEmails, mailboxKey, sendNotice, type OutgoingEmail } from "@/lib/email/send";
+import { deliverEmail, deliverPendingEmails, queueEmail, recoverInterruptedEmails, mailboxKey, SEND_LEASE_MS, sendNotice, type OutgoingEmail } from "@/lib/email/send";
 import { startFakeResend, type FakeResend } from "../support/fake-resend";
 import { expectConsoleError } from "../support/unit-setup";
 import { allEmails, getEmail } from "./helpers";
@@ -168,15 +168,17 @@ describe("failed deliveries", () => {
     const first = await queue({ ...message, to: "first@example.com" });
     const second = await queue({ ...message, to: "second@example.com" });
     expect(await deliverEmail(first)).toBe(false);
-    // A process died while sending this one.
-    await getDb().update(emails).set({ status: "sending" }).where(eq(emails.id, second));
+    // A process (this one or another instance) has just claimed this one.
+    const claimedAt = Date.now();
+    await getDb().update(emails).set({ status: "sending", claimedAt: new Date(claimedAt) }).where(eq(emails.id, second));
 
-    // A periodic retry leaves a row that may be in flight in this very process alone.
+    // A retry pass leaves a row whose claim is younger than the lease: it may be in flight.
     await deliverPendingEmails();
     expect(await getEmail(first)).toMatchObject({ status: "sent", attempts: 2 });
     expect(await getEmail(second)).toMatchObject({ status: "sending", attempts: 0 });
-    // At startup it is recovered and sent.
-    expect(await recoverInterruptedEmails()).toBe(1);
+    expect(await recoverInterruptedEmails(claimedAt + SEND_LEASE_MS)).toBe(0);
+    // Once the claim has lapsed, its sender is taken for dead: recovered and sent.
+    expect(await recoverInterruptedEmails(claimedAt + SEND_LEASE_MS + 1)).toBe(1);
     await deliverPendingEmails();
     expect(await getEmail(second)).toMatchObject({ status: "sent", attempts: 1 });
     expect(fake.messages.map((m) => m.to[0])).toEqual(["first@example.com", "second@example.com"]);
@@ -187,9 +189,11 @@ describe("failed deliveries", () => {
     const id = await queue();
     expect(await deliverEmail(id)).toBe(true);
     // Resend accepted it but the process died before recording that: the row is left
-    // 'sending' with its bodies; startup sends it again under the same key.
-    await getDb().update(emails).set({ status: "sending", text: message.text, html: message.html }).where(eq(emails.id, id));
-    await recoverInterruptedEmails();
+    // 'sending' with its bodies; once the claim lapses it is sent again under the same key.
+    await getDb()
+      .update(emails)
+      .set({ status: "sending", claimedAt: new Date(Date.now() - SEND_LEASE_MS - 1), text: message.text, html: message.html })
+      .where(eq(emails.id, id));
     await deliverPendingEmails();
     expect((await getEmail(id)).status).toBe("sent");
     expect(fake.messages).toHaveLength(1);

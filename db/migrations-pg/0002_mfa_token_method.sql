@@ -1,0 +1,1 @@
+ALTER TABLE "mfa_tokens" ADD COLUMN "method" text DEFAULT 'password' NOT NULL;
