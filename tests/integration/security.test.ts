@@ -49,6 +49,16 @@ describe("account pre-hijacking: the squatter keeps nothing", () => {
     expect(await server.db().get("select count(*) as n from social_accounts")).toEqual({ n: 0 });
     // A provider linked before that rule existed (a database carried over from then).
     await server.db().run("insert into social_accounts (user_id, provider, provider_user_id, email) values (?, 'github', 'gh-attacker', 'attacker@evil.example')", userId);
+    // No second factor either: a passkey would sign in alone after the owner's claim.
+    const bearer = { authorization: `Bearer ${attackerAccess}` };
+    for (const path of ["/api/auth/mfa/totp/setup/", "/api/auth/passkeys/register/options/", "/api/auth/passkeys/register/"]) {
+      const refused = await attacker.request("POST", path, { json: {}, headers: bearer });
+      expect(refused.status, path).toBe(403);
+      expect(refused.body.code, path).toBe("email_not_verified");
+    }
+    // A passkey and a TOTP secret made before that rule existed.
+    await server.db().run("insert into passkeys (id, user_id, credential_id, public_key, device_type, user_handle, name) values ('pk-attacker', ?, 'cred-attacker', 'key', 'singleDevice', 'handle', 'attacker key')", userId);
+    await server.db().run("insert into totp_credentials (user_id, encrypted_secret) values (?, 'v1.x.y.z.w')", userId);
 
     // The owner registers. The answer is the one anybody gets for a new address.
     const owner = new ApiClient(server.url);
@@ -72,7 +82,9 @@ describe("account pre-hijacking: the squatter keeps nothing", () => {
     expect((await attacker.post("/api/auth/token/refresh/")).status).toBe(401);
     expect((await me(server.url, attackerAccess)).status).toBe(401);
     expect(await server.db().get("select count(*) as n from social_accounts where user_id = ?", userId)).toEqual({ n: 0 });
-    expect(server.logs()).toMatch(/WARN reset of an unverified account removed its providers .*"providersRemoved":1/);
+    expect(await server.db().get("select count(*) as n from passkeys where user_id = ?", userId)).toEqual({ n: 0 });
+    expect(await server.db().get("select count(*) as n from totp_credentials where user_id = ?", userId)).toEqual({ n: 0 });
+    expect(server.logs()).toMatch(/WARN reset of an unverified account removed its providers and passkeys .*"removed":2/);
 
     // The owner signs in, verified.
     const ownerLogin = await login(owner, victim, newPassword);
