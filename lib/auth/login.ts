@@ -4,6 +4,7 @@ import { getDb } from "@/db/client";
 import { users } from "@/db/schema";
 import type { LoginInput } from "@/lib/validation";
 import { recordSecurityEvent, type Client } from "./activity";
+import { hasTotp } from "./mfa/second-factor";
 import { dummyPasswordHash, hashPassword, needsRehash, verifyPasswordHash } from "./password";
 import { checkAccountSecret } from "./rate-limit";
 import { completeSignIn, type SignInResult } from "./sign-in";
@@ -24,11 +25,19 @@ export async function loginWithPassword(
   client: Client,
 ): Promise<LoginResult> {
   const user = await getUserByEmail(input.email);
-  const checked = await checkAccountSecret(input.email, async () => {
-    const storedHash = user?.passwordHash ?? (await dummyPasswordHash());
-    const matches = await verifyPasswordHash(storedHash, input.password);
-    return Boolean(user?.passwordHash) && matches;
-  });
+  // With TOTP on, the password is only the first step: its success leaves the count of
+  // wrong codes standing (lib/auth/rate-limit.ts, checkAccountSecret).
+  // The same read for an unknown address, so that its answer takes the same time.
+  const secondStepFollows = await hasTotp(user?.id ?? 0);
+  const checked = await checkAccountSecret(
+    input.email,
+    async () => {
+      const storedHash = user?.passwordHash ?? (await dummyPasswordHash());
+      const matches = await verifyPasswordHash(storedHash, input.password);
+      return Boolean(user?.passwordHash) && matches;
+    },
+    { clearOnSuccess: !secondStepFollows },
+  );
   if (checked.locked) return { ok: false, reason: "locked", retryAfter: checked.retryAfter };
   if (!checked.passed || !user?.passwordHash) {
     // Known accounts only: an unknown address has no one to show it to.

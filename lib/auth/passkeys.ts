@@ -228,9 +228,18 @@ export async function verifyPasskeyLogin(input: { response: AuthenticationRespon
   }
   if (!verified.verified) return { ok: false, reason: "verification_failed" };
   const { newCounter, credentialBackedUp, credentialDeviceType } = verified.authenticationInfo;
-  await getDb()
+  // Stored only if it still moves forward from the value checked: two parallel assertions
+  // from a cloned authenticator cannot both pass and leave the counter behind. An
+  // authenticator that keeps no counter reports 0 every time (WebAuthn §6.1.1).
+  const counterStillFits = newCounter === 0 ? eq(passkeys.counter, 0) : lt(passkeys.counter, newCounter);
+  const stored = await getDb()
     .update(passkeys)
     .set({ counter: newCounter, backedUp: credentialBackedUp, deviceType: credentialDeviceType, lastUsedAt: new Date(now) })
-    .where(eq(passkeys.id, passkey.id));
+    .where(and(eq(passkeys.id, passkey.id), counterStillFits))
+    .returning({ id: passkeys.id });
+  if (stored.length === 0) {
+    log.warn("passkey counter went backwards: a cloned authenticator?", { passkeyId: passkey.id });
+    return { ok: false, reason: "verification_failed" };
+  }
   return { ok: true, userId: passkey.userId, passkeyId: passkey.id };
 }

@@ -2,7 +2,7 @@ import "server-only";
 import { NO_CLIENT, recordSecurityEventIn, type Client } from "./activity";
 import { and, eq, gt, isNull } from "drizzle-orm";
 import { getDb, writeTransaction, type Queryable } from "@/db/client";
-import { passkeys, passwordResetTokens, recoveryCodes, socialAccounts, totpCredentials, users, type User } from "@/db/schema";
+import { passwordResetTokens, users, type User } from "@/db/schema";
 import { randomToken, sha256 } from "@/lib/crypto";
 import { getEnv } from "@/lib/env";
 import { emailCapSpent, queueEmail } from "@/lib/email/send";
@@ -12,8 +12,8 @@ import { LinkTokenSchema, type FieldErrors } from "@/lib/validation";
 import { hashPassword, verifyPasswordHash } from "./password";
 import { passwordProblems } from "./password-policy";
 import { checkAccountSecret, clearAccountLockout } from "./rate-limit";
-import { consumeVerificationTokens } from "./email-verification";
 import { revokeUserSessions } from "./session";
+import { removeUnprovenAccess } from "./unproven-access";
 import { getUserByEmail } from "./user";
 
 // Password reset (OWASP Forgot Password cheat sheet), claim links, and change. Reset
@@ -106,18 +106,7 @@ export async function confirmPasswordReset(input: { token: string; password: str
     await tx.update(users).set({ passwordHash, emailVerified: true, updatedAt: new Date(now) }).where(eq(users.id, row.user.id));
     await revokeUserSessions(row.user.id, { tx, now });
     let providersRemoved = 0;
-    if (!before?.verified) {
-      // Whoever held the account before the address was proven may have left a way back
-      // in: a provider, a passkey (which signs in alone), a TOTP secret or recovery codes.
-      // None survives the proof (docs/security.md, account ownership). Routes refuse to
-      // add them to an unverified account; this also clears any made before that rule.
-      const removed = await tx.delete(socialAccounts).where(eq(socialAccounts.userId, row.user.id)).returning({ id: socialAccounts.id });
-      const removedPasskeys = await tx.delete(passkeys).where(eq(passkeys.userId, row.user.id)).returning({ id: passkeys.id });
-      await tx.delete(totpCredentials).where(eq(totpCredentials.userId, row.user.id));
-      await tx.delete(recoveryCodes).where(eq(recoveryCodes.userId, row.user.id));
-      providersRemoved = removed.length + removedPasskeys.length;
-      await consumeVerificationTokens(tx, row.user.id, now);
-    }
+    if (!before?.verified) providersRemoved = (await removeUnprovenAccess(tx, row.user.id, now)).removed;
     await recordSecurityEventIn(tx, { userId: row.user.id, type: "password_reset", client: input.client ?? NO_CLIENT, detail: { providers_removed: providersRemoved } }, now);
     return { ok: true, emailId: await queueEmail(tx, changedNotice(row.user, "reset"), "notice", now), providersRemoved };
   });

@@ -159,8 +159,18 @@ export type AccountCheck = { locked: true; retryAfter: number } | { locked: fals
  * ever given back but by a success, so the count only grows until it expires: a refused
  * or interrupted attempt still counts. A success clears everything; a failure past the
  * budget locks. Unknown accounts are counted like known ones.
+ *
+ * `clearOnSuccess: false` is for a first factor that a second one follows: the password
+ * of a user with TOTP on. Its success must not refund the code guesses that share this
+ * budget, or whoever knows the password could sign in again after every four wrong
+ * codes and guess TOTP codes for ever. Only its own charge is given back; the code's own
+ * success clears the count.
  */
-export async function checkAccountSecret(account: string, check: () => Promise<boolean>): Promise<AccountCheck> {
+export async function checkAccountSecret(
+  account: string,
+  check: () => Promise<boolean>,
+  options: { clearOnSuccess?: boolean } = {},
+): Promise<AccountCheck> {
   const key = identityKey(account);
   const checks = limiter("account-checks");
   const lock = limiter("account-lock");
@@ -188,7 +198,12 @@ export async function checkAccountSecret(account: string, check: () => Promise<b
     throw error;
   }
   if (passed) {
-    await clearAccountLockout(account);
+    if (options.clearOnSuccess !== false) await clearAccountLockout(account);
+    else {
+      // Only this attempt's own charge comes back (a right password is no guess), and
+      // the gate it held; the wrong codes before it stay counted.
+      await Promise.all([checks.reward(key, 1), gated ? lock.delete(key) : null]);
+    }
     return { locked: false, passed: true };
   }
   if (gated) {

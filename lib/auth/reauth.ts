@@ -52,7 +52,9 @@ export async function reauthenticate(input: { user: User; sessionId: string; pro
   if ("password" in proof) {
     const hash = user.passwordHash;
     if (!hash) return { ok: false, reason: "no_password" };
-    const checked = await checkAccountSecret(user.email, () => verifyPasswordHash(hash, proof.password));
+    // With TOTP on, a password proof must not refund wrong codes (the codes that turn it
+    // off share this budget): only a code's own success clears the count.
+    const checked = await checkAccountSecret(user.email, () => verifyPasswordHash(hash, proof.password), { clearOnSuccess: !(await hasTotp(user.id)) });
     if (checked.locked) return { ok: false, reason: "locked", retryAfter: checked.retryAfter };
     if (!checked.passed) return { ok: false, reason: "invalid_password" };
   } else if ("passkey" in proof) {

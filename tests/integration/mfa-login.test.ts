@@ -219,6 +219,28 @@ describe("with TOTP on", () => {
     // The password is locked out with it.
     expect((await firstStep(email)).res.status).toBe(429);
   });
+
+  it("does not let the right password refund wrong codes: signing in again after four keeps the count", async () => {
+    const { email, secret } = await withTotp();
+    const first = await firstStep(email);
+    for (let i = 0; i < 4; i++) expect((await verify(first.client, { mfa_token: first.res.body.mfa_token, code: "999999" })).status).toBe(400);
+    // Whoever knows the password starts over with a new token: the four guesses stand.
+    const again = await firstStep(email);
+    expect(again.res.status).toBe(200);
+    expect(again.res.body.mfa_required).toBe(true);
+    expect((await verify(again.client, { mfa_token: again.res.body.mfa_token, code: "999999" })).status).toBe(400);
+    const locked = await verify(again.client, { mfa_token: again.res.body.mfa_token, code: totp(secret, 1) });
+    expect(locked.status).toBe(429);
+  });
+
+  it("clears the count once the code is right", async () => {
+    const { email, secret } = await withTotp();
+    const first = await firstStep(email);
+    for (let i = 0; i < 4; i++) expect((await verify(first.client, { mfa_token: first.res.body.mfa_token, code: "999999" })).status).toBe(400);
+    expect((await verify(first.client, { mfa_token: first.res.body.mfa_token, code: totp(secret, 1) })).status).toBe(200);
+    const next = await firstStep(email);
+    for (let i = 0; i < 4; i++) expect((await verify(next.client, { mfa_token: next.res.body.mfa_token, code: "999999" })).status).toBe(400);
+  });
 });
 
 describe("passkey sign-in, forged", () => {

@@ -89,6 +89,10 @@ describe("rule 2, second case: the pre-registration takeover", () => {
     expect(await providersOf(userId)).toEqual([]);
     // A link stored before this rule existed (a database carried over from then).
     await app.db().run("insert into social_accounts (user_id, provider, provider_user_id, email) values (?, 'github', ?, ?)", userId, attackersGithub.id, "attacker@example.test");
+    // And a passkey (it signs in alone) and a TOTP secret made before second factors
+    // needed a verified address.
+    await app.db().run("insert into passkeys (id, user_id, credential_id, public_key, device_type, user_handle, name) values ('pk-squatter', ?, 'cred-squatter', 'key', 'singleDevice', 'handle', 'squatter key')", userId);
+    await app.db().run("insert into totp_credentials (user_id, encrypted_secret) values (?, 'v1.x.y.z.w')", userId);
     const attackerSecondSession = await login("victim@example.test");
 
     // The victim signs in with Google, which vouches for the address.
@@ -105,6 +109,9 @@ describe("rule 2, second case: the pre-registration takeover", () => {
     const again = await login("victim@example.test");
     expect(again.status).toBe(400);
     expect(await app.db().get("select password_hash from users where id = ?", userId)).toEqual({ password_hash: null });
+    // ...their passkey and TOTP secret are gone (the victim was not asked for a code)...
+    expect(await app.db().get("select count(*) as n from passkeys where user_id = ?", userId)).toEqual({ n: 0 });
+    expect(await app.db().get("select count(*) as n from totp_credentials where user_id = ?", userId)).toEqual({ n: 0 });
     // ...their sessions are dead, access and refresh alike...
     for (const session of [attacker, attackerSecondSession]) {
       expect((await me(session.access)).status).toBe(401);

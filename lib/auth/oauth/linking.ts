@@ -3,7 +3,7 @@ import { and, count, eq, ne } from "drizzle-orm";
 import { isUniqueViolation, writeTransaction, type Queryable } from "@/db/client";
 import { passkeys, socialAccounts, users, type SocialAccount, type User } from "@/db/schema";
 import { NO_CLIENT, recordAndNotifyIn, recordSecurityEventIn, type Client } from "@/lib/auth/activity";
-import { consumeVerificationTokens } from "@/lib/auth/email-verification";
+import { removeUnprovenAccess } from "@/lib/auth/unproven-access";
 import { revokeUserSessions } from "@/lib/auth/session";
 import { emailIs, newUserRow } from "@/lib/auth/user";
 import { PROVIDER_LABELS, type SocialProvider } from "@/lib/social";
@@ -58,11 +58,11 @@ export function signInOrLinkSocialAccount(input: {
           // The provider proves the address; the password was never proven, and may be
           // an attacker's who registered the address first. Everything that password
           // let its holder do goes: the password, every session, and any provider it
-          // linked. Then the address is verified and the owner signs in.
+          // linked, passkey or TOTP secret it added. Then the address is verified and the
+          // owner signs in.
           await tx.update(users).set({ emailVerified: true, passwordHash: null, updatedAt: now }).where(eq(users.id, owner.id));
           await revokeUserSessions(owner.id, { tx, now: now.getTime() });
-          await tx.delete(socialAccounts).where(eq(socialAccounts.userId, owner.id));
-          await consumeVerificationTokens(tx, owner.id, now);
+          await removeUnprovenAccess(tx, owner.id, now);
           await insertSocialAccount(tx, owner.id, provider, profile, now);
           const emailId = await recordProviderLinked(tx, owner, provider, input.client, now);
           return { ok: true, userId: owner.id, outcome: "took_over_unverified", emailId };
