@@ -20,8 +20,13 @@ case "$cmd" in
     mkdir -p "$dir"
     [ "$(id -u)" -eq 0 ] && chown postgres "$dir"
     as_owner "$bin/initdb" -D "$dir/data" -A trust -U gatehouse --no-sync >/dev/null
-    as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w \
-      -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200" start >/dev/null
+    if ! as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w \
+      -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200" start >/dev/null; then
+      # Say why (a port taken, shared memory) before the caller's cleanup removes the log.
+      echo "PostgreSQL did not start on 127.0.0.1:$port; its log:" >&2
+      cat "$dir/server.log" >&2 || true
+      exit 1
+    fi
     echo "postgres://gatehouse@127.0.0.1:$port/postgres"
     ;;
   stop)
