@@ -54,8 +54,10 @@ test("turn on TOTP from the manual key, sign in with password and code, then wit
   const key = (await page.locator("code[aria-label^='Key:']").textContent())!.replace(/\s/g, "");
   await page.getByLabel("Code from the app").fill(codeAt(key));
   await page.getByRole("button", { name: "Turn on" }).click();
-  const codes = await page.getByRole("list", { name: "Recovery codes" }).getByRole("listitem").allTextContents();
-  expect(codes).toHaveLength(10);
+  // Wait for the ten to appear (allTextContents reads at once, and the confirm is a round trip).
+  const listed = page.getByRole("list", { name: "Recovery codes" }).getByRole("listitem");
+  await expect(listed).toHaveCount(10);
+  const codes = await listed.allTextContents();
   await page.getByRole("button", { name: "I have saved them" }).click();
 
   // Password, then the code (the next step: the confirm spent this one).
