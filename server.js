@@ -71,8 +71,12 @@ const server = createServer((req, res) => {
     const headers = baseHeaders(req.url ?? "/", req.headers.origin ?? null);
     for (const name in headers) res.setHeader(name, headers[name]);
   }
+  // An API answer leaves in one write, headers with the body: Next would flush the headers
+  // on their own first, a second syscall and packet per request (docs/decisions/024).
+  if (req.url?.startsWith("/api/")) res.flushHeaders = headersGoWithTheBody;
   handle(req, res);
 });
+function headersGoWithTheBody() {}
 // For the shutdown log: how many connections it waits for.
 let openConnections = 0;
 server.on("connection", (socket) => {

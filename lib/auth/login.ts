@@ -49,5 +49,5 @@ export async function loginWithPassword(
     const upgraded = await hashPassword(input.password);
     await getDb().update(users).set({ passwordHash: upgraded, updatedAt: new Date() }).where(eq(users.id, user.id));
   }
-  return completeSignIn({ user, method: "password", client });
+  return completeSignIn({ user, method: "password", client, totpOn: secondStepFollows });
 }

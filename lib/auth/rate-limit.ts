@@ -1,6 +1,8 @@
 import "server-only";
+import { inArray } from "drizzle-orm";
 import { RateLimiterRes, type RateLimiterAbstract } from "rate-limiter-flexible";
-import { createRateLimiter } from "@/db/client";
+import { createRateLimiter, getDb } from "@/db/client";
+import { rateLimits } from "@/db/schema";
 import { getEnv, type Env } from "@/lib/env";
 import { singleton } from "@/lib/singleton";
 import { log } from "@/lib/log";
@@ -223,8 +225,12 @@ export async function accountLockout(account: string): Promise<{ retryAfter: num
   return current && current.consumedPoints > 1 ? { retryAfter: secondsUntil(current) } : null;
 }
 
-/** A success (or a completed password reset) lifts the account's count and lock. */
+/**
+ * A success (or a completed password reset) lifts the account's count and lock: both rows
+ * of the limiters' table in one statement, one commit (every successful login runs it).
+ */
 export async function clearAccountLockout(account: string): Promise<void> {
   const key = identityKey(account);
-  await Promise.all([limiter("account-checks").delete(key), limiter("account-lock").delete(key)]);
+  const rows = [limiter("account-checks").getKey(key), limiter("account-lock").getKey(key)];
+  await getDb().delete(rateLimits).where(inArray(rateLimits.key, rows));
 }

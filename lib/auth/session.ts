@@ -7,7 +7,7 @@ import { getEnv } from "@/lib/env";
 import { queueEmail } from "@/lib/email/send";
 import { refreshReuseEmail } from "@/lib/email/templates";
 import { log } from "@/lib/log";
-import { NO_CLIENT, recordSecurityEvent, recordSecurityEventIn, type Client } from "./activity";
+import { NO_CLIENT, recordSecurityEvent, recordSecurityEventIn, type Client, type SecurityEventInput } from "./activity";
 import { signAccessToken, verifyAccessToken, type AccessClaims } from "./tokens";
 
 // The session idea, in one place. One session per login. Its refresh tokens are opaque,
@@ -76,12 +76,14 @@ async function issueRefreshToken(tx: Queryable, sessionId: string, sessionExpire
   return { id: row!.id, token, maxAgeSeconds: Math.floor((expiresAt.getTime() - now) / 1000) };
 }
 
-/** Start a session for a user who has just proven who they are. */
-export async function startSession(input: {
-  userId: number;
-  userAgent: string | null;
-  ip: string | null;
-}): Promise<SessionGrant> {
+/**
+ * Start a session for a user who has just proven who they are; `event`, when given, is
+ * recorded in the same transaction (the login's activity entry).
+ */
+export async function startSession(
+  input: { userId: number; userAgent: string | null; ip: string | null },
+  event?: Pick<SecurityEventInput, "type" | "detail">,
+): Promise<SessionGrant> {
   const now = Date.now();
   const sessionId = randomToken(16);
   const expiresAt = new Date(now + getEnv().SESSION_MAX_AGE * 1000);
@@ -95,6 +97,7 @@ export async function startSession(input: {
       userAgent: input.userAgent,
       ip: input.ip,
     });
+    if (event) await recordSecurityEventIn(tx, { ...event, userId: input.userId, client: input }, now);
     return issueRefreshToken(tx, sessionId, expiresAt, now);
   });
   const access = await signAccessToken({ userId: input.userId, sessionId });

@@ -3,7 +3,7 @@ import { count, eq } from "drizzle-orm";
 import { getDb } from "@/db/client";
 import { passkeys, type User } from "@/db/schema";
 import { getEnv } from "@/lib/env";
-import { recordSecurityEvent, type Client } from "./activity";
+import type { Client } from "./activity";
 import { createMfaToken } from "./mfa/mfa-token";
 import { hasTotp } from "./mfa/second-factor";
 import { startSession, type SessionGrant } from "./session";
@@ -42,16 +42,18 @@ export async function completeSignIn(input: {
   method: SignInMethod;
   client: Client;
   secondFactor?: SecondFactorMethod;
+  /** Whether the user has TOTP on, when the caller has just read it (password login). */
+  totpOn?: boolean;
 }): Promise<SignInResult> {
   const { user, method, client } = input;
   // Said only to someone who has just proven who they are, so it reveals nothing.
   if (getEnv().REQUIRE_VERIFIED_EMAIL && !user.emailVerified) return { ok: false, reason: "email_not_verified" };
-  if (method !== "passkey" && !input.secondFactor && (await hasTotp(user.id))) {
+  if (method !== "passkey" && !input.secondFactor && (input.totpOn ?? (await hasTotp(user.id)))) {
     const mfaToken = await createMfaToken(user.id, method);
     return { ok: true, kind: "mfa_required", user, mfaToken, methods: await secondFactorMethods(user.id) };
   }
-  const grant = await startSession({ userId: user.id, ...client });
   const detail = input.secondFactor ? { method, second_factor: input.secondFactor } : { method };
-  await recordSecurityEvent({ userId: user.id, type: "login", client, detail });
+  // The login event is written in the session's own transaction: both or neither.
+  const grant = await startSession({ userId: user.id, ...client }, { type: "login", detail });
   return { ok: true, kind: "session", user, grant };
 }

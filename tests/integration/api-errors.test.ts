@@ -1,3 +1,4 @@
+import { connect } from "node:net";
 import { SignJWT, base64url, generateKeyPair, importJWK, type JWK } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startApp, TEST_SIGNING_KEY, type RunningApp } from "../support/app";
@@ -93,6 +94,28 @@ describe("request conventions", () => {
 
     const verify = await fetch(`${app.url}/verify-email/?token=abc`);
     expect(verify.headers.get("referrer-policy")).toBe("no-referrer");
+  });
+
+  it("sends an API answer in one write: status line, headers and body together", async () => {
+    // server.js keeps Next from flushing the headers of an API answer on their own
+    // (docs/decisions/024): one packet instead of two, the same bytes. Read off a raw
+    // socket: the first chunk to arrive must already hold the whole answer.
+    const { port, hostname } = new URL(app.url);
+    const chunks = await new Promise<string[]>((resolve, reject) => {
+      const received: string[] = [];
+      const socket = connect({ host: hostname, port: Number(port) }, () => {
+        socket.write(`GET /api/health/ HTTP/1.1\r\nHost: ${hostname}:${port}\r\nConnection: close\r\n\r\n`);
+      });
+      socket.setEncoding("latin1");
+      socket.on("data", (chunk: string) => received.push(chunk));
+      socket.on("end", () => resolve(received));
+      socket.on("error", reject);
+    });
+    const whole = chunks.join("");
+    expect(whole).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+    expect(whole.toLowerCase()).toContain("x-content-type-options: nosniff");
+    expect(whole).toContain('{"status":"ok"}');
+    expect(chunks[0]).toContain('{"status":"ok"}');
   });
 
   it("publishes the signing key's public half only", async () => {

@@ -141,6 +141,23 @@ describe("link tokens", () => {
     for (let i = 0; i < 20; i++) expect(LinkTokenSchema.safeParse(randomToken(32)).success).toBe(true);
   });
 
+  it("never hands out the same bytes twice, across refills of its pool", async () => {
+    // randomToken draws from a 4 KiB pool (lib/crypto.ts): 2,000 tokens of 16 and 32
+    // bytes cross many refills, and every one decodes to its full length.
+    const seen = new Set<string>();
+    for (let i = 0; i < 2000; i++) {
+      const bytes = i % 3 === 0 ? 16 : 32;
+      const token = randomToken(bytes);
+      expect(Buffer.from(token, "base64url")).toHaveLength(bytes);
+      seen.add(token);
+    }
+    expect(seen.size).toBe(2000);
+    // Larger requests than the pool serves go straight to the CSPRNG.
+    expect(Buffer.from(randomToken(2048), "base64url")).toHaveLength(2048);
+    // No token is all zeroes (the pool's spent bytes are zeroed, never given out).
+    expect([...seen].some((t) => /^A+$/.test(t))).toBe(false);
+  });
+
   it("refuses anything else before any lookup", async () => {
     for (const value of ["", "short", "a".repeat(129), "has space in it aaaaaaaa", "aaaaaaaaaaaaaaaaaaaa%27", "a/b+c=aaaaaaaaaaaaaaaa", 123, null, {}, ["x".repeat(43)]]) {
       expect(LinkTokenSchema.safeParse(value).success).toBe(false);
