@@ -109,8 +109,14 @@ test("register a passkey, sign in with it alone, and use it as the second step a
   expect(await authenticator.credentials()).toEqual([expect.objectContaining({ isResidentCredential: true, rpId: "localhost" })]);
 
   // The passkey alone is both factors. The login page asks for it through autofill as it
-  // loads; the virtual authenticator answers that as a person picking it from the list.
-  await logOut(page);
+  // loads; the virtual authenticator answers that as a person picking it from the list,
+  // at once: the login form may be gone before a check for it runs, so the proof is the
+  // logout's answer, then the passkey's sign-in, then the profile.
+  const loggedOut = page.waitForResponse((r) => r.url().endsWith("/api/auth/logout/") && r.ok());
+  const passkeySignIn = page.waitForResponse((r) => r.url().endsWith("/api/auth/passkeys/login/") && r.ok());
+  await page.getByRole("button", { name: "Log out" }).click();
+  await loggedOut;
+  await passkeySignIn;
   await onProfile(page);
   await expect(activity(page).first()).toContainText("Signed in with a passkey");
 
