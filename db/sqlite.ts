@@ -83,9 +83,11 @@ export function openSqliteStore(url: string): Store & { client: Database.Databas
       return false;
     },
     async answers() {
-      // Prepared once: /api/health/ runs it on every probe (docs/benchmarks.md). It reads
-      // no table, so it needs no turn of the gate.
-      return ping.get() !== undefined;
+      // Prepared once: /api/health/ runs it on every probe (docs/benchmarks.md). It waits
+      // its turn behind an open transaction like any statement, so a transaction that
+      // never ends makes the probe time out instead of answering "ok".
+      const row = gate.owner === null ? ping.get() : await gate.outside(() => ping.get());
+      return row !== undefined;
     },
     prepared<T>(_q: Queryable, name: string, build: (q: Queryable) => T): T {
       // Built on the database and run wherever: the gate's token, not the drizzle object a

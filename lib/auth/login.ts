@@ -49,5 +49,7 @@ export async function loginWithPassword(
     const upgraded = await hashPassword(input.password);
     await getDb().update(users).set({ passwordHash: upgraded, updatedAt: new Date() }).where(eq(users.id, user.id));
   }
-  return completeSignIn({ user, method: "password", client, totpOn: secondStepFollows });
+  // completeSignIn reads TOTP again: the user may have turned it on while this login
+  // waited for argon2, and that read, not the one above, decides on the second step.
+  return completeSignIn({ user, method: "password", client });
 }

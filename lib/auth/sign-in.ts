@@ -42,13 +42,11 @@ export async function completeSignIn(input: {
   method: SignInMethod;
   client: Client;
   secondFactor?: SecondFactorMethod;
-  /** Whether the user has TOTP on, when the caller has just read it (password login). */
-  totpOn?: boolean;
 }): Promise<SignInResult> {
   const { user, method, client } = input;
   // Said only to someone who has just proven who they are, so it reveals nothing.
   if (getEnv().REQUIRE_VERIFIED_EMAIL && !user.emailVerified) return { ok: false, reason: "email_not_verified" };
-  if (method !== "passkey" && !input.secondFactor && (input.totpOn ?? (await hasTotp(user.id)))) {
+  if (method !== "passkey" && !input.secondFactor && (await hasTotp(user.id))) {
     const mfaToken = await createMfaToken(user.id, method);
     return { ok: true, kind: "mfa_required", user, mfaToken, methods: await secondFactorMethods(user.id) };
   }

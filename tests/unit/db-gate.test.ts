@@ -1,7 +1,7 @@
 import { setImmediate as nextTurn } from "node:timers/promises";
 import { count, eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { createRateLimiter, getDb, isUniqueViolation, writeTransaction } from "@/db/client";
+import { createRateLimiter, databaseAnswers, getDb, isUniqueViolation, writeTransaction } from "@/db/client";
 import { sessions, users } from "@/db/schema";
 import { newUserRow } from "@/lib/auth/user";
 import { rawRows } from "./helpers";
@@ -99,6 +99,17 @@ describe("writeTransaction on SQLite", () => {
     expect((await consumed).consumedPoints).toBe(1);
     // Written after the rollback, so it is still there.
     expect(rawRows("rate_limits")).toEqual([expect.objectContaining({ key: "gate-test:203.0.113.9", points: 1 })]);
+  });
+
+  it("makes the health check wait behind an open transaction, so one that never ends fails the probe", async () => {
+    expect(await databaseAnswers()).toBe(true);
+    const tx = openTransaction("commit");
+    await tx.open;
+    const answered = databaseAnswers();
+    expect(await settledSoon(answered)).toBe(false);
+    tx.finish();
+    await tx.done;
+    expect(await answered).toBe(true);
   });
 
   it("lets the transaction's own code use getDb() inside it instead of waiting for itself", async () => {

@@ -1,5 +1,10 @@
+import { eq } from "drizzle-orm";
 import { describe, expect, it, vi } from "vitest";
+import { getDb } from "@/db/client";
+import { totpCredentials } from "@/db/schema";
 import { loginWithPassword } from "@/lib/auth/login";
+import { startTotpSetup } from "@/lib/auth/mfa/second-factor";
+import { getEnv } from "@/lib/env";
 import { hashingQueue } from "@/lib/auth/password";
 import { authenticateAccessToken } from "@/lib/auth/session";
 import { LoginSchema } from "@/lib/validation";
@@ -32,6 +37,27 @@ describe("success", () => {
     await createUser({ email: "Mixed.Case@example.com" });
     expect((await login("mixed.case@EXAMPLE.com", PASSWORD)).ok).toBe(true);
     expect((await login("MIXED.CASE@example.com", PASSWORD)).ok).toBe(true);
+  });
+
+  it("asks for the second step when TOTP was turned on while the password was being checked", async () => {
+    // A login reads the account, then waits for argon2, which a flood can make long. A
+    // user who turns TOTP on meanwhile must not see that login end in a full session.
+    const user = await createUser({ email: "racing@example.com" });
+    const queue = hashingQueue();
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    // Every hashing slot held, so the login's verification waits in line.
+    const holders = Array.from({ length: getEnv().PASSWORD_HASH_CONCURRENCY }, () => queue.run(() => held));
+    const pending = login("racing@example.com", PASSWORD);
+    while (queue.queued === 0) await new Promise((resolve) => setImmediate(resolve));
+
+    const setup = await startTotpSetup(user);
+    expect(setup.ok).toBe(true);
+    await getDb().update(totpCredentials).set({ confirmedAt: new Date() }).where(eq(totpCredentials.userId, user.id));
+    release();
+    await Promise.all(holders);
+    expect(await pending).toMatchObject({ ok: true, kind: "mfa_required" });
+    expect(rawRows("sessions")).toHaveLength(0);
   });
 
   it("works before the email is verified, by default", async () => {
