@@ -4,9 +4,8 @@ import { drizzle } from "drizzle-orm/node-postgres";
 import { migrate } from "drizzle-orm/node-postgres/migrator";
 import pg from "pg";
 import { RateLimiterPostgres } from "rate-limiter-flexible";
-import { log } from "@/lib/log";
 import * as schema from "./schema";
-import type { Db, Queryable, Store } from "./store";
+import type { Db, Queryable, Store, StoreOptions } from "./store";
 
 // The PostgreSQL store (docs/decisions/003-one-async-data-layer.md): a node-postgres pool
 // behind drizzle's node-postgres driver. lib/ builds its queries from db/schema.ts (the
@@ -42,7 +41,7 @@ export function describePostgresUrl(url: string): string {
 /** The server at DATABASE_URL did not answer: startup stops with this message. */
 export class DatabaseUnreachableError extends Error {}
 
-export function openPostgresStore(url: string, options: { poolSize: number }): Store & { pool: pg.Pool } {
+export function openPostgresStore(url: string, options: StoreOptions): Store & { pool: pg.Pool } {
   const pool = new pg.Pool({
     connectionString: url,
     max: options.poolSize,
@@ -56,7 +55,7 @@ export function openPostgresStore(url: string, options: { poolSize: number }): S
   });
   // An idle connection the server closed (a restart, a failover) is reported here; the
   // pool replaces it, and without a listener the process would exit.
-  pool.on("error", (error) => log.warn("PostgreSQL connection lost; the pool opens another", { error: error.message }));
+  pool.on("error", (error) => options.onConnectionLost?.(error));
   const db = drizzle({ client: pool, schema }) as unknown as Db;
   const preparedQueries = new Map<string, unknown>();
   const ready = migrateLocked(pool, url);

@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import { bigint, boolean, index, integer, jsonb, pgTable, text, uniqueIndex } from "drizzle-orm/pg-core";
-import { SECURITY_EVENT_TYPES } from "../lib/security-event-types";
+import { SECURITY_EVENT_TYPES } from "./security-event-types";
 
 // The PostgreSQL copy of db/schema.ts, for drizzle-kit (db/migrations-pg) only: queries in
 // lib/ are built from db/schema.ts's tables on either database (docs/decisions/003), so

@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
-import { SECURITY_EVENT_TYPES, type SecurityEventType } from "../lib/security-event-types";
+import { SECURITY_EVENT_TYPES, type SecurityEventType } from "./security-event-types";
 
 // Timestamps are integer milliseconds since the epoch, defaulted by SQLite itself so
 // rows written outside the app (a migration, a shell) get them too.

@@ -21,6 +21,14 @@ export type Queryable = BaseSQLiteDatabase<"async", SqliteRemoteResult, typeof s
 
 export type RateLimiterOptions = { keyPrefix: string; points: number; duration: number };
 
+/** How the app opens its store (db/client.ts createStore). */
+export type StoreOptions = {
+  /** PostgreSQL only: connections this instance keeps open (DATABASE_POOL_SIZE). */
+  poolSize: number;
+  /** PostgreSQL only: an idle connection was lost (the pool opens another); for the log. */
+  onConnectionLost?: (error: Error) => void;
+};
+
 export interface Store {
   readonly dialect: "sqlite" | "postgres";
   readonly db: Db;

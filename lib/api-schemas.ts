@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { SECURITY_EVENT_TYPES } from "./security-event-types";
+import { SECURITY_EVENT_TYPES } from "@/db/security-event-types";
 import { SOCIAL_PROVIDERS } from "./social";
 
 // The shapes of the API's response bodies (docs/api.md), as zod schemas. lib/openapi.ts
@@ -101,6 +101,8 @@ export const ActivityItemSchema = z.strictObject({
 });
 
 export const ActivityListSchema = z.array(ActivityItemSchema);
+/** An item of GET /api/auth/activity/. */
+export type ActivityItem = z.output<typeof ActivityItemSchema>;
 
 export const HealthSchema = z.strictObject({ status: z.literal("ok") });
 export const HealthUnavailableSchema = z.strictObject({ status: z.enum(["unavailable", "draining"]) });

@@ -1,5 +1,5 @@
 import "server-only";
-import { closeDb } from "@/db/client";
+import { closeDb } from "@/lib/db";
 import { deliverPendingEmails } from "./email/send";
 import { log } from "./log";
 import { singleton } from "./singleton";

@@ -10,7 +10,7 @@ import {
   type RegistrationResponseJSON,
 } from "@simplewebauthn/server";
 import { and, asc, count, eq, gt, isNull, lt } from "drizzle-orm";
-import { getDb, isUniqueViolation, type Queryable, writeTransaction } from "@/db/client";
+import { getDb, isUniqueViolation, type Queryable, writeTransaction } from "@/lib/db";
 import { passkeys, socialAccounts, webauthnChallenges, type Passkey, type User } from "@/db/schema";
 import { randomToken, sha256 } from "@/lib/crypto";
 import { getEnv } from "@/lib/env";

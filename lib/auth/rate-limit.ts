@@ -1,7 +1,7 @@
 import "server-only";
 import { inArray } from "drizzle-orm";
 import { RateLimiterRes, type RateLimiterAbstract } from "rate-limiter-flexible";
-import { createRateLimiter, getDb } from "@/db/client";
+import { createRateLimiter, getDb } from "@/lib/db";
 import { rateLimits } from "@/db/schema";
 import { getEnv, type Env } from "@/lib/env";
 import { singleton } from "@/lib/singleton";

@@ -1,6 +1,6 @@
 import "server-only";
 import { and, desc, eq } from "drizzle-orm";
-import { getDb } from "@/db/client";
+import { getDb } from "@/lib/db";
 import { sessions } from "@/db/schema";
 import { NO_CLIENT, recordSecurityEvent, type Client } from "./activity";
 import { liveSession, revokeSession, revokeUserSessions } from "./session";

@@ -1,6 +1,6 @@
 import "server-only";
 import { asc, eq, sql, type SQL } from "drizzle-orm";
-import { getDb, preparedQuery } from "@/db/client";
+import { getDb, preparedQuery } from "@/lib/db";
 import { socialAccounts, users, type User } from "@/db/schema";
 
 // Usernames and emails are unique without regard to case (docs/api.md). The comparison runs

@@ -30,7 +30,7 @@ import * as reauthenticate from "@/app/api/auth/reauthenticate/route";
 import * as mfaVerify from "@/app/api/auth/mfa/verify/route";
 import * as passkeyLogin from "@/app/api/auth/passkeys/login/route";
 import * as passkeyLoginOptions from "@/app/api/auth/passkeys/login/options/route";
-import { MAX_BODY_BYTES } from "@/lib/http";
+import { MAX_BODY_BYTES } from "@/lib/http/body";
 import { apiRequest, call, params } from "../support/handlers";
 
 // docs/api.md, Conventions, checked on the handlers themselves: bodies (415, 413, 400

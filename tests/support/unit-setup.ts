@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { format } from "node:util";
 import { afterAll, afterEach, beforeEach, expect, vi, type MockInstance } from "vitest";
-import { closeDb } from "@/db/client";
+import { closeDb } from "@/lib/db";
 import { resetSingletons } from "@/lib/singleton";
 
 // Every unit test gets a fresh, migrated SQLite file and a fresh environment. The lib

@@ -2,7 +2,8 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { closeDb, createStore, dataDirectory, databaseAnswers, databasePath, getDb } from "@/db/client";
+import { createStore, dataDirectory, databasePath } from "@/db/client";
+import { closeDb, databaseAnswers, getDb } from "@/lib/db";
 import { sessions, users } from "@/db/schema";
 import { openSqliteStore } from "@/db/sqlite";
 import { startSession } from "@/lib/auth/session";
@@ -44,7 +45,7 @@ describe("createDb / getDb", () => {
   it("can be opened again without re-running migrations or losing data", async () => {
     const user = await createUser();
     closeDb();
-    const again = createStore(process.env.DATABASE_URL!);
+    const again = createStore(process.env.DATABASE_URL!, { poolSize: 1 });
     expect((await again.db.select().from(users).where(eq(users.id, user.id)))[0]?.email).toBe(user.email);
     again.close();
   });

@@ -1,7 +1,7 @@
 import { hash as argon2Hash } from "@node-rs/argon2";
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { getDb } from "@/db/client";
+import { getDb } from "@/lib/db";
 import { users } from "@/db/schema";
 import { loginWithPassword } from "@/lib/auth/login";
 import {

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from "vitest";
-import { closeDb } from "@/db/client";
+import { closeDb } from "@/lib/db";
 import { accountLockout, checkAccountSecret, clearAccountLockout, consumeRateLimit } from "@/lib/auth/rate-limit";
 import { resetSingletons } from "@/lib/singleton";
 import { rawRows } from "./helpers";

@@ -1,5 +1,6 @@
 import { publicJwks } from "@/lib/auth/tokens";
-import { apiRoute, json, methodNotAllowed } from "@/lib/http";
+import { apiRoute, methodNotAllowed } from "@/lib/http/route";
+import { json } from "@/lib/http/answers";
 
 export const GET = apiRoute({}, async () =>
   // Verifiers may cache the key set for a few minutes; a rotated key appears within that.

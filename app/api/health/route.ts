@@ -1,5 +1,6 @@
-import { databaseAnswers } from "@/db/client";
-import { apiRoute, json, methodNotAllowed } from "@/lib/http";
+import { databaseAnswers } from "@/lib/db";
+import { apiRoute, methodNotAllowed } from "@/lib/http/route";
+import { json } from "@/lib/http/answers";
 import { isDraining } from "@/lib/shutdown";
 
 // 503 while the instance drains for shutdown, so a load balancer stops sending it work

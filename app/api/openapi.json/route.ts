@@ -1,5 +1,6 @@
 import { getEnv } from "@/lib/env";
-import { apiRoute, json, methodNotAllowed } from "@/lib/http";
+import { apiRoute, methodNotAllowed } from "@/lib/http/route";
+import { json } from "@/lib/http/answers";
 import { buildOpenApiDocument } from "@/lib/openapi";
 import { singleton } from "@/lib/singleton";
 

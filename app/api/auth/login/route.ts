@@ -1,5 +1,9 @@
 import { loginWithPassword } from "@/lib/auth/login";
-import { apiRoute, methodNotAllowed, nonFieldError, parseJsonBody, requestClient, signInResponse, tooManyRequests } from "@/lib/http";
+import { apiRoute, methodNotAllowed } from "@/lib/http/route";
+import { nonFieldError, tooManyRequests } from "@/lib/http/answers";
+import { parseJsonBody } from "@/lib/http/body";
+import { requestClient } from "@/lib/http/request";
+import { signInResponse } from "@/lib/api/sign-in";
 import { LoginSchema } from "@/lib/validation";
 
 export const POST = apiRoute({ rateLimit: "login" }, async (request) => {

@@ -1,5 +1,6 @@
 import { getMfaStatus } from "@/lib/auth/mfa/status";
-import { apiRoute, json, methodNotAllowed } from "@/lib/http";
+import { apiRoute, methodNotAllowed } from "@/lib/http/route";
+import { json } from "@/lib/http/answers";
 
 export const GET = apiRoute({ rateLimit: "api", auth: "bearer" }, async (request, _context, auth) => {
   return json(await getMfaStatus(auth.user));

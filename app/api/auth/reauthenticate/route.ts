@@ -1,5 +1,8 @@
 import { reauthenticate } from "@/lib/auth/reauth";
-import { apiRoute, codeRefusal, detail, fieldErrors, json, methodNotAllowed, parseJsonBody, secondFactorOff } from "@/lib/http";
+import { apiRoute, methodNotAllowed } from "@/lib/http/route";
+import { detail, fieldErrors, json } from "@/lib/http/answers";
+import { parseJsonBody } from "@/lib/http/body";
+import { codeRefusal, secondFactorOff } from "@/lib/api/second-factor";
 import { ReauthenticateSchema } from "@/lib/validation";
 
 export const POST = apiRoute({ rateLimit: "mfa", auth: "bearer" }, async (request, _context, auth) => {

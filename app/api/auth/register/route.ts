@@ -1,5 +1,7 @@
 import { registerUser } from "@/lib/auth/registration";
-import { apiRoute, deliverAfterResponse, fieldErrors, json, parseJsonBody, methodNotAllowed } from "@/lib/http";
+import { apiRoute, deliverAfterResponse, methodNotAllowed } from "@/lib/http/route";
+import { fieldErrors, json } from "@/lib/http/answers";
+import { parseJsonBody } from "@/lib/http/body";
 import { RegisterSchema } from "@/lib/validation";
 
 export const POST = apiRoute({ rateLimit: "register" }, async (request) => {

@@ -1,5 +1,7 @@
 import { verifyEmailToken } from "@/lib/auth/email-verification";
-import { apiRoute, detail, json, methodNotAllowed, requestClient } from "@/lib/http";
+import { apiRoute, methodNotAllowed } from "@/lib/http/route";
+import { detail, json } from "@/lib/http/answers";
+import { requestClient } from "@/lib/http/request";
 
 export const GET = apiRoute({ rateLimit: "api" }, async (request) => {
   const result = await verifyEmailToken(request.nextUrl.searchParams.get("token"), Date.now(), requestClient(request));

@@ -1,5 +1,8 @@
 import { regenerateRecoveryCodes } from "@/lib/auth/mfa/second-factor";
-import { apiRoute, codeRefusal, json, methodNotAllowed, parseJsonBody, secondFactorOff } from "@/lib/http";
+import { apiRoute, methodNotAllowed } from "@/lib/http/route";
+import { json } from "@/lib/http/answers";
+import { parseJsonBody } from "@/lib/http/body";
+import { codeRefusal, secondFactorOff } from "@/lib/api/second-factor";
 import { MfaCodeSchema } from "@/lib/validation";
 
 export const POST = apiRoute({ rateLimit: "mfa", auth: "bearer" }, async (request, _context, auth) => {

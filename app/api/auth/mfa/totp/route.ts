@@ -1,6 +1,9 @@
 import { NextResponse } from "next/server";
 import { disableTotp } from "@/lib/auth/mfa/second-factor";
-import { apiRoute, codeRefusal, deliverAfterResponse, methodNotAllowed, parseJsonBody, requestClient, secondFactorOff } from "@/lib/http";
+import { apiRoute, deliverAfterResponse, methodNotAllowed } from "@/lib/http/route";
+import { parseJsonBody } from "@/lib/http/body";
+import { requestClient } from "@/lib/http/request";
+import { codeRefusal, secondFactorOff } from "@/lib/api/second-factor";
 import { MfaCodeSchema } from "@/lib/validation";
 
 export const DELETE = apiRoute({ rateLimit: "mfa", auth: "bearer" }, async (request, _context, auth) => {

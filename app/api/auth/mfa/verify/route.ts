@@ -1,5 +1,10 @@
 import { verifySecondStep, type SecondStepProof } from "@/lib/auth/mfa/second-step";
-import { apiRoute, codeRefusal, deliverAfterResponse, detail, methodNotAllowed, parseJsonBody, requestClient, signInResponse } from "@/lib/http";
+import { apiRoute, deliverAfterResponse, methodNotAllowed } from "@/lib/http/route";
+import { detail } from "@/lib/http/answers";
+import { parseJsonBody } from "@/lib/http/body";
+import { requestClient } from "@/lib/http/request";
+import { signInResponse } from "@/lib/api/sign-in";
+import { codeRefusal } from "@/lib/api/second-factor";
 import { MfaVerifySchema } from "@/lib/validation";
 
 export const POST = apiRoute({ rateLimit: "mfa" }, async (request) => {

@@ -1,6 +1,8 @@
 import { NextResponse } from "next/server";
 import { removePasskey } from "@/lib/auth/passkeys";
-import { apiRoute, detail, methodNotAllowed, requestClient } from "@/lib/http";
+import { apiRoute, methodNotAllowed } from "@/lib/http/route";
+import { detail } from "@/lib/http/answers";
+import { requestClient } from "@/lib/http/request";
 
 export const DELETE = apiRoute<{ params: Promise<{ id: string }> }>({ rateLimit: "api", auth: "bearer" }, async (request, { params }, auth) => {
   const { id } = await params;

@@ -1,5 +1,9 @@
 import { signInWithPasskey } from "@/lib/auth/passkey-login";
-import { apiRoute, detail, methodNotAllowed, parseJsonBody, requestClient, signInResponse } from "@/lib/http";
+import { apiRoute, methodNotAllowed } from "@/lib/http/route";
+import { detail } from "@/lib/http/answers";
+import { parseJsonBody } from "@/lib/http/body";
+import { requestClient } from "@/lib/http/request";
+import { signInResponse } from "@/lib/api/sign-in";
 import { PasskeyLoginSchema } from "@/lib/validation";
 
 export const POST = apiRoute({ rateLimit: "login" }, async (request) => {

@@ -1,16 +1,10 @@
 import { registerPasskey } from "@/lib/auth/passkeys";
 import { isRecentSignIn } from "@/lib/auth/reauth";
-import {
-  apiRoute,
-  deliverAfterResponse,
-  detail,
-  json,
-  methodNotAllowed,
-  parseJsonBody,
-  reauthenticationRequired,
-  secondFactorNeedsVerifiedEmail,
-  requestClient,
-} from "@/lib/http";
+import { apiRoute, deliverAfterResponse, methodNotAllowed } from "@/lib/http/route";
+import { detail, json } from "@/lib/http/answers";
+import { parseJsonBody } from "@/lib/http/body";
+import { requestClient } from "@/lib/http/request";
+import { reauthenticationRequired, secondFactorNeedsVerifiedEmail } from "@/lib/api/second-factor";
 import { PasskeyRegisterSchema } from "@/lib/validation";
 
 export const POST = apiRoute({ rateLimit: "api", auth: "bearer" }, async (request, _context, auth) => {

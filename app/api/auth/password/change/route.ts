@@ -1,14 +1,8 @@
 import { changePassword } from "@/lib/auth/password-reset";
-import {
-  apiRoute,
-  deliverAfterResponse,
-  fieldErrors,
-  json,
-  methodNotAllowed,
-  parseJsonBody,
-  requestClient,
-  tooManyRequests,
-} from "@/lib/http";
+import { apiRoute, deliverAfterResponse, methodNotAllowed } from "@/lib/http/route";
+import { fieldErrors, json, tooManyRequests } from "@/lib/http/answers";
+import { parseJsonBody } from "@/lib/http/body";
+import { requestClient } from "@/lib/http/request";
 import { PasswordChangeSchema } from "@/lib/validation";
 
 export const POST = apiRoute({ rateLimit: "password-change", auth: "bearer" }, async (request, _context, auth) => {

@@ -1,5 +1,7 @@
 import { requestPasswordReset } from "@/lib/auth/password-reset";
-import { apiRoute, deliverAfterResponse, json, methodNotAllowed, parseJsonBody } from "@/lib/http";
+import { apiRoute, deliverAfterResponse, methodNotAllowed } from "@/lib/http/route";
+import { json } from "@/lib/http/answers";
+import { parseJsonBody } from "@/lib/http/body";
 import { PasswordResetRequestSchema } from "@/lib/validation";
 
 const ANSWER = { message: "If that account exists, we sent a link to reset its password." };

@@ -1,6 +1,9 @@
 import { NextResponse } from "next/server";
 import { revokeOwnSession } from "@/lib/auth/session-list";
-import { apiRoute, clearRefreshCookie, detail, methodNotAllowed, requestClient } from "@/lib/http";
+import { apiRoute, methodNotAllowed } from "@/lib/http/route";
+import { detail } from "@/lib/http/answers";
+import { clearRefreshCookie } from "@/lib/http/cookies";
+import { requestClient } from "@/lib/http/request";
 
 export const DELETE = apiRoute<{ params: Promise<{ id: string }> }>({ rateLimit: "api", auth: "bearer" }, async (request, { params }, auth) => {
   const { id } = await params;

@@ -1,22 +1,14 @@
 import { signInWithAuthorizationCode, startSocialLogin } from "@/lib/auth/oauth/flow";
 import { unlinkSocialAccount } from "@/lib/auth/oauth/linking";
 import { getProviderConfig } from "@/lib/auth/oauth/providers";
-import { redirectToProvider, redirectWithError } from "@/lib/auth/oauth/redirects";
+import { apiRoute, deliverAfterResponse, methodNotAllowed } from "@/lib/http/route";
+import { detail, fieldErrors, json } from "@/lib/http/answers";
+import { parseJsonBody } from "@/lib/http/body";
+import { refreshCookie } from "@/lib/http/cookies";
+import { clientIp, requestClient, userAgent } from "@/lib/http/request";
+import { signInResponse } from "@/lib/api/sign-in";
+import { redirectToProvider, redirectWithError } from "@/lib/api/social";
 import { getProfile } from "@/lib/auth/user";
-import {
-  apiRoute,
-  deliverAfterResponse,
-  requestClient,
-  clientIp,
-  detail,
-  fieldErrors,
-  json,
-  methodNotAllowed,
-  parseJsonBody,
-  refreshCookie,
-  signInResponse,
-  userAgent,
-} from "@/lib/http";
 import { SOCIAL_ERROR_MESSAGES } from "@/lib/social";
 import { CodeExchangeSchema } from "@/lib/validation";
 

@@ -1,14 +1,9 @@
 import { rotateRefreshToken } from "@/lib/auth/session";
-import {
-  apiRoute,
-  clearRefreshCookie,
-  deliverAfterResponse,
-  detail,
-  refreshCookie,
-  sessionResponse,
-  methodNotAllowed,
-  requestClient,
-} from "@/lib/http";
+import { apiRoute, deliverAfterResponse, methodNotAllowed } from "@/lib/http/route";
+import { detail } from "@/lib/http/answers";
+import { clearRefreshCookie, refreshCookie } from "@/lib/http/cookies";
+import { requestClient } from "@/lib/http/request";
+import { sessionResponse } from "@/lib/api/sign-in";
 
 export const POST = apiRoute({ rateLimit: "refresh", crossSite: "refuse" }, async (request) => {
   const token = refreshCookie(request);

@@ -1,6 +1,9 @@
 import { queueVerificationResend } from "@/lib/auth/claim";
 import { authenticateAccessToken } from "@/lib/auth/session";
-import { apiRoute, bearerToken, deliverAfterResponse, json, parseJsonBody, unauthorized, methodNotAllowed } from "@/lib/http";
+import { apiRoute, deliverAfterResponse, methodNotAllowed } from "@/lib/http/route";
+import { json, unauthorized } from "@/lib/http/answers";
+import { parseJsonBody } from "@/lib/http/body";
+import { bearerToken } from "@/lib/http/request";
 import { ResendVerificationSchema } from "@/lib/validation";
 
 const ANSWER = { message: "If that account exists and is not verified, we sent a new email." };

@@ -1,5 +1,9 @@
 import { confirmTotpSetup } from "@/lib/auth/mfa/second-factor";
-import { apiRoute, codeRefusal, deliverAfterResponse, json, methodNotAllowed, parseJsonBody, requestClient, secondFactorOff } from "@/lib/http";
+import { apiRoute, deliverAfterResponse, methodNotAllowed } from "@/lib/http/route";
+import { json } from "@/lib/http/answers";
+import { parseJsonBody } from "@/lib/http/body";
+import { requestClient } from "@/lib/http/request";
+import { codeRefusal, secondFactorOff } from "@/lib/api/second-factor";
 import { MfaCodeSchema } from "@/lib/validation";
 
 export const POST = apiRoute({ rateLimit: "mfa", auth: "bearer" }, async (request, _context, auth) => {

@@ -1,6 +1,8 @@
 import { startTotpSetup } from "@/lib/auth/mfa/second-factor";
 import { isRecentSignIn } from "@/lib/auth/reauth";
-import { apiRoute, detail, json, methodNotAllowed, reauthenticationRequired, secondFactorNeedsVerifiedEmail } from "@/lib/http";
+import { apiRoute, methodNotAllowed } from "@/lib/http/route";
+import { detail, json } from "@/lib/http/answers";
+import { reauthenticationRequired, secondFactorNeedsVerifiedEmail } from "@/lib/api/second-factor";
 
 export const POST = apiRoute({ rateLimit: "api", auth: "bearer" }, async (request, _context, auth) => {
   if (!auth.user.emailVerified) return secondFactorNeedsVerifiedEmail();

@@ -1,5 +1,6 @@
 import { passkeyLoginOptions } from "@/lib/auth/passkeys";
-import { apiRoute, json, methodNotAllowed } from "@/lib/http";
+import { apiRoute, methodNotAllowed } from "@/lib/http/route";
+import { json } from "@/lib/http/answers";
 
 /**
  * Options for navigator.credentials.get(): a fresh challenge, any discoverable credential.

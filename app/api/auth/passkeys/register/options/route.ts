@@ -1,6 +1,8 @@
 import { passkeyRegistrationOptions } from "@/lib/auth/passkeys";
 import { isRecentSignIn } from "@/lib/auth/reauth";
-import { apiRoute, json, methodNotAllowed, reauthenticationRequired, secondFactorNeedsVerifiedEmail } from "@/lib/http";
+import { apiRoute, methodNotAllowed } from "@/lib/http/route";
+import { json } from "@/lib/http/answers";
+import { reauthenticationRequired, secondFactorNeedsVerifiedEmail } from "@/lib/api/second-factor";
 
 export const POST = apiRoute({ rateLimit: "api", auth: "bearer" }, async (request, _context, auth) => {
   if (!auth.user.emailVerified) return secondFactorNeedsVerifiedEmail();

@@ -1,5 +1,8 @@
 import { confirmPasswordReset } from "@/lib/auth/password-reset";
-import { apiRoute, deliverAfterResponse, detail, fieldErrors, json, methodNotAllowed, parseJsonBody, requestClient } from "@/lib/http";
+import { apiRoute, deliverAfterResponse, methodNotAllowed } from "@/lib/http/route";
+import { detail, fieldErrors, json } from "@/lib/http/answers";
+import { parseJsonBody } from "@/lib/http/body";
+import { requestClient } from "@/lib/http/request";
 import { PasswordResetConfirmSchema } from "@/lib/validation";
 
 export const POST = apiRoute({ rateLimit: "api" }, async (request) => {

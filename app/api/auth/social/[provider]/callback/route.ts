@@ -1,8 +1,10 @@
 import { completeSocialCallback } from "@/lib/auth/oauth/flow";
 import { getProviderConfig } from "@/lib/auth/oauth/providers";
-import { clearStateCookie, redirectAfterSignIn, redirectToSecondStep, redirectWithError } from "@/lib/auth/oauth/redirects";
-import { OAUTH_STATE_COOKIE } from "@/lib/auth/oauth/state";
-import { apiRoute, deliverAfterResponse, detail, methodNotAllowed, refreshCookie, requestClient } from "@/lib/http";
+import { apiRoute, deliverAfterResponse, methodNotAllowed } from "@/lib/http/route";
+import { detail } from "@/lib/http/answers";
+import { clearStateCookie, refreshCookie, stateCookie } from "@/lib/http/cookies";
+import { requestClient } from "@/lib/http/request";
+import { redirectAfterSignIn, redirectToSecondStep, redirectWithError } from "@/lib/api/social";
 import { log } from "@/lib/log";
 
 type Context = { params: Promise<{ provider: string }> };
@@ -22,7 +24,7 @@ export const GET = apiRoute({ rateLimit: "api" }, async (request, context: Conte
     const result = await completeSocialCallback({
       provider,
       query: { code: query.get("code"), state: query.get("state"), error: query.get("error") },
-      stateCookie: request.cookies.get(OAUTH_STATE_COOKIE)?.value ?? null,
+      stateCookie: stateCookie(request),
       refreshToken: refreshCookie(request),
       client: requestClient(request),
     });

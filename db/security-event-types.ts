@@ -1,5 +1,7 @@
-// The kinds of security event (docs/api.md, security activity), shared by the schema,
-// the API description and the profile page that puts them in words. Nothing server-only.
+// The kinds of security event (docs/api.md, security activity): the values the
+// security_events.type column takes, which the API's schema of an event item
+// (lib/api-schemas.ts) and so the profile page that puts them in words read from here.
+// Nothing server-only.
 
 export const SECURITY_EVENT_TYPES = [
   "login",
@@ -20,12 +22,3 @@ export const SECURITY_EVENT_TYPES = [
 ] as const;
 
 export type SecurityEventType = (typeof SECURITY_EVENT_TYPES)[number];
-
-/** An item of GET /api/auth/activity/. */
-export type ActivityItem = {
-  type: SecurityEventType;
-  at: string;
-  ip: string | null;
-  user_agent: string | null;
-  detail: Record<string, unknown>;
-};

@@ -1,0 +1,28 @@
+import "server-only";
+import { detail, fieldErrors, tooManyRequests } from "@/lib/http/answers";
+
+// The answers of the second-factor and passkey routes (docs/api.md) that more than one
+// route gives.
+
+/**
+ * 403 for a sensitive change from a session whose sign-in is older than REAUTH_MAX_AGE
+ * (docs/security.md, account ownership): the client re-authenticates
+ * (POST /api/auth/reauthenticate/) and tries again.
+ */
+export const reauthenticationRequired = () =>
+  detail(403, "Confirm it is you: enter your password or a code again.", "reauthentication_required");
+
+/**
+ * A second factor or a passkey is added only to an account whose address is proven: a
+ * squatter's passkey (which signs in alone) must not wait for the owner's claim
+ * (docs/security.md, account ownership). The claim removes any that exist anyway.
+ */
+export const secondFactorNeedsVerifiedEmail = () =>
+  detail(403, "Confirm your email address first: two-step verification and passkeys come after it.", "email_not_verified");
+
+/** A refused second-factor code (docs/api.md): `{"code": ["Invalid code"]}`, or 429 once the account is locked. */
+export const codeRefusal = (result: { reason: "invalid_code" } | { reason: "locked"; retryAfter: number }) =>
+  result.reason === "locked" ? tooManyRequests(result.retryAfter) : fieldErrors({ code: ["Invalid code"] });
+
+/** 400 for an action on a second factor that is not on (or not set up). */
+export const secondFactorOff = (message: string, code: "totp_not_enabled" | "totp_not_set_up") => detail(400, message, code);

@@ -1,0 +1,40 @@
+import "server-only";
+import type { NextRequest, NextResponse } from "next/server";
+import { getEnv } from "@/lib/env";
+
+// The two cookies of the API (docs/api.md, docs/security.md): the refresh token, and the
+// state of a social sign-in in the browser. Both HttpOnly, SameSite=Lax (each must ride a
+// top-level navigation back from the provider), Secure when APP_URL is https, and scoped
+// to the narrowest path that covers the routes that read them.
+
+export const REFRESH_COOKIE = "refresh_token";
+/** Refresh, logout and the social routes (docs/api.md). */
+export const REFRESH_COOKIE_PATH = "/api/auth/";
+
+export const STATE_COOKIE = "oauth_state";
+export const STATE_COOKIE_PATH = "/api/auth/social/";
+
+function setCookie(response: NextResponse, name: string, value: string, path: string, maxAgeSeconds: number): NextResponse {
+  response.cookies.set(name, value, {
+    httpOnly: true,
+    sameSite: "lax",
+    path,
+    secure: getEnv().APP_URL.startsWith("https:"),
+    maxAge: Math.max(0, Math.floor(maxAgeSeconds)),
+  });
+  return response;
+}
+
+export const setRefreshCookie = (response: NextResponse, token: string, maxAgeSeconds: number) =>
+  setCookie(response, REFRESH_COOKIE, token, REFRESH_COOKIE_PATH, maxAgeSeconds);
+
+export const clearRefreshCookie = (response: NextResponse) => setCookie(response, REFRESH_COOKIE, "", REFRESH_COOKIE_PATH, 0);
+
+export const refreshCookie = (request: NextRequest): string | null => request.cookies.get(REFRESH_COOKIE)?.value || null;
+
+export const setStateCookie = (response: NextResponse, value: string, maxAgeSeconds: number) =>
+  setCookie(response, STATE_COOKIE, value, STATE_COOKIE_PATH, maxAgeSeconds);
+
+export const clearStateCookie = (response: NextResponse) => setCookie(response, STATE_COOKIE, "", STATE_COOKIE_PATH, 0);
+
+export const stateCookie = (request: NextRequest): string | null => request.cookies.get(STATE_COOKIE)?.value ?? null;
