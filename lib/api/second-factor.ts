@@ -1,8 +1,20 @@
 import "server-only";
-import { detail, fieldErrors, tooManyRequests } from "@/lib/http/answers";
+import { DetailSchema, FieldErrorsSchema } from "@/lib/api-schemas";
+import { envDefault } from "@/lib/env";
+import { answer, detail, detailAnswer, fieldErrors, tooManyRequests } from "@/lib/http/answers";
 
 // The answers of the second-factor and passkey routes (docs/api.md) that more than one
-// route gives.
+// route gives, and their declarations.
+
+/** reauthenticationRequired's 403. */
+export const REAUTHENTICATION_REQUIRED = detailAnswer(
+  403,
+  `The session signed in longer ago than \`REAUTH_MAX_AGE\` (${envDefault("REAUTH_MAX_AGE") / 60} minutes) and has not re-authenticated since: \`{"detail": ..., "code": "reauthentication_required"}\`. \`POST /api/auth/reauthenticate/\`, then try again.`,
+);
+
+/** codeRefusal's 400, and what else the route refuses with 400. */
+export const invalidCode = (more: string) =>
+  answer(400, `\`{"code": ["Invalid code"]}\` (wrong, replayed or spent), other field errors, or ${more}.`, [FieldErrorsSchema, DetailSchema]);
 
 /**
  * 403 for a sensitive change from a session whose sign-in is older than REAUTH_MAX_AGE

@@ -3,11 +3,29 @@ import type { NextResponse } from "next/server";
 import type { SessionGrant } from "@/lib/auth/session";
 import type { SignInResult } from "@/lib/auth/sign-in";
 import { toPublicUser } from "@/lib/auth/user";
-import { detail, json } from "@/lib/http/answers";
+import { LoginResponseSchema, MfaRequiredSchema } from "@/lib/api-schemas";
+import { answer, detail, detailAnswer, json } from "@/lib/http/answers";
 import { setRefreshCookie } from "@/lib/http/cookies";
 
 // The answers of the routes where a sign-in completes (lib/auth/sign-in.ts): password
 // login, the second step, a passkey, the external client's code exchange.
+
+/** A session, or the second step still owed (signInResponse). */
+export const SIGNED_IN = answer(
+  200,
+  'The access token and the user, the refresh token in the cookie; or, when a second factor is still owed, `{"mfa_required": true, "mfa_token": ..., "methods": [...]}` with neither.',
+  [LoginResponseSchema, MfaRequiredSchema],
+  ["Set-Cookie"],
+);
+
+/** A session: the login body and its cookie (the second step, a passkey: nothing more is owed). */
+export const SESSION_STARTED = answer(200, "The login body; the refresh token is in the cookie.", LoginResponseSchema, ["Set-Cookie"]);
+
+/** signInResponse's 403. */
+export const EMAIL_NOT_VERIFIED = detailAnswer(
+  403,
+  '`REQUIRE_VERIFIED_EMAIL=true` and the address is unverified: `{"detail": "Email not verified", "code": "email_not_verified"}`.',
+);
 
 /** The login body with the refresh cookie, the `mfa_required` body (no token, no cookie), or 403. */
 export function signInResponse(result: SignInResult): NextResponse {

@@ -1,14 +1,23 @@
 import "server-only";
 import { NextResponse } from "next/server";
+import { z } from "zod";
 import { OAUTH_STATE_TTL_SECONDS } from "@/lib/auth/oauth/state";
 import type { SessionGrant } from "@/lib/auth/session";
 import { getEnv } from "@/lib/env";
+import { detail, detailAnswer } from "@/lib/http/answers";
 import { clearStateCookie, setRefreshCookie, setStateCookie } from "@/lib/http/cookies";
-import type { SocialErrorCode } from "@/lib/social";
+import { SOCIAL_PROVIDERS, type SocialErrorCode } from "@/lib/social";
 
 // The browser flow of social sign-in answers with redirects (docs/social-login.md): to the
 // provider with the state cookie, then back to a page of this app, the state cookie
 // deleted whatever happened (it is single use).
+
+/** The `{provider}` of the social routes' paths. */
+export const PROVIDER = { description: "A configured provider.", schema: z.enum(SOCIAL_PROVIDERS) };
+
+export const unsupportedProvider = () => detail(404, "Unsupported provider");
+
+export const UNSUPPORTED_PROVIDER = detailAnswer(404, '`{"detail": "Unsupported provider"}`: unknown or not configured.');
 
 /** 302 to `location` (a path on this app, or the provider's URL). */
 function found(location: string): NextResponse {

@@ -12,24 +12,31 @@ import { identityKey } from "./user";
 // they hold across restarts and across processes that share the file. The per-address
 // email cap is not here: it counts the outbox itself (lib/email/send.ts).
 
-const perIpLogin = (env: Env) => ({ points: env.RATE_LIMIT_LOGIN_PER_IP, duration: 60 });
-
-const LIMITS = {
-  // Per client IP. Each action has a bucket of its own, so that one cannot spend another's.
-  login: perIpLogin,
-  "password-change": perIpLogin,
-  "social-exchange": perIpLogin,
+/**
+ * Every limit: how many in how many seconds, the count read from the variable named (the
+ * API document states the same, lib/openapi.ts). Per client IP, each action has a bucket
+ * of its own, so that one cannot spend another's, though several share one variable.
+ */
+export const LIMITS = {
+  login: { variable: "RATE_LIMIT_LOGIN_PER_IP", seconds: 60 },
+  "password-change": { variable: "RATE_LIMIT_LOGIN_PER_IP", seconds: 60 },
+  "social-exchange": { variable: "RATE_LIMIT_LOGIN_PER_IP", seconds: 60 },
   // Second-factor codes (mfa/verify, TOTP confirm and off, new recovery codes, re-authentication).
-  mfa: perIpLogin,
-  register: (env: Env) => ({ points: env.RATE_LIMIT_REGISTER_PER_IP, duration: 3600 }),
-  email: (env: Env) => ({ points: env.RATE_LIMIT_EMAIL_PER_IP, duration: 3600 }),
-  refresh: (env: Env) => ({ points: env.RATE_LIMIT_REFRESH_PER_IP, duration: 60 }),
-  api: (env: Env) => ({ points: env.RATE_LIMIT_API_PER_IP, duration: 60 }),
+  mfa: { variable: "RATE_LIMIT_LOGIN_PER_IP", seconds: 60 },
+  register: { variable: "RATE_LIMIT_REGISTER_PER_IP", seconds: 3600 },
+  email: { variable: "RATE_LIMIT_EMAIL_PER_IP", seconds: 3600 },
+  refresh: { variable: "RATE_LIMIT_REFRESH_PER_IP", seconds: 60 },
+  api: { variable: "RATE_LIMIT_API_PER_IP", seconds: 60 },
   // Per account: checks of a secret (password, later codes) charged before they run.
-  "account-checks": (env: Env) => ({ points: env.RATE_LIMIT_LOGIN_FAILURES, duration: 15 * 60 }),
+  "account-checks": { variable: "RATE_LIMIT_LOGIN_FAILURES", seconds: 15 * 60 },
   // One point: the gate past the budget (consume) and the lockout itself (block).
-  "account-lock": () => ({ points: 1, duration: 15 * 60 }),
-} as const;
+  "account-lock": { points: 1, seconds: 15 * 60 },
+} as const satisfies Record<string, { variable: LimitVariable; seconds: number } | { points: number; seconds: number }>;
+
+/** The variables that set a limit's count. */
+type LimitVariable = { [K in keyof Env]: K extends `RATE_LIMIT_${string}` ? K : never }[keyof Env];
+
+const pointsOf = (limit: (typeof LIMITS)[RateLimitName], env: Env): number => ("points" in limit ? limit.points : env[limit.variable]);
 
 export type RateLimitName = keyof typeof LIMITS;
 export type PerIpLimit = Exclude<RateLimitName, "account-checks" | "account-lock">;
@@ -38,7 +45,8 @@ const LOCKOUT_BASE_SECONDS = 60;
 const LOCKOUT_MAX_SECONDS = 15 * 60;
 
 function limiter(name: RateLimitName): RateLimiterAbstract {
-  return singleton(`rate-limit:${name}`, () => createRateLimiter({ keyPrefix: name, ...LIMITS[name](getEnv()) }));
+  const limit = LIMITS[name];
+  return singleton(`rate-limit:${name}`, () => createRateLimiter({ keyPrefix: name, points: pointsOf(limit, getEnv()), duration: limit.seconds }));
 }
 
 const secondsUntil = (res: RateLimiterRes) => Math.max(1, Math.ceil(res.msBeforeNext / 1000));

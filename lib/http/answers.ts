@@ -1,9 +1,29 @@
 import "server-only";
 import { NextResponse } from "next/server";
+import type { z } from "zod";
+import { DetailSchema } from "@/lib/api-schemas";
 import type { FieldErrors } from "@/lib/validation";
 
 // The shapes every API answer takes (docs/api.md, errors): JSON with `Cache-Control:
-// no-store`, and Django REST Framework's error bodies.
+// no-store`, and Django REST Framework's error bodies. And the declaration of an answer,
+// as a route states it (lib/http/route.ts) and the OpenAPI document shows it.
+
+/** The headers an answer may carry that a client acts on. */
+export type Header = "Retry-After" | "Set-Cookie" | "Location" | "WWW-Authenticate" | "Allow";
+
+/** One answer of a route: its status, the shapes its body may take, the headers that carry meaning. */
+export type Answer = { status: number; description: string; body: readonly z.ZodType[]; headers: readonly Header[] };
+
+export const answer = (status: number, description: string, body: z.ZodType | readonly z.ZodType[] = [], headers: readonly Header[] = []): Answer => ({
+  status,
+  description,
+  body: Array.isArray(body) ? body : [body as z.ZodType],
+  headers,
+});
+
+/** An answer whose body is `{"detail": ..., "code"?: ...}`. */
+export const detailAnswer = (status: number, description: string, headers: readonly Header[] = []): Answer =>
+  answer(status, description, DetailSchema, headers);
 
 export function json(body: unknown, init: ResponseInit = {}): NextResponse {
   const response = NextResponse.json(body, init);

@@ -1,13 +1,21 @@
 import "server-only";
 import type { NextResponse } from "next/server";
 import type { z } from "zod";
+import { DetailSchema, FieldErrorsSchema } from "@/lib/api-schemas";
 import { fieldErrorsFrom } from "@/lib/validation";
-import { detail, fieldErrors, nonFieldError } from "./answers";
+import { answer, detail, detailAnswer, fieldErrors, nonFieldError } from "./answers";
 
 // Request bodies (docs/api.md, conventions): JSON of at most 16 KiB, validated by the
 // route's zod schema, refused in DRF's shapes.
 
 export const MAX_BODY_BYTES = 16 * 1024;
+
+/** What reading a body can answer, before the route's own answers (readJsonBody, parseInput). */
+export const BODY_ANSWERS = [
+  answer(400, 'Field errors, `non_field_errors` for a body that is not an object, or `{"detail": "Malformed JSON"}`.', [FieldErrorsSchema, DetailSchema]),
+  detailAnswer(413, `The body is over ${MAX_BODY_BYTES / 1024} KiB.`),
+  detailAnswer(415, "A non-empty body that is not `application/json`."),
+];
 
 export type Parsed<T> = { ok: true; data: T } | { ok: false; response: NextResponse };
 

@@ -49,10 +49,15 @@ describe("account pre-hijacking: the squatter keeps nothing", () => {
     expect(await server.db().get("select count(*) as n from social_accounts")).toEqual({ n: 0 });
     // A provider linked before that rule existed (a database carried over from then).
     await server.db().run("insert into social_accounts (user_id, provider, provider_user_id, email) values (?, 'github', 'gh-attacker', 'attacker@evil.example')", userId);
-    // No second factor either: a passkey would sign in alone after the owner's claim.
+    // No second factor either: a passkey would sign in alone after the owner's claim. A
+    // well-formed registration, so that the account is what is refused, not the body.
     const bearer = { authorization: `Bearer ${attackerAccess}` };
+    const registration = {
+      name: "attacker key",
+      response: { id: "cred", rawId: "cred", type: "public-key", response: { clientDataJSON: "e30", attestationObject: "AAAA" }, clientExtensionResults: {} },
+    };
     for (const path of ["/api/auth/mfa/totp/setup/", "/api/auth/passkeys/register/options/", "/api/auth/passkeys/register/"]) {
-      const refused = await attacker.request("POST", path, { json: {}, headers: bearer });
+      const refused = await attacker.request("POST", path, { json: registration, headers: bearer });
       expect(refused.status, path).toBe(403);
       expect(refused.body.code, path).toBe("email_not_verified");
     }
@@ -267,7 +272,8 @@ describe("brute force", () => {
     expect((await login(client, "x9@example.com", "whatever it is")).status).toBe(429);
     // The other two still have their whole budget.
     expect((await client.post("/api/auth/password/change/", {})).status).toBe(401);
-    expect((await client.post("/api/auth/social/github/", {})).status).toBe(404);
+    const exchange = { code: "a-code", code_verifier: "v".repeat(43), redirect_uri: `${server.url}/callback` };
+    expect((await client.post("/api/auth/social/github/", exchange)).status).toBe(404);
   });
 });
 

@@ -1,18 +1,27 @@
 import { confirmTotpSetup } from "@/lib/auth/mfa/second-factor";
+import { codeRefusal, invalidCode, secondFactorOff } from "@/lib/api/second-factor";
+import { RecoveryCodesSchema } from "@/lib/api-schemas";
+import { answer, json } from "@/lib/http/answers";
 import { apiRoute, deliverAfterResponse, methodNotAllowed } from "@/lib/http/route";
-import { json } from "@/lib/http/answers";
-import { parseJsonBody } from "@/lib/http/body";
-import { requestClient } from "@/lib/http/request";
-import { codeRefusal, secondFactorOff } from "@/lib/api/second-factor";
 import { MfaCodeSchema } from "@/lib/validation";
 
-export const POST = apiRoute({ rateLimit: "mfa", auth: "bearer" }, async (request, _context, auth) => {
-  const input = await parseJsonBody(request, MfaCodeSchema);
-  if (!input.ok) return input.response;
-  const result = await confirmTotpSetup({ user: auth.user, code: input.data.code, client: requestClient(request) });
-  if (!result.ok) return result.reason === "no_setup" ? secondFactorOff("Start the setup first: there is no code to confirm.", "totp_not_set_up") : codeRefusal(result);
-  deliverAfterResponse(result.emailId);
-  return json({ recovery_codes: result.recoveryCodes });
-});
+export const POST = apiRoute(
+  {
+    tag: "Second factor",
+    summary: "Confirm TOTP with a first code: it is on, and ten recovery codes are shown once",
+    description: "The user gets a notice email.",
+    rateLimit: "mfa",
+    accountLockout: "after repeated wrong codes or passwords",
+    auth: "bearer",
+    body: MfaCodeSchema,
+    answers: [answer(200, "Ten recovery codes.", RecoveryCodesSchema), invalidCode('`{"detail": ..., "code": "totp_not_set_up"}` without a setup')],
+  },
+  async ({ auth, body, client }) => {
+    const result = await confirmTotpSetup({ user: auth.user, code: body.code, client });
+    if (!result.ok) return result.reason === "no_setup" ? secondFactorOff("Start the setup first: there is no code to confirm.", "totp_not_set_up") : codeRefusal(result);
+    deliverAfterResponse(result.emailId);
+    return json({ recovery_codes: result.recoveryCodes });
+  },
+);
 
 export const { GET, PUT, PATCH, DELETE } = methodNotAllowed("POST");
