@@ -54,6 +54,12 @@ export const MfaRequiredSchema = z.strictObject({
 /** What POST /api/auth/login/ answers with 200: a session, or the second step still owed. */
 export type LoginAnswer = z.output<typeof LoginResponseSchema> | z.output<typeof MfaRequiredSchema>;
 
+export const VerificationLinkStateSchema = z.strictObject({
+  state: z.enum(["ready", "verified"]).meta({ description: "`ready`: the page's button verifies; `verified`: the address is verified already." }),
+});
+
+export const ResetLinkStateSchema = z.strictObject({ state: z.literal("ready") });
+
 export const AccessResponseSchema = z.strictObject({
   access: z.string().meta({ description: "A new access token." }),
 });

@@ -6,6 +6,7 @@ import { REFRESH_COOKIE, REFRESH_COOKIE_PATH, STATE_COOKIE } from "./http/cookie
 import type { Declaration, RouteContract, Tag } from "./http/route";
 import {
   CodeExchangeSchema,
+  LinkTokenRequestSchema,
   LoginSchema,
   MfaCodeSchema,
   MfaVerifySchema,
@@ -30,6 +31,7 @@ import {
 const REQUEST_SCHEMAS = {
   RegisterRequest: RegisterSchema,
   LoginRequest: LoginSchema,
+  LinkTokenRequest: LinkTokenRequestSchema,
   ResendVerificationRequest: ResendVerificationSchema,
   PasswordResetRequest: PasswordResetRequestSchema,
   PasswordResetConfirmRequest: PasswordResetConfirmSchema,
@@ -51,6 +53,8 @@ const RESPONSE_SCHEMAS = {
   LoginResponse: Bodies.LoginResponseSchema,
   MfaRequired: Bodies.MfaRequiredSchema,
   AccessResponse: Bodies.AccessResponseSchema,
+  VerificationLinkState: Bodies.VerificationLinkStateSchema,
+  ResetLinkState: Bodies.ResetLinkStateSchema,
   SessionSummary: Bodies.SessionSummarySchema,
   SessionList: Bodies.SessionListSchema,
   RevokedCount: Bodies.RevokedCountSchema,

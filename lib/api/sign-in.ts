@@ -1,11 +1,12 @@
 import "server-only";
-import type { NextResponse } from "next/server";
+import type { NextRequest, NextResponse } from "next/server";
+import { DEVICE_COOKIE_MAX_AGE_SECONDS, readDeviceToken, type DeviceClaim } from "@/lib/auth/device";
 import type { SessionGrant } from "@/lib/auth/session";
 import type { SignInResult } from "@/lib/auth/sign-in";
 import { toPublicUser } from "@/lib/auth/user";
 import { LoginResponseSchema, MfaRequiredSchema } from "@/lib/api-schemas";
 import { answer, detail, detailAnswer, json } from "@/lib/http/answers";
-import { setRefreshCookie } from "@/lib/http/cookies";
+import { deviceCookie, setDeviceCookie, setRefreshCookie } from "@/lib/http/cookies";
 
 // The answers of the routes where a sign-in completes (lib/auth/sign-in.ts): password
 // login, the second step, a passkey, the external client's code exchange.
@@ -27,15 +28,26 @@ export const EMAIL_NOT_VERIFIED = detailAnswer(
   '`REQUIRE_VERIFIED_EMAIL=true` and the address is unverified: `{"detail": "Email not verified", "code": "email_not_verified"}`.',
 );
 
-/** The login body with the refresh cookie, the `mfa_required` body (no token, no cookie), or 403. */
-export function signInResponse(result: SignInResult): NextResponse {
+/** The login body with its cookies, the `mfa_required` body (no token, no cookie), or 403. */
+export function signInResponse(result: Exclude<SignInResult, { reason: "credentials_changed" }>): NextResponse {
   if (!result.ok) return detail(403, "Email not verified", "email_not_verified");
   if (result.kind === "mfa_required") return json({ mfa_required: true, mfa_token: result.mfaToken, methods: result.methods });
   return sessionResponse({ access: result.grant.access, user: toPublicUser(result.user) }, result.grant);
 }
 
-/** A body that starts or continues a session (docs/api.md), with the refresh cookie when there is a new one. */
-export function sessionResponse(body: Record<string, unknown>, grant: Pick<SessionGrant, "refresh">, init: ResponseInit = {}): NextResponse {
-  const response = json(body, init);
-  return grant.refresh ? setRefreshCookie(response, grant.refresh.token, grant.refresh.maxAgeSeconds) : response;
+/** A body that starts or continues a session (docs/api.md), with the cookies of a new one. */
+export function sessionResponse(body: Record<string, unknown>, grant: Pick<SessionGrant, "refresh" | "deviceToken">, init: ResponseInit = {}): NextResponse {
+  return setSessionCookies(json(body, init), grant);
+}
+
+/** The cookies a new session's answer carries: the refresh token and, for a sign-in, the device cookie. */
+export function setSessionCookies<R extends NextResponse>(response: R, grant: Pick<SessionGrant, "refresh" | "deviceToken">): R {
+  if (grant.refresh) setRefreshCookie(response, grant.refresh.token, grant.refresh.maxAgeSeconds);
+  if (grant.deviceToken) setDeviceCookie(response, grant.deviceToken, DEVICE_COOKIE_MAX_AGE_SECONDS);
+  return response;
+}
+
+/** The device token a request's cookie carries, unchecked: lib/auth checks it against its account. */
+export function deviceClaim(request: NextRequest): DeviceClaim | null {
+  return readDeviceToken(deviceCookie(request));
 }

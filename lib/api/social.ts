@@ -5,8 +5,9 @@ import { OAUTH_STATE_TTL_SECONDS } from "@/lib/auth/oauth/state";
 import type { SessionGrant } from "@/lib/auth/session";
 import { getEnv } from "@/lib/env";
 import { detail, detailAnswer } from "@/lib/http/answers";
-import { clearStateCookie, setRefreshCookie, setStateCookie } from "@/lib/http/cookies";
+import { clearStateCookie, setStateCookie } from "@/lib/http/cookies";
 import { SOCIAL_PROVIDERS, type SocialErrorCode } from "@/lib/social";
+import { setSessionCookies } from "./sign-in";
 
 // The browser flow of social sign-in answers with redirects (docs/social-login.md): to the
 // provider with the state cookie, then back to a page of this app, the state cookie
@@ -36,10 +37,10 @@ export function redirectWithError(page: "/login/" | "/profile/", code: SocialErr
   return clearStateCookie(found(`${page}?error=${encodeURIComponent(code)}`));
 }
 
-/** A finished browser flow: to `next`, with a new session's refresh cookie if one was started. */
+/** A finished browser flow: to `next`, with a new session's cookies if one was started. */
 export function redirectAfterSignIn(next: string, grant: SessionGrant | null): NextResponse {
   const response = clearStateCookie(found(next));
-  return grant?.refresh ? setRefreshCookie(response, grant.refresh.token, grant.refresh.maxAgeSeconds) : response;
+  return grant ? setSessionCookies(response, grant) : response;
 }
 
 /**

@@ -2,14 +2,20 @@ import "server-only";
 import type { NextRequest, NextResponse } from "next/server";
 import { getEnv } from "@/lib/env";
 
-// The two cookies of the API (docs/api.md, docs/security.md): the refresh token, and the
-// state of a social sign-in in the browser. Both HttpOnly, SameSite=Lax (each must ride a
-// top-level navigation back from the provider), Secure when APP_URL is https, and scoped
-// to the narrowest path that covers the routes that read them.
+// The cookies of the API (docs/api.md, docs/security.md): the refresh token, the device
+// cookie, and the state of a social sign-in in the browser. All HttpOnly, SameSite=Lax
+// (each must ride a top-level navigation back from the provider), Secure when APP_URL is
+// https, and scoped to the narrowest path that covers the routes that read them.
 
 export const REFRESH_COOKIE = "refresh_token";
 /** Refresh, logout and the social routes (docs/api.md). */
 export const REFRESH_COOKIE_PATH = "/api/auth/";
+
+/**
+ * A sign that this browser signed in to an account before (lib/auth/device.ts,
+ * docs/decisions/025): no credential. The refresh cookie's path; it outlives logouts.
+ */
+export const DEVICE_COOKIE = "device_token";
 
 export const STATE_COOKIE = "oauth_state";
 export const STATE_COOKIE_PATH = "/api/auth/social/";
@@ -31,6 +37,11 @@ export const setRefreshCookie = (response: NextResponse, token: string, maxAgeSe
 export const clearRefreshCookie = (response: NextResponse) => setCookie(response, REFRESH_COOKIE, "", REFRESH_COOKIE_PATH, 0);
 
 export const refreshCookie = (request: NextRequest): string | null => request.cookies.get(REFRESH_COOKIE)?.value || null;
+
+export const setDeviceCookie = (response: NextResponse, token: string, maxAgeSeconds: number) =>
+  setCookie(response, DEVICE_COOKIE, token, REFRESH_COOKIE_PATH, maxAgeSeconds);
+
+export const deviceCookie = (request: NextRequest): string | null => request.cookies.get(DEVICE_COOKIE)?.value ?? null;
 
 export const setStateCookie = (response: NextResponse, value: string, maxAgeSeconds: number) =>
   setCookie(response, STATE_COOKIE, value, STATE_COOKIE_PATH, maxAgeSeconds);

@@ -15,6 +15,7 @@ import * as passkeyLogin from "@/app/api/auth/passkeys/login/route";
 import * as passkeyRegisterOptions from "@/app/api/auth/passkeys/register/options/route";
 import * as passkeyRegister from "@/app/api/auth/passkeys/register/route";
 import * as passwordChange from "@/app/api/auth/password/change/route";
+import * as passwordResetCheck from "@/app/api/auth/password/reset/check/route";
 import * as passwordResetConfirm from "@/app/api/auth/password/reset/confirm/route";
 import * as passwordReset from "@/app/api/auth/password/reset/route";
 import * as reauthenticate from "@/app/api/auth/reauthenticate/route";
@@ -25,6 +26,7 @@ import * as sessions from "@/app/api/auth/sessions/route";
 import * as socialCallback from "@/app/api/auth/social/[provider]/callback/route";
 import * as social from "@/app/api/auth/social/[provider]/route";
 import * as refresh from "@/app/api/auth/token/refresh/route";
+import * as verifyEmailCheck from "@/app/api/auth/verify-email/check/route";
 import * as verifyEmailResend from "@/app/api/auth/verify-email/resend/route";
 import * as verifyEmail from "@/app/api/auth/verify-email/route";
 import * as health from "@/app/api/health/route";
@@ -36,6 +38,8 @@ import type { ApiRoutes } from "@/lib/openapi";
 export const API_ROUTES: ApiRoutes = {
   "/api/auth/register/": register,
   "/api/auth/verify-email/": verifyEmail,
+  "/api/auth/verify-email/check/": verifyEmailCheck,
+  "/api/auth/password/reset/check/": passwordResetCheck,
   "/api/auth/verify-email/resend/": verifyEmailResend,
   "/api/auth/login/": login,
   "/api/auth/token/refresh/": refresh,

@@ -1,5 +1,5 @@
 import { loginWithPassword } from "@/lib/auth/login";
-import { EMAIL_NOT_VERIFIED, SIGNED_IN, signInResponse } from "@/lib/api/sign-in";
+import { deviceClaim, EMAIL_NOT_VERIFIED, SIGNED_IN, signInResponse } from "@/lib/api/sign-in";
 import { FieldErrorsSchema } from "@/lib/api-schemas";
 import { answer, nonFieldError, tooManyRequests } from "@/lib/http/answers";
 import { apiRoute, methodNotAllowed } from "@/lib/http/route";
@@ -21,8 +21,9 @@ export const POST = apiRoute(
       EMAIL_NOT_VERIFIED,
     ],
   },
-  async ({ body, client }) => {
-    const result = await loginWithPassword(body, client);
+  async ({ request, body, client }) => {
+    // A browser that signed in to this account before keeps a lockout budget of its own (docs/decisions/025).
+    const result = await loginWithPassword(body, client, { device: deviceClaim(request) });
     if (!result.ok && result.reason === "locked") return tooManyRequests(result.retryAfter);
     if (!result.ok && result.reason === "invalid_credentials") return nonFieldError("Invalid credentials");
     return signInResponse(result);

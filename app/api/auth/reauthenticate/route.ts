@@ -10,7 +10,7 @@ export const POST = apiRoute(
     tag: "Sessions",
     summary: "Prove who you are again inside this session (for sensitive changes)",
     description:
-      "`{\"password\": ...}`, with two-step verification on `{\"code\": \"123456\"}`, or `{\"passkey\": <assertion>}` (one of the user's passkeys, to the options of POST /api/auth/passkeys/login/options/). The session then counts as a recent sign-in for `REAUTH_MAX_AGE`. Wrong answers count toward the account's lockout.",
+      "`{\"password\": ...}`, with two-step verification on `{\"code\": \"123456\"}`, or `{\"passkey\": <assertion>}` (one of the user's passkeys, to the options of POST /api/auth/passkeys/login/options/). The session then counts as a recent sign-in for `REAUTH_MAX_AGE`. With two-step verification on, only a code or a passkey counts (the strongest factor the account has). Wrong answers count toward the account's lockout.",
     rateLimit: "mfa",
     accountLockout: "after repeated wrong codes or passwords",
     auth: "bearer",
@@ -20,7 +20,7 @@ export const POST = apiRoute(
       answer(200, '`{"message": "Identity confirmed"}`', MessageSchema),
       answer(
         400,
-        '`{"password": ["Incorrect password"]}`, `{"code": ["Invalid code"]}`, `non_field_errors` when neither or both are sent, or `{"detail": ..., "code": "no_password" | "totp_not_enabled" | "passkey_verification_failed"}`.',
+        '`{"password": ["Incorrect password"]}`, `{"code": ["Invalid code"]}`, `non_field_errors` when neither or both are sent, or `{"detail": ..., "code": "no_password" | "totp_not_enabled" | "second_factor_required" | "passkey_verification_failed"}` (`second_factor_required`: with two-step verification on, the password alone does not confirm it; send a code or a passkey).',
         [FieldErrorsSchema, DetailSchema],
       ),
     ],
@@ -35,6 +35,8 @@ export const POST = apiRoute(
         return fieldErrors({ password: ["Incorrect password"] });
       case "no_password":
         return detail(400, "This account has no password: sign in again instead.", "no_password");
+      case "second_factor_required":
+        return detail(400, "Two-step verification is on: confirm it is you with a code from your authenticator app or a passkey.", "second_factor_required");
       case "no_totp":
         return secondFactorOff("Two-step verification is not on: use your password.", "totp_not_enabled");
       case "invalid_passkey":

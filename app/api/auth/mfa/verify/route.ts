@@ -1,6 +1,6 @@
 import { verifySecondStep, type SecondStepProof } from "@/lib/auth/mfa/second-step";
 import { codeRefusal } from "@/lib/api/second-factor";
-import { EMAIL_NOT_VERIFIED, SESSION_STARTED, signInResponse } from "@/lib/api/sign-in";
+import { deviceClaim, EMAIL_NOT_VERIFIED, SESSION_STARTED, signInResponse } from "@/lib/api/sign-in";
 import { DetailSchema, FieldErrorsSchema } from "@/lib/api-schemas";
 import { answer, detail } from "@/lib/http/answers";
 import { apiRoute, deliverAfterResponse, methodNotAllowed } from "@/lib/http/route";
@@ -25,10 +25,10 @@ export const POST = apiRoute(
       EMAIL_NOT_VERIFIED,
     ],
   },
-  async ({ body, client }) => {
+  async ({ request, body, client }) => {
     const { mfa_token, code, recovery_code, passkey } = body;
     const proof: SecondStepProof = code !== undefined ? { code } : recovery_code !== undefined ? { recoveryCode: recovery_code } : { passkey: passkey! };
-    const result = await verifySecondStep({ mfaToken: mfa_token, proof, client });
+    const result = await verifySecondStep({ mfaToken: mfa_token, proof, client, device: deviceClaim(request) });
     if (!result.ok) {
       switch (result.reason) {
         case "invalid_token":

@@ -1,4 +1,5 @@
 import { requestPasswordReset } from "@/lib/auth/password-reset";
+import { deviceClaim } from "@/lib/api/sign-in";
 import { MessageSchema } from "@/lib/api-schemas";
 import { answer, json } from "@/lib/http/answers";
 import { apiRoute, deliverAfterResponse, methodNotAllowed } from "@/lib/http/route";
@@ -14,9 +15,9 @@ export const POST = apiRoute(
     body: PasswordResetRequestSchema,
     answers: [answer(202, '`{"message": "If that account exists, we sent a link to reset its password."}` whatever the account.', MessageSchema)],
   },
-  async ({ body }) => {
+  async ({ request, body }) => {
     // The same answer whether there is an account, and whether its hourly email cap is spent.
-    deliverAfterResponse(await requestPasswordReset(body.email));
+    deliverAfterResponse(await requestPasswordReset(body.email, { device: deviceClaim(request) }));
     return json(ANSWER, { status: 202 });
   },
 );

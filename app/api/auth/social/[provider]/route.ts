@@ -54,7 +54,7 @@ export const POST = apiRoute(
       SIGNED_IN,
       answer(
         400,
-        '`{"detail": "Code exchange failed"}`, `{"detail": "Failed to fetch user from provider"}`, `{"detail": ..., "code": "account_exists" | "email_required" | "provider_account_mismatch"}`, or `{"redirect_uri": ["This redirect URI is not allowed."]}`.',
+        '`{"detail": "Code exchange failed"}`, `{"detail": "Failed to fetch user from provider"}`, `{"detail": ..., "code": "account_exists" | "email_required" | "provider_account_mismatch" | "credentials_changed"}` (`credentials_changed`: the password or second factor changed during the sign-in; start again), or `{"redirect_uri": ["This redirect URI is not allowed."]}`.',
         [DetailSchema, FieldErrorsSchema],
       ),
       detailAnswer(403, '`REQUIRE_VERIFIED_EMAIL=true` and the account is unverified (`"code": "email_not_verified"`).'),
@@ -82,6 +82,7 @@ export const POST = apiRoute(
         case "account_exists":
         case "email_required":
         case "provider_account_mismatch":
+        case "credentials_changed":
           return detail(400, SOCIAL_ERROR_MESSAGES[result.reason], result.reason);
       }
     }

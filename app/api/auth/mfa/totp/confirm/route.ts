@@ -17,7 +17,7 @@ export const POST = apiRoute(
     answers: [answer(200, "Ten recovery codes.", RecoveryCodesSchema), invalidCode('`{"detail": ..., "code": "totp_not_set_up"}` without a setup')],
   },
   async ({ auth, body, client }) => {
-    const result = await confirmTotpSetup({ user: auth.user, code: body.code, client });
+    const result = await confirmTotpSetup({ user: auth.user, code: body.code, client, sessionId: auth.sessionId });
     if (!result.ok) return result.reason === "no_setup" ? secondFactorOff("Start the setup first: there is no code to confirm.", "totp_not_set_up") : codeRefusal(result);
     deliverAfterResponse(result.emailId);
     return json({ recovery_codes: result.recoveryCodes });
