@@ -4,13 +4,14 @@ import { drizzle } from "drizzle-orm/node-postgres";
 import { migrate } from "drizzle-orm/node-postgres/migrator";
 import pg from "pg";
 import { RateLimiterPostgres } from "rate-limiter-flexible";
+import { asSqliteBuilder } from "./kit";
 import * as schema from "./schema";
 import type { Db, Queryable, Store, StoreOptions } from "./store";
 
 // The PostgreSQL store (docs/decisions/003-one-async-data-layer.md): a node-postgres pool
 // behind drizzle's node-postgres driver. lib/ builds its queries from db/schema.ts (the
-// SQLite tables) on either database, so values travel in SQLite's forms: db/schema-pg.ts
-// says which PostgreSQL types accept them, and the parsers below read them back alike.
+// SQLite tables) on either database, so values travel in SQLite's forms: db/kit.ts says
+// which PostgreSQL types accept them, and the parsers below read them back alike.
 
 const MIGRATIONS_FOLDER = path.join(process.cwd(), "db", "migrations-pg");
 
@@ -56,7 +57,8 @@ export function openPostgresStore(url: string, options: StoreOptions): Store & {
   // An idle connection the server closed (a restart, a failover) is reported here; the
   // pool replaces it, and without a listener the process would exit.
   pool.on("error", (error) => options.onConnectionLost?.(error));
-  const db = drizzle({ client: pool, schema }) as unknown as Db;
+  const pgDb = drizzle({ client: pool, schema });
+  const db = asSqliteBuilder<Db>(pgDb);
   const preparedQueries = new Map<string, unknown>();
   const ready = migrateLocked(pool, url);
   // Until migrated, nothing else may touch the tables; handled by whoever awaits ready().
@@ -73,9 +75,9 @@ export function openPostgresStore(url: string, options: StoreOptions): Store & {
       // so every read-then-write in lib/ keeps the guarantee it was written against. Each
       // statement after the lock sees everything committed before it. Statements outside
       // a transaction run beside it, as on SQLite between two transactions.
-      return (db as unknown as ReturnType<typeof drizzle>).transaction(async (tx) => {
+      return pgDb.transaction(async (tx) => {
         await tx.execute(sql`select pg_advisory_xact_lock(${WRITE_LOCK})`);
-        return run(tx as unknown as Queryable);
+        return run(asSqliteBuilder<Queryable>(tx));
       });
     },
     isUniqueViolation(error) {

@@ -7,9 +7,11 @@ import type * as schema from "./schema";
 // `Queryable` and the functions of db/client.ts; a store is chosen from DATABASE_URL there.
 
 /**
- * The app's database: drizzle query builders that are awaited for their rows. Typed as
- * SQLite's; on PostgreSQL the same builders run on drizzle's node-postgres driver (the
- * methods lib/ uses exist on both, and db/schema-pg.ts takes SQLite's value forms).
+ * The app's database, on either store: drizzle query builders over db/schema.ts's tables,
+ * awaited for their rows. One type for both: drizzle's async SQLite builder, which the
+ * SQLite store is, and which the PostgreSQL store's node-postgres builder is given as
+ * (db/kit.ts asSqliteBuilder, the one cast, says why that holds). A union of the two
+ * drivers' types cannot be called: their methods' overloads do not combine.
  */
 export type Db = SqliteRemoteDatabase<typeof schema>;
 

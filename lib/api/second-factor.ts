@@ -6,6 +6,12 @@ import { answer, detail, detailAnswer, fieldErrors, tooManyRequests } from "@/li
 // The answers of the second-factor and passkey routes (docs/api.md) that more than one
 // route gives, and their declarations.
 
+/**
+ * What a route that checks a code declares (apiRoute's options): the `mfa` per-IP bucket,
+ * and the account's lockout, which wrong codes and passwords share (docs/security.md).
+ */
+export const CHECKS_A_CODE = { rateLimit: "mfa", accountLockout: "after repeated wrong codes or passwords" } as const;
+
 /** reauthenticationRequired's 403. */
 export const REAUTHENTICATION_REQUIRED = detailAnswer(
   403,

@@ -1,5 +1,5 @@
 import { reauthenticate } from "@/lib/auth/reauth";
-import { codeRefusal, secondFactorOff } from "@/lib/api/second-factor";
+import { CHECKS_A_CODE, codeRefusal, secondFactorOff } from "@/lib/api/second-factor";
 import { DetailSchema, FieldErrorsSchema, MessageSchema } from "@/lib/api-schemas";
 import { answer, detail, fieldErrors, json } from "@/lib/http/answers";
 import { apiRoute, methodNotAllowed } from "@/lib/http/route";
@@ -11,8 +11,7 @@ export const POST = apiRoute(
     summary: "Prove who you are again inside this session (for sensitive changes)",
     description:
       "`{\"password\": ...}`, with two-step verification on `{\"code\": \"123456\"}`, or `{\"passkey\": <assertion>}` (one of the user's passkeys, to the options of POST /api/auth/passkeys/login/options/). The session then counts as a recent sign-in for `REAUTH_MAX_AGE`. With two-step verification on, only a code or a passkey counts (the strongest factor the account has). Wrong answers count toward the account's lockout.",
-    rateLimit: "mfa",
-    accountLockout: "after repeated wrong codes or passwords",
+    ...CHECKS_A_CODE,
     auth: "bearer",
     body: ReauthenticateSchema,
     hashesPasswords: true,

@@ -1,5 +1,5 @@
 import { regenerateRecoveryCodes } from "@/lib/auth/mfa/second-factor";
-import { codeRefusal, invalidCode, secondFactorOff } from "@/lib/api/second-factor";
+import { CHECKS_A_CODE, codeRefusal, invalidCode, secondFactorOff } from "@/lib/api/second-factor";
 import { RecoveryCodesSchema } from "@/lib/api-schemas";
 import { answer, json } from "@/lib/http/answers";
 import { apiRoute, deliverAfterResponse, methodNotAllowed } from "@/lib/http/route";
@@ -9,8 +9,7 @@ export const POST = apiRoute(
   {
     tag: "Second factor",
     summary: "Ten new recovery codes for a current TOTP code; the old ones stop working",
-    rateLimit: "mfa",
-    accountLockout: "after repeated wrong codes or passwords",
+    ...CHECKS_A_CODE,
     auth: "bearer",
     body: MfaCodeSchema,
     answers: [answer(200, "Ten recovery codes.", RecoveryCodesSchema), invalidCode('`{"detail": ..., "code": "totp_not_enabled"}`')],

@@ -1,5 +1,5 @@
 import { disableTotp } from "@/lib/auth/mfa/second-factor";
-import { codeRefusal, invalidCode, secondFactorOff } from "@/lib/api/second-factor";
+import { CHECKS_A_CODE, codeRefusal, invalidCode, secondFactorOff } from "@/lib/api/second-factor";
 import { answer, noContent } from "@/lib/http/answers";
 import { apiRoute, deliverAfterResponse, methodNotAllowed } from "@/lib/http/route";
 import { MfaCodeSchema } from "@/lib/validation";
@@ -9,8 +9,7 @@ export const DELETE = apiRoute(
     tag: "Second factor",
     summary: "Turn TOTP off with a current code or a recovery code",
     description: "The recovery codes are deleted too; the user gets a notice email.",
-    rateLimit: "mfa",
-    accountLockout: "after repeated wrong codes or passwords",
+    ...CHECKS_A_CODE,
     auth: "bearer",
     body: MfaCodeSchema,
     answers: [answer(204, "Off."), invalidCode('`{"detail": ..., "code": "totp_not_enabled"}`')],

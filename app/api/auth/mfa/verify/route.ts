@@ -1,5 +1,5 @@
 import { verifySecondStep, type SecondStepProof } from "@/lib/auth/mfa/second-step";
-import { codeRefusal } from "@/lib/api/second-factor";
+import { CHECKS_A_CODE, codeRefusal } from "@/lib/api/second-factor";
 import { deviceClaim, EMAIL_NOT_VERIFIED, SESSION_STARTED, signInResponse } from "@/lib/api/sign-in";
 import { DetailSchema, FieldErrorsSchema } from "@/lib/api-schemas";
 import { answer, detail } from "@/lib/http/answers";
@@ -12,8 +12,7 @@ export const POST = apiRoute(
     summary: "The second step of a sign-in: a code, a recovery code or a passkey",
     description:
       "The `mfa_token` of the `mfa_required` answer with one of `code`, `recovery_code` or `passkey` (an assertion to the options of POST /api/auth/passkeys/login/options/). A wrong code leaves the token usable until it expires; the first step that passes spends it. A TOTP code is accepted once; a recovery code used sends a notice email. Wrong codes count toward the account lockout.",
-    rateLimit: "mfa",
-    accountLockout: "after repeated wrong codes or passwords",
+    ...CHECKS_A_CODE,
     body: MfaVerifySchema,
     answers: [
       SESSION_STARTED,

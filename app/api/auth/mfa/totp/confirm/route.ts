@@ -1,5 +1,5 @@
 import { confirmTotpSetup } from "@/lib/auth/mfa/second-factor";
-import { codeRefusal, invalidCode, secondFactorOff } from "@/lib/api/second-factor";
+import { CHECKS_A_CODE, codeRefusal, invalidCode, secondFactorOff } from "@/lib/api/second-factor";
 import { RecoveryCodesSchema } from "@/lib/api-schemas";
 import { answer, json } from "@/lib/http/answers";
 import { apiRoute, deliverAfterResponse, methodNotAllowed } from "@/lib/http/route";
@@ -10,8 +10,7 @@ export const POST = apiRoute(
     tag: "Second factor",
     summary: "Confirm TOTP with a first code: it is on, and ten recovery codes are shown once",
     description: "The user gets a notice email.",
-    rateLimit: "mfa",
-    accountLockout: "after repeated wrong codes or passwords",
+    ...CHECKS_A_CODE,
     auth: "bearer",
     body: MfaCodeSchema,
     answers: [answer(200, "Ten recovery codes.", RecoveryCodesSchema), invalidCode('`{"detail": ..., "code": "totp_not_set_up"}` without a setup')],
