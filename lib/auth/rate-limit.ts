@@ -4,7 +4,7 @@ import { RateLimiterRes, type RateLimiterAbstract } from "rate-limiter-flexible"
 import { createRateLimiter, getDb } from "@/lib/db";
 import { rateLimits } from "@/db/schema";
 import { getEnv, type Env } from "@/lib/env";
-import { singleton } from "@/lib/singleton";
+import { peekSingleton, singleton } from "@/lib/singleton";
 import { log } from "@/lib/log";
 import type { KnownDevice } from "./device";
 import { identityKey } from "./user";
@@ -91,6 +91,7 @@ type LocalCount = { shared: number; pending: number; resetAt: number; syncedAt: 
 class LocalFirstLimit {
   private readonly counts = new Map<string, LocalCount>();
   private timer: NodeJS.Timeout | null = null;
+  private closed = false;
 
   constructor(
     private readonly name: PerIpLimit,
@@ -119,8 +120,16 @@ class LocalFirstLimit {
     return res.consumedPoints > points ? { retryAfter: secondsUntil(res) } : null;
   }
 
+  /** Write what is pending now, and no more after: the database is about to close. */
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    await this.write();
+  }
+
   private scheduleWrite(): void {
-    if (this.timer) return;
+    if (this.timer || this.closed) return;
     this.timer = setTimeout(() => void this.write(), this.syncMs);
     this.timer.unref();
   }
@@ -154,6 +163,15 @@ class LocalFirstLimit {
     }
     if (this.counts.size > 0) this.scheduleWrite();
   }
+}
+
+/**
+ * Before the database closes (shutdown, a test's restart): the `api` bucket's counts still
+ * pending in this process are written, and its timer stops, so that no write meets a
+ * closed connection.
+ */
+export async function flushRateLimits(): Promise<void> {
+  await peekSingleton<LocalFirstLimit>("rate-limit:api:local")?.close();
 }
 
 export type AccountCheck = { locked: true; retryAfter: number } | { locked: false; passed: boolean };

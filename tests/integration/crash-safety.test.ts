@@ -29,7 +29,7 @@ it("keeps registrations whole across a SIGKILL and delivers their emails after r
   );
   // Kill once some registrations have committed and the rest are still in flight.
   const committed = async () => ((await first.db().get("select count(*) as n from users")) as { n: number }).n;
-  await expect.poll(committed, { timeout: 10_000, interval: 5 }).toBeGreaterThanOrEqual(4);
+  await expect.poll(committed, { timeout: 60_000, interval: 5, message: "four registrations committed before the kill" }).toBeGreaterThanOrEqual(4);
   process.kill(first.pid(), "SIGKILL");
   const outcomes = await Promise.all(attempts);
   await first.stop();
@@ -53,7 +53,7 @@ it("keeps registrations whole across a SIGKILL and delivers their emails after r
     const orphans = (await db.get('select count(*) as n from emails where "to" not in (select email from users)')) as { n: number };
     expect(orphans.n).toBe(0);
     // What was queued before the crash is delivered by the restarted server.
-    await expect.poll(() => resend.messages.length, { timeout: 15_000 }).toBe(users.length);
+    await expect.poll(() => resend.messages.length, { timeout: 60_000, message: "the restarted server delivering what was queued" }).toBe(users.length);
   } finally {
     await second.stop();
     await resend.stop();

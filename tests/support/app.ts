@@ -57,7 +57,12 @@ export function freePort(): Promise<number> {
   });
 }
 
-async function waitForHealth(url: string, child: ChildProcess, logs: () => string, timeoutMs = 60_000): Promise<void> {
+/**
+ * Until the server answers /api/health/ with 200. Generous: only a busy machine (or `npm
+ * run dev` compiling the route on first request) makes a healthy start take long; a server
+ * that cannot start exits, which ends the wait at once with its log.
+ */
+async function waitForHealth(url: string, child: ChildProcess, logs: () => string, timeoutMs = 150_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}:\n${logs()}`);
@@ -69,7 +74,7 @@ async function waitForHealth(url: string, child: ChildProcess, logs: () => strin
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new Error(`server did not become healthy in ${timeoutMs} ms:\n${logs()}`);
+  throw new Error(`server did not answer ${url}/api/health/ with 200 within ${timeoutMs} ms (a machine this busy, or a hang):\n${logs()}`);
 }
 
 export async function startApp(

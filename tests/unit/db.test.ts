@@ -7,6 +7,7 @@ import { closeDb, databaseAnswers, getDb } from "@/lib/db";
 import { sessions, users } from "@/db/schema";
 import { openSqliteStore } from "@/db/sqlite";
 import { resetSingletons } from "@/lib/singleton";
+import { useEnv } from "../support/unit-setup";
 import { createUser, rawRows, withRawConnection, newSession } from "./helpers";
 
 // docs/security.md, Data: SQLite in WAL mode with foreign keys and a busy timeout, created and
@@ -14,7 +15,9 @@ import { createUser, rawRows, withRawConnection, newSession } from "./helpers";
 
 describe("createDb / getDb", () => {
   it("creates the file and its directory on first use, migrated", async () => {
-    const file = databasePath(process.env.DATABASE_URL!);
+    // Not the test's own file, which starts as a copy of the migrated template.
+    const file = path.join(path.dirname(databasePath(process.env.DATABASE_URL!)), "fresh", "gatehouse.db");
+    await useEnv({ DATABASE_URL: `file:${file}` });
     expect(existsSync(file)).toBe(false);
     getDb();
     expect(existsSync(file)).toBe(true);
