@@ -2,17 +2,17 @@
 // and a table of each step's time at the end (and on failure).
 //
 // The suite must finish in well under five minutes on a two-core machine (README "Tests"),
-// so the first phase runs two lanes side by side. Neither fills both cores alone
-// (measured: typecheck ~1.2 cores, the unit tests ~1, `next build` ~0.8):
+// so it runs two lanes side by side (docs/decisions/021):
 //
-//   lane 1  typecheck → unit → handlers     (streamed as it runs)
-//   lane 2  build, once typecheck is done   (`next build` empties .next/, where
-//                                            `next typegen` wrote the route types tsc reads)
+//   lane 1  typecheck → build → integration → e2e   (the build must wait for typecheck:
+//           `next build` empties .next/, where `next typegen` wrote the route types tsc
+//           reads; integration and e2e run the build)
+//   lane 2  unit → handlers                          (no build, no server)
 //
-// Then, one at a time: integration, e2e (the journeys). Lane 2 prints its output when it
-// ends, so lane 1's stays readable. The load tests, the bench's ceiling build and the
-// screen gallery are not here: `npm run test:load` and `npm run test:gallery`, which
-// .ci/run runs after this (docs/decisions/021).
+// Lane 1 is the longer; lane 2 fills the other core while typecheck and the build (about
+// one core each) run. Lane 2's output is printed when each of its steps ends, so lane 1's
+// stays readable. The load tests, the bench's ceiling build and the screen gallery are not
+// here: `npm run test:load` and `npm run test:gallery`, which .ci/run runs after this.
 //
 //   node scripts/test.mjs           (npm test)
 import { spawn } from "node:child_process";
@@ -105,14 +105,9 @@ process.once("SIGINT", () => {
   finish(false);
 });
 
-let typechecked;
-const typecheckDone = new Promise((resolve) => (typechecked = resolve));
-const firstPhase = await lanes(
-  [() => run("typecheck").then((ok) => (typechecked(ok), ok)), () => run("unit"), () => run("handlers")],
-  [() => typecheckDone, () => run("build", { buffered: true })],
+finish(
+  await lanes(
+    [() => run("typecheck"), () => run("build"), () => run("integration"), () => run("e2e")],
+    [() => run("unit", { buffered: true }), () => run("handlers", { buffered: true })],
+  ),
 );
-if (!firstPhase) finish(false);
-for (const name of ["integration", "e2e"]) {
-  if (!(await run(name))) finish(false);
-}
-finish(true);
