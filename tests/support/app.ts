@@ -168,26 +168,29 @@ export async function startApp(
 }
 
 /**
- * For files whose tests each start the app they are about: `app()` starts one that is
- * stopped after the test, and `defer()` registers any other cleanup. Call at top level.
+ * For files whose tests each start the app they are about: `app()` starts one (with
+ * `start`) that is stopped after the test, and `defer()` registers any other cleanup.
+ * Call at top level.
  */
-export function appPerTest(): {
-  app: (options?: Parameters<typeof startApp>[0]) => Promise<RunningApp>;
-  defer: (cleanup: () => Promise<void> | void) => void;
-} {
+export function appsPerTest<O, A extends { stop(): Promise<void> }>(
+  start: (options?: O) => Promise<A>,
+): { app: (options?: O) => Promise<A>; defer: (cleanup: () => Promise<void> | void) => void } {
   const cleanups: Array<() => Promise<void> | void> = [];
   afterEach(async () => {
     while (cleanups.length) await cleanups.pop()!();
   });
   return {
     app: async (options) => {
-      const started = await startApp(options);
+      const started = await start(options);
       cleanups.push(() => started.stop());
       return started;
     },
     defer: (cleanup) => void cleanups.push(cleanup),
   };
 }
+
+/** appsPerTest with the built server. */
+export const appPerTest = () => appsPerTest((options?: Parameters<typeof startApp>[0]) => startApp(options));
 
 /** Run `node server.js` with an environment and collect what it prints until it exits. */
 export async function runServerExpectingExit(

@@ -2,14 +2,13 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { NextRequest } from "next/server";
-import { afterEach } from "vitest";
 import * as documentRoute from "@/app/api/openapi.json/route";
 import { API_ROUTES } from "@/app/api/openapi.json/routes";
 import { flushRateLimits } from "@/lib/auth/rate-limit";
 import { closeDb } from "@/lib/db";
 import { CLIENT_IP_HEADER } from "@/lib/http/request";
 import type { RouteModule } from "@/lib/openapi";
-import { TEST_SIGNING_KEY } from "./app";
+import { appsPerTest, TEST_SIGNING_KEY } from "./app";
 import { IN_PROCESS_APPS } from "./client";
 import { startFakeResend, type FakeResend } from "./fake-resend";
 import { runAfterTasks } from "./handlers";
@@ -139,25 +138,5 @@ export async function startInProcessApp(options: InProcessOptions = {}, inTest =
   };
 }
 
-/**
- * For files whose tests each start the app they are about (tests/support/app.ts
- * appPerTest, in-process): `app()` starts one that is stopped after the test, and
- * `defer()` registers any other cleanup. Call at top level.
- */
-export function inProcessAppPerTest(): {
-  app: (options?: InProcessOptions) => Promise<InProcessApp>;
-  defer: (cleanup: () => Promise<void> | void) => void;
-} {
-  const cleanups: Array<() => Promise<void> | void> = [];
-  afterEach(async () => {
-    while (cleanups.length) await cleanups.pop()!();
-  });
-  return {
-    app: async (options) => {
-      const started = await startInProcessApp(options, true);
-      cleanups.push(() => started.stop());
-      return started;
-    },
-    defer: (cleanup) => void cleanups.push(cleanup),
-  };
-}
+/** tests/support/app.ts appPerTest, in-process: each test's app stopped after it. Call at top level. */
+export const inProcessAppPerTest = () => appsPerTest((options?: InProcessOptions) => startInProcessApp(options, true));
