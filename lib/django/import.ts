@@ -245,13 +245,13 @@ async function planSocialAccounts(
   now: Date,
   report: ImportReport,
 ): Promise<{ rows: SocialRow[]; lines: ReportLine[] }> {
-  const lines: ReportLine[] = [];
+  const lines: Array<ReportLine & { order: number }> = [];
   const byId = new Map(users_.dumpUsers.map((u) => [u.id, u]));
   // Natural keys name users by username, which Django keeps unique as typed.
   const byUsername = new Map(users_.dumpUsers.map((u) => [u.username, u]));
   const skip = (account: DumpSocialAccount, reason: ProviderSkipReason, message: string) => {
     report.skippedProviders[reason] = (report.skippedProviders[reason] ?? 0) + 1;
-    lines.push({ kind: "skipped", subject: describeAccount(account), message });
+    lines.push({ kind: "skipped", subject: describeAccount(account), message, order: account.id ?? account.record });
   };
 
   type Linkable = { account: DumpSocialAccount; provider: SocialProvider; owner: DumpUser };
@@ -314,7 +314,8 @@ async function planSocialAccounts(
     }
   }
   report.imported.providers = rows.length;
-  return { rows, lines };
+  // In the order of the accounts, like the users' lines.
+  return { rows, lines: lines.sort((a, b) => a.order - b.order).map(({ order: _, ...line }) => line) };
 }
 
 /** The seed's extra_data (its providers.py: email, name, picture or avatar_url) as Gatehouse keeps a profile. */
