@@ -1,7 +1,4 @@
 import "server-only";
-import { eq } from "drizzle-orm";
-import { getDb } from "@/db/client";
-import { users } from "@/db/schema";
 import type { LoginInput } from "@/lib/validation";
 import { recordSecurityEvent, type Client } from "./activity";
 import { hasTotp } from "./mfa/second-factor";
@@ -11,7 +8,7 @@ import { completeSignIn, type SignInResult } from "./sign-in";
 import { getUserByEmail } from "./user";
 
 export type LoginResult =
-  | SignInResult
+  | Exclude<SignInResult, { reason: "credentials_changed" }>
   | { ok: false; reason: "invalid_credentials" }
   | { ok: false; reason: "locked"; retryAfter: number };
 
@@ -24,6 +21,8 @@ export async function loginWithPassword(
   input: LoginInput,
   client: Client,
 ): Promise<LoginResult> {
+  // The state the password is checked against: if a reset or change commits while this
+  // login waits for argon2, its session does not start (lib/auth/credentials.ts).
   const user = await getUserByEmail(input.email);
   // With TOTP on, the password is only the first step: its success leaves the count of
   // wrong codes standing (lib/auth/rate-limit.ts, checkAccountSecret).
@@ -45,11 +44,13 @@ export async function loginWithPassword(
     return { ok: false, reason: "invalid_credentials" };
   }
 
-  if (needsRehash(user.passwordHash)) {
-    const upgraded = await hashPassword(input.password);
-    await getDb().update(users).set({ passwordHash: upgraded, updatedAt: new Date() }).where(eq(users.id, user.id));
-  }
+  // Weaker parameters are re-hashed in the session's own transaction, and only if the
+  // hash this login proved is still the user's.
+  const passwordUpgrade = needsRehash(user.passwordHash) ? { from: user.passwordHash, to: await hashPassword(input.password) } : undefined;
   // completeSignIn reads TOTP again: the user may have turned it on while this login
   // waited for argon2, and that read, not the one above, decides on the second step.
-  return completeSignIn({ user, method: "password", client });
+  const signedIn = await completeSignIn({ user, method: "password", client, passwordUpgrade });
+  // The password was changed meanwhile: the one typed here is no longer it.
+  if (!signedIn.ok && signedIn.reason === "credentials_changed") return { ok: false, reason: "invalid_credentials" };
+  return signedIn;
 }

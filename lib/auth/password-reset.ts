@@ -12,7 +12,8 @@ import { LinkTokenSchema, type FieldErrors } from "@/lib/validation";
 import { hashPassword, verifyPasswordHash } from "./password";
 import { passwordProblems } from "./password-policy";
 import { checkAccountSecret, clearAccountLockout } from "./rate-limit";
-import { revokeUserSessions } from "./session";
+import { retireCredentials } from "./credentials";
+import { hasTotp } from "./mfa/second-factor";
 import { removeUnprovenAccess } from "./unproven-access";
 import { getUserByEmail } from "./user";
 
@@ -103,8 +104,8 @@ export async function confirmPasswordReset(input: { token: string; password: str
     if (claimed.length === 0) return { ok: false, reason: "invalid_or_expired" };
     // Read inside the transaction: the state the link is about to change.
     const [before] = await tx.select({ verified: users.emailVerified }).from(users).where(eq(users.id, row.user.id));
-    await tx.update(users).set({ passwordHash, emailVerified: true, updatedAt: new Date(now) }).where(eq(users.id, row.user.id));
-    await revokeUserSessions(row.user.id, { tx, now });
+    // Every session, every mfa_token and every sign-in in flight of the old password ends here.
+    await retireCredentials(tx, { userId: row.user.id, change: "password_reset", set: { passwordHash, emailVerified: true }, now });
     let providersRemoved = 0;
     if (!before?.verified) providersRemoved = (await removeUnprovenAccess(tx, row.user.id, now)).removed;
     await recordSecurityEventIn(tx, { userId: row.user.id, type: "password_reset", client: input.client ?? NO_CLIENT, detail: { providers_removed: providersRemoved } }, now);
@@ -130,24 +131,35 @@ export async function changePassword(input: {
   client?: Client;
 }): Promise<PasswordChangeResult> {
   const { user } = input;
+  const incorrect: PasswordChangeResult = { ok: false, reason: "incorrect_password", errors: { current_password: ["Incorrect password"] } };
   // Guesses at the current password spend the account's login budget (docs/security.md):
-  // a stolen access token is not a way around the lockout.
-  const checked = await checkAccountSecret(user.email, async () =>
-    user.passwordHash ? verifyPasswordHash(user.passwordHash, input.currentPassword) : false,
+  // a stolen access token is not a way around the lockout. With TOTP on, the right
+  // password must not refund the wrong codes that share the budget (as at login).
+  const checked = await checkAccountSecret(
+    user.email,
+    async () => (user.passwordHash ? verifyPasswordHash(user.passwordHash, input.currentPassword) : false),
+    { clearOnSuccess: !(await hasTotp(user.id)) },
   );
   if (checked.locked) return { ok: false, reason: "locked", retryAfter: checked.retryAfter };
-  if (!checked.passed) return { ok: false, reason: "incorrect_password", errors: { current_password: ["Incorrect password"] } };
+  if (!checked.passed) return incorrect;
   const problems = passwordProblems({ password: input.newPassword, username: user.username, email: user.email });
   if (problems.length) return { ok: false, reason: "invalid_password", errors: { new_password: problems } };
   const passwordHash = await hashPassword(input.newPassword);
-  return writeTransaction(async (tx) => {
-    const now = new Date();
-    await tx.update(users).set({ passwordHash, updatedAt: now }).where(eq(users.id, user.id));
-    await revokeUserSessions(user.id, { tx, exceptSessionId: input.sessionId });
-    // A reset link asked for before the change would undo it (OWASP Forgot Password).
-    await supersedeResetLinks(tx, user.id, now);
-    await recordSecurityEventIn(tx, { userId: user.id, type: "password_changed", client: input.client ?? NO_CLIENT, detail: {} }, now.getTime());
-    return { ok: true, emailId: await queueEmail(tx, changedNotice(user, "change"), "notice") };
+  return writeTransaction(async (tx): Promise<PasswordChangeResult> => {
+    const now = Date.now();
+    // Only if the password checked above is still the account's: a reset that committed
+    // meanwhile wins, and this change, proven against the old password, is refused.
+    const changed = await retireCredentials(tx, {
+      userId: user.id,
+      change: "password_changed",
+      set: { passwordHash },
+      ifVersion: user.credentialsVersion,
+      keepSessionId: input.sessionId,
+      now,
+    });
+    if (!changed) return incorrect;
+    await recordSecurityEventIn(tx, { userId: user.id, type: "password_changed", client: input.client ?? NO_CLIENT, detail: {} }, now);
+    return { ok: true, emailId: await queueEmail(tx, changedNotice(user, "change"), "notice", now) };
   });
 }
 

@@ -15,7 +15,7 @@ import { passSecondStep } from "./second-factor";
 export type SecondStepProof = { code: string } | { recoveryCode: string } | { passkey: AuthenticationResponseJSON };
 
 export type SecondStepVerification =
-  | (SignInResult & { emailId: number | null })
+  | (Exclude<SignInResult, { reason: "credentials_changed" }> & { emailId: number | null })
   | { ok: false; reason: "invalid_token" }
   | { ok: false; reason: "invalid_code" }
   | { ok: false; reason: "invalid_passkey" }
@@ -35,7 +35,9 @@ async function proveSecondStep(user: User, proof: SecondStepProof, client: Clien
 export async function verifySecondStep(input: { mfaToken: string; proof: SecondStepProof; client: Client }): Promise<SecondStepVerification> {
   const token = await peekMfaToken(input.mfaToken);
   const user = token ? await getUserById(token.userId) : null;
-  if (!token || !user) return { ok: false, reason: "invalid_token" };
+  // A credential change since the first step spent it (lib/auth/credentials.ts); said
+  // before any code is checked, so a stale token costs the account nothing.
+  if (!token || !user || user.credentialsVersion !== token.credentialsVersion) return { ok: false, reason: "invalid_token" };
   const proven = await proveSecondStep(user, input.proof, input.client);
   if (!proven.ok) {
     if (proven.reason !== "locked") {
@@ -45,7 +47,14 @@ export async function verifySecondStep(input: { mfaToken: string; proof: SecondS
   }
   // Two proofs racing with one token: one session.
   if (!(await consumeMfaToken(input.mfaToken, user.id))) return { ok: false, reason: "invalid_token" };
-  const signedIn = await completeSignIn({ user, method: token.method, client: input.client, secondFactor: proven.method });
+  const signedIn = await completeSignIn({
+    user,
+    method: token.method,
+    client: input.client,
+    secondFactor: proven.method,
+    credentialsVersion: token.credentialsVersion,
+  });
+  if (!signedIn.ok && signedIn.reason === "credentials_changed") return { ok: false, reason: "invalid_token" };
   return { ...signedIn, emailId: proven.emailId };
 }
 
