@@ -90,7 +90,7 @@ describe("importDjangoDump on the seed's dump (made by Django 3.2)", () => {
   it("keeps ids, usernames, addresses, verification, join dates and hashes; links github and google", async () => {
     const report = await importDjangoDump(seed(), { dryRun: false });
     const rows = await getDb().select().from(users).orderBy(users.id);
-    expect(rows.map((u) => u.id)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 16, 17, 18, 40]);
+    expect(rows.map((u) => u.id)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 16, 17, 18, 19, 40]);
     const byId = new Map(rows.map((u) => [u.id, u]));
     const records = JSON.parse(fixture("seed.json")) as Array<{ pk: number; model: string; fields: Record<string, unknown> }>;
     for (const record of records.filter((r) => r.model === "accounts.user" && byId.has(r.pk))) {
@@ -104,14 +104,15 @@ describe("importDjangoDump on the seed's dump (made by Django 3.2)", () => {
     for (const id of [1, 2, 3, 4, 5, 6, 7, 8, 12, 16, 17, 40]) {
       expect(byId.get(id)!.passwordHash).toBe(records.find((r) => r.pk === id && r.model === "accounts.user")!.fields.password);
     }
-    for (const id of [9, 10, 11, 18]) expect(byId.get(id)!.passwordHash).toBeNull();
+    for (const id of [9, 10, 11, 18, 19]) expect(byId.get(id)!.passwordHash).toBeNull();
     expect(byId.get(17)!.username).toBe("casey2");
     expect(byId.get(16)!.username).toBe("Casey");
 
-    const links = await getDb().select().from(socialAccounts).orderBy(socialAccounts.provider);
+    const links = await getDb().select().from(socialAccounts).orderBy(socialAccounts.userId, socialAccounts.provider);
     expect(links.map((l) => [l.userId, l.provider, l.providerUserId, l.email])).toEqual([
       [11, "github", "583231", "octocat@example.com"],
       [11, "google", "104392817263548172635", "octocat@example.com"],
+      [19, "github", "583299", null],
     ]);
     expect(links[0]!.profile).toMatchObject({ display_name: "The Octocat", avatar_url: "https://avatars.example/583231" });
 
@@ -122,12 +123,13 @@ describe("importDjangoDump on the seed's dump (made by Django 3.2)", () => {
       "skipped user 15 (noemail): no email address (Gatehouse signs people in by email)",
       'changed user 17 (casey, casey.lower@example.com): username "casey" is taken by user 16 of this file (case does not count): imported as "casey2"',
       "changed user 18 (md5, md5@example.com): its password is in a format Gatehouse does not check (md5): imported without a password (a password reset sets one)",
+      "changed user 19 (inactivesocial, inactive.social@example.com): is_active is false: imported disabled (it cannot sign in)",
       'skipped social account 3 (facebook 10158): provider "facebook" is not one Gatehouse signs in with (google, github)',
       "skipped social account 4 (github 777001): its user 13 is not imported (see above)",
     ]);
     expect(summaryLine(report)).toBe(
-      "Imported 16 users and 2 linked providers; skipped 3 users (no email 1, email collision 2); skipped 2 providers (unsupported provider 1, user skipped 1); " +
-        "already imported 0 users and 0 providers; passwords: pbkdf2_sha256 8, pbkdf2_sha1 1, argon2 1, bcrypt_sha256 1, bcrypt 1, none 3, unsupported 1; disabled 1; renamed 1.",
+      "Imported 17 users and 3 linked providers; skipped 3 users (no email 1, email collision 2); skipped 2 providers (unsupported provider 1, user skipped 1); " +
+        "already imported 0 users and 0 providers; passwords: pbkdf2_sha256 8, pbkdf2_sha1 1, argon2 1, bcrypt_sha256 1, bcrypt 1, none 4, unsupported 1; disabled 2; renamed 1.",
     );
     expect(nothingToDoLine(report)).toBeNull();
   });
@@ -138,7 +140,7 @@ describe("importDjangoDump on the seed's dump (made by Django 3.2)", () => {
     const again = await importDjangoDump(seed(), { dryRun: false });
     expect({ users: rawRows("users"), links: rawRows("social_accounts") }).toEqual(before);
     expect(again.imported).toEqual({ users: 0, providers: 0 });
-    expect(again.alreadyImported).toEqual({ users: 16, providers: 2 });
+    expect(again.alreadyImported).toEqual({ users: 17, providers: 3 });
     expect(nothingToDoLine(again)).toMatch(/^Nothing to import: every user and provider of this file that can be imported is already in Gatehouse/);
   });
 
@@ -148,13 +150,13 @@ describe("importDjangoDump on the seed's dump (made by Django 3.2)", () => {
     expect(rawRows("social_accounts")).toEqual([]);
     const real = await importDjangoDump(seed(), { dryRun: false });
     expect({ ...dry, dryRun: false }).toEqual(real);
-    expect(summaryLine(dry)).toMatch(/^Dry run, nothing written: would import 16 users and 2 linked providers;/);
+    expect(summaryLine(dry)).toMatch(/^Dry run, nothing written: would import 17 users and 3 linked providers;/);
   });
 
   it("a dump made with --natural-foreign imports the same", async () => {
     const natural = await run(fixture("seed-natural.json"));
-    expect(natural.imported).toEqual({ users: 16, providers: 2 });
-    expect((await getDb().select().from(socialAccounts)).map((l) => l.userId)).toEqual([11, 11]);
+    expect(natural.imported).toEqual({ users: 17, providers: 3 });
+    expect((await getDb().select().from(socialAccounts)).map((l) => l.userId).sort()).toEqual([11, 11, 19]);
   });
 
   it("new accounts after the import get ids past the largest imported one", async () => {
@@ -206,6 +208,7 @@ describe("what is already in Gatehouse does not change", () => {
     expect((await getDb().select().from(socialAccounts)).map((l) => [l.userId, l.provider])).toEqual([
       [1, "google"],
       [11, "github"],
+      [19, "github"],
     ]);
   });
 

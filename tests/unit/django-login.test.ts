@@ -6,6 +6,7 @@ import { loginWithPassword } from "@/lib/auth/login";
 import { changePassword } from "@/lib/auth/password-reset";
 import { verifyPasswordHash } from "@/lib/auth/password";
 import { startSession } from "@/lib/auth/session";
+import { completeSignIn } from "@/lib/auth/sign-in";
 import { parseDump } from "@/lib/django/dump";
 import { importDjangoDump } from "@/lib/django/import";
 import { LoginSchema } from "@/lib/validation";
@@ -94,5 +95,17 @@ describe("login of an imported user", () => {
     const changed = (await getUserRow(id)).passwordHash!;
     expect(changed).toMatch(/^\$argon2id\$/);
     expect(await verifyPasswordHash(changed, "a fresh gatehouse password")).toBe(true);
+  });
+
+  it("no way in starts a session or a second step for a disabled account: completeSignIn refuses it first", async () => {
+    await importSeed();
+    const disabled = await getUserRow(19);
+    expect(disabled.disabledAt).not.toBeNull();
+    for (const method of ["password", "google", "github", "passkey"] as const) {
+      expect(await completeSignIn({ user: disabled, method, client }), method).toEqual({ ok: false, reason: "account_disabled" });
+      expect(await completeSignIn({ user: disabled, method, client, secondFactor: "totp" }), method).toEqual({ ok: false, reason: "account_disabled" });
+    }
+    expect(rawRows("sessions")).toEqual([]);
+    expect(rawRows("mfa_tokens")).toEqual([]);
   });
 });
