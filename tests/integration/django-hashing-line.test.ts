@@ -35,7 +35,7 @@ beforeAll(async () => {
   dir = mkdtempSync(path.join(tmpdir(), "gatehouse-line-"));
   const file = path.join(dir, "dump.json");
   writeFileSync(file, JSON.stringify([...users("pbkdf2million", 1000, 30), ...users("argon2", 2000, 6)]));
-  execFileSync("npm", ["run", "-s", "import:django", "--", file], { cwd: ROOT, env: { PATH: process.env.PATH, HOME: process.env.HOME, DATABASE_URL: app.databaseUrl }, stdio: "pipe" });
+  execFileSync("npm", ["run", "-s", "import:django", "--", file], { cwd: ROOT, env: { PATH: process.env.PATH, HOME: process.env.HOME, DATABASE_URL: app.databaseUrl } as Record<string, string> as NodeJS.ProcessEnv, stdio: "pipe" });
 });
 
 afterAll(async () => {
