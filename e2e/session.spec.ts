@@ -64,7 +64,9 @@ test("the access token stays in memory and the refresh token out of scripts' rea
   }));
   expect(stored).toEqual({ cookie: "", local: 0, session: 0 });
   const cookies = await context.cookies();
+  // The device cookie (decision 025) is out of scripts' reach too.
   expect(cookies.map(({ name, httpOnly, path, sameSite }) => ({ name, httpOnly, path, sameSite }))).toEqual([
+    { name: "device_token", httpOnly: true, path: "/api/auth/", sameSite: "Lax" },
     { name: "refresh_token", httpOnly: true, path: "/api/auth/", sameSite: "Lax" },
   ]);
 });

@@ -44,6 +44,12 @@ export const MfaRequiredSchema = z.strictObject({
   methods: z.array(z.enum(["totp", "recovery_code", "passkey"])).meta({ description: "What the second step may be; `passkey` when the user has one." }),
 });
 
+export const VerificationLinkStateSchema = z.strictObject({
+  state: z.enum(["ready", "verified"]).meta({ description: "`ready`: the page's button verifies; `verified`: the address is verified already." }),
+});
+
+export const ResetLinkStateSchema = z.strictObject({ state: z.literal("ready") });
+
 export const AccessResponseSchema = z.strictObject({
   access: z.string().meta({ description: "A new access token." }),
 });

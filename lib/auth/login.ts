@@ -1,6 +1,7 @@
 import "server-only";
 import type { LoginInput } from "@/lib/validation";
 import { recordSecurityEvent, type Client } from "./activity";
+import { deviceOf, type DeviceClaim } from "./device";
 import { hasTotp } from "./mfa/second-factor";
 import { dummyPasswordHash, hashPassword, needsRehash, verifyPasswordHash } from "./password";
 import { checkAccountSecret } from "./rate-limit";
@@ -20,6 +21,7 @@ export type LoginResult =
 export async function loginWithPassword(
   input: LoginInput,
   client: Client,
+  options: { device?: DeviceClaim | null } = {},
 ): Promise<LoginResult> {
   // The state the password is checked against: if a reset or change commits while this
   // login waits for argon2, its session does not start (lib/auth/credentials.ts).
@@ -35,7 +37,8 @@ export async function loginWithPassword(
       const matches = await verifyPasswordHash(storedHash, input.password);
       return Boolean(user?.passwordHash) && matches;
     },
-    { clearOnSuccess: !secondStepFollows },
+    // A browser that signed in to this very account before spends its own budget (docs/decisions/025).
+    { clearOnSuccess: !secondStepFollows, device: await deviceOf(options.device, user) },
   );
   if (checked.locked) return { ok: false, reason: "locked", retryAfter: checked.retryAfter };
   if (!checked.passed || !user?.passwordHash) {

@@ -5,7 +5,7 @@ import { getDb, writeTransaction, type Queryable } from "@/db/client";
 import { passwordResetTokens, users, type User } from "@/db/schema";
 import { randomToken, sha256 } from "@/lib/crypto";
 import { getEnv } from "@/lib/env";
-import { emailCapSpent, queueEmail } from "@/lib/email/send";
+import { emailCapSpent, queueEmail, reservedEmailSpent } from "@/lib/email/send";
 import { passwordChangedEmail, passwordResetEmail } from "@/lib/email/templates";
 import { log } from "@/lib/log";
 import { LinkTokenSchema, type FieldErrors } from "@/lib/validation";
@@ -13,6 +13,7 @@ import { hashPassword, verifyPasswordHash } from "./password";
 import { passwordProblems } from "./password-policy";
 import { checkAccountSecret, clearAccountLockout } from "./rate-limit";
 import { retireCredentials } from "./credentials";
+import { deviceOf, type DeviceClaim } from "./device";
 import { hasTotp } from "./mfa/second-factor";
 import { removeUnprovenAccess } from "./unproven-access";
 import { getUserByEmail } from "./user";
@@ -39,22 +40,45 @@ export async function issueResetLink(tx: Queryable, userId: number, now: number)
 
 /**
  * Queue a reset link for the account at `email`, if there is one. Returns the email's
- * id, or null when there is no account or the address's hourly email cap is spent.
+ * id, or null when there is no account or the address's hourly email cap is spent. A
+ * request from a browser that signed in to this account before (`device`) may take the
+ * one email an hour reserved past the cap (docs/decisions/025): whoever filled the cap
+ * from elsewhere cannot hold back the owner's own reset.
  */
-export async function requestPasswordReset(email: string, now = Date.now()): Promise<number | null> {
+export async function requestPasswordReset(email: string, options: { device?: DeviceClaim | null; now?: number } = {}): Promise<number | null> {
+  const now = options.now ?? Date.now();
   const user = await getUserByEmail(email);
   if (!user) return null;
+  const knownDevice = (await deviceOf(options.device, user)) !== null;
   return writeTransaction(async (tx) => {
-    // Past the cap, no new token either: it would supersede the link the owner holds.
-    if (await emailCapSpent(tx, user.email, now)) return null;
+    // Past the cap (and the reserved email), no new token either: it would supersede the
+    // link the owner holds.
+    const capSpent = await emailCapSpent(tx, user.email, now);
+    if (capSpent && !(knownDevice && !(await reservedEmailSpent(tx, user.email, now)))) return null;
     const link = await issueResetLink(tx, user.id, now);
-    return queueEmail(
-      tx,
-      passwordResetEmail({ to: user.email, username: user.username, link, validForSeconds: RESET_TOKEN_TTL_SECONDS }),
-      "request",
-      now,
-    );
+    const message = passwordResetEmail({ to: user.email, username: user.username, link, validForSeconds: RESET_TOKEN_TTL_SECONDS });
+    return queueEmail(tx, message, capSpent ? "reserved" : "request", now);
   });
+}
+
+export type ResetLinkState = { ok: true } | { ok: false; reason: "used" | "expired" | "invalid" };
+
+/**
+ * Read-only: whether a reset (or claim) link can still set a password, so its page says
+ * "used" or "expired" before the person types a new password (docs/api.md, email links).
+ */
+export async function checkResetLink(token: unknown, now = Date.now()): Promise<ResetLinkState> {
+  const parsed = LinkTokenSchema.safeParse(token);
+  const [row] = parsed.success
+    ? await getDb()
+        .select({ usedAt: passwordResetTokens.usedAt, expiresAt: passwordResetTokens.expiresAt })
+        .from(passwordResetTokens)
+        .where(eq(passwordResetTokens.tokenHash, sha256(parsed.data)))
+        .limit(1)
+    : [];
+  if (!row) return { ok: false, reason: "invalid" };
+  if (row.usedAt) return { ok: false, reason: "used" };
+  return row.expiresAt.getTime() > now ? { ok: true } : { ok: false, reason: "expired" };
 }
 
 export type PasswordUpdateResult =

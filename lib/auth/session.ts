@@ -58,6 +58,8 @@ export type SessionGrant = {
   sessionId: string;
   /** The new refresh token and its cookie lifetime; absent on a grace-window reuse. */
   refresh?: { token: string; maxAgeSeconds: number };
+  /** A sign-in's device cookie (lib/auth/device.ts); refreshes have none. */
+  deviceToken?: string;
 };
 
 export type RotateResult =

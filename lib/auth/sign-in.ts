@@ -4,6 +4,7 @@ import { getDb } from "@/db/client";
 import { passkeys, type User } from "@/db/schema";
 import { getEnv } from "@/lib/env";
 import type { Client } from "./activity";
+import { issueDeviceToken } from "./device";
 import { createMfaToken } from "./mfa/mfa-token";
 import { hasTotp } from "./mfa/second-factor";
 import { startSession, type SessionGrant } from "./session";
@@ -76,5 +77,6 @@ export async function completeSignIn(input: {
     { type: "login", detail },
   );
   if (!grant) return { ok: false, reason: "credentials_changed" };
-  return { ok: true, kind: "session", user, grant };
+  // This browser has now proven itself for this account (docs/decisions/025).
+  return { ok: true, kind: "session", user, grant: { ...grant, deviceToken: await issueDeviceToken({ id: user.id, passwordHash: input.passwordUpgrade?.to ?? user.passwordHash }) } };
 }

@@ -6,6 +6,7 @@ import { getEnv } from "@/lib/env";
 import { log } from "@/lib/log";
 import { recordAndNotifyIn, type Client } from "../activity";
 import { retireCredentials } from "../credentials";
+import { deviceOf, type DeviceClaim } from "../device";
 import { recordReauthenticationIn } from "../session";
 import { checkAccountSecret } from "../rate-limit";
 import { hashRecoveryCode, matchRecoveryCode, newRecoveryCodes } from "./recovery-codes";
@@ -128,17 +129,21 @@ export type CodeKind = "totp" | "recovery_code" | "either";
 export async function checkSecondFactorCode(
   user: User,
   code: string,
-  options: { accept: CodeKind; now?: number },
+  options: { accept: CodeKind; now?: number; device?: DeviceClaim | null },
 ): Promise<CodeCheck> {
   const now = options.now ?? Date.now();
   const method = options.accept === "either" ? (TOTP_CODE_PATTERN.test(code) ? "totp" : "recovery_code") : options.accept;
+  // The second step of a login from the owner's known device spends that device's budget, as its password did.
+  const device = await deviceOf(options.device, user);
   if (method === "totp" && !TOTP_CODE_PATTERN.test(code)) {
     // Not a code at all: still charged, so malformed guesses are no free probe.
-    const checked = await checkAccountSecret(user.email, async () => false);
+    const checked = await checkAccountSecret(user.email, async () => false, { device });
     return checked.locked ? { ok: false, reason: "locked", retryAfter: checked.retryAfter } : { ok: false, reason: "invalid_code" };
   }
-  const checked = await checkAccountSecret(user.email, () =>
-    method === "totp" ? claimTotpCode(user.id, code, "confirmed", now) : claimRecoveryCode(user.id, code, now),
+  const checked = await checkAccountSecret(
+    user.email,
+    () => (method === "totp" ? claimTotpCode(user.id, code, "confirmed", now) : claimRecoveryCode(user.id, code, now)),
+    { device },
   );
   if (checked.locked) return { ok: false, reason: "locked", retryAfter: checked.retryAfter };
   return checked.passed ? { ok: true, method } : { ok: false, reason: "invalid_code" };
@@ -260,8 +265,11 @@ export type SecondStepResult = { ok: true; method: "totp" | "recovery_code"; ema
  * The second step of a login (mfa/verify): a TOTP code or a recovery code. A recovery
  * code is recorded and its owner told, with how many are left.
  */
-export async function passSecondStep(input: { user: User; code: string; accept: CodeKind; client: Client }, now = Date.now()): Promise<SecondStepResult> {
-  const checked = await checkSecondFactorCode(input.user, input.code, { accept: input.accept, now });
+export async function passSecondStep(
+  input: { user: User; code: string; accept: CodeKind; client: Client; device?: DeviceClaim | null },
+  now = Date.now(),
+): Promise<SecondStepResult> {
+  const checked = await checkSecondFactorCode(input.user, input.code, { accept: input.accept, now, device: input.device });
   if (!checked.ok) return checked;
   if (checked.method === "totp") return { ok: true, method: "totp", emailId: null };
   const remaining = await recoveryCodesLeft(input.user.id);
