@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { getDb } from "@/db/client";
+import { bulkInsert, getDb } from "@/db/client";
 import { socialAccounts, users } from "@/db/schema";
 import { registerUser } from "@/lib/auth/registration";
 import { DumpError, parseDump } from "@/lib/django/dump";
@@ -255,5 +255,12 @@ describe("what a dump may hold that Gatehouse cannot take as it is", () => {
       "skipped social account 4 (GitHub 10): user 1 has 3 github accounts in this file; none is linked",
     ]);
     expect(await getDb().select().from(socialAccounts)).toEqual([]);
+  });
+});
+
+describe("Store.bulkInsert", () => {
+  it("takes plain column names only: a key is never SQL", async () => {
+    await expect(bulkInsert(getDb(), "users", [{ 'id") values (1); drop table users; --': 1 }])).rejects.toThrow(/not a column name/);
+    expect(rawRows("users")).toEqual([]);
   });
 });
