@@ -5,7 +5,8 @@ import { getEnv, hasDevelopmentConveniences, runMode } from "@/lib/env";
 import { log } from "@/lib/log";
 import { registerBackchannelSender } from "./backchannel";
 import { handleInteraction } from "./interaction";
-import { DISCOVERY_PATH, INTERACTION_PREFIX, OIDC_PREFIX, ROUTES, findClient, getProvider, sendBackchannelLogout } from "./provider";
+import { findClient } from "./clients";
+import { DISCOVERY_PATH, INTERACTION_PREFIX, OIDC_PREFIX, ROUTES, getProvider, sendBackchannelLogout } from "./provider";
 
 // How server.js reaches the provider (docs/decisions/040): server.js is plain JavaScript
 // and lib/ is TypeScript bundled by Next, so, like the base headers and the shutdown hook,

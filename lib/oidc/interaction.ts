@@ -10,7 +10,8 @@ import { log } from "@/lib/log";
 import { withGatehouseSession } from "./adapter";
 import { currentGatehouseSession, type GatehouseSession } from "./gatehouse-session";
 import { errorPage, type Page } from "./pages";
-import { INTERACTION_PREFIX, SCOPES, clientName, findClient } from "./provider";
+import { clientName, findClient } from "./clients";
+import { INTERACTION_PREFIX, SCOPES } from "./provider";
 
 // The interaction: where the provider hands a browser to Gatehouse when it needs a person
 // (docs/oidc.md, how a sign-in goes). A route under /api/auth/ so that the refresh cookie

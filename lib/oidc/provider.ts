@@ -10,6 +10,7 @@ import { log } from "@/lib/log";
 import { singleton } from "@/lib/singleton";
 import { DatabaseAdapter, withGatehouseSession } from "./adapter";
 import { queueBackchannelLogout } from "./backchannel";
+import { activeClients, clientName, findClient } from "./clients";
 import type { OidcClient } from "./config";
 import { currentGatehouseSession, readCookie, type GatehouseSession } from "./gatehouse-session";
 import { loadOidcKeys } from "./keys";
@@ -46,17 +47,6 @@ export const ROUTES = {
 } as const;
 
 export const SCOPES = ["openid", "offline_access", "profile", "email"] as const;
-
-/** The clients that may sign in now: configured and not disabled. */
-export function activeClients(): OidcClient[] {
-  return (getEnv().OIDC_CLIENTS ?? []).filter((client) => !client.disabled);
-}
-
-export function findClient(clientId: string): OidcClient | undefined {
-  return activeClients().find((client) => client.client_id === clientId);
-}
-
-export const clientName = (client: Pick<OidcClient, "client_id" | "name"> | undefined, clientId: string) => client?.name ?? clientId;
 
 function clientMetadata(client: OidcClient): ClientMetadata {
   const authorizes = client.grant_types.includes("authorization_code");
