@@ -30,6 +30,14 @@ const accountIdOf = (payload: AdapterPayload): number | null => {
   return typeof id === "string" && /^\d{1,15}$/.test(id) ? Number(id) : null;
 };
 
+/** Kept in an interaction's payload: when the authorization request that began it arrived. */
+const STARTED_AT = "gatehouseStartedAt";
+
+/** When the interaction `uid` began (ms), for "a sign-in after this request" (prompt=login, max_age). */
+export function interactionStartedAt(uid: string): Promise<number | null> {
+  return new DatabaseAdapter("Interaction").startedAt(uid);
+}
+
 const seconds = (date: Date) => Math.floor(date.getTime() / 1000);
 
 export class DatabaseAdapter implements Adapter {
@@ -40,6 +48,7 @@ export class DatabaseAdapter implements Adapter {
   }
 
   async upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
+    if (this.model === "Interaction") payload = { ...payload, [STARTED_AT]: (await this.startedAt(id)) ?? Date.now() };
     const sessionId = SESSION_LINKED.has(this.model) ? (gatehouseSession.getStore()?.sessionId ?? null) : null;
     const row = {
       payload: JSON.stringify(payload),
@@ -59,6 +68,13 @@ export class DatabaseAdapter implements Adapter {
         // A save outside any Gatehouse request (the token endpoint) keeps the link it had.
         set: sessionId ? { ...row, sessionId } : row,
       });
+  }
+
+  /** When an interaction began, to the millisecond (its iat is whole seconds). */
+  async startedAt(id: string): Promise<number | null> {
+    const [row] = await getDb().select({ payload: oidcModels.payload }).from(oidcModels).where(this.where(id));
+    const value = row ? (JSON.parse(row.payload) as Record<string, unknown>)[STARTED_AT] : null;
+    return typeof value === "number" ? value : null;
   }
 
   async find(id: string): Promise<AdapterPayload | undefined> {

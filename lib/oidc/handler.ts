@@ -2,7 +2,8 @@ import "server-only";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type Provider from "oidc-provider";
 import { getEnv, hasDevelopmentConveniences, runMode } from "@/lib/env";
-import { log } from "@/lib/log";
+import { randomUUID } from "node:crypto";
+import { log, withRequestContext } from "@/lib/log";
 import { registerBackchannelSender } from "./backchannel";
 import { handleInteraction } from "./interaction";
 import { findClient } from "./clients";
@@ -61,13 +62,21 @@ export async function registerOidcProvider(): Promise<void> {
   const hook: OidcHook = {
     matches,
     handle(req, res) {
-      serve(provider, callback, req, res).catch((error: unknown) => {
-        log.error("oidc request failed", { error });
-        if (!res.headersSent) {
-          res.writeHead(500, { "Content-Type": "application/json", "Cache-Control": "no-store" });
-          res.end(JSON.stringify({ error: "server_error", error_description: "Internal server error" }));
-        } else res.end();
-      });
+      const requestId = randomUUID();
+      const started = performance.now();
+      res.setHeader("X-Request-Id", requestId);
+      // The path only: the query of an authorization or logout request is the app's business.
+      const path = (req.url ?? "/").split("?")[0];
+      res.once("finish", () => log.info("request", { requestId, method: req.method, path, status: res.statusCode, ms: Math.round(performance.now() - started) }));
+      withRequestContext(requestId, () =>
+        serve(provider, callback, req, res).catch((error: unknown) => {
+          log.error("oidc request failed", { error, method: req.method, path });
+          if (!res.headersSent) {
+            res.writeHead(500, { "Content-Type": "application/json", "Cache-Control": "no-store" });
+            res.end(JSON.stringify({ error: "server_error", error_description: "Internal server error" }));
+          } else res.end();
+        }),
+      );
     },
   };
   (globalThis as Record<symbol, unknown>)[HOOK] = hook;

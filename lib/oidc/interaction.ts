@@ -7,7 +7,7 @@ import { getDb } from "@/db/client";
 import { oidcConsents, users } from "@/db/schema";
 import { isTrustedOrigin } from "@/lib/http";
 import { log } from "@/lib/log";
-import { withGatehouseSession } from "./adapter";
+import { interactionStartedAt, withGatehouseSession } from "./adapter";
 import { currentGatehouseSession, type GatehouseSession } from "./gatehouse-session";
 import { errorPage, type Page } from "./pages";
 import { clientName, findClient } from "./clients";
@@ -97,7 +97,7 @@ export async function handleInteraction(provider: Provider, req: IncomingMessage
     const reasons = prompt.reasons ?? [];
     // prompt=login and a max_age the session is older than need a sign-in after this request began.
     const fresh = reasons.includes("login_prompt") || reasons.includes("max_age");
-    const startedAt = ((details as unknown as { iat?: number }).iat ?? 0) * 1000;
+    const startedAt = fresh ? ((await interactionStartedAt(uid)) ?? Date.now()) : 0;
     if (!gatehouse || (fresh && gatehouse.authenticatedAt < startedAt)) return redirect(res, loginUrl(uid, fresh && !!gatehouse, app));
     const hinted = details.prompt.details.id_token_hint ? hintedSubject(details) : null;
     if (hinted && hinted !== String(gatehouse.userId)) {
@@ -134,7 +134,8 @@ function hintedSubject(details: Details): string | null {
 }
 
 async function finish(provider: Provider, req: IncomingMessage, res: ServerResponse, result: Parameters<Provider["interactionFinished"]>[2]): Promise<void> {
-  await provider.interactionFinished(req, res, result, { mergeWithLastSubmission: false });
+  // Merged: a request may need a login and then a consent, each answered in its own turn.
+  await provider.interactionFinished(req, res, result, { mergeWithLastSubmission: true });
 }
 
 /** What the consent page asks about: the scopes beyond openid that the grant lacks. */

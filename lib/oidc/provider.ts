@@ -61,6 +61,8 @@ function clientMetadata(client: OidcClient): ClientMetadata {
     post_logout_redirect_uris: client.post_logout_redirect_uris,
     id_token_signed_response_alg: client.id_token_signed_response_alg,
     scope: SCOPES.join(" "),
+    // auth_time in every id_token, so an app can judge how fresh a sign-in is.
+    require_auth_time: true,
     ...(client.backchannel_logout_uri
       ? { backchannel_logout_uri: client.backchannel_logout_uri, backchannel_logout_session_required: true }
       : {}),
@@ -181,6 +183,16 @@ async function createProvider(): Promise<Provider> {
       clientAuthSigningAlgValues: ["RS256", "EdDSA"],
     },
     routes: ROUTES,
+    // The library refuses to send to private and loopback addresses (SSRF). The one thing
+    // it sends here is a logout token to a backchannel_logout_uri, which only the operator
+    // configures (OIDC_CLIENTS), and apps' servers often live on a private network: those
+    // exact URIs may be private; anything else keeps the library's protection.
+    fetch: (url, options) => {
+      const target = String(url);
+      const configured = activeClients().some((client) => client.backchannel_logout_uri && new URL(client.backchannel_logout_uri).href === target);
+      if (configured) delete (options as { dispatcher?: unknown }).dispatcher;
+      return globalThis.fetch(url, options);
+    },
     interactions: {
       url: (_ctx, interaction) => `${INTERACTION_PREFIX}${interaction.uid}/`,
       policy: policy(),
