@@ -4,6 +4,7 @@ import { and, eq, inArray, isNull, lt, sql } from "drizzle-orm";
 import { errors, type Adapter, type AdapterPayload } from "oidc-provider";
 import { getDb, type Queryable } from "@/db/client";
 import { oidcModels } from "@/db/schema";
+import { singleton } from "@/lib/singleton";
 
 // oidc-provider's storage, on Gatehouse's database through the data-access seam
 // (docs/decisions/003, 041): one table, one row per model instance, the payload as JSON.
@@ -16,7 +17,7 @@ import { oidcModels } from "@/db/schema";
  * by the provider's middleware and the interaction routes. A provider session or a grant
  * written under it is linked to it, so that it ends with it (lib/oidc/session-end.ts).
  */
-const gatehouseSession = new AsyncLocalStorage<{ sessionId: string | null }>();
+const gatehouseSession = singleton("oidc-gatehouse-session", () => new AsyncLocalStorage<{ sessionId: string | null }>());
 
 export function withGatehouseSession<T>(sessionId: string | null, run: () => T): T {
   return gatehouseSession.run({ sessionId }, run);

@@ -3,6 +3,7 @@ import { and, eq, isNull, lt, or, inArray } from "drizzle-orm";
 import { getDb, type Queryable } from "@/db/client";
 import { backchannelLogouts } from "@/db/schema";
 import { log } from "@/lib/log";
+import { singleton } from "@/lib/singleton";
 
 // Back-channel logout (OpenID Back-Channel Logout 1.0) through an outbox, like email
 // (lib/email/send.ts, docs/decisions/006 and 043): a row per (client, sid) is written in
@@ -23,22 +24,37 @@ export async function queueBackchannelLogout(q: Queryable, items: BackchannelLog
 }
 
 type Sender = (clientId: string, sub: string, sid: string) => Promise<"sent" | "no_client">;
-let sender: Sender | null = null;
+// Process-wide (lib/singleton.ts): a route's bundle queues, the provider's bundle registered the sender.
+const outbox = singleton("oidc-backchannel", () => ({ sender: null as Sender | null, scheduled: null as NodeJS.Timeout | null, again: false, running: false }));
 
 /** The provider registers how a token is sent (its own Client#backchannelLogout). */
 export function registerBackchannelSender(send: Sender): void {
-  sender = send;
+  outbox.sender = send;
 }
 
-let scheduled: NodeJS.Timeout | null = null;
-/** A delivery pass shortly after the queuing transaction has committed. */
+/** A delivery pass shortly after the queuing transaction has committed (and one more if one is running). */
 function deliverSoon(): void {
-  if (scheduled || !sender) return;
-  scheduled = setTimeout(() => {
-    scheduled = null;
-    void deliverPendingBackchannelLogouts().catch((error: unknown) => log.error("back-channel logout delivery failed", { error }));
+  if (!outbox.sender) return;
+  if (outbox.running) {
+    outbox.again = true;
+    return;
+  }
+  if (outbox.scheduled) return;
+  outbox.scheduled = setTimeout(async () => {
+    outbox.scheduled = null;
+    outbox.running = true;
+    try {
+      do {
+        outbox.again = false;
+        await deliverPendingBackchannelLogouts();
+      } while (outbox.again);
+    } catch (error) {
+      log.error("back-channel logout delivery failed", { error });
+    } finally {
+      outbox.running = false;
+    }
   }, 50);
-  scheduled.unref();
+  outbox.scheduled.unref();
 }
 
 async function deliver(id: number): Promise<void> {
@@ -48,6 +64,7 @@ async function deliver(id: number): Promise<void> {
     .set({ status: "sending", claimedAt: new Date() })
     .where(and(eq(backchannelLogouts.id, id), eq(backchannelLogouts.status, "pending")))
     .returning();
+  const sender = outbox.sender;
   if (!row || !sender) return;
   const attempts = row.attempts + 1;
   try {
@@ -67,7 +84,7 @@ async function deliver(id: number): Promise<void> {
 
 /** Every pending logout token, one at a time (shortly after queuing, at startup, every minute). */
 export async function deliverPendingBackchannelLogouts(now = Date.now()): Promise<void> {
-  if (!sender) return;
+  if (!outbox.sender) return;
   const db = getDb();
   await db
     .update(backchannelLogouts)

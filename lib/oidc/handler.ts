@@ -7,7 +7,7 @@ import { log, withRequestContext } from "@/lib/log";
 import { registerBackchannelSender } from "./backchannel";
 import { handleInteraction } from "./interaction";
 import { findClient } from "./clients";
-import { DISCOVERY_PATH, INTERACTION_PREFIX, OIDC_PREFIX, ROUTES, getProvider, sendBackchannelLogout } from "./provider";
+import { DISCOVERY_PATH, INTERACTION_PREFIX, OIDC_PREFIX, ROUTES, getProvider, libraryBackchannelLogout } from "./provider";
 
 // How server.js reaches the provider (docs/decisions/040): server.js is plain JavaScript
 // and lib/ is TypeScript bundled by Next, so, like the base headers and the shutdown hook,
@@ -55,8 +55,9 @@ export async function registerOidcProvider(): Promise<void> {
   const callback = provider.callback();
   registerBackchannelSender(async (clientId, sub, sid) => {
     const client = findClient(clientId) ? await provider.Client.find(clientId) : undefined;
-    if (!client || !sendBackchannelLogout) return "no_client";
-    await sendBackchannelLogout.call(client, sub, sid);
+    const send = libraryBackchannelLogout.send;
+    if (!client || !send) return "no_client";
+    await send.call(client, sub, sid);
     return "sent";
   });
   const hook: OidcHook = {

@@ -287,7 +287,7 @@ ${new SafeHtml(form)}
     return queueBackchannelLogout(getDb(), [{ clientId: this.clientId, sub, sid }]);
   };
   const ClientClass = provider.Client as unknown as { prototype: { backchannelLogout: (sub: string, sid: string) => Promise<void> } };
-  sendBackchannelLogout = ClientClass.prototype.backchannelLogout;
+  libraryBackchannelLogout.send = ClientClass.prototype.backchannelLogout;
   ClientClass.prototype.backchannelLogout = deliverLater as never;
 
   limitPerClient(provider);
@@ -328,7 +328,7 @@ ${new SafeHtml(form)}
 type State = { gatehouse?: GatehouseSession | null; signedOut?: boolean; authorized?: boolean };
 
 /** The library's own back-channel sender, used by the outbox (backchannel.ts). */
-export let sendBackchannelLogout: ((this: unknown, sub: string, sid: string) => Promise<void>) | null = null;
+export const libraryBackchannelLogout = singleton("oidc-library-backchannel", () => ({ send: null as ((this: unknown, sub: string, sid: string) => Promise<void>) | null }));
 
 async function afterProviderRequest(ctx: KoaContextWithOIDC, state: State): Promise<void> {
   const client = { ip: requestIp(ctx.req), userAgent: ctx.get("user-agent")?.slice(0, 512) || null };
