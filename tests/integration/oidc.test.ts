@@ -562,6 +562,34 @@ describe("a bad OIDC_CLIENTS entry, or production without OIDC_SIGNING_KEY, stop
   });
 });
 
+describe("the provider's limits, per client and per client IP", () => {
+  let app: RunningApp;
+  beforeAll(async () => {
+    app = await startApp({ env: { OIDC_CLIENTS: clients("http://127.0.0.1:9/unused"), OIDC_SIGNING_KEY, RATE_LIMIT_OIDC_PER_CLIENT: "3", RATE_LIMIT_OIDC_PER_IP: "8" } });
+  });
+  afterAll(() => app?.stop());
+
+  it("answers 429 temporarily_unavailable with Retry-After past either", async () => {
+    const token = () =>
+      fetch(`${app.url}/api/auth/oidc/token`, {
+        method: "POST",
+        headers: { authorization: `Basic ${Buffer.from(`crm:${SECRET_CRM}`).toString("base64")}`, "content-type": "application/x-www-form-urlencoded" },
+        body: "grant_type=client_credentials",
+      });
+    for (let i = 0; i < 3; i++) expect((await token()).status).toBe(200);
+    const limited = await token();
+    expect(limited.status).toBe(429);
+    expect(Number(limited.headers.get("retry-after"))).toBeGreaterThan(0);
+    expect(await limited.json()).toMatchObject({ error: "temporarily_unavailable" });
+    // Four requests so far from this address; four more pass, the ninth does not.
+    const discovery = () => fetch(`${app.url}/.well-known/openid-configuration`);
+    for (let i = 0; i < 4; i++) expect((await discovery()).status).toBe(200);
+    const byIp = await discovery();
+    expect(byIp.status).toBe(429);
+    expect(byIp.headers.get("retry-after")).toBeTruthy();
+  });
+});
+
 // Two production instances on one PostgreSQL database: the provider keeps nothing in
 // process memory another instance needs (codes, refresh tokens, cookies' keys).
 describe.skipIf(!TEST_POSTGRES_URL)("two instances share the provider (PostgreSQL)", () => {
