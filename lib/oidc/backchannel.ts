@@ -40,6 +40,9 @@ function deliverSoon(): void {
     return;
   }
   if (outbox.scheduled) return;
+  // Once more a little later: a queuing transaction that outlasts the first pass (a password
+  // reset's, on PostgreSQL) commits its rows after that pass looked; the minute's pass is the net.
+  setTimeout(() => void deliverPendingBackchannelLogouts().catch((error: unknown) => log.error("back-channel logout delivery failed", { error })), 2000).unref();
   outbox.scheduled = setTimeout(async () => {
     outbox.scheduled = null;
     outbox.running = true;

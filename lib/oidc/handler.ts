@@ -6,6 +6,7 @@ import { randomUUID } from "node:crypto";
 import { log, withRequestContext } from "@/lib/log";
 import { registerBackchannelSender } from "./backchannel";
 import { handleInteraction } from "./interaction";
+import { consumeOidcIpLimit, requestIp } from "./limits";
 import { findClient } from "./clients";
 import { DISCOVERY_PATH, INTERACTION_PREFIX, OIDC_PREFIX, ROUTES, getProvider, libraryBackchannelLogout } from "./provider";
 
@@ -44,7 +45,16 @@ function firstPartyOfflineAccess(req: IncomingMessage, url: URL): void {
 
 async function serve(provider: Provider, callback: ReturnType<Provider["callback"]>, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const url = new URL(req.url ?? "/", "http://gatehouse.invalid");
-  if (url.pathname.startsWith(INTERACTION_PREFIX)) return handleInteraction(provider, req, res, url.pathname);
+  if (url.pathname.startsWith(INTERACTION_PREFIX)) {
+    // The provider's middleware limits its own paths; the interaction is limited here alike.
+    const limited = await consumeOidcIpLimit(requestIp(req));
+    if (limited) {
+      res.writeHead(429, { "Content-Type": "application/json", "Retry-After": String(limited.retryAfter), "Cache-Control": "no-store" });
+      res.end(JSON.stringify({ detail: `Too many requests. Try again in ${limited.retryAfter} seconds.` }));
+      return;
+    }
+    return handleInteraction(provider, req, res, url.pathname);
+  }
   firstPartyOfflineAccess(req, url);
   await callback(req, res);
 }

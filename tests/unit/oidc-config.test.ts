@@ -78,3 +78,34 @@ describe("OIDC_SIGNING_KEY", () => {
     expect(messages(JSON.stringify(ec), oidcSigningKeyVariable).join()).not.toContain(String(ec.d));
   });
 });
+
+describe("the provider's keys (lib/oidc/keys.ts)", () => {
+  it("in development: an RSA key made once in the data directory (0600), and derived EdDSA and cookie keys that a restart keeps", async () => {
+    const { existsSync, readFileSync, statSync } = await import("node:fs");
+    const path = await import("node:path");
+    const { dataDirectory } = await import("@/db/client");
+    const { loadOidcKeys } = await import("@/lib/oidc/keys");
+    const file = path.join(dataDirectory(process.env.DATABASE_URL!), "oidc-signing-key.json");
+    expect(existsSync(file)).toBe(false);
+    const first = await loadOidcKeys();
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(JSON.parse(readFileSync(file, "utf8"))).toMatchObject({ kty: "RSA" });
+    expect(first.jwks.keys.map((k) => k.alg)).toEqual(["RS256", "EdDSA"]);
+    const again = await loadOidcKeys();
+    expect(again).toEqual(first);
+    expect(first.cookieKeys[0]).toMatch(/^[\w-]{43}$/);
+  });
+
+  it("with OIDC_SIGNING_KEY: that key, no file, and every instance derives the same EdDSA and cookie keys from it", async () => {
+    const { setEnv } = await import("./helpers");
+    const { loadOidcKeys } = await import("@/lib/oidc/keys");
+    const key = generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({ format: "jwk" });
+    setEnv({ OIDC_SIGNING_KEY: JSON.stringify(key) });
+    const a = await loadOidcKeys();
+    const b = await loadOidcKeys();
+    expect(a).toEqual(b);
+    expect(a.jwks.keys[0]).toMatchObject({ kty: "RSA", n: key.n, alg: "RS256" });
+    expect(a.jwks.keys[1]).toMatchObject({ kty: "OKP", crv: "Ed25519", alg: "EdDSA" });
+    expect(a.cookieKeys).not.toContain(key.d);
+  });
+});
