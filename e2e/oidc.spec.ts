@@ -8,7 +8,8 @@ import { newUser, registerByApi, type TestUser } from "./support/users";
 // (e2e/rp-app: Next.js with Auth.js, configured with Gatehouse's issuer, a client id and a
 // secret) sends them to Gatehouse's own pages, which sign them in with a password (and the
 // consent page asks once), then with a password and a TOTP code; the app signs them out
-// through RP-initiated logout, which ends the Gatehouse session too.
+// through RP-initiated logout, which ends the Gatehouse session too; and when it asks for a
+// fresh sign-in (prompt=login), the person confirms it is them at Gatehouse.
 
 const RP = process.env.E2E_RP_URL!;
 
@@ -65,5 +66,14 @@ test("a second app signs a person in through Gatehouse with a password, then wit
   await page.getByLabel("Code from your authenticator app").fill(codeAt(secret, 1));
   await page.getByRole("button", { name: "Verify" }).click();
   // The consent is remembered: straight back to the app, signed in.
+  await expect(page.getByText(`Signed in as ${user.username}`)).toBeVisible();
+
+  // 4. The app asks for a fresh sign-in (prompt=login): signed in at Gatehouse already, the
+  // person confirms it is them there, and is back at once.
+  await page.getByRole("button", { name: "Confirm it is me" }).click();
+  await expect(page.getByRole("heading", { name: "Sign in again" })).toBeVisible();
+  await expect(page.getByText("Team Wiki asks you to sign in again.")).toBeVisible();
+  await page.getByLabel("Password", { exact: true }).fill(user.password);
+  await page.getByRole("button", { name: "Confirm" }).click();
   await expect(page.getByText(`Signed in as ${user.username}`)).toBeVisible();
 });

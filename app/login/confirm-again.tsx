@@ -23,7 +23,7 @@ export function ConfirmAgain({ next, app }: { next: string; app: string | null }
   if (!methods) return <Loading>Loading…</Loading>;
   return (
     <>
-      <h1>Confirm it is you</h1>
+      <h1>Sign in again</h1>
       <p className="lead">{app ? `${app} asks you to sign in again.` : "The app asks you to sign in again."}</p>
       <Reauthenticate
         purpose={app ? `continue to ${app}` : "continue"}

@@ -16,6 +16,11 @@ export default function Home({ user, signedOut }) {
           <p>
             Signed in as <strong>{user.name}</strong> ({user.email}), Gatehouse user {user.id}
           </p>
+          <p>
+            <button type="button" onClick={() => signIn("gatehouse", undefined, { prompt: "login" })}>
+              Confirm it is me
+            </button>
+          </p>
           <a href="/api/logout">Sign out</a>
         </>
       ) : (
