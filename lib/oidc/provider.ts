@@ -293,7 +293,11 @@ ${new SafeHtml(form)}
   limitPerClient(provider);
 
   provider.on("end_session.success", (ctx: KoaContextWithOIDC) => {
-    if (ctx.oidc.params?.logout) (ctx.state as State).signedOut = true;
+    // A full sign-out of the account the browser's Gatehouse session belongs to. (The
+    // library also ends a provider session this way when another account signs in over it:
+    // then the Gatehouse session is the new account's, and stays.)
+    const state = ctx.state as State;
+    if (ctx.oidc.params?.logout && state.gatehouse && ctx.oidc.session?.accountId === String(state.gatehouse.userId)) state.signedOut = true;
   });
   provider.on("authorization.success", (ctx: KoaContextWithOIDC) => {
     (ctx.state as State).authorized = true;
@@ -353,4 +357,3 @@ export function getProvider(): Promise<Provider> {
   return singleton("oidc-provider", () => createProvider());
 }
 
-export { findAccount as _findAccountForTests };
