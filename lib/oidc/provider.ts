@@ -127,7 +127,8 @@ function policy() {
   const { Check, base } = interactionPolicy;
   const prompts = base();
   prompts.get("login")!.checks.add(
-    new Check("gatehouse_session", "the Gatehouse session has ended or belongs to someone else", (ctx) => {
+    // login_required to a prompt=none request, like the library's own login checks.
+    new Check("gatehouse_session", "the Gatehouse session has ended or belongs to someone else", "login_required", (ctx) => {
       const gatehouse = (ctx.state as { gatehouse?: GatehouseSession | null }).gatehouse;
       const accountId = ctx.oidc.session?.accountId;
       if (!accountId) return Check.NO_NEED_TO_PROMPT; // no_session asks already

@@ -245,6 +245,18 @@ describe("Sign in with Gatehouse (OpenID Connect provider)", () => {
     expect(silent.tokens.claims()!.sub).toBe(String(alice.id));
   });
 
+  it("no Gatehouse session, no code: a browser that kept the provider's cookie but not Gatehouse's signs in again", async () => {
+    const browser = new Browser(app.url);
+    await browser.signIn(alice.email);
+    await signInThrough(browser, crm);
+    expect([...browser.api.cookies.keys()]).toContain("gh_oidc_session");
+    browser.api.cookies.delete("refresh_token");
+    const asked = await browser.follow((await authorizationRequest(crm)).url);
+    expect(asked.url.pathname).toBe("/login/");
+    const silent = await browser.follow((await authorizationRequest(crm, { prompt: "none" })).url);
+    expect(silent.url.searchParams.get("error")).toBe("login_required");
+  });
+
   it("scopes decide the claims: openid alone gives sub only", async () => {
     const browser = new Browser(app.url);
     await browser.signIn(alice.email);
