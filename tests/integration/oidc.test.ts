@@ -533,6 +533,12 @@ describe("Sign in with Gatehouse (OpenID Connect provider)", () => {
       const back = await browser.follow(url);
       const tokens = await oidc.authorizationCodeGrant(cli, back.url, { pkceCodeVerifier: verifier, expectedState: state });
       expect(tokens.claims()!.sub).toBe(String(alice.id));
+      // A browser app may call the token endpoint from its own origin (CORS), and only from it.
+      const preflight = (origin: string) =>
+        fetch(`${app.url}/api/auth/oidc/token`, { method: "OPTIONS", headers: { origin, "access-control-request-method": "POST", "access-control-request-headers": "content-type" } });
+      expect((await preflight("http://127.0.0.1:8765")).headers.get("access-control-allow-origin")).toBe("http://127.0.0.1:8765");
+      const cors = await fetch(`${app.url}/api/auth/oidc/token`, { method: "POST", headers: { origin: "https://evil.example", "content-type": "application/x-www-form-urlencoded" }, body: "grant_type=authorization_code&client_id=cli&code=x&code_verifier=y&redirect_uri=http%3A%2F%2F127.0.0.1%3A8765%2Fcb" });
+      expect(cors.headers.get("access-control-allow-origin")).toBeNull();
       // A public client learns nothing: a live token reads as inactive to it.
       expect(await oidc.tokenIntrospection(cli, tokens.access_token)).toEqual({ active: false });
       expect((await oidc.tokenIntrospection(crm, tokens.access_token)).active).toBe(false);
