@@ -1,4 +1,4 @@
-import { sql } from "drizzle-orm";
+import { sql, type SQL } from "drizzle-orm";
 import * as pg from "drizzle-orm/pg-core";
 import * as sqlite from "drizzle-orm/sqlite-core";
 
@@ -33,6 +33,8 @@ export const sqliteKit = {
   now: sql`(cast(unixepoch('subsec') * 1000 as integer))`,
   index: sqlite.index,
   uniqueIndex: sqlite.uniqueIndex,
+  /** A key of several columns. */
+  primaryKey: sqlite.primaryKey,
 };
 
 /** What db/tables.ts writes its tables with: the SQLite kit's shape, whose types lib/ queries by. */
@@ -50,6 +52,7 @@ const pgKitAsWritten = {
   now: sql`(floor(extract(epoch from clock_timestamp()) * 1000)::bigint)`,
   index: pg.index,
   uniqueIndex: pg.uniqueIndex,
+  primaryKey: pg.primaryKey,
 };
 
 /**
@@ -66,3 +69,9 @@ export const pgKit = pgKitAsWritten as unknown as Kit;
  * execute) and the kit's column pairs above carry SQLite's value forms both ways.
  */
 export const asSqliteBuilder = <Q>(database: object): Q => database as Q;
+
+/**
+ * The node-postgres database or transaction that asSqliteBuilder gave as a `Queryable`,
+ * for the statements only PostgreSQL spells (db/postgres.ts: reserveIds, bulkInsert).
+ */
+export const fromSqliteBuilder = (q: object) => q as { execute(query: SQL): Promise<unknown> };

@@ -4,9 +4,9 @@ import { drizzle } from "drizzle-orm/node-postgres";
 import { migrate } from "drizzle-orm/node-postgres/migrator";
 import pg from "pg";
 import { RateLimiterPostgres } from "rate-limiter-flexible";
-import { asSqliteBuilder } from "./kit";
+import { asSqliteBuilder, fromSqliteBuilder } from "./kit";
 import * as schema from "./schema";
-import type { Db, Queryable, Store, StoreOptions } from "./store";
+import { columnNames, type Db, type Queryable, type Store, type StoreOptions } from "./store";
 
 // The PostgreSQL store (docs/decisions/003-one-async-data-layer.md): a node-postgres pool
 // behind drizzle's node-postgres driver. lib/ builds its queries from db/schema.ts (the
@@ -104,6 +104,20 @@ export function openPostgresStore(url: string, options: StoreOptions): Store & {
       if (q !== db) return build(q);
       if (!preparedQueries.has(name)) preparedQueries.set(name, build(db));
       return preparedQueries.get(name) as T;
+    },
+    async reserveIds(q, table, upTo) {
+      // Sequences are outside transactions: this holds even if the import rolls back (a
+      // gap, harmless), and a registration racing the import draws an id past it.
+      await fromSqliteBuilder(q).execute(sql`select setval(s, greatest(coalesce(pg_sequence_last_value(s), 0), coalesce((select max(id) from ${sql.identifier(table)}), 0), ${upTo}))
+        from (select pg_get_serial_sequence(${table}, 'id')::regclass as s) as seq`);
+    },
+    async bulkInsert(q, table, rows) {
+      if (rows.length === 0) return;
+      const columns = sql.raw(columnNames(rows[0]!).map((c) => `"${c}"`).join(", "));
+      // The table's own row type reads each key as its column's type.
+      await fromSqliteBuilder(q).execute(
+        sql`insert into ${sql.identifier(table)} (${columns}) select ${columns} from jsonb_populate_recordset(null::${sql.identifier(table)}, ${JSON.stringify(rows)}::jsonb)`,
+      );
     },
     rateLimiter: (limits) =>
       new RateLimiterPostgres({

@@ -6,4 +6,5 @@ import { defineTables } from "./tables";
 // (docs/decisions/003).
 
 export const { users, socialAccounts, emailVerificationTokens, passwordResetTokens, sessions, refreshTokens, emails, rateLimits,
-  sessionReauthentications, totpCredentials, recoveryCodes, mfaTokens, passkeys, webauthnChallenges, securityEvents } = defineTables(pgKit);
+  sessionReauthentications, totpCredentials, recoveryCodes, mfaTokens, passkeys, webauthnChallenges, securityEvents, oidcModels, oidcConsents,
+  backchannelLogouts } = defineTables(pgKit);

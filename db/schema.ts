@@ -6,7 +6,8 @@ import { defineTables } from "./tables";
 // database (docs/decisions/003), and what drizzle-kit reads for db/migrations.
 
 export const { users, socialAccounts, emailVerificationTokens, passwordResetTokens, sessions, refreshTokens, emails, rateLimits,
-  sessionReauthentications, totpCredentials, recoveryCodes, mfaTokens, passkeys, webauthnChallenges, securityEvents } = defineTables(sqliteKit);
+  sessionReauthentications, totpCredentials, recoveryCodes, mfaTokens, passkeys, webauthnChallenges, securityEvents, oidcModels, oidcConsents,
+  backchannelLogouts } = defineTables(sqliteKit);
 
 export type User = typeof users.$inferSelect;
 export type Session = typeof sessions.$inferSelect;

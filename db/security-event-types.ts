@@ -20,6 +20,9 @@ export const SECURITY_EVENT_TYPES = [
   "recovery_codes_regenerated",
   "passkey_added",
   "passkey_removed",
+  // A sign-in to another app through Gatehouse (OpenID Connect): detail names the app.
+  "app_sign_in",
+  "app_access_revoked",
 ] as const;
 
 export type SecurityEventType = (typeof SECURITY_EVENT_TYPES)[number];

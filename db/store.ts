@@ -48,7 +48,29 @@ export interface Store {
   answers(): Promise<boolean>;
   /** A query built once by `build` and reused, runnable on `q` (db/client.ts preparedQuery). */
   prepared<T>(q: Queryable, name: string, build: (q: Queryable) => T): T;
+  /**
+   * Make sure the ids `table` generates from now on are past `upTo`, before rows with
+   * explicit ids up to it are inserted (the Django import keeps Django's ids). PostgreSQL's
+   * identity sequence is moved (never back); SQLite's AUTOINCREMENT follows the largest id
+   * inserted by itself (sqlite_sequence), inside the importing transaction.
+   */
+  reserveIds(q: Queryable, table: "users", upTo: number): Promise<void>;
+  /**
+   * Insert many rows in few statements: each row an object keyed by column name, with
+   * the values the column stores (numbers for timestamps, booleans, objects for JSON).
+   * The rows travel as one JSON parameter per statement (SQLite's json_each, PostgreSQL's
+   * jsonb_populate_recordset), so nothing is built per row (the Django import: a user
+   * table of 100,000 in seconds). Columns left out take their defaults.
+   */
+  bulkInsert(q: Queryable, table: "users" | "social_accounts", rows: Array<Record<string, unknown>>): Promise<void>;
   /** A rate limiter whose counts live in this database's rate_limits table. */
   rateLimiter(options: RateLimiterOptions): RateLimiterAbstract;
   close(): void | Promise<void>;
+}
+
+/** The keys of a bulkInsert row, which become SQL identifiers: plain column names only. */
+export function columnNames(row: Record<string, unknown>): string[] {
+  const names = Object.keys(row);
+  for (const name of names) if (!/^[a-z][a-z0-9_]*$/.test(name)) throw new Error(`bulkInsert: not a column name: ${JSON.stringify(name)}`);
+  return names;
 }

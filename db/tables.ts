@@ -26,6 +26,9 @@ export function defineTables(kit: Kit) {
       lastLoginAt: kit.timestamp("last_login_at"),
       createdAt: kit.timestamp("created_at").notNull().default(kit.now),
       updatedAt: kit.timestamp("updated_at").notNull().default(kit.now),
+      // Set while the account may not sign in (an inactive user moved in from Django;
+      // administrators later): completeSignIn refuses it (lib/auth/sign-in.ts).
+      disabledAt: kit.timestamp("disabled_at"),
     },
     (t) => [
       // Unique without regard to case (docs/api.md, register).
@@ -278,6 +281,77 @@ export function defineTables(kit: Kit) {
     (t) => [kit.index("security_events_user_at_idx").on(t.userId, t.at), kit.index("security_events_at_idx").on(t.at)],
   );
 
+  // The OpenID Connect provider (docs/oidc.md; docs/decisions/041). One table for every model
+  // oidc-provider stores (sessions, interactions, grants, codes, tokens), as its adapter
+  // interface sees them: a JSON payload under (model, id), with the columns its look-ups and
+  // Gatehouse's revocations need. `consumed_at` is set by one conditional update, so a code
+  // or refresh token is spent once even when two instances race (lib/oidc/adapter.ts).
+  const oidcModels = kit.table(
+    "oidc_models",
+    {
+      model: kit.text("model").notNull(),
+      id: kit.text("id").notNull(),
+      payload: kit.text("payload").notNull(),
+      grantId: kit.text("grant_id"),
+      uid: kit.text("uid"),
+      userCode: kit.text("user_code"),
+      // Whose it is and for which app: "Apps with access" and its revoke read these.
+      accountId: kit.integer("account_id").references(() => users.id, { onDelete: "cascade" }),
+      clientId: kit.text("client_id"),
+      // The Gatehouse session (sessions.id) a provider session or grant came from: when that
+      // session ends, so do they (lib/oidc/session-end.ts).
+      sessionId: kit.text("session_id"),
+      expiresAt: kit.timestamp("expires_at"),
+      consumedAt: kit.timestamp("consumed_at"),
+    },
+    (t) => [
+      kit.primaryKey({ columns: [t.model, t.id] }),
+      kit.index("oidc_models_grant_idx").on(t.grantId),
+      kit.index("oidc_models_uid_idx").on(t.uid),
+      kit.index("oidc_models_user_code_idx").on(t.userCode),
+      kit.index("oidc_models_account_client_idx").on(t.accountId, t.clientId),
+      kit.index("oidc_models_session_idx").on(t.sessionId),
+      kit.index("oidc_models_expires_idx").on(t.expiresAt),
+    ],
+  );
+
+  /** A user's answer on the consent page, remembered per user, client and scopes. */
+  const oidcConsents = kit.table(
+    "oidc_consents",
+    {
+      userId: kit.integer("user_id")
+        .notNull()
+        .references(() => users.id, { onDelete: "cascade" }),
+      clientId: kit.text("client_id").notNull(),
+      // Space-separated, as OAuth writes them.
+      scopes: kit.text("scopes").notNull(),
+      createdAt: kit.timestamp("created_at").notNull().default(kit.now),
+      updatedAt: kit.timestamp("updated_at").notNull().default(kit.now),
+    },
+    (t) => [kit.primaryKey({ columns: [t.userId, t.clientId] })],
+  );
+
+  // The back-channel logout outbox (OpenID Back-Channel Logout 1.0): written in the
+  // transaction that ends a session, delivered and retried like email (lib/oidc/backchannel.ts).
+  const backchannelLogouts = kit.table(
+    "backchannel_logouts",
+    {
+      id: kit.id(),
+      clientId: kit.text("client_id").notNull(),
+      // The logout token's sub and sid: the user id and the provider session's sid for that client.
+      sub: kit.text("sub").notNull(),
+      sid: kit.text("sid").notNull(),
+      status: kit.text("status", { enum: ["pending", "sending", "sent", "failed"] })
+        .notNull()
+        .default("pending"),
+      attempts: kit.integer("attempts").notNull().default(0),
+      claimedAt: kit.timestamp("claimed_at"),
+      createdAt: kit.timestamp("created_at").notNull().default(kit.now),
+      sentAt: kit.timestamp("sent_at"),
+    },
+    (t) => [kit.uniqueIndex("backchannel_logouts_client_sid_unique").on(t.clientId, t.sid), kit.index("backchannel_logouts_status_idx").on(t.status)],
+  );
+
   return { users, socialAccounts, emailVerificationTokens, passwordResetTokens, sessions, refreshTokens, emails, rateLimits, sessionReauthentications,
-    totpCredentials, recoveryCodes, mfaTokens, passkeys, webauthnChallenges, securityEvents };
+    totpCredentials, recoveryCodes, mfaTokens, passkeys, webauthnChallenges, securityEvents, oidcModels, oidcConsents, backchannelLogouts };
 }

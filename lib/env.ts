@@ -4,6 +4,7 @@ import { z } from "zod";
 import { hasDevelopmentConveniences, runMode, type RunMode } from "./run-mode";
 import { resolveKeySet, signingKeysVariable, signingKeyVariable, type KeySet } from "./auth/key-set";
 import { singleton } from "./singleton";
+import { oidcClientsVariable, oidcSigningKeyVariable } from "./oidc/config";
 
 export { hasDevelopmentConveniences, runMode, type RunMode };
 
@@ -140,6 +141,13 @@ const VARIABLES = {
   // How many more may wait, and for how long, before the answer is 503 (docs/security.md).
   PASSWORD_HASH_QUEUE: z.preprocess(emptyToUndefined, z.coerce.number().int().min(0).max(100_000).default(64)),
   PASSWORD_HASH_MAX_WAIT_MS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(60_000).default(1000)),
+  // The OpenID Connect provider (docs/oidc.md): its relying parties, and the RSA key that
+  // signs their id_tokens (generated in the data directory by `npm run dev` only).
+  OIDC_CLIENTS: z.preprocess(emptyToUndefined, oidcClientsVariable.optional()),
+  OIDC_SIGNING_KEY: z.preprocess(emptyToUndefined, oidcSigningKeyVariable.optional()),
+  // Per minute: requests to the provider's endpoints per client IP, and per client at the token endpoint.
+  RATE_LIMIT_OIDC_PER_IP: count(300),
+  RATE_LIMIT_OIDC_PER_CLIENT: count(600),
   // How long server.js lets requests in flight finish after SIGTERM (docs/decisions/017).
   SHUTDOWN_TIMEOUT_MS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(0).max(600_000).default(10_000)),
 };
@@ -170,20 +178,36 @@ export class EnvError extends Error {
   override name = "EnvError";
 }
 
-export function parseEnv(source: Record<string, string | undefined>, mode: RunMode = runMode()): Env {
+export function parseEnv(
+  source: Record<string, string | undefined>,
+  mode: RunMode = runMode(),
+  options: { requireSecrets?: boolean } = {},
+): Env {
   // Unset APP_URL follows PORT, so `PORT=4000 npm run dev` links to itself.
   const withDefaults = source.APP_URL ? source : { ...source, APP_URL: `http://localhost:${source.PORT || 3000}` };
   const result = EnvSchema.safeParse(withDefaults);
   const lines = result.success ? [] : result.error.issues.map((issue) => `  ${issue.path.join(".") || "(environment)"}: ${issue.message}`);
-  if (!hasDevelopmentConveniences(mode)) {
+  if (!hasDevelopmentConveniences(mode) && options.requireSecrets !== false) {
     // Named whether or not the rest parsed, so one start lists every missing key.
     for (const [name, what] of Object.entries(REQUIRED_IN_PRODUCTION)) {
       const given = name === "AUTH_SIGNING_KEY" ? source[name]?.trim() || source.AUTH_SIGNING_KEYS?.trim() : source[name]?.trim();
       if (!given) lines.push(`  ${name}: is required in production (every run but \`npm run dev\`): ${what}`);
     }
+    if (source.OIDC_CLIENTS?.trim() && !source.OIDC_SIGNING_KEY?.trim()) {
+      lines.push("  OIDC_SIGNING_KEY: is required in production when OIDC_CLIENTS is set: an RSA private key of at least 2048 bits as JWK JSON (docs/oidc.md)");
+    }
   }
   if (result.success && lines.length === 0) return result.data;
   throw new EnvError(`Invalid environment variables:\n${lines.join("\n")}`);
+}
+
+/**
+ * For a command-line tool that only opens the database (`npm run import:django`): the
+ * configuration without the production secrets it never uses (a signing key, a Resend
+ * key), so it runs with DATABASE_URL alone. Call before anything reads getEnv().
+ */
+export function useDatabaseToolEnv(): Env {
+  return singleton("env", () => parseEnv(process.env, runMode(), { requireSecrets: false }));
 }
 
 /** The parsed configuration of this process. */

@@ -58,6 +58,7 @@ const RESPONSE_SCHEMAS = {
   SessionSummary: Bodies.SessionSummarySchema,
   SessionList: Bodies.SessionListSchema,
   RevokedCount: Bodies.RevokedCountSchema,
+  AppAccessList: Bodies.AppAccessListSchema,
   Health: Bodies.HealthSchema,
   HealthUnavailable: Bodies.HealthUnavailableSchema,
   Jwks: Bodies.JwksSchema,

@@ -7,7 +7,9 @@
 //   lane 1  typecheck → build → integration → e2e   (the build must wait for typecheck:
 //           `next build` empties .next/, where `next typegen` wrote the route types tsc
 //           reads; integration and e2e run the build)
-//   lane 2  unit → handlers                          (no build, no server)
+//   lane 2  unit → handlers → rp app build           (no build, no server; then the second
+//           app e2e signs in through, e2e/rp-app/.next: Auth.js against Gatehouse's
+//           OpenID Connect provider. e2e waits for it, if lane 2 is still on it.)
 //
 // Lane 1 is the longer; lane 2 fills the other core while typecheck and the build (about
 // one core each) run. Lane 2's output is printed when each of its steps ends, so lane 1's
@@ -26,12 +28,17 @@ const STEPS = {
   typecheck: ["npm", "run", "typecheck"],
   unit: ["npm", "run", "test:unit"],
   handlers: ["npm", "run", "test:handlers"],
+  "rp app build": [process.execPath, "e2e/rp-app/build.mjs"],
   build: ["env", "GATEHOUSE_BUILD_SKIP_TYPECHECK=1", "npm", "run", "build"],
   integration: ["npx", "vitest", "run", "--project", "integration"],
   e2e: ["npm", "run", "test:e2e"],
 };
 
 const started = Date.now();
+// e2e starts the second app from its build; Playwright would build it itself if it were
+// missing or stale, but not while lane 2 is still writing it.
+let rpAppBuilt;
+const rpAppReady = new Promise((resolve) => (rpAppBuilt = resolve));
 const times = new Map(); // step → seconds, or "failed after N s"
 const running = new Set();
 const stopped = new Set(); // children this script stopped because another step failed
@@ -65,6 +72,8 @@ function run(name, { buffered = false } = {}) {
 }
 
 function stopAll() {
+  // A lane waiting on another's step stops waiting (it would never come).
+  rpAppBuilt(false);
   for (const child of running) {
     stopped.add(child);
     try {
@@ -107,7 +116,11 @@ process.once("SIGINT", () => {
 
 finish(
   await lanes(
-    [() => run("typecheck"), () => run("build"), () => run("integration"), () => run("e2e")],
-    [() => run("unit", { buffered: true }), () => run("handlers", { buffered: true })],
+    [() => run("typecheck"), () => run("build"), () => run("integration"), () => rpAppReady, () => run("e2e")],
+    [
+      () => run("unit", { buffered: true }),
+      () => run("handlers", { buffered: true }),
+      () => run("rp app build", { buffered: true }).then((ok) => (rpAppBuilt(ok), ok)),
+    ],
   ),
 );

@@ -10,6 +10,7 @@ import { callWithSession, signOut } from "@/lib/client/session";
 import { useSession } from "@/lib/client/use-session";
 import type { SocialProvider } from "@/lib/social";
 import { ActivitySection } from "./activity-section";
+import { AppsSection } from "./apps-section";
 import { EmailStatus } from "./email-status";
 import { LinkedProviders } from "./linked-providers";
 import { PasswordSection } from "./password-section";
@@ -75,6 +76,7 @@ export function ProfileView({ providers, linkError }: { providers: SocialProvide
       <PasswordSection hasProviders={profile.providers.length > 0} onChanged={() => setSessionsChanged((n) => n + 1)} />
       <SecuritySettings emailVerified={profile.email_verified} onChange={() => setSecurityChanged((n) => n + 1)} />
       <SessionsSection reloadKey={sessionsChanged} />
+      <AppsSection />
       <ActivitySection reloadKey={sessionsChanged + securityChanged} />
       <SignOut />
     </div>

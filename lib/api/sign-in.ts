@@ -22,15 +22,19 @@ export const SIGNED_IN = answer(
 /** A session: the login body and its cookie (the second step, a passkey: nothing more is owed). */
 export const SESSION_STARTED = answer(200, "The login body; the refresh token is in the cookie.", LoginResponseSchema, ["Set-Cookie"]);
 
-/** signInResponse's 403. */
-export const EMAIL_NOT_VERIFIED = detailAnswer(
+/** signInResponse's 403: what completeSignIn refuses once the first step has passed (lib/auth/sign-in.ts). */
+export const SIGN_IN_REFUSED = detailAnswer(
   403,
-  '`REQUIRE_VERIFIED_EMAIL=true` and the address is unverified: `{"detail": "Email not verified", "code": "email_not_verified"}`.',
+  '`REQUIRE_VERIFIED_EMAIL=true` and the address is unverified: `{"detail": "Email not verified", "code": "email_not_verified"}`; or the account is disabled (said only after the right password, passkey or code): `{"detail": "This account is disabled.", "code": "account_disabled"}`.',
 );
 
-/** The login body with its cookies, the `mfa_required` body (no token, no cookie), or 403. */
+/** The login body with its cookies, the `mfa_required` body (no token, no cookie), or 403 (unverified or disabled). */
 export function signInResponse(result: Exclude<SignInResult, { reason: "credentials_changed" }>): NextResponse {
-  if (!result.ok) return detail(403, "Email not verified", "email_not_verified");
+  if (!result.ok) {
+    return result.reason === "account_disabled"
+      ? detail(403, "This account is disabled.", "account_disabled")
+      : detail(403, "Email not verified", "email_not_verified");
+  }
   if (result.kind === "mfa_required") return json({ mfa_required: true, mfa_token: result.mfaToken, methods: result.methods });
   return sessionResponse({ access: result.grant.access, user: toPublicUser(result.user) }, result.grant);
 }

@@ -28,6 +28,9 @@ export const LIMITS = {
   email: { variable: "RATE_LIMIT_EMAIL_PER_IP", seconds: 3600 },
   refresh: { variable: "RATE_LIMIT_REFRESH_PER_IP", seconds: 60 },
   api: { variable: "RATE_LIMIT_API_PER_IP", seconds: 60 },
+  // The OpenID Connect provider's endpoints (lib/oidc/limits.ts): per client IP, and per client.
+  oidc: { variable: "RATE_LIMIT_OIDC_PER_IP", seconds: 60 },
+  "oidc-client": { variable: "RATE_LIMIT_OIDC_PER_CLIENT", seconds: 60 },
   // Per account: checks of a secret (password, later codes) charged before they run.
   "account-checks": { variable: "RATE_LIMIT_LOGIN_FAILURES", seconds: 15 * 60 },
   // One point: the gate past the budget (consume) and the lockout itself (block).

@@ -36,7 +36,16 @@ export const setRefreshCookie = (response: NextResponse, token: string, maxAgeSe
 
 export const clearRefreshCookie = (response: NextResponse) => setCookie(response, REFRESH_COOKIE, "", REFRESH_COOKIE_PATH, 0);
 
-export const refreshCookie = (request: NextRequest): string | null => request.cookies.get(REFRESH_COOKIE)?.value || null;
+export function refreshCookie(request: NextRequest): string | null {
+  // The first one sent, not Next's pick (the last): a browser that moved in from the seed's
+  // Django system on the same host may still hold its `refresh_token` on Path=/, and sends
+  // ours (Path=/api/auth/, the longer path) before it (RFC 6265 §5.4).
+  for (const pair of (request.headers.get("cookie") ?? "").split(";")) {
+    const eq = pair.indexOf("=");
+    if (eq > 0 && pair.slice(0, eq).trim() === REFRESH_COOKIE) return pair.slice(eq + 1).trim() || null;
+  }
+  return null;
+}
 
 export const setDeviceCookie = (response: NextResponse, token: string, maxAgeSeconds: number) =>
   setCookie(response, DEVICE_COOKIE, token, REFRESH_COOKIE_PATH, maxAgeSeconds);

@@ -38,6 +38,8 @@ const tablesOf = <T extends Table>(schema: Record<string, unknown>, kind: typeof
 type Shape = {
   columns: Record<string, { notNull: boolean; hasDefault: boolean | "n/a"; primary: boolean; unique: boolean; enumValues?: string[] }>;
   indexes: string[];
+  /** Keys of several columns (oidc_models, oidc_consents). */
+  primaryKeys: string[];
   foreignKeys: string[];
 };
 
@@ -57,17 +59,26 @@ function shape(config: ReturnType<typeof sqliteConfig> | ReturnType<typeof pgCon
       return `${ref.columns.map((c) => c.name).join(",")} → ${getTableName(ref.foreignTable)}(${ref.foreignColumns.map((c) => c.name).join(",")}) on delete ${fk.onDelete ?? "no action"}`;
     })
     .sort();
-  return { columns, indexes, foreignKeys };
+  const primaryKeys = config.primaryKeys.map((k) => k.columns.map((c) => c.name).join(", ")).sort();
+  return { columns, indexes, primaryKeys, foreignKeys };
 }
 
 describe("the table kit", () => {
   it("pairs each kind of column with a PostgreSQL type that takes and gives back SQLite's form", () => {
-    const kinds = Object.keys(sqliteKit).filter((k) => !["table", "now", "index", "uniqueIndex"].includes(k));
+    const kinds = Object.keys(sqliteKit).filter((k) => !["table", "now", "index", "uniqueIndex", "primaryKey"].includes(k));
     expect(kinds.sort()).toEqual(Object.keys(PAIRS).sort());
     for (const kind of Object.keys(PAIRS) as Kind[]) {
       const { s, p } = column(kind);
       expect([s.columnType, p.columnType], kind).toEqual(PAIRS[kind]);
     }
+  });
+
+  it("makes a key of several columns in both", () => {
+    const build = (kit: typeof sqliteKit) => kit.table("t", { a: kit.text("a").notNull(), b: kit.integer("b").notNull() }, (t) => [kit.primaryKey({ columns: [t.a, t.b] })]);
+    const s = sqliteConfig(build(sqliteKit));
+    const p = pgConfig(build(pgKit) as unknown as PgTable);
+    expect(s.primaryKeys.map((k) => k.columns.map((c) => c.name))).toEqual([["a", "b"]]);
+    expect(p.primaryKeys.map((k) => k.columns.map((c) => c.name))).toEqual([["a", "b"]]);
   });
 
   it("makes an id the key, filled by the database, in both", () => {

@@ -1,5 +1,7 @@
 import * as jwks from "@/app/.well-known/jwks.json/route";
 import * as activity from "@/app/api/auth/activity/route";
+import * as app from "@/app/api/auth/apps/[client_id]/route";
+import * as apps from "@/app/api/auth/apps/route";
 import * as login from "@/app/api/auth/login/route";
 import * as logout from "@/app/api/auth/logout/route";
 import * as me from "@/app/api/auth/me/route";
@@ -53,6 +55,8 @@ export const API_ROUTES: ApiRoutes = {
   "/api/auth/sessions/": sessions,
   "/api/auth/sessions/{id}/": session,
   "/api/auth/sessions/revoke-others/": revokeOthers,
+  "/api/auth/apps/": apps,
+  "/api/auth/apps/{client_id}/": app,
   "/api/auth/reauthenticate/": reauthenticate,
   "/api/auth/mfa/verify/": mfaVerify,
   "/api/auth/passkeys/login/options/": passkeyLoginOptions,

@@ -1,5 +1,5 @@
 import { loginWithPassword } from "@/lib/auth/login";
-import { deviceClaim, EMAIL_NOT_VERIFIED, SIGNED_IN, signInResponse } from "@/lib/api/sign-in";
+import { deviceClaim, SIGN_IN_REFUSED, SIGNED_IN, signInResponse } from "@/lib/api/sign-in";
 import { FieldErrorsSchema } from "@/lib/api-schemas";
 import { answer, nonFieldError, tooManyRequests } from "@/lib/http/answers";
 import { apiRoute, methodNotAllowed } from "@/lib/http/route";
@@ -18,7 +18,7 @@ export const POST = apiRoute(
     answers: [
       SIGNED_IN,
       answer(400, '`{"non_field_errors": ["Invalid credentials"]}`: unknown email, wrong password, or no password.', FieldErrorsSchema),
-      EMAIL_NOT_VERIFIED,
+      SIGN_IN_REFUSED,
     ],
   },
   async ({ request, body, client }) => {

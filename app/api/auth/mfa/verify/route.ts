@@ -1,6 +1,6 @@
 import { verifySecondStep, type SecondStepProof } from "@/lib/auth/mfa/second-step";
 import { CHECKS_A_CODE, codeRefusal } from "@/lib/api/second-factor";
-import { deviceClaim, EMAIL_NOT_VERIFIED, SESSION_STARTED, signInResponse } from "@/lib/api/sign-in";
+import { deviceClaim, SIGN_IN_REFUSED, SESSION_STARTED, signInResponse } from "@/lib/api/sign-in";
 import { DetailSchema, FieldErrorsSchema } from "@/lib/api-schemas";
 import { answer, detail } from "@/lib/http/answers";
 import { apiRoute, deliverAfterResponse, methodNotAllowed } from "@/lib/http/route";
@@ -21,7 +21,7 @@ export const POST = apiRoute(
         '`{"code": ["Invalid code"]}`; `{"detail": "Invalid or expired token"}` for a spent, expired or unknown `mfa_token`; `{"detail": ..., "code": "passkey_verification_failed"}`; other field errors.',
         [FieldErrorsSchema, DetailSchema],
       ),
-      EMAIL_NOT_VERIFIED,
+      SIGN_IN_REFUSED,
     ],
   },
   async ({ request, body, client }) => {
@@ -38,6 +38,7 @@ export const POST = apiRoute(
         case "locked":
           return codeRefusal(result);
         case "email_not_verified":
+        case "account_disabled":
           return signInResponse(result);
       }
     }

@@ -1,5 +1,5 @@
 import { signInWithPasskey } from "@/lib/auth/passkey-login";
-import { EMAIL_NOT_VERIFIED, SESSION_STARTED, signInResponse } from "@/lib/api/sign-in";
+import { SIGN_IN_REFUSED, SESSION_STARTED, signInResponse } from "@/lib/api/sign-in";
 import { DetailSchema, FieldErrorsSchema } from "@/lib/api-schemas";
 import { answer, detail } from "@/lib/http/answers";
 import { apiRoute, methodNotAllowed } from "@/lib/http/route";
@@ -19,7 +19,7 @@ export const POST = apiRoute(
         'Field errors, or `{"detail": ..., "code": "invalid_challenge" | "passkey_verification_failed"}` (an unknown passkey answers the same as a bad signature).',
         [FieldErrorsSchema, DetailSchema],
       ),
-      EMAIL_NOT_VERIFIED,
+      SIGN_IN_REFUSED,
     ],
   },
   async ({ body, client }) => {
@@ -35,6 +35,7 @@ export const POST = apiRoute(
           // One answer for both: whether a credential id is registered here is not told.
           return detail(400, "The passkey could not be verified.", "passkey_verification_failed");
         case "email_not_verified":
+        case "account_disabled":
           return signInResponse(result);
       }
     }

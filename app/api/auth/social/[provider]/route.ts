@@ -57,7 +57,7 @@ export const POST = apiRoute(
         '`{"detail": "Code exchange failed"}`, `{"detail": "Failed to fetch user from provider"}`, `{"detail": ..., "code": "account_exists" | "email_required" | "provider_account_mismatch" | "credentials_changed"}` (`credentials_changed`: the password or second factor changed during the sign-in; start again), or `{"redirect_uri": ["This redirect URI is not allowed."]}`.',
         [DetailSchema, FieldErrorsSchema],
       ),
-      detailAnswer(403, '`REQUIRE_VERIFIED_EMAIL=true` and the account is unverified (`"code": "email_not_verified"`).'),
+      detailAnswer(403, '`REQUIRE_VERIFIED_EMAIL=true` and the account is unverified (`"code": "email_not_verified"`), or the account is disabled (`"code": "account_disabled"`).'),
       UNSUPPORTED_PROVIDER,
     ],
   },
@@ -71,7 +71,7 @@ export const POST = apiRoute(
       redirectUri: body.redirect_uri,
       client,
     });
-    if (!result.ok && result.reason !== "email_not_verified") {
+    if (!result.ok && result.reason !== "email_not_verified" && result.reason !== "account_disabled") {
       switch (result.reason) {
         case "redirect_uri_not_allowed":
           return fieldErrors({ redirect_uri: ["This redirect URI is not allowed."] });
@@ -87,7 +87,7 @@ export const POST = apiRoute(
       }
     }
     deliverAfterResponse(result.emailId);
-    // The login body, the mfa_required body, or 403 email_not_verified, as password login answers.
+    // The login body, the mfa_required body, or 403 email_not_verified or account_disabled, as password login answers.
     return signInResponse(result);
   },
 );
