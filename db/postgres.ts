@@ -15,10 +15,12 @@ import { columnNames, type Db, type Queryable, type Store, type StoreOptions } f
 
 const MIGRATIONS_FOLDER = path.join(process.cwd(), "db", "migrations-pg");
 
-// Arbitrary, fixed keys of PostgreSQL advisory locks: one for migrations at startup, one
-// that every writeTransaction takes (see writeTransaction below).
+// An arbitrary, fixed key of the PostgreSQL advisory lock that migrations at startup take.
 const MIGRATION_LOCK = 7_210_001;
-const WRITE_LOCK = 7_210_002;
+// A transaction that ended in a deadlock (40P01) or a serialization failure (40001) is run
+// again, up to this many runs in all; each retry is logged (StoreOptions.onTransactionRetry).
+const TRANSACTION_ATTEMPTS = 4;
+const RETRIED_CODES = new Set(["40P01", "40001"]);
 // A load balancer's check must get its 503 before its own timeout (often 5 s).
 const HEALTH_TIMEOUT_MS = 3_000;
 
@@ -69,22 +71,32 @@ export function openPostgresStore(url: string, options: StoreOptions): Store & {
     db,
     pool,
     ready: () => ready,
-    writeTransaction(run) {
-      // READ COMMITTED, plus one advisory lock held to commit: write transactions run one
-      // at a time across every instance, exactly as SQLite's BEGIN IMMEDIATE makes them,
-      // so every read-then-write in lib/ keeps the guarantee it was written against. Each
-      // statement after the lock sees everything committed before it. Statements outside
-      // a transaction run beside it, as on SQLite between two transactions.
-      return pgDb.transaction(async (tx) => {
-        await tx.execute(sql`select pg_advisory_xact_lock(${WRITE_LOCK})`);
-        return run(asSqliteBuilder<Queryable>(tx));
-      });
+    async writeTransaction(run) {
+      // READ COMMITTED and no lock of its own (docs/decisions/003): independent requests
+      // write side by side, on every instance. Each rule that a read-then-write must hold
+      // takes what it needs: a conditional UPDATE, a unique index, or `lock` below. Two
+      // transactions that lock in opposite orders end in a deadlock the server breaks by
+      // failing one; it runs again.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await pgDb.transaction((tx) => run(asSqliteBuilder<Queryable>(tx)));
+        } catch (error) {
+          const code = databaseErrorCode(error);
+          if (!code || !RETRIED_CODES.has(code) || attempt >= TRANSACTION_ATTEMPTS) throw error;
+          options.onTransactionRetry?.({ attempt, code });
+          // A little apart, so that the two that met do not meet again at once.
+          await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * attempt));
+        }
+      }
+    },
+    async lock(tx, keys) {
+      // Sorted, so two transactions that need the same two keys take them in one order.
+      for (const key of [...new Set(keys)].sort()) {
+        await fromSqliteBuilder(tx).execute(sql`select pg_advisory_xact_lock(hashtextextended(${key}, 0))`);
+      }
     },
     isUniqueViolation(error) {
-      for (let e: unknown = error; e instanceof Error; e = e.cause) {
-        if (e instanceof pg.DatabaseError) return e.code === "23505";
-      }
-      return false;
+      return databaseErrorCode(error) === "23505";
     },
     async answers() {
       let timer: NodeJS.Timeout | undefined;
@@ -130,6 +142,14 @@ export function openPostgresStore(url: string, options: StoreOptions): Store & {
       }),
     close: () => pool.end().catch(() => {}),
   };
+}
+
+/** The SQLSTATE of a PostgreSQL error, wherever drizzle wrapped it. */
+function databaseErrorCode(error: unknown): string | null {
+  for (let e: unknown = error; e instanceof Error; e = e.cause) {
+    if (e instanceof pg.DatabaseError) return e.code ?? null;
+  }
+  return null;
 }
 
 /**

@@ -97,6 +97,8 @@ export function openSqliteStore(url: string): Store & { client: Database.Databas
       return preparedQueries.get(name) as T;
     },
     // AUTOINCREMENT: an insert with an explicit id past sqlite_sequence moves it there.
+    // One write transaction at a time already (the gate, BEGIN IMMEDIATE): every lock is held.
+    lock: () => Promise.resolve(),
     reserveIds: () => Promise.resolve(),
     async bulkInsert(q, table, rows) {
       if (rows.length === 0) return;

@@ -29,6 +29,8 @@ export type StoreOptions = {
   poolSize: number;
   /** PostgreSQL only: an idle connection was lost (the pool opens another); for the log. */
   onConnectionLost?: (error: Error) => void;
+  /** PostgreSQL only: a write transaction ended in a deadlock or a serialization failure and runs again; for the log. */
+  onTransactionRetry?: (info: { attempt: number; code: string }) => void;
 };
 
 export interface Store {
@@ -37,11 +39,24 @@ export interface Store {
   /** Resolves once the database answers and is migrated; rejects with why it is not. */
   ready(): Promise<void>;
   /**
-   * Run `run` as one transaction that reads and then writes, with no other request's
-   * statement inside it, and serialized against every other writeTransaction on this
-   * database (across processes too). Commits when `run` resolves, rolls back when it throws.
+   * Run `run` as one transaction, with no other request's statement inside it. Commits when
+   * `run` resolves, rolls back when it throws. What it may assume about other transactions
+   * is only what its statements and locks give it (docs/decisions/003): each statement sees
+   * what was committed before it (READ COMMITTED on PostgreSQL; SQLite runs one transaction
+   * at a time), a conditional UPDATE decides and writes at once, a unique index decides
+   * between two inserts, and `lock` makes transactions about the same thing take turns.
+   * PostgreSQL runs it again, a few times, after a deadlock or a serialization failure:
+   * `run` must have no effect outside the database that a second run would repeat.
    */
   writeTransaction<T>(run: (tx: Queryable) => Promise<T>): Promise<T>;
+  /**
+   * Inside a writeTransaction: hold the locks named by `keys` until it ends, so that
+   * transactions deciding about the same thing (one account's sign-in methods, one
+   * mailbox's hourly cap) take turns and nothing else waits. PostgreSQL: advisory locks
+   * (keys hashed to 64 bits), taken in sorted order; SQLite: nothing to do, it runs one
+   * write transaction at a time.
+   */
+  lock(tx: Queryable, keys: readonly string[]): Promise<void>;
   /** True when a write failed on a unique index: two requests raced and the index decided. */
   isUniqueViolation(error: unknown): boolean;
   /** True when a trivial query answers. */

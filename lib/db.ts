@@ -17,6 +17,7 @@ function getStore(): Store {
     return createStore(env.DATABASE_URL, {
       poolSize: env.DATABASE_POOL_SIZE,
       onConnectionLost: (error) => log.warn("PostgreSQL connection lost; the pool opens another", { error: error.message }),
+      onTransactionRetry: ({ attempt, code }) => log.warn("write transaction ran again after a deadlock or serialization failure", { attempt, code }),
     });
   });
 }
@@ -51,6 +52,17 @@ export async function databaseAnswers(): Promise<boolean> {
 export function writeTransaction<T>(run: (tx: Queryable) => Promise<T>): Promise<T> {
   return getStore().writeTransaction(run);
 }
+
+/**
+ * Inside writeTransaction: make transactions about the same thing take turns (Store.lock).
+ * Keys name what the rule is about: `lockFor(tx, accountLock(userId))`.
+ */
+export function lockFor(tx: Queryable, ...keys: string[]): Promise<void> {
+  return getStore().lock(tx, keys);
+}
+
+/** The lock of one account's sign-in methods and credentials (docs/decisions/003). */
+export const accountLock = (userId: number) => `account:${userId}`;
 
 /** True when a write failed on a unique index: two requests raced and the index decided. */
 export function isUniqueViolation(error: unknown): boolean {

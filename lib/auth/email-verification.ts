@@ -78,6 +78,16 @@ export async function verifyEmailToken(
     if (!usable) {
       return options.again === "verified" && row.verified ? ({ ok: true, userId: row.token.userId } as const) : ({ ok: false, reason: "invalid_or_expired" } as const);
     }
+    // Spent by one statement that decides and writes: of two clicks at once (two
+    // instances), one verifies and records it; the other was too late (docs/decisions/003).
+    const claimed = await tx
+      .update(emailVerificationTokens)
+      .set({ usedAt: new Date(now) })
+      .where(and(eq(emailVerificationTokens.id, row.token.id), isNull(emailVerificationTokens.usedAt)))
+      .returning({ id: emailVerificationTokens.id });
+    if (claimed.length === 0) {
+      return options.again === "verified" ? ({ ok: true, userId: row.token.userId } as const) : ({ ok: false, reason: "invalid_or_expired" } as const);
+    }
     await tx.update(users).set({ emailVerified: true, updatedAt: new Date(now) }).where(eq(users.id, row.token.userId));
     await consumeVerificationTokens(tx, row.token.userId, now);
     await recordSecurityEventIn(tx, { userId: row.token.userId, type: "email_verified", client, detail: {} }, now);

@@ -10,8 +10,8 @@ import {
   type RegistrationResponseJSON,
 } from "@simplewebauthn/server";
 import { and, asc, count, eq, gt, isNull, lt } from "drizzle-orm";
-import { getDb, isUniqueViolation, type Queryable, writeTransaction } from "@/lib/db";
-import { passkeys, socialAccounts, webauthnChallenges, type Passkey, type User } from "@/db/schema";
+import { accountLock, getDb, isUniqueViolation, lockFor, type Queryable, writeTransaction } from "@/lib/db";
+import { passkeys, socialAccounts, users, webauthnChallenges, type Passkey, type User } from "@/db/schema";
 import type { PasskeySummary } from "@/lib/api-schemas";
 import { randomToken, sha256 } from "@/lib/crypto";
 import { getEnv } from "@/lib/env";
@@ -171,14 +171,18 @@ export type PasskeyRemoval = { ok: true } | { ok: false; reason: "not_found" | "
  */
 export async function removePasskey(input: { user: User; id: string; client: Client }, now = Date.now()): Promise<PasskeyRemoval> {
   const { user } = input;
-  // Checked inside the transaction: two parallel removals of an account's last two
-  // passkeys must not both pass the last-method rule.
+  // Checked inside the transaction, on the account's lock: two parallel removals of an
+  // account's last two methods (two passkeys, a passkey and a provider) must not both
+  // pass the last-method rule (docs/decisions/003).
   return writeTransaction(async (tx): Promise<PasskeyRemoval> => {
+    await lockFor(tx, accountLock(user.id));
     const mine = await passkeysOf(user.id, tx);
     const target = mine.find((p) => p.id === input.id);
     if (!target) return { ok: false, reason: "not_found" };
     const [providers] = await tx.select({ n: count() }).from(socialAccounts).where(eq(socialAccounts.userId, user.id));
-    if (!user.passwordHash && (providers?.n ?? 0) === 0 && mine.length === 1) return { ok: false, reason: "last_sign_in_method" };
+    // Read under the lock, as the rest: the request's user row is from before it.
+    const [account] = await tx.select({ passwordHash: users.passwordHash }).from(users).where(eq(users.id, user.id));
+    if (!account?.passwordHash && (providers?.n ?? 0) === 0 && mine.length === 1) return { ok: false, reason: "last_sign_in_method" };
     await tx.delete(passkeys).where(and(eq(passkeys.id, target.id), eq(passkeys.userId, user.id)));
     await recordSecurityEventIn(tx, { userId: user.id, type: "passkey_removed", client: input.client, detail: { name: target.name } }, now);
     return { ok: true };

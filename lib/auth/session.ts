@@ -143,22 +143,24 @@ type RotateDecision =
   | { kind: "grace"; userId: number; sessionId: string }
   | { kind: "rotated"; userId: number; sessionId: string; token: string; maxAgeSeconds: number };
 
+/** Thrown inside a rotation whose claim lost to another: rolls its successor back. */
+class RotatedMeanwhile extends Error {}
+
 /** Exchange a refresh token for its successor and a new access token. */
 export async function rotateRefreshToken(token: string, now = Date.now(), client: Client = NO_CLIENT): Promise<RotateResult> {
   // The decision and its writes are one transaction; the access token is signed after it
   // commits, so that no signing happens while this process's writers wait on the gate.
+  // On PostgreSQL nothing else waits for it (docs/decisions/003): the one row it must
+  // decide on, the presented token, is claimed by a conditional UPDATE, the transaction's
+  // last statement, so its lock is held for one round trip, the COMMIT.
+  const at = new Date(now);
   const decision = await writeTransaction(async (tx): Promise<RotateDecision> => {
-    const at = new Date(now);
     const row = await findRefreshToken(tx, token, at);
     if (!row || row.token.expiresAt.getTime() <= now) return { kind: "invalid" };
     const { session } = row;
-    const touch = () => tx.update(sessions).set({ lastUsedAt: at }).where(eq(sessions.id, session.id));
 
     if (row.token.rotatedAt) {
-      if (now - row.token.rotatedAt.getTime() <= REUSE_GRACE_MS) {
-        await touch();
-        return { kind: "grace", userId: session.userId, sessionId: session.id };
-      }
+      if (now - row.token.rotatedAt.getTime() <= REUSE_GRACE_MS) return { kind: "grace", userId: session.userId, sessionId: session.id };
       await revokeSessionsWhere(tx, eq(sessions.id, session.id), now);
       await recordSecurityEventIn(tx, { userId: session.userId, type: "refresh_reuse", client, detail: {} }, now);
       const [owner] = await tx.select({ email: users.email, username: users.username }).from(users).where(eq(users.id, session.userId));
@@ -173,18 +175,27 @@ export async function rotateRefreshToken(token: string, now = Date.now(), client
       return { kind: "reused", userId: session.userId, sessionId: session.id, emailId };
     }
 
-    // Guarded by rotated_at IS NULL so that two processes cannot both rotate it.
+    // The successor first, then the claim that names it, guarded by rotated_at IS NULL:
+    // of two rotations at once (two tabs, two instances) one claims; the other's claim
+    // finds it rotated, and its successor is rolled back.
+    const successor = await issueRefreshToken(tx, session.id, session.expiresAt, now);
     const claimed = await tx
       .update(refreshTokens)
-      .set({ rotatedAt: at })
+      .set({ rotatedAt: at, replacedById: successor.id })
       .where(and(eq(refreshTokens.id, row.token.id), isNull(refreshTokens.rotatedAt)))
       .returning({ id: refreshTokens.id });
-    if (claimed.length === 0) return { kind: "grace", userId: session.userId, sessionId: session.id };
-    const successor = await issueRefreshToken(tx, session.id, session.expiresAt, now);
-    await tx.update(refreshTokens).set({ replacedById: successor.id }).where(eq(refreshTokens.id, row.token.id));
-    await touch();
+    if (claimed.length === 0) throw new RotatedMeanwhile();
     return { kind: "rotated", userId: session.userId, sessionId: session.id, ...successor };
+  }).catch(async (error: unknown): Promise<RotateDecision> => {
+    if (!(error instanceof RotatedMeanwhile)) throw error;
+    // Inside the grace window by definition: it was rotated a moment ago.
+    const row = await findRefreshToken(getDb(), token, at);
+    return row ? { kind: "grace", userId: row.session.userId, sessionId: row.session.id } : { kind: "invalid" };
   });
+  // The session's last use, outside the transaction: informational, and no lock to hold.
+  if (decision.kind === "grace" || decision.kind === "rotated") {
+    await getDb().update(sessions).set({ lastUsedAt: at }).where(eq(sessions.id, decision.sessionId));
+  }
 
   if (decision.kind === "invalid") return { ok: false, reason: "invalid" };
   if (decision.kind === "reused") {

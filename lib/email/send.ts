@@ -1,7 +1,7 @@
 import "server-only";
 import { and, count, eq, gt, isNull, lt, or } from "drizzle-orm";
 import { Resend } from "resend";
-import { getDb, type Queryable } from "@/lib/db";
+import { getDb, lockFor, type Queryable } from "@/lib/db";
 import { emails } from "@/db/schema";
 import { identityKey } from "@/lib/auth/user";
 import { getEnv } from "@/lib/env";
@@ -53,12 +53,18 @@ export function mailboxKey(address: string): string {
   return at < 0 ? key : key.slice(0, at).replace(/\+.*$/, "") + key.slice(at);
 }
 
+/** The lock of one mailbox's hourly cap: held from its count to its commit. */
+const mailboxLock = (to: string) => `mailbox:${mailboxKey(to)}`;
+
 /**
  * True when `to` has had RATE_LIMIT_EMAIL_PER_ADDRESS requested emails in the last hour.
  * Callers that make a token for an email ask first, so that a request past the cap
  * does not supersede the link the owner already holds.
  */
 export async function emailCapSpent(q: Queryable, to: string, now = Date.now()): Promise<boolean> {
+  // Count and send take turns per mailbox (docs/decisions/003): two requests for one
+  // address, on two instances, must not both count two and both send the third.
+  await lockFor(q, mailboxLock(to));
   const [sent] = await q
     .select({ n: count() })
     .from(emails)
@@ -74,6 +80,7 @@ export async function emailCapSpent(q: Queryable, to: string, now = Date.now()):
 
 /** True when `to` had its one reserved email of the hour (docs/decisions/025). */
 export async function reservedEmailSpent(q: Queryable, to: string, now: number): Promise<boolean> {
+  await lockFor(q, mailboxLock(to));
   const [sent] = await q
     .select({ n: count() })
     .from(emails)

@@ -34,6 +34,12 @@ export async function startLatencyProxy({ targetHost = "127.0.0.1", targetPort, 
       if (queue.length) timer = setTimeout(drain, Math.max(0, queue[0].due - performance.now()));
     };
     const push = (chunk) => {
+      // No delay and nothing queued: straight through (a timer's 1 ms floor would be a delay).
+      if (delay === 0 && queue.length === 0) {
+        if (chunk === null) to.end();
+        else if (!to.destroyed) to.write(chunk);
+        return;
+      }
       const due = Math.max(performance.now() + delay, lastDue);
       lastDue = due;
       queue.push({ chunk, due });

@@ -1,6 +1,6 @@
 import "server-only";
 import { and, count, eq, ne } from "drizzle-orm";
-import { isUniqueViolation, writeTransaction, type Queryable } from "@/lib/db";
+import { accountLock, isUniqueViolation, lockFor, writeTransaction, type Queryable } from "@/lib/db";
 import { passkeys, socialAccounts, users, type SocialAccount, type User } from "@/db/schema";
 import { NO_CLIENT, recordAndNotifyIn, recordSecurityEventIn, type Client } from "@/lib/auth/activity";
 import { removeUnprovenAccess } from "@/lib/auth/unproven-access";
@@ -50,7 +50,12 @@ export function signInOrLinkSocialAccount(input: {
         return { ok: true, userId: linked.userId, outcome: "returning", emailId: null };
       }
 
-      const owner = profile.email ? await findUserByEmail(tx, profile.email) : null;
+      // The owner's state decides rule 2 (verified or not), and two providers arriving at
+      // once for one unverified address must not both take it over (the second would
+      // remove the first's link): they take turns on the account, and read it after.
+      const found = profile.email ? await findUserByEmail(tx, profile.email) : null;
+      if (found) await lockFor(tx, accountLock(found.id));
+      const owner = found ? await findUserByEmail(tx, profile.email!) : null;
 
       // Rule 2: the provider vouches for an address that has an account.
       if (owner && profile.emailVerified) {
@@ -140,6 +145,9 @@ export type UnlinkResult = { ok: true } | { ok: false; reason: "not_linked" | "l
 /** Remove a provider from a user, unless it is their last way to sign in (a passkey counts). */
 export function unlinkSocialAccount(input: { userId: number; provider: SocialProvider; client?: Client }): Promise<UnlinkResult> {
   return writeTransaction(async (tx): Promise<UnlinkResult> => {
+    // The last-method rule counts, then deletes: removals of one account's methods take
+    // turns (a provider and a passkey removed at once must not both pass it).
+    await lockFor(tx, accountLock(input.userId));
     const linked = await findUserProviderAccount(tx, input.userId, input.provider);
     if (!linked) return { ok: false, reason: "not_linked" };
     const [user] = await tx.select({ passwordHash: users.passwordHash }).from(users).where(eq(users.id, input.userId));
