@@ -11,6 +11,7 @@
 //   npm run bench:pg-latency -- --quick           a second per measurement, one round
 //   npm run bench:pg-latency -- --delay=2 --inflight=32 --seconds=4 --rounds=3
 //   npm run bench:pg-latency -- --only=refresh,verify,login
+//   BENCH_POOL_SIZE=N                             each instance's DATABASE_POOL_SIZE (default: the app's, 10)
 //   BENCH_POSTGRES_URL=postgres://user@host:port/db  an existing server (a fresh database is
 //                                                 made on it); otherwise a throwaway cluster
 //                                                 (scripts/pg-cluster.sh, needs Debian's postgresql)
@@ -148,6 +149,7 @@ async function main() {
         ...BENCH_LIMITS,
         // Throughput, not the answer to overload: logins wait their turn for a hash.
         PASSWORD_HASH_MAX_WAIT_MS: "10000",
+        ...(process.env.BENCH_POOL_SIZE ? { DATABASE_POOL_SIZE: process.env.BENCH_POOL_SIZE } : {}),
       }),
       "/api/health/",
       path.join(dataDir, `${name}.log`),

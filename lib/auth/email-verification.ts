@@ -1,6 +1,6 @@
 import "server-only";
 import { NO_CLIENT, recordSecurityEventIn, type Client } from "./activity";
-import { and, eq, isNull } from "drizzle-orm";
+import { and, eq, gt, inArray, isNull } from "drizzle-orm";
 import { getDb, writeTransaction, type Queryable } from "@/lib/db";
 import { emailVerificationTokens, users, type User } from "@/db/schema";
 import { randomToken, sha256 } from "@/lib/crypto";
@@ -71,27 +71,30 @@ export async function verifyEmailToken(
 ): Promise<VerifyEmailResult> {
   const parsed = LinkTokenSchema.safeParse(token);
   if (!parsed.success) return { ok: false, reason: "invalid_or_expired" };
+  const tokenHash = sha256(parsed.data);
   return writeTransaction(async (tx) => {
-    const row = await findVerificationToken(tx, parsed.data);
-    if (!row) return { ok: false, reason: "invalid_or_expired" } as const;
-    const usable = row.token.usedAt === null && row.token.expiresAt.getTime() > now;
-    if (!usable) {
-      return options.again === "verified" && row.verified ? ({ ok: true, userId: row.token.userId } as const) : ({ ok: false, reason: "invalid_or_expired" } as const);
-    }
-    // Spent by one statement that decides and writes: of two clicks at once (two
-    // instances), one verifies and records it; the other was too late (docs/decisions/003).
-    const claimed = await tx
+    // One statement that decides and writes (docs/decisions/003): if the presented link is
+    // live, every live link of its account is spent at once, this one among them. Of two
+    // clicks at once (two instances) one spends them; the other finds nothing left.
+    const live = tx
+      .select({ userId: emailVerificationTokens.userId })
+      .from(emailVerificationTokens)
+      .where(and(eq(emailVerificationTokens.tokenHash, tokenHash), isNull(emailVerificationTokens.usedAt), gt(emailVerificationTokens.expiresAt, new Date(now))));
+    const spent = await tx
       .update(emailVerificationTokens)
       .set({ usedAt: new Date(now) })
-      .where(and(eq(emailVerificationTokens.id, row.token.id), isNull(emailVerificationTokens.usedAt)))
-      .returning({ id: emailVerificationTokens.id });
-    if (claimed.length === 0) {
-      return options.again === "verified" ? ({ ok: true, userId: row.token.userId } as const) : ({ ok: false, reason: "invalid_or_expired" } as const);
+      .where(and(inArray(emailVerificationTokens.userId, live), isNull(emailVerificationTokens.usedAt)))
+      .returning({ userId: emailVerificationTokens.userId, tokenHash: emailVerificationTokens.tokenHash });
+    const claimed = spent.find((row) => row.tokenHash === tokenHash);
+    if (!claimed) {
+      if (options.again !== "verified") return { ok: false, reason: "invalid_or_expired" } as const;
+      // Used before (or by the click beside this one), expired: verified anyway?
+      const row = await findVerificationToken(tx, parsed.data);
+      return row?.verified ? ({ ok: true, userId: row.token.userId } as const) : ({ ok: false, reason: "invalid_or_expired" } as const);
     }
-    await tx.update(users).set({ emailVerified: true, updatedAt: new Date(now) }).where(eq(users.id, row.token.userId));
-    await consumeVerificationTokens(tx, row.token.userId, now);
-    await recordSecurityEventIn(tx, { userId: row.token.userId, type: "email_verified", client, detail: {} }, now);
-    return { ok: true, userId: row.token.userId } as const;
+    await tx.update(users).set({ emailVerified: true, updatedAt: new Date(now) }).where(eq(users.id, claimed.userId));
+    await recordSecurityEventIn(tx, { userId: claimed.userId, type: "email_verified", client, detail: {} }, now);
+    return { ok: true, userId: claimed.userId } as const;
   });
 }
 
