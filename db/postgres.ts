@@ -49,9 +49,9 @@ export function openPostgresStore(url: string, options: StoreOptions): Store & {
     connectionString: url,
     max: options.poolSize,
     // How long a request waits for a connection, opening one or for a free one when all
-    // are busy (node-postgres uses the one limit for both). Write transactions queue on
-    // the advisory lock while holding theirs, so under a write burst the wait is real
-    // work, not a dead server: generous, as SQLite's gate waits without limit. A dead
+    // are busy (node-postgres uses the one limit for both). Under a write burst every
+    // connection is busy with real work (and transactions about one account take turns on
+    // its lock), not a dead server: generous, as SQLite's gate waits without limit. A dead
     // server still fails health checks fast (HEALTH_TIMEOUT_MS).
     connectionTimeoutMillis: 30_000,
     idleTimeoutMillis: 30_000,
