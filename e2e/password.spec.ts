@@ -140,7 +140,7 @@ test("change the password from the profile: this device stays, the others are si
 
   // Checked here first: nothing is sent.
   await change.click();
-  await expect(page.locator("#current-password-error")).toHaveText("This field may not be blank.");
+  await expect(page.locator("#current-password-error")).toHaveText("This field is required.");
   await expect(page.locator("#new-password-error")).toHaveText("Ensure this field has at least 8 characters.");
   await expect(current).toBeFocused();
 

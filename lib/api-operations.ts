@@ -70,16 +70,18 @@ export const ref = (name: SchemaName): JsonSchema => ({ $ref: `#/components/sche
 
 // Responses -----------------------------------------------------------------------
 
-export type Header = "Retry-After" | "Set-Cookie" | "Location" | "WWW-Authenticate" | "Allow";
+export type Header = "Retry-After" | "Set-Cookie" | "Location" | "WWW-Authenticate" | "Allow" | "Link";
 export type ResponseSpec = { description: string; body?: SchemaName[]; headers?: Header[] };
 export type Responses = Record<number, ResponseSpec>;
 
 export const HEADER_DESCRIPTIONS: Record<Header, string> = {
   "Retry-After": "Seconds to wait before trying again.",
-  "Set-Cookie": "The refresh cookie (`refresh_token`, HttpOnly, SameSite=Lax, Path=/api/auth/) or its deletion (Max-Age=0).",
+  "Set-Cookie":
+    "The refresh cookie (`refresh_token`, HttpOnly, SameSite=Lax, Path=/api/auth/) or its deletion (Max-Age=0), each with the pages' session hint (`has_session=1`, readable by scripts, Path=/, the same lifetime): not a credential.",
   Location: "Where the browser goes next.",
   "WWW-Authenticate": 'Bearer realm="api"',
   Allow: "The methods the path serves.",
+  Link: 'RFC 8288 links to the neighbouring pages: `</api/auth/activity/?before=…>; rel="next"` (older), `</api/auth/activity/?after=…>; rel="prev"` (newer), each only when there is such a page.',
 };
 
 export const detail = (description: string, headers?: Header[]): ResponseSpec => ({ description, body: ["Detail"], headers });
@@ -150,7 +152,7 @@ const REAUTH: Responses = {
 /** Where a sign-in completes (lib/auth/sign-in.ts): a session, or the second step still owed. */
 const SIGNED_IN: Responses = {
   200: {
-    description: 'The access token and the user, the refresh token in the cookie; or, when a second factor is still owed, `{"mfa_required": true, "mfa_token": ..., "methods": [...]}` with neither.',
+    description: 'The access token and the user, the refresh token in the cookie; or, when a second factor is still owed, `{"mfa_required": true, "mfa_token": ..., "methods": [...], "detail": "Enter the code from your authenticator app to finish signing in."}` with neither.',
     body: ["LoginResponse", "MfaRequired"],
     headers: ["Set-Cookie"],
   },
@@ -221,7 +223,7 @@ export const OPERATIONS: Record<string, Partial<Record<"get" | "post" | "delete"
       summary: "Sign in with email and password: access token and refresh cookie",
       body: "LoginRequest",
       description:
-        'With two-step verification on, the right password answers `{"mfa_required": true, "mfa_token": ..., "methods": [...]}` with no token and no cookie: send the second step to POST /api/auth/mfa/verify/.',
+        'With two-step verification on, the right password answers `{"mfa_required": true, "mfa_token": ..., "methods": [...], "detail": "..."}` with no token and no cookie: send the second step to POST /api/auth/mfa/verify/. `detail` is a sentence a client written for the seed (which knows no second step) can show as it shows any `detail`.',
       responses: [
         SIGNED_IN,
         JSON_BODY,
@@ -240,7 +242,7 @@ export const OPERATIONS: Record<string, Partial<Record<"get" | "post" | "delete"
       auth: "refreshCookie",
       responses: [
         ok(200, "A new access token, and the rotated refresh cookie (none inside the grace window).", "AccessResponse", ["Set-Cookie"]),
-        { 400: detail('`{"detail": "No refresh token"}`') },
+        { 400: detail('`{"detail": "No refresh token"}`; the session hint is deleted.', ["Set-Cookie"]) },
         { 401: detail('`{"detail": "Invalid refresh token", "code": "token_not_valid"}`; the cookie is deleted.', ["Set-Cookie"]) },
         CROSS_SITE,
         limited(LIMITS.refresh),
@@ -282,6 +284,8 @@ export const OPERATIONS: Record<string, Partial<Record<"get" | "post" | "delete"
       tag: "Social login",
       summary: "Exchange a code that an external client obtained with PKCE",
       body: "CodeExchangeRequest",
+      description:
+        "`redirect_uri` may be left out, as the seed's own frontend does: the first entry of `OAUTH_REDIRECT_URIS` is then used. A given one must be the app's callback or listed there, exactly.",
       parameters: [PROVIDER],
       responses: [
         SIGNED_IN,
@@ -289,7 +293,7 @@ export const OPERATIONS: Record<string, Partial<Record<"get" | "post" | "delete"
         {
           400: {
             description:
-              '`{"detail": "Code exchange failed"}`, `{"detail": "Failed to fetch user from provider"}`, `{"detail": ..., "code": "account_exists" | "email_required" | "provider_account_mismatch"}`, or `{"redirect_uri": ["This redirect URI is not allowed."]}`.',
+              '`{"detail": "Code exchange failed"}`, `{"detail": "Failed to fetch user from provider"}`, `{"detail": ..., "code": "account_exists" | "email_required" | "provider_account_mismatch"}`, `{"redirect_uri": ["This redirect URI is not allowed."]}`, or, without `redirect_uri` and with no `OAUTH_REDIRECT_URIS` configured, `{"redirect_uri": ["This field is required: …"]}`.',
             body: ["Detail", "FieldErrors"],
           },
         },
@@ -590,9 +594,21 @@ export const OPERATIONS: Record<string, Partial<Record<"get" | "post" | "delete"
   "/api/auth/activity/": {
     get: {
       tag: "Accounts",
-      summary: "The user's last 50 security events, newest first (kept 90 days)",
+      summary: "The user's security events, newest first (kept 90 days): the last 50, or a page of them",
+      description:
+        "Without a query, the last 50 events, as ever. With `limit`, that many; with `before` or `after` (a cursor from a `Link` header), the page just older or newer than it. The answer is always the array; the `Link` header names the neighbouring pages.",
       auth: "bearer",
-      responses: [ok(200, "The events.", "ActivityList"), BEARER, limited(LIMITS.api)],
+      parameters: [
+        { name: "limit", in: "query", description: "How many events, 1 to 50 (default 50).", schema: z.int().min(1).max(50) },
+        { name: "before", in: "query", description: "A cursor from a `Link` header: the events just older than it.", schema: z.string() },
+        { name: "after", in: "query", description: "A cursor from a `Link` header: the events just newer than it.", schema: z.string() },
+      ],
+      responses: [
+        ok(200, "The events.", "ActivityList", ["Link"]),
+        { 400: { description: "Field errors for a `limit` out of range or a cursor that is not one (`Invalid cursor.`), or `before` and `after` together.", body: ["FieldErrors"] } },
+        BEARER,
+        limited(LIMITS.api),
+      ],
     },
   },
   "/api/health/": {

@@ -42,6 +42,9 @@ export const MfaRequiredSchema = z.strictObject({
   mfa_required: z.literal(true),
   mfa_token: z.string().meta({ description: "Opaque, single use, valid 5 minutes: send it to POST /api/auth/mfa/verify/ with the second step." }),
   methods: z.array(z.enum(["totp", "recovery_code", "passkey"])).meta({ description: "What the second step may be; `passkey` when the user has one." }),
+  detail: z.string().meta({
+    description: "A sentence for people: what to do next. A client written for the seed, which knows no second step, shows it as it shows any `detail`.",
+  }),
 });
 
 export const AccessResponseSchema = z.strictObject({

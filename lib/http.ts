@@ -182,13 +182,25 @@ const cookieBase = () => ({
   secure: getEnv().APP_URL.startsWith("https:"),
 });
 
+/**
+ * Beside the refresh cookie, a hint the pages can read: "this browser has a session", so a
+ * signed-out page does not ask for a refresh it knows will fail (docs/decisions/036). Not
+ * a secret and never a credential: it is set and cleared with the refresh cookie, lives
+ * as long, and a wrong one costs one refresh call that corrects it.
+ */
+export const SESSION_HINT_COOKIE = "has_session";
+const hintOptions = (maxAge: number) => ({ sameSite: "lax" as const, path: "/", secure: getEnv().APP_URL.startsWith("https:"), maxAge });
+
 export function setRefreshCookie(response: NextResponse, token: string, maxAgeSeconds: number): NextResponse {
-  response.cookies.set(REFRESH_COOKIE, token, { ...cookieBase(), maxAge: Math.max(0, Math.floor(maxAgeSeconds)) });
+  const maxAge = Math.max(0, Math.floor(maxAgeSeconds));
+  response.cookies.set(REFRESH_COOKIE, token, { ...cookieBase(), maxAge });
+  response.cookies.set(SESSION_HINT_COOKIE, "1", hintOptions(maxAge));
   return response;
 }
 
 export function clearRefreshCookie(response: NextResponse): NextResponse {
   response.cookies.set(REFRESH_COOKIE, "", { ...cookieBase(), maxAge: 0 });
+  response.cookies.set(SESSION_HINT_COOKIE, "", hintOptions(0));
   return response;
 }
 
@@ -304,13 +316,18 @@ export function unauthorized(reason: "missing" | "invalid"): NextResponse {
     : detail(401, "Given token not valid for any token type", "token_not_valid", { headers });
 }
 
+/** What a client that knows no second step can show of the `mfa_required` body (docs/api.md). */
+export const MFA_REQUIRED_DETAIL = "Enter the code from your authenticator app to finish signing in.";
+
 /**
  * The answer of every route where a sign-in completes (lib/auth/sign-in.ts): the login
  * body with the refresh cookie, the `mfa_required` body (no token, no cookie), or 403.
  */
 export function signInResponse(result: SignInResult): NextResponse {
   if (!result.ok) return detail(403, "Email not verified", "email_not_verified");
-  if (result.kind === "mfa_required") return json({ mfa_required: true, mfa_token: result.mfaToken, methods: result.methods });
+  if (result.kind === "mfa_required") {
+    return json({ mfa_required: true, mfa_token: result.mfaToken, methods: result.methods, detail: MFA_REQUIRED_DETAIL });
+  }
   return sessionResponse({ access: result.grant.access, user: toPublicUser(result.user) }, result.grant);
 }
 

@@ -2,6 +2,7 @@
 
 import { useState, type FormEvent } from "react";
 import { Field, PasswordField } from "@/app/_components/field";
+import { codeWords } from "@/app/_components/field-words";
 import { MessageNotice, SubmitButton } from "@/app/_components/status";
 import { useApiForm } from "@/app/_components/use-api-form";
 import { problemMessage, type ApiResult } from "@/lib/client/api";
@@ -123,7 +124,7 @@ export function Reauthenticate({ purpose, hasPassword, hasTotp, hasPasskey, onCo
             autoFocus
             value={value}
             onChange={(e) => setValue(e.target.value)}
-            errors={form.errors.code}
+            errors={codeWords(form.errors.code)}
             inputRef={form.refFor("code")}
           />
         )}
@@ -138,6 +139,8 @@ export function Reauthenticate({ purpose, hasPassword, hasTotp, hasPasskey, onCo
               onClick={() => {
                 setMethod(method === "password" ? "code" : "password");
                 setValue("");
+                form.reset();
+                setPasskeyProblem(null);
               }}
             >
               {method === "password" ? "Use a code instead" : "Use your password instead"}

@@ -22,11 +22,8 @@ type Message = { tone: "success" | "info" | "error"; text: string };
 /** What is running: a session's id, or "others" for "Sign out all other sessions". */
 type Busy = string | null;
 
-/**
- * The user's sessions (devices), to end any of them (ASVS 3.3.4). `reloadKey` changes
- * when something else on the page ended sessions (a password change).
- */
-export function SessionsSection({ reloadKey }: { reloadKey: number }) {
+/** /profile/sessions/: the user's sessions (devices), to end any of them (ASVS 3.3.4). */
+export function SessionsSection() {
   const [load, setLoad] = useState<Load>({ state: "loading" });
   const [busy, setBusy] = useState<Busy>(null);
   const [message, setMessage] = useState<Message | null>(null);
@@ -41,7 +38,7 @@ export function SessionsSection({ reloadKey }: { reloadKey: number }) {
 
   useEffect(() => {
     void reload();
-  }, [reload, reloadKey]);
+  }, [reload]);
 
   /** Run an action, then show the list as the server now has it and say what happened. */
   async function act(key: string, run: () => Promise<Message | null>) {
@@ -79,10 +76,10 @@ export function SessionsSection({ reloadKey }: { reloadKey: number }) {
     });
 
   return (
-    <section aria-labelledby="sessions-heading" className={styles.section}>
-      <h2 id="sessions-heading" tabIndex={-1} ref={heading}>
+    <div className="stack">
+      <h1 tabIndex={-1} ref={heading}>
         Sessions
-      </h2>
+      </h1>
       <p className="muted">The devices and browsers signed in to your account. Sign out any you do not recognise.</p>
       {message ? <MessageNotice {...message} /> : null}
       {load.state === "loading" ? <Loading>Loading your sessions…</Loading> : null}
@@ -92,7 +89,7 @@ export function SessionsSection({ reloadKey }: { reloadKey: number }) {
       {load.state === "ready" ? (
         <SessionList sessions={load.sessions} busy={busy} onEnd={endSession} onEndOthers={endOthers} />
       ) : null}
-    </section>
+    </div>
   );
 }
 

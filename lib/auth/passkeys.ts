@@ -32,7 +32,7 @@ export type PasskeySummary = { id: string; name: string; created_at: string; las
 const relyingParty = () => {
   const appUrl = new URL(getEnv().APP_URL);
   // The RP ID is a domain: no scheme, no port (WebAuthn §5.1.2).
-  return { id: appUrl.hostname, origin: appUrl.origin, name: "Gatehouse" };
+  return { id: appUrl.hostname, origin: appUrl.origin, name: getEnv().APP_NAME };
 };
 
 const summary = (p: Passkey): PasskeySummary => ({

@@ -5,7 +5,7 @@
 export type ApiBody = Record<string, unknown>;
 
 export type ApiResult<T = ApiBody> =
-  | { ok: true; status: number; data: T }
+  | { ok: true; status: number; data: T; headers: Headers }
   /** status 0: the request never got an answer (offline, server down, aborted). */
   | { ok: false; status: number; data: ApiBody; retryAfter: number | null };
 
@@ -39,7 +39,7 @@ export async function callApi<T = ApiBody>(path: string, options: ApiOptions = {
   }
   const value = await readJson(response);
   // A success body may be a list (GET /api/auth/sessions/); an error body is an object.
-  if (response.ok) return { ok: true, status: response.status, data: (value ?? {}) as T };
+  if (response.ok) return { ok: true, status: response.status, data: (value ?? {}) as T, headers: response.headers };
   const data = isObject(value) ? value : {};
   const retryAfter = Number(response.headers.get("Retry-After"));
   return { ok: false, status: response.status, data, retryAfter: retryAfter > 0 ? retryAfter : null };
@@ -82,4 +82,11 @@ export function problemMessage(result: ApiFailure): string {
   if (general.length) return general.join(" ");
   if (typeof result.data.detail === "string") return result.data.detail;
   return "Something went wrong. Please try again.";
+}
+
+/** The targets of an RFC 8288 `Link` header by relation: `</x/?before=…>; rel="next"` → {next: "/x/?before=…"}. */
+export function linkTargets(header: string | null): Record<string, string> {
+  const targets: Record<string, string> = {};
+  for (const match of (header ?? "").matchAll(/<([^>]*)>\s*;\s*rel="?([a-z]+)"?/g)) targets[match[2]!] = match[1]!;
+  return targets;
 }

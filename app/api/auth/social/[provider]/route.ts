@@ -23,6 +23,8 @@ import { CodeExchangeSchema } from "@/lib/validation";
 type Context = { params: Promise<{ provider: string }> };
 
 const unsupportedProvider = () => detail(404, "Unsupported provider");
+// DRF's word for a missing field, and why it is needed here: no default is configured.
+const REDIRECT_URI_REQUIRED = "This field is required: the server has no OAUTH_REDIRECT_URIS entry to use instead.";
 
 /** Start the browser flow: `?next=` where to land, `?intent=link` to link to the signed-in user. */
 export const GET = apiRoute({ rateLimit: "api" }, async (request, context: Context) => {
@@ -58,6 +60,8 @@ export const POST = apiRoute({ rateLimit: "social-exchange" }, async (request, c
     switch (result.reason) {
       case "redirect_uri_not_allowed":
         return fieldErrors({ redirect_uri: ["This redirect URI is not allowed."] });
+      case "redirect_uri_required":
+        return fieldErrors({ redirect_uri: [REDIRECT_URI_REQUIRED] });
       case "exchange_failed":
         return detail(400, "Code exchange failed");
       case "profile_failed":

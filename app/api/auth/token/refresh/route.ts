@@ -12,7 +12,8 @@ import {
 
 export const POST = apiRoute({ rateLimit: "refresh", crossSite: "refuse" }, async (request) => {
   const token = refreshCookie(request);
-  if (!token) return detail(400, "No refresh token");
+  // The page's session hint may outlive the cookie (deleted by hand): it goes too.
+  if (!token) return clearRefreshCookie(detail(400, "No refresh token"));
 
   const result = await rotateRefreshToken(token, Date.now(), requestClient(request));
   if (!result.ok) {
