@@ -27,6 +27,8 @@ export const users = pgTable(
     emailKey: text("email_key").notNull(),
     passwordHash: text("password_hash"),
     emailVerified: boolean("email_verified").notNull().default(false),
+    credentialsVersion: integer("credentials_version").notNull().default(0),
+    lastLoginAt: timestamp("last_login_at"),
     createdAt: timestamp("created_at").notNull().default(now),
     updatedAt: timestamp("updated_at").notNull().default(now),
   },
@@ -84,6 +86,7 @@ export const sessions = pgTable(
     revokedAt: timestamp("revoked_at"),
     userAgent: text("user_agent"),
     ip: text("ip"),
+    secondFactor: text("second_factor", { enum: ["totp", "recovery_code", "passkey"] }),
   },
   (t) => [index("sessions_user_idx").on(t.userId)],
 );
@@ -111,6 +114,7 @@ export const emails = pgTable(
     to: text("to").notNull(),
     recipientKey: text("recipient_key"),
     capped: boolean("capped").notNull().default(false),
+    reserved: boolean("reserved").notNull().default(false),
     from: text("from").notNull(),
     subject: text("subject").notNull(),
     text: text("text"),
@@ -139,6 +143,7 @@ export const sessionReauthentications = pgTable("session_reauthentications", {
     .primaryKey()
     .references(() => sessions.id, { onDelete: "cascade" }),
   at: timestamp("at").notNull(),
+  method: text("method", { enum: ["password", "totp", "passkey"] }).notNull().default("password"),
 });
 
 export const totpCredentials = pgTable("totp_credentials", {
@@ -175,6 +180,7 @@ export const mfaTokens = pgTable(
       .references(() => users.id, { onDelete: "cascade" }),
     tokenHash: text("token_hash").notNull().unique(),
     method: text("method").notNull().default("password"),
+    credentialsVersion: integer("credentials_version").notNull().default(0),
     createdAt: timestamp("created_at").notNull().default(now),
     expiresAt: timestamp("expires_at").notNull(),
     usedAt: timestamp("used_at"),

@@ -20,6 +20,10 @@ export const users = sqliteTable(
     // Null for accounts that only sign in through a provider.
     passwordHash: text("password_hash"),
     emailVerified: integer("email_verified", { mode: "boolean" }).notNull().default(false),
+    // Moves on at every credential change (lib/auth/credentials.ts): a sign-in, an
+    // mfa_token or a password change that proved an older value cannot finish.
+    credentialsVersion: integer("credentials_version").notNull().default(0),
+    lastLoginAt: timestamp("last_login_at"),
     createdAt: timestamp("created_at").notNull().default(now),
     updatedAt: timestamp("updated_at").notNull().default(now),
   },
@@ -89,6 +93,8 @@ export const sessions = sqliteTable(
     revokedAt: timestamp("revoked_at"),
     userAgent: text("user_agent"),
     ip: text("ip"),
+    // What proved the second factor at sign-in (a passkey is both): null for one factor.
+    secondFactor: text("second_factor", { enum: ["totp", "recovery_code", "passkey"] }),
   },
   (t) => [index("sessions_user_idx").on(t.userId)],
 );
@@ -127,6 +133,9 @@ export const emails = sqliteTable(
     // Cleared once a message is delivered through Resend: links in it carry tokens.
     text: text("text"),
     html: text("html"),
+    // Sent from the allowance an owner's known device keeps past a spent cap
+    // (docs/decisions/025): at most one such message per address per hour.
+    reserved: integer("reserved", { mode: "boolean" }).notNull().default(false),
     status: text("status", { enum: ["pending", "sending", "sent", "failed", "mailbox"] })
       .notNull()
       .default("pending"),
@@ -165,6 +174,8 @@ export const sessionReauthentications = sqliteTable("session_reauthentications",
     .primaryKey()
     .references(() => sessions.id, { onDelete: "cascade" }),
   at: timestamp("at").notNull(),
+  // How: a password, or a second factor (a code, a passkey). With TOTP on only the latter counts.
+  method: text("method", { enum: ["password", "totp", "passkey"] }).notNull().default("password"),
 });
 
 /** One TOTP credential per user; unconfirmed until the first code proves the app holds it. */
@@ -206,6 +217,8 @@ export const mfaTokens = sqliteTable(
     tokenHash: text("token_hash").notNull().unique(),
     // How the first step was proven (password, google, github): the login event names it.
     method: text("method").notNull().default("password"),
+    // users.credentials_version when the first step was proven: a credential change since spends it.
+    credentialsVersion: integer("credentials_version").notNull().default(0),
     createdAt: timestamp("created_at").notNull().default(now),
     expiresAt: timestamp("expires_at").notNull(),
     usedAt: timestamp("used_at"),

@@ -127,11 +127,14 @@ test("login, bad credentials", async ({ page }, testInfo) => {
   await checkScreen(page, testInfo, "login-bad-credentials");
 });
 
-test("verify email, success", async ({ page, request }, testInfo) => {
+test("verify email, confirm and success", async ({ page, request }, testInfo) => {
   const user = newUser("shot");
   await registerByApi(request, user);
   await page.goto(await emailedLink(user.email, "verify"));
-  await expect(page.getByRole("heading", { name: "Your email is verified" })).toBeVisible();
+  await expect(page.getByRole("heading", { name: "Confirm your email address" })).toBeVisible();
+  await checkScreen(page, testInfo, "verify-confirm");
+  await page.getByRole("button", { name: "Verify my email address" }).click();
+  await expect(page.getByRole("heading", { name: "Your email address is verified" })).toBeVisible();
   await expect(page.getByRole("link", { name: "Sign in" })).toBeVisible();
   await checkScreen(page, testInfo, "verify-success");
 });

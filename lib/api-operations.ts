@@ -3,6 +3,7 @@ import * as Bodies from "./api-schemas";
 import { SOCIAL_PROVIDERS } from "./social";
 import {
   CodeExchangeSchema,
+  LinkTokenRequestSchema,
   LoginSchema,
   MfaCodeSchema,
   MfaVerifySchema,
@@ -25,6 +26,7 @@ import {
 export const REQUEST_SCHEMAS = {
   RegisterRequest: RegisterSchema,
   LoginRequest: LoginSchema,
+  LinkTokenRequest: LinkTokenRequestSchema,
   ResendVerificationRequest: ResendVerificationSchema,
   PasswordResetRequest: PasswordResetRequestSchema,
   PasswordResetConfirmRequest: PasswordResetConfirmSchema,
@@ -46,6 +48,8 @@ export const RESPONSE_SCHEMAS = {
   LoginResponse: Bodies.LoginResponseSchema,
   MfaRequired: Bodies.MfaRequiredSchema,
   AccessResponse: Bodies.AccessResponseSchema,
+  VerificationLinkState: Bodies.VerificationLinkStateSchema,
+  ResetLinkState: Bodies.ResetLinkStateSchema,
   SessionSummary: Bodies.SessionSummarySchema,
   SessionList: Bodies.SessionListSchema,
   RevokedCount: Bodies.RevokedCountSchema,
@@ -200,6 +204,53 @@ export const OPERATIONS: Record<string, Partial<Record<"get" | "post" | "delete"
         limited(LIMITS.api),
       ],
     },
+    post: {
+      tag: "Accounts",
+      summary: "Verify with the token of an emailed link: the button of the page the link opens",
+      description:
+        "As the GET, but a link used before, or whose address is verified anyway (another link, a reset), answers 200 too: a second click, a reload or a mail scanner that opened the link first never ends in \"this link does not work\".",
+      body: "LinkTokenRequest",
+      responses: [
+        ok(200, '`{"message": "Email verified"}`: verified now, or already.', "Message"),
+        JSON_BODY,
+        { 400: { description: 'Field errors, or `{"detail": "Invalid or expired token"}`: unknown, malformed, or unused and expired with the address unverified.', body: ["FieldErrors", "Detail"] } },
+        limited(LIMITS.api),
+      ],
+    },
+  },
+  "/api/auth/verify-email/check/": {
+    post: {
+      tag: "Accounts",
+      summary: "What an emailed verification link would do, changing nothing",
+      description: "For the page the link opens, before its button is pressed (mail scanners open links too).",
+      body: "LinkTokenRequest",
+      responses: [
+        ok(200, '`{"state": "ready"}` (the button verifies) or `{"state": "verified"}` (the address is verified already).', "VerificationLinkState"),
+        JSON_BODY,
+        { 400: { description: 'Field errors, or `{"detail": "Invalid or expired token"}`.', body: ["FieldErrors", "Detail"] } },
+        limited(LIMITS.api),
+      ],
+    },
+  },
+  "/api/auth/password/reset/check/": {
+    post: {
+      tag: "Passwords",
+      summary: "Whether a reset (or claim) link still works, changing nothing",
+      description: "For the page the link opens, so a used or expired link says so before anyone types a new password.",
+      body: "LinkTokenRequest",
+      responses: [
+        ok(200, '`{"state": "ready"}`', "ResetLinkState"),
+        JSON_BODY,
+        {
+          400: {
+            description:
+              'Field errors; `{"detail": ..., "code": "used"}` (used, or replaced by a newer link), `{"detail": ..., "code": "expired"}`, or `{"detail": "Invalid or expired token"}`.',
+            body: ["FieldErrors", "Detail"],
+          },
+        },
+        limited(LIMITS.api),
+      ],
+    },
   },
   "/api/auth/verify-email/resend/": {
     post: {
@@ -293,7 +344,7 @@ export const OPERATIONS: Record<string, Partial<Record<"get" | "post" | "delete"
         {
           400: {
             description:
-              '`{"detail": "Code exchange failed"}`, `{"detail": "Failed to fetch user from provider"}`, `{"detail": ..., "code": "account_exists" | "email_required" | "provider_account_mismatch"}`, `{"redirect_uri": ["This redirect URI is not allowed."]}`, or, without `redirect_uri` and with no `OAUTH_REDIRECT_URIS` configured, `{"redirect_uri": ["This field is required: …"]}`.',
+              '`{"detail": "Code exchange failed"}`, `{"detail": "Failed to fetch user from provider"}`, `{"detail": ..., "code": "account_exists" | "email_required" | "provider_account_mismatch" | "credentials_changed"}` (`credentials_changed`: the password or second factor changed during the sign-in; start again), `{"redirect_uri": ["This redirect URI is not allowed."]}`, or, without `redirect_uri` and with no `OAUTH_REDIRECT_URIS` configured, `{"redirect_uri": ["This field is required: …"]}`.',
             body: ["Detail", "FieldErrors"],
           },
         },
@@ -418,7 +469,7 @@ export const OPERATIONS: Record<string, Partial<Record<"get" | "post" | "delete"
       tag: "Sessions",
       summary: "Prove who you are again inside this session (for sensitive changes)",
       description:
-        "`{\"password\": ...}`, with two-step verification on `{\"code\": \"123456\"}`, or `{\"passkey\": <assertion>}` (one of the user's passkeys, to the options of POST /api/auth/passkeys/login/options/). The session then counts as a recent sign-in for `REAUTH_MAX_AGE`. Wrong answers count toward the account's lockout.",
+        "`{\"password\": ...}`, with two-step verification on `{\"code\": \"123456\"}`, or `{\"passkey\": <assertion>}` (one of the user's passkeys, to the options of POST /api/auth/passkeys/login/options/). The session then counts as a recent sign-in for `REAUTH_MAX_AGE`. With two-step verification on, only a code or a passkey counts (the strongest factor the account has). Wrong answers count toward the account's lockout.",
       auth: "bearer",
       body: "ReauthenticateRequest",
       responses: [
@@ -427,7 +478,7 @@ export const OPERATIONS: Record<string, Partial<Record<"get" | "post" | "delete"
         {
           400: {
             description:
-              '`{"password": ["Incorrect password"]}`, `{"code": ["Invalid code"]}`, `non_field_errors` when neither or both are sent, or `{"detail": ..., "code": "no_password" | "totp_not_enabled" | "passkey_verification_failed"}`.',
+              '`{"password": ["Incorrect password"]}`, `{"code": ["Invalid code"]}`, `non_field_errors` when neither or both are sent, or `{"detail": ..., "code": "no_password" | "totp_not_enabled" | "second_factor_required" | "passkey_verification_failed"}` (`second_factor_required`: with two-step verification on, the password alone does not confirm it; send a code or a passkey).',
             body: ["FieldErrors", "Detail"],
           },
         },

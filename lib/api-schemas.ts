@@ -47,6 +47,12 @@ export const MfaRequiredSchema = z.strictObject({
   }),
 });
 
+export const VerificationLinkStateSchema = z.strictObject({
+  state: z.enum(["ready", "verified"]).meta({ description: "`ready`: the page's button verifies; `verified`: the address is verified already." }),
+});
+
+export const ResetLinkStateSchema = z.strictObject({ state: z.literal("ready") });
+
 export const AccessResponseSchema = z.strictObject({
   access: z.string().meta({ description: "A new access token." }),
 });

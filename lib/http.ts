@@ -9,6 +9,7 @@ import { ClientGoneError, ServerBusyError } from "./auth/password";
 import { deliverEmail } from "./email/send";
 import { consumeRateLimit, type PerIpLimit } from "./auth/rate-limit";
 import { authenticateAccessToken } from "./auth/session";
+import { DEVICE_COOKIE_MAX_AGE_SECONDS, readDeviceToken, type DeviceClaim } from "./auth/device";
 import type { SignInResult } from "./auth/sign-in";
 import { toPublicUser } from "./auth/user";
 import { forwardedAddress, rateLimitKey } from "./ip";
@@ -198,6 +199,28 @@ export function setRefreshCookie(response: NextResponse, token: string, maxAgeSe
   return response;
 }
 
+/**
+ * The device cookie of a sign-in (lib/auth/device.ts, docs/decisions/025): no credential,
+ * only a sign that this browser proved itself for the account before. Same path and
+ * attributes as the refresh cookie; it outlives logouts, as a known device should.
+ */
+export const DEVICE_COOKIE = "device_token";
+
+/** The cookies a new session's answer carries: the refresh token and, for a sign-in, the device cookie. */
+export function setSessionCookies<R extends NextResponse>(
+  response: R,
+  grant: { refresh?: { token: string; maxAgeSeconds: number }; deviceToken?: string },
+): R {
+  if (grant.refresh) setRefreshCookie(response, grant.refresh.token, grant.refresh.maxAgeSeconds);
+  if (grant.deviceToken) response.cookies.set(DEVICE_COOKIE, grant.deviceToken, { ...cookieBase(), maxAge: DEVICE_COOKIE_MAX_AGE_SECONDS });
+  return response;
+}
+
+/** The device token a request's cookie carries, unchecked: lib/auth checks it against its account. */
+export function deviceClaim(request: NextRequest): DeviceClaim | null {
+  return readDeviceToken(request.cookies.get(DEVICE_COOKIE)?.value);
+}
+
 export function clearRefreshCookie(response: NextResponse): NextResponse {
   response.cookies.set(REFRESH_COOKIE, "", { ...cookieBase(), maxAge: 0 });
   response.cookies.set(SESSION_HINT_COOKIE, "", hintOptions(0));
@@ -323,7 +346,7 @@ export const MFA_REQUIRED_DETAIL = "Enter the code from your authenticator app t
  * The answer of every route where a sign-in completes (lib/auth/sign-in.ts): the login
  * body with the refresh cookie, the `mfa_required` body (no token, no cookie), or 403.
  */
-export function signInResponse(result: SignInResult): NextResponse {
+export function signInResponse(result: Exclude<SignInResult, { reason: "credentials_changed" }>): NextResponse {
   if (!result.ok) return detail(403, "Email not verified", "email_not_verified");
   if (result.kind === "mfa_required") {
     return json({ mfa_required: true, mfa_token: result.mfaToken, methods: result.methods, detail: MFA_REQUIRED_DETAIL });
@@ -334,11 +357,10 @@ export function signInResponse(result: SignInResult): NextResponse {
 /** The login body (docs/api.md) with the refresh cookie. */
 export function sessionResponse(
   body: Record<string, unknown>,
-  grant: { refresh?: { token: string; maxAgeSeconds: number } },
+  grant: { refresh?: { token: string; maxAgeSeconds: number }; deviceToken?: string },
   init: ResponseInit = {},
 ): NextResponse {
-  const response = json(body, init);
-  return grant.refresh ? setRefreshCookie(response, grant.refresh.token, grant.refresh.maxAgeSeconds) : response;
+  return setSessionCookies(json(body, init), grant);
 }
 
 /**

@@ -15,6 +15,7 @@ export const SECURITY_EVENT_TYPES = [
   "mfa_enabled",
   "mfa_disabled",
   "recovery_code_used",
+  "recovery_codes_regenerated",
   "passkey_added",
   "passkey_removed",
 ] as const;

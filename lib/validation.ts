@@ -96,6 +96,11 @@ export function fieldErrorsFrom(error: z.ZodError): FieldErrors {
 
 export const PasswordResetRequestSchema = z.object({ email: EmailSchema });
 
+/** The token of an emailed link, sent by the button of the page the link opens (docs/api.md, email links). */
+export const LinkTokenRequestSchema = z.object({
+  token: requiredString().meta({ description: "The `?token=` of the emailed link." }),
+});
+
 export const PasswordResetConfirmSchema = z.object({
   token: requiredString().meta({ description: "The token of the emailed link (`/reset-password/?token=`)." }),
   password: NewPasswordSchema,

@@ -64,6 +64,8 @@ export function describeEventAction(event: Pick<ActivityItem, "type" | "detail">
       const left = typeof detail.remaining === "number" ? ` (${detail.remaining} left)` : "";
       return `Recovery code used${left}`;
     }
+    case "recovery_codes_regenerated":
+      return "New recovery codes made (the old ones stopped working)";
     case "passkey_added":
       return `Passkey${quoted(detail.name)} added`;
     case "passkey_removed":

@@ -28,12 +28,14 @@ type Props = {
 };
 
 /**
- * "Confirm it is you": the password again, a code from the app, or one of the account's
- * passkeys; then the action that asked for it goes on. Accounts with none of them sign
- * in again instead.
+ * "Confirm it is you": the password again (a code instead, with two-step on), or one of
+ * the account's passkeys; then the action that asked for it goes on. Accounts with none
+ * of them sign in again instead.
  */
 export function Reauthenticate({ purpose, hasPassword, hasTotp, hasPasskey, onConfirmed, onCancel }: Props) {
-  const [method, setMethod] = useState<"password" | "code">(hasPassword ? "password" : "code");
+  // With two-step on, a password alone does not confirm it (docs/decisions/019): the code
+  // or a passkey, the strongest factor the account has.
+  const method: "password" | "code" = hasPassword && !hasTotp ? "password" : "code";
   const [value, setValue] = useState("");
   const [passkeyProblem, setPasskeyProblem] = useState<string | null>(null);
   const [passkeyBusy, setPasskeyBusy] = useState(false);
@@ -132,20 +134,6 @@ export function Reauthenticate({ purpose, hasPassword, hasTotp, hasPasskey, onCo
           <SubmitButton busy={form.busy} busyLabel="Checking…" block={false}>
             Confirm
           </SubmitButton>
-          {hasPassword && hasTotp ? (
-            <button
-              type="button"
-              className="button button-secondary"
-              onClick={() => {
-                setMethod(method === "password" ? "code" : "password");
-                setValue("");
-                form.reset();
-                setPasskeyProblem(null);
-              }}
-            >
-              {method === "password" ? "Use a code instead" : "Use your password instead"}
-            </button>
-          ) : null}
           {passkeyButton}
           <button type="button" className="button button-secondary" onClick={onCancel}>
             Cancel

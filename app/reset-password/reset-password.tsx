@@ -1,32 +1,76 @@
 "use client";
 
 import Link from "next/link";
-import { useState } from "react";
+import { useEffect, useState } from "react";
 import { ResultScreen } from "@/app/_components/result-screen";
+import { Loading } from "@/app/_components/status";
+import { callApi } from "@/lib/client/api";
 import { LinkTokenSchema } from "@/lib/validation";
 import { NewPasswordForm } from "./new-password-form";
 import { RequestResetForm } from "./request-reset-form";
 
+type Why = "used" | "expired" | "invalid";
+
 type Step =
   | { name: "request" }
   | { name: "sent"; email: string }
+  | { name: "checking" }
   | { name: "choose" }
   | { name: "changed" }
-  | { name: "invalid" };
+  | { name: "invalid"; why: Why };
+
+const WHY: Record<Why, { title: string; text: string }> = {
+  used: {
+    title: "This link was already used",
+    text: "Each reset link works once, and asking for a new one replaces the old. Enter your email address for a new link, or sign in if you already set your password.",
+  },
+  expired: {
+    title: "This link has expired",
+    text: "A reset link works for one hour. Enter your email address and we will send you a new one.",
+  },
+  invalid: {
+    title: "This link does not work",
+    text: "The reset link is incomplete or unknown (it may have been cut short when copied). Enter your email address and we will send you a new one.",
+  },
+};
+
+/** Whether the link can still set a password: asked on arrival, changing nothing. */
+async function checkLink(token: string): Promise<Step> {
+  const result = await callApi<{ state?: unknown }>("/api/auth/password/reset/check/", { method: "POST", body: { token } });
+  if (result.ok) return { name: "choose" };
+  const code = result.data.code;
+  if (result.status === 400) return { name: "invalid", why: code === "used" || code === "expired" ? code : "invalid" };
+  // No answer: let the form try; its own refusal says what happened.
+  return { name: "choose" };
+}
 
 /**
  * Without a token: ask for a reset link. With one: choose a new password. The token is
  * spent only when the new password is submitted, never on arrival, so a mail scanner
- * that opens the link cannot use it up.
+ * that opens the link cannot use it up; a used or expired link says so before anyone
+ * types a password.
  */
 export function ResetPassword({ token }: { token: string | null }) {
   // A token that cannot be one of ours (cut short when copied, say) is refused at once.
   const [step, setStep] = useState<Step>(() =>
-    token === null ? { name: "request" } : LinkTokenSchema.safeParse(token).success ? { name: "choose" } : { name: "invalid" },
+    token === null ? { name: "request" } : LinkTokenSchema.safeParse(token).success ? { name: "checking" } : { name: "invalid", why: "invalid" },
   );
   const sent = (email: string) => setStep({ name: "sent", email });
 
+  useEffect(() => {
+    if (!token || step.name !== "checking") return;
+    let current = true;
+    void checkLink(token).then((next) => {
+      if (current) setStep(next);
+    });
+    return () => {
+      current = false;
+    };
+  }, [token, step.name]);
+
   switch (step.name) {
+    case "checking":
+      return <Loading>Opening your reset link…</Loading>;
     case "request":
       return (
         <>
@@ -67,7 +111,7 @@ export function ResetPassword({ token }: { token: string | null }) {
           <NewPasswordForm
             token={token ?? ""}
             onChanged={() => setStep({ name: "changed" })}
-            onInvalid={() => setStep({ name: "invalid" })}
+            onInvalid={() => setStep({ name: "checking" })}
           />
         </>
       );
@@ -83,11 +127,8 @@ export function ResetPassword({ token }: { token: string | null }) {
       );
     case "invalid":
       return (
-        <ResultScreen title="This link does not work">
-          <p>
-            The reset link is invalid or has expired. Each link works once, for one hour, and asking again replaces it.
-            Enter your email address and we will send you a new one.
-          </p>
+        <ResultScreen title={WHY[step.why].title}>
+          <p>{WHY[step.why].text}</p>
           <RequestResetForm onSent={sent} />
         </ResultScreen>
       );

@@ -4,79 +4,103 @@ import Link from "next/link";
 import { useEffect, useState } from "react";
 import { ResendVerification } from "@/app/_components/resend-verification";
 import { ResultScreen } from "@/app/_components/result-screen";
-import { Loading } from "@/app/_components/status";
-import { callApi } from "@/lib/client/api";
+import { Loading, MessageNotice } from "@/app/_components/status";
+import { callApi, problemMessage } from "@/lib/client/api";
 import type { SessionStatus } from "@/lib/client/session";
 import { useSession } from "@/lib/client/use-session";
 
-type Outcome = "verified" | "invalid" | "unreachable";
+// An emailed link opens this page, and this page changes nothing until its button is
+// pressed (docs/api.md, email links): mail scanners (Outlook Safe Links, Proofpoint,
+// Mimecast) open every link before the person does, some in a real browser that runs
+// scripts. On arrival it only asks what the button would do; a link used before, or
+// whose address is verified anyway, says so at once instead of "this link does not work".
 
-// Verification tokens work once. React runs effects twice in development (strict mode)
-// and a remount would run them again, so each token is sent at most once per page load;
-// later callers get the same answer.
-const attempts = new Map<string, Promise<Outcome>>();
+type View = "checking" | "ready" | "verified" | "invalid" | "unreachable";
 
-function verifyOnce(token: string): Promise<Outcome> {
-  let attempt = attempts.get(token);
-  if (!attempt) {
-    attempt = callApi(`/api/auth/verify-email/?token=${encodeURIComponent(token)}`).then((result) =>
-      result.ok ? "verified" : result.status === 400 ? "invalid" : "unreachable",
-    );
-    attempts.set(token, attempt);
-  }
-  return attempt;
+async function checkLink(token: string): Promise<View> {
+  const result = await callApi<{ state?: unknown }>("/api/auth/verify-email/check/", { method: "POST", body: { token } });
+  if (result.ok) return result.data.state === "verified" ? "verified" : "ready";
+  return result.status === 400 ? "invalid" : "unreachable";
 }
 
 export function VerifyEmail({ token }: { token: string | null }) {
-  // Restored alongside the verification, to offer the right way on afterwards.
+  // Restored alongside, to offer the right way on afterwards.
   const session = useSession();
-  const [outcome, setOutcome] = useState<Outcome | null>(token ? null : "invalid");
+  const [view, setView] = useState<View>(token ? "checking" : "invalid");
   const [round, setRound] = useState(0);
+  const [busy, setBusy] = useState(false);
+  const [problem, setProblem] = useState<string | null>(null);
 
   useEffect(() => {
     if (!token) return;
     let current = true;
-    void verifyOnce(token).then((result) => {
-      if (current) setOutcome(result);
+    // A read: asking twice (React's strict mode in development) changes nothing.
+    void checkLink(token).then((next) => {
+      if (current) setView(next);
     });
     return () => {
       current = false;
     };
   }, [token, round]);
 
-  function retry() {
-    // No answer came back, so the token may be unused: one more try is safe.
-    if (token) attempts.delete(token);
-    setOutcome(null);
-    setRound((r) => r + 1);
+  async function verify() {
+    if (!token) return;
+    setBusy(true);
+    setProblem(null);
+    const result = await callApi("/api/auth/verify-email/", { method: "POST", body: { token } });
+    setBusy(false);
+    if (result.ok) return setView("verified");
+    if (result.status === 400) return setView("invalid");
+    setProblem(problemMessage(result));
   }
 
-  if (outcome === null) return <Loading>Verifying your email address…</Loading>;
-  if (outcome === "verified") return <Verified session={session} />;
-  if (outcome === "unreachable") {
-    return (
-      <ResultScreen title="We could not verify your email yet">
-        <p>Gatehouse did not answer. Check your connection, then try again.</p>
-        <button type="button" className="button" onClick={retry}>
-          Try again
-        </button>
-      </ResultScreen>
-    );
+  switch (view) {
+    case "checking":
+      return <Loading>Opening your verification link…</Loading>;
+    case "ready":
+      return (
+        <ResultScreen title="Confirm your email address">
+          <p>Press the button to finish verifying the email address of your Gatehouse account.</p>
+          <MessageNotice tone="error" text={problem} />
+          <button type="button" className="button button-block" onClick={() => void verify()} disabled={busy}>
+            {busy ? "Verifying…" : "Verify my email address"}
+          </button>
+        </ResultScreen>
+      );
+    case "verified":
+      return <Verified session={session} />;
+    case "unreachable":
+      return (
+        <ResultScreen title="We could not open your link yet">
+          <p>Gatehouse did not answer. Check your connection, then try again.</p>
+          <button
+            type="button"
+            className="button"
+            onClick={() => {
+              setView("checking");
+              setRound((r) => r + 1);
+            }}
+          >
+            Try again
+          </button>
+        </ResultScreen>
+      );
+    case "invalid":
+      return (
+        <ResultScreen title="This link does not work">
+          <p>
+            The verification link is invalid or has expired. Each link works for a limited time. Enter your email address
+            and we will send you a new one.
+          </p>
+          <ResendVerification />
+        </ResultScreen>
+      );
   }
-  return (
-    <ResultScreen title="This link does not work">
-      <p>
-        The verification link is invalid or has expired. Each link works once and only for a limited time. Enter your
-        email address and we will send you a new one.
-      </p>
-      <ResendVerification />
-    </ResultScreen>
-  );
 }
 
 function Verified({ session }: { session: SessionStatus }) {
   return (
-    <ResultScreen title="Your email is verified">
+    <ResultScreen title="Your email address is verified">
       <p>Thank you. Your email address is confirmed.</p>
       {session === "loading" ? null : session === "signed-in" ? (
         <Link href="/profile/" className="button">

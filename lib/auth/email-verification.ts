@@ -1,7 +1,7 @@
 import "server-only";
 import { NO_CLIENT, recordSecurityEventIn, type Client } from "./activity";
-import { and, eq, gt, isNull } from "drizzle-orm";
-import { writeTransaction, type Queryable } from "@/db/client";
+import { and, eq, isNull } from "drizzle-orm";
+import { getDb, writeTransaction, type Queryable } from "@/db/client";
 import { emailVerificationTokens, users, type User } from "@/db/schema";
 import { randomToken, sha256 } from "@/lib/crypto";
 import { getEnv } from "@/lib/env";
@@ -45,26 +45,57 @@ export async function queueVerificationEmail(
 
 export type VerifyEmailResult = { ok: true; userId: number } | { ok: false; reason: "invalid_or_expired" };
 
-export async function verifyEmailToken(token: unknown, now = Date.now(), client: Client = NO_CLIENT): Promise<VerifyEmailResult> {
+/** A verification token by its hash, whatever its state, with whether its address is verified. */
+async function findVerificationToken(q: Queryable, token: string) {
+  const [row] = await q
+    .select({ token: emailVerificationTokens, verified: users.emailVerified })
+    .from(emailVerificationTokens)
+    .innerJoin(users, eq(users.id, emailVerificationTokens.userId))
+    .where(eq(emailVerificationTokens.tokenHash, sha256(token)))
+    .limit(1);
+  return row ?? null;
+}
+
+/**
+ * Verify the address of an emailed link. `again: "verified"` is the page's button
+ * (docs/api.md, email links): a link used before, or one whose address another link or
+ * a reset verified meanwhile, answers as verified instead of "this link does not work"
+ * (a second click, a reload, a mail scanner that opened it first). Without it, the seed's
+ * GET: only an unused, unexpired token verifies.
+ */
+export async function verifyEmailToken(
+  token: unknown,
+  now = Date.now(),
+  client: Client = NO_CLIENT,
+  options: { again?: "verified" | "invalid" } = {},
+): Promise<VerifyEmailResult> {
   const parsed = LinkTokenSchema.safeParse(token);
   if (!parsed.success) return { ok: false, reason: "invalid_or_expired" };
   return writeTransaction(async (tx) => {
-    const [row] = await tx
-      .select()
-      .from(emailVerificationTokens)
-      .where(
-        and(
-          eq(emailVerificationTokens.tokenHash, sha256(parsed.data)),
-          isNull(emailVerificationTokens.usedAt),
-          gt(emailVerificationTokens.expiresAt, new Date(now)),
-        ),
-      );
+    const row = await findVerificationToken(tx, parsed.data);
     if (!row) return { ok: false, reason: "invalid_or_expired" } as const;
-    await tx.update(users).set({ emailVerified: true, updatedAt: new Date(now) }).where(eq(users.id, row.userId));
-    await consumeVerificationTokens(tx, row.userId, now);
-    await recordSecurityEventIn(tx, { userId: row.userId, type: "email_verified", client, detail: {} }, now);
-    return { ok: true, userId: row.userId } as const;
+    const usable = row.token.usedAt === null && row.token.expiresAt.getTime() > now;
+    if (!usable) {
+      return options.again === "verified" && row.verified ? ({ ok: true, userId: row.token.userId } as const) : ({ ok: false, reason: "invalid_or_expired" } as const);
+    }
+    await tx.update(users).set({ emailVerified: true, updatedAt: new Date(now) }).where(eq(users.id, row.token.userId));
+    await consumeVerificationTokens(tx, row.token.userId, now);
+    await recordSecurityEventIn(tx, { userId: row.token.userId, type: "email_verified", client, detail: {} }, now);
+    return { ok: true, userId: row.token.userId } as const;
   });
+}
+
+/** What the page of a verification link shows before anything changes: the button, or the outcome already. */
+export type VerificationLinkState = { ok: true; state: "ready" | "verified" } | { ok: false; reason: "invalid_or_expired" };
+
+/** Read-only: what pressing the page's button would do. A scanner that opens the page changes nothing. */
+export async function checkVerificationLink(token: unknown, now = Date.now()): Promise<VerificationLinkState> {
+  const parsed = LinkTokenSchema.safeParse(token);
+  const row = parsed.success ? await findVerificationToken(getDb(), parsed.data) : null;
+  if (!row) return { ok: false, reason: "invalid_or_expired" };
+  if (row.verified) return { ok: true, state: "verified" };
+  const usable = row.token.usedAt === null && row.token.expiresAt.getTime() > now;
+  return usable ? { ok: true, state: "ready" } : { ok: false, reason: "invalid_or_expired" };
 }
 
 /** The address is proven (a link, a reset, a provider): outstanding verification links have nothing left to do. */

@@ -1,9 +1,7 @@
 import "server-only";
-import { eq } from "drizzle-orm";
-import { getDb } from "@/db/client";
-import { users } from "@/db/schema";
 import type { LoginInput } from "@/lib/validation";
 import { recordSecurityEvent, type Client } from "./activity";
+import { deviceOf, type DeviceClaim } from "./device";
 import { hasTotp } from "./mfa/second-factor";
 import { dummyPasswordHash, hashPassword, needsRehash, verifyPasswordHash } from "./password";
 import { checkAccountSecret } from "./rate-limit";
@@ -11,7 +9,7 @@ import { completeSignIn, type SignInResult } from "./sign-in";
 import { getUserByEmail } from "./user";
 
 export type LoginResult =
-  | SignInResult
+  | Exclude<SignInResult, { reason: "credentials_changed" }>
   | { ok: false; reason: "invalid_credentials" }
   | { ok: false; reason: "locked"; retryAfter: number };
 
@@ -23,7 +21,10 @@ export type LoginResult =
 export async function loginWithPassword(
   input: LoginInput,
   client: Client,
+  options: { device?: DeviceClaim | null } = {},
 ): Promise<LoginResult> {
+  // The state the password is checked against: if a reset or change commits while this
+  // login waits for argon2, its session does not start (lib/auth/credentials.ts).
   const user = await getUserByEmail(input.email);
   // With TOTP on, the password is only the first step: its success leaves the count of
   // wrong codes standing (lib/auth/rate-limit.ts, checkAccountSecret).
@@ -36,7 +37,8 @@ export async function loginWithPassword(
       const matches = await verifyPasswordHash(storedHash, input.password);
       return Boolean(user?.passwordHash) && matches;
     },
-    { clearOnSuccess: !secondStepFollows },
+    // A browser that signed in to this very account before spends its own budget (docs/decisions/025).
+    { clearOnSuccess: !secondStepFollows, device: await deviceOf(options.device, user) },
   );
   if (checked.locked) return { ok: false, reason: "locked", retryAfter: checked.retryAfter };
   if (!checked.passed || !user?.passwordHash) {
@@ -45,11 +47,13 @@ export async function loginWithPassword(
     return { ok: false, reason: "invalid_credentials" };
   }
 
-  if (needsRehash(user.passwordHash)) {
-    const upgraded = await hashPassword(input.password);
-    await getDb().update(users).set({ passwordHash: upgraded, updatedAt: new Date() }).where(eq(users.id, user.id));
-  }
+  // Weaker parameters are re-hashed in the session's own transaction, and only if the
+  // hash this login proved is still the user's.
+  const passwordUpgrade = needsRehash(user.passwordHash) ? { from: user.passwordHash, to: await hashPassword(input.password) } : undefined;
   // completeSignIn reads TOTP again: the user may have turned it on while this login
   // waited for argon2, and that read, not the one above, decides on the second step.
-  return completeSignIn({ user, method: "password", client });
+  const signedIn = await completeSignIn({ user, method: "password", client, passwordUpgrade });
+  // The password was changed meanwhile: the one typed here is no longer it.
+  if (!signedIn.ok && signedIn.reason === "credentials_changed") return { ok: false, reason: "invalid_credentials" };
+  return signedIn;
 }

@@ -5,14 +5,16 @@ import { getDb, writeTransaction, type Queryable } from "@/db/client";
 import { passwordResetTokens, users, type User } from "@/db/schema";
 import { randomToken, sha256 } from "@/lib/crypto";
 import { getEnv } from "@/lib/env";
-import { emailCapSpent, queueEmail } from "@/lib/email/send";
+import { emailCapSpent, queueEmail, reservedEmailSpent } from "@/lib/email/send";
 import { passwordChangedEmail, passwordResetEmail } from "@/lib/email/templates";
 import { log } from "@/lib/log";
 import { LinkTokenSchema, type FieldErrors } from "@/lib/validation";
 import { hashPassword, verifyPasswordHash } from "./password";
 import { passwordProblems } from "./password-policy";
 import { checkAccountSecret, clearAccountLockout } from "./rate-limit";
-import { revokeUserSessions } from "./session";
+import { retireCredentials } from "./credentials";
+import { deviceOf, type DeviceClaim } from "./device";
+import { hasTotp } from "./mfa/second-factor";
 import { removeUnprovenAccess } from "./unproven-access";
 import { getUserByEmail } from "./user";
 
@@ -38,22 +40,45 @@ export async function issueResetLink(tx: Queryable, userId: number, now: number)
 
 /**
  * Queue a reset link for the account at `email`, if there is one. Returns the email's
- * id, or null when there is no account or the address's hourly email cap is spent.
+ * id, or null when there is no account or the address's hourly email cap is spent. A
+ * request from a browser that signed in to this account before (`device`) may take the
+ * one email an hour reserved past the cap (docs/decisions/025): whoever filled the cap
+ * from elsewhere cannot hold back the owner's own reset.
  */
-export async function requestPasswordReset(email: string, now = Date.now()): Promise<number | null> {
+export async function requestPasswordReset(email: string, options: { device?: DeviceClaim | null; now?: number } = {}): Promise<number | null> {
+  const now = options.now ?? Date.now();
   const user = await getUserByEmail(email);
   if (!user) return null;
+  const knownDevice = (await deviceOf(options.device, user)) !== null;
   return writeTransaction(async (tx) => {
-    // Past the cap, no new token either: it would supersede the link the owner holds.
-    if (await emailCapSpent(tx, user.email, now)) return null;
+    // Past the cap (and the reserved email), no new token either: it would supersede the
+    // link the owner holds.
+    const capSpent = await emailCapSpent(tx, user.email, now);
+    if (capSpent && !(knownDevice && !(await reservedEmailSpent(tx, user.email, now)))) return null;
     const link = await issueResetLink(tx, user.id, now);
-    return queueEmail(
-      tx,
-      passwordResetEmail({ to: user.email, username: user.username, link, validForSeconds: RESET_TOKEN_TTL_SECONDS }),
-      "request",
-      now,
-    );
+    const message = passwordResetEmail({ to: user.email, username: user.username, link, validForSeconds: RESET_TOKEN_TTL_SECONDS });
+    return queueEmail(tx, message, capSpent ? "reserved" : "request", now);
   });
+}
+
+export type ResetLinkState = { ok: true } | { ok: false; reason: "used" | "expired" | "invalid" };
+
+/**
+ * Read-only: whether a reset (or claim) link can still set a password, so its page says
+ * "used" or "expired" before the person types a new password (docs/api.md, email links).
+ */
+export async function checkResetLink(token: unknown, now = Date.now()): Promise<ResetLinkState> {
+  const parsed = LinkTokenSchema.safeParse(token);
+  const [row] = parsed.success
+    ? await getDb()
+        .select({ usedAt: passwordResetTokens.usedAt, expiresAt: passwordResetTokens.expiresAt })
+        .from(passwordResetTokens)
+        .where(eq(passwordResetTokens.tokenHash, sha256(parsed.data)))
+        .limit(1)
+    : [];
+  if (!row) return { ok: false, reason: "invalid" };
+  if (row.usedAt) return { ok: false, reason: "used" };
+  return row.expiresAt.getTime() > now ? { ok: true } : { ok: false, reason: "expired" };
 }
 
 export type PasswordUpdateResult =
@@ -103,8 +128,8 @@ export async function confirmPasswordReset(input: { token: string; password: str
     if (claimed.length === 0) return { ok: false, reason: "invalid_or_expired" };
     // Read inside the transaction: the state the link is about to change.
     const [before] = await tx.select({ verified: users.emailVerified }).from(users).where(eq(users.id, row.user.id));
-    await tx.update(users).set({ passwordHash, emailVerified: true, updatedAt: new Date(now) }).where(eq(users.id, row.user.id));
-    await revokeUserSessions(row.user.id, { tx, now });
+    // Every session, every mfa_token and every sign-in in flight of the old password ends here.
+    await retireCredentials(tx, { userId: row.user.id, change: "password_reset", set: { passwordHash, emailVerified: true }, now });
     let providersRemoved = 0;
     if (!before?.verified) providersRemoved = (await removeUnprovenAccess(tx, row.user.id, now)).removed;
     await recordSecurityEventIn(tx, { userId: row.user.id, type: "password_reset", client: input.client ?? NO_CLIENT, detail: { providers_removed: providersRemoved } }, now);
@@ -130,24 +155,35 @@ export async function changePassword(input: {
   client?: Client;
 }): Promise<PasswordChangeResult> {
   const { user } = input;
+  const incorrect: PasswordChangeResult = { ok: false, reason: "incorrect_password", errors: { current_password: ["Incorrect password"] } };
   // Guesses at the current password spend the account's login budget (docs/security.md):
-  // a stolen access token is not a way around the lockout.
-  const checked = await checkAccountSecret(user.email, async () =>
-    user.passwordHash ? verifyPasswordHash(user.passwordHash, input.currentPassword) : false,
+  // a stolen access token is not a way around the lockout. With TOTP on, the right
+  // password must not refund the wrong codes that share the budget (as at login).
+  const checked = await checkAccountSecret(
+    user.email,
+    async () => (user.passwordHash ? verifyPasswordHash(user.passwordHash, input.currentPassword) : false),
+    { clearOnSuccess: !(await hasTotp(user.id)) },
   );
   if (checked.locked) return { ok: false, reason: "locked", retryAfter: checked.retryAfter };
-  if (!checked.passed) return { ok: false, reason: "incorrect_password", errors: { current_password: ["Incorrect password"] } };
+  if (!checked.passed) return incorrect;
   const problems = passwordProblems({ password: input.newPassword, username: user.username, email: user.email });
   if (problems.length) return { ok: false, reason: "invalid_password", errors: { new_password: problems } };
   const passwordHash = await hashPassword(input.newPassword);
-  return writeTransaction(async (tx) => {
-    const now = new Date();
-    await tx.update(users).set({ passwordHash, updatedAt: now }).where(eq(users.id, user.id));
-    await revokeUserSessions(user.id, { tx, exceptSessionId: input.sessionId });
-    // A reset link asked for before the change would undo it (OWASP Forgot Password).
-    await supersedeResetLinks(tx, user.id, now);
-    await recordSecurityEventIn(tx, { userId: user.id, type: "password_changed", client: input.client ?? NO_CLIENT, detail: {} }, now.getTime());
-    return { ok: true, emailId: await queueEmail(tx, changedNotice(user, "change"), "notice") };
+  return writeTransaction(async (tx): Promise<PasswordChangeResult> => {
+    const now = Date.now();
+    // Only if the password checked above is still the account's: a reset that committed
+    // meanwhile wins, and this change, proven against the old password, is refused.
+    const changed = await retireCredentials(tx, {
+      userId: user.id,
+      change: "password_changed",
+      set: { passwordHash },
+      ifVersion: user.credentialsVersion,
+      keepSessionId: input.sessionId,
+      now,
+    });
+    if (!changed) return incorrect;
+    await recordSecurityEventIn(tx, { userId: user.id, type: "password_changed", client: input.client ?? NO_CLIENT, detail: {} }, now);
+    return { ok: true, emailId: await queueEmail(tx, changedNotice(user, "change"), "notice", now) };
   });
 }
 

@@ -6,6 +6,7 @@ import { rateLimits } from "@/db/schema";
 import { getEnv, type Env } from "@/lib/env";
 import { singleton } from "@/lib/singleton";
 import { log } from "@/lib/log";
+import type { KnownDevice } from "./device";
 import { identityKey } from "./user";
 
 // Abuse limits of docs/security.md, kept in the database (the rate_limits table) so
@@ -171,13 +172,13 @@ export type AccountCheck = { locked: true; retryAfter: number } | { locked: fals
 export async function checkAccountSecret(
   account: string,
   check: () => Promise<boolean>,
-  options: { clearOnSuccess?: boolean } = {},
+  options: { clearOnSuccess?: boolean; device?: KnownDevice | null } = {},
 ): Promise<AccountCheck> {
-  const key = identityKey(account);
+  const key = lockoutKey(account, options.device);
   const checks = limiter("account-checks");
   const lock = limiter("account-lock");
 
-  const locked = await accountLockout(account);
+  const locked = await lockedFor(key);
   if (locked) return { locked: true, ...locked };
 
   const charged = await consumeCounting("account-checks", key);
@@ -200,7 +201,7 @@ export async function checkAccountSecret(
     throw error;
   }
   if (passed) {
-    if (options.clearOnSuccess !== false) await clearAccountLockout(account);
+    if (options.clearOnSuccess !== false) await clearLockout(key);
     else {
       // Only this attempt's own charge comes back (a right password is no guess), and
       // the gate it held; the wrong codes before it stay counted.
@@ -218,19 +219,35 @@ export async function checkAccountSecret(
   return { locked: false, passed: false };
 }
 
-/** Seconds left on the account's lock, or null: a read that charges nothing. */
-export async function accountLockout(account: string): Promise<{ retryAfter: number } | null> {
-  const current = await limiter("account-lock").get(identityKey(account));
+/**
+ * Whose budget a check spends: the account's, or, from a browser that signed in to this
+ * account before (a valid device cookie naming it: lib/auth/device.ts), that device's own
+ * (docs/decisions/025). Guesses from elsewhere then cannot lock the owner's devices out.
+ */
+function lockoutKey(account: string, device?: KnownDevice | null): string {
+  return device ? `device:${device.deviceId}` : identityKey(account);
+}
+
+async function lockedFor(key: string): Promise<{ retryAfter: number } | null> {
+  const current = await limiter("account-lock").get(key);
   // One point is the gate held by a check in flight; past one, a lock.
   return current && current.consumedPoints > 1 ? { retryAfter: secondsUntil(current) } : null;
+}
+
+/** Seconds left on the account's lock, or null: a read that charges nothing. */
+export function accountLockout(account: string): Promise<{ retryAfter: number } | null> {
+  return lockedFor(identityKey(account));
+}
+
+async function clearLockout(key: string): Promise<void> {
+  const rows = [limiter("account-checks").getKey(key), limiter("account-lock").getKey(key)];
+  await getDb().delete(rateLimits).where(inArray(rateLimits.key, rows));
 }
 
 /**
  * A success (or a completed password reset) lifts the account's count and lock: both rows
  * of the limiters' table in one statement, one commit (every successful login runs it).
  */
-export async function clearAccountLockout(account: string): Promise<void> {
-  const key = identityKey(account);
-  const rows = [limiter("account-checks").getKey(key), limiter("account-lock").getKey(key)];
-  await getDb().delete(rateLimits).where(inArray(rateLimits.key, rows));
+export function clearAccountLockout(account: string): Promise<void> {
+  return clearLockout(identityKey(account));
 }

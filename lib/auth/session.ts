@@ -1,7 +1,7 @@
 import "server-only";
 import { and, eq, gt, isNull, ne, sql, type SQL } from "drizzle-orm";
 import { getDb, preparedQuery, writeTransaction, type Queryable } from "@/db/client";
-import { refreshTokens, sessions, users, type Session, type User } from "@/db/schema";
+import { refreshTokens, sessionReauthentications, sessions, users, type Session, type User } from "@/db/schema";
 import { randomToken, sha256 } from "@/lib/crypto";
 import { getEnv } from "@/lib/env";
 import { queueEmail } from "@/lib/email/send";
@@ -58,6 +58,8 @@ export type SessionGrant = {
   sessionId: string;
   /** The new refresh token and its cookie lifetime; absent on a grace-window reuse. */
   refresh?: { token: string; maxAgeSeconds: number };
+  /** A sign-in's device cookie (lib/auth/device.ts); refreshes have none. */
+  deviceToken?: string;
 };
 
 export type RotateResult =
@@ -76,18 +78,46 @@ async function issueRefreshToken(tx: Queryable, sessionId: string, sessionExpire
   return { id: row!.id, token, maxAgeSeconds: Math.floor((expiresAt.getTime() - now) / 1000) };
 }
 
+/** What a sign-in proved, for the session's transaction to check it still stands. */
+export type SignInProof = {
+  /** users.credentials_version the first step was proven against (lib/auth/credentials.ts). */
+  credentialsVersion: number;
+  /** What proved the second factor, if one did (a passkey is both). */
+  secondFactor?: "totp" | "recovery_code" | "passkey";
+  /** A re-hash of the proven password (weaker parameters, an imported hash): written only if `from` still stands. */
+  passwordUpgrade?: { from: string; to: string };
+};
+
 /**
  * Start a session for a user who has just proven who they are; `event`, when given, is
- * recorded in the same transaction (the login's activity entry).
+ * recorded in the same transaction (the login's activity entry). Null, and nothing
+ * written, when the credentials the proof was checked against changed meanwhile (a
+ * reset, a password change, a second factor turned on or off): the proof is stale.
  */
 export async function startSession(
   input: { userId: number; userAgent: string | null; ip: string | null },
+  proof: SignInProof,
   event?: Pick<SecurityEventInput, "type" | "detail">,
-): Promise<SessionGrant> {
+): Promise<SessionGrant | null> {
   const now = Date.now();
   const sessionId = randomToken(16);
   const expiresAt = new Date(now + getEnv().SESSION_MAX_AGE * 1000);
   const refresh = await writeTransaction(async (tx) => {
+    // First, and in one statement that decides and writes: the proof still stands. A
+    // change that commits after this one ends the session below with the others.
+    const upgrade = proof.passwordUpgrade;
+    const stands = await tx
+      .update(users)
+      .set(upgrade ? { lastLoginAt: new Date(now), passwordHash: upgrade.to } : { lastLoginAt: new Date(now) })
+      .where(
+        and(
+          eq(users.id, input.userId),
+          eq(users.credentialsVersion, proof.credentialsVersion),
+          upgrade ? eq(users.passwordHash, upgrade.from) : undefined,
+        ),
+      )
+      .returning({ id: users.id });
+    if (stands.length === 0) return null;
     await tx.insert(sessions).values({
       id: sessionId,
       userId: input.userId,
@@ -96,10 +126,12 @@ export async function startSession(
       expiresAt,
       userAgent: input.userAgent,
       ip: input.ip,
+      secondFactor: proof.secondFactor ?? null,
     });
     if (event) await recordSecurityEventIn(tx, { ...event, userId: input.userId, client: input }, now);
     return issueRefreshToken(tx, sessionId, expiresAt, now);
   });
+  if (!refresh) return null;
   const access = await signAccessToken({ userId: input.userId, sessionId });
   return { access, sessionId, refresh: { token: refresh.token, maxAgeSeconds: refresh.maxAgeSeconds } };
 }
@@ -164,6 +196,18 @@ export async function rotateRefreshToken(token: string, now = Date.now(), client
   return decision.kind === "rotated"
     ? { ...grant, refresh: { token: decision.token, maxAgeSeconds: decision.maxAgeSeconds } }
     : grant;
+}
+
+/**
+ * Record that the session's user proved who they are again, and how (lib/auth/reauth.ts
+ * decides what counts as recent).
+ */
+export async function recordReauthenticationIn(q: Queryable, sessionId: string, method: "password" | "totp" | "passkey", now = Date.now()): Promise<void> {
+  const at = new Date(now);
+  await q
+    .insert(sessionReauthentications)
+    .values({ sessionId, at, method })
+    .onConflictDoUpdate({ target: sessionReauthentications.sessionId, set: { at, method } });
 }
 
 /** Revoke one session: its refresh tokens stop at once, its access tokens on this app too. */

@@ -4,6 +4,7 @@ import { getDb } from "@/db/client";
 import { passkeys, type User } from "@/db/schema";
 import { getEnv } from "@/lib/env";
 import type { Client } from "./activity";
+import { issueDeviceToken } from "./device";
 import { createMfaToken } from "./mfa/mfa-token";
 import { hasTotp } from "./mfa/second-factor";
 import { startSession, type SessionGrant } from "./session";
@@ -21,7 +22,13 @@ export type SecondFactorMethod = "totp" | "recovery_code" | "passkey";
 export type SignInResult =
   | { ok: true; kind: "session"; user: User; grant: SessionGrant }
   | { ok: true; kind: "mfa_required"; user: User; mfaToken: string; methods: SecondFactorMethod[] }
-  | { ok: false; reason: "email_not_verified" };
+  | { ok: false; reason: "email_not_verified" }
+  /**
+   * The account's credentials changed after this sign-in's proof was checked (a reset,
+   * a password change, a second factor turned on or off: lib/auth/credentials.ts). Each
+   * caller answers it as its own proof failing: the proof no longer stands.
+   */
+  | { ok: false; reason: "credentials_changed" };
 
 async function hasPasskey(userId: number): Promise<boolean> {
   const [row] = await getDb().select({ n: count() }).from(passkeys).where(eq(passkeys.userId, userId));
@@ -34,24 +41,38 @@ export async function secondFactorMethods(userId: number): Promise<SecondFactorM
 }
 
 /**
- * Finish a sign-in whose first step has passed. `secondFactor` is set by mfa/verify once
- * the code or passkey of the second step passed; a passkey sign-in needs none.
+ * Finish a sign-in whose first step has passed. `user` is the row the proof was checked
+ * against (read before the password was hashed, say): its credentials_version must still
+ * stand when the session starts. `secondFactor` is set by mfa/verify once the code or
+ * passkey of the second step passed, with `credentialsVersion` from the mfa_token (the
+ * first step's); a passkey sign-in needs none. `passwordUpgrade` re-hashes the password
+ * in the session's own transaction.
  */
 export async function completeSignIn(input: {
   user: User;
   method: SignInMethod;
   client: Client;
   secondFactor?: SecondFactorMethod;
+  credentialsVersion?: number;
+  passwordUpgrade?: { from: string; to: string };
 }): Promise<SignInResult> {
   const { user, method, client } = input;
+  const credentialsVersion = input.credentialsVersion ?? user.credentialsVersion;
   // Said only to someone who has just proven who they are, so it reveals nothing.
   if (getEnv().REQUIRE_VERIFIED_EMAIL && !user.emailVerified) return { ok: false, reason: "email_not_verified" };
   if (method !== "passkey" && !input.secondFactor && (await hasTotp(user.id))) {
-    const mfaToken = await createMfaToken(user.id, method);
+    const mfaToken = await createMfaToken({ userId: user.id, method, credentialsVersion });
     return { ok: true, kind: "mfa_required", user, mfaToken, methods: await secondFactorMethods(user.id) };
   }
   const detail = input.secondFactor ? { method, second_factor: input.secondFactor } : { method };
+  const secondFactor = method === "passkey" ? "passkey" : input.secondFactor;
   // The login event is written in the session's own transaction: both or neither.
-  const grant = await startSession({ userId: user.id, ...client }, { type: "login", detail });
-  return { ok: true, kind: "session", user, grant };
+  const grant = await startSession(
+    { userId: user.id, ...client },
+    { credentialsVersion, secondFactor, passwordUpgrade: input.passwordUpgrade },
+    { type: "login", detail },
+  );
+  if (!grant) return { ok: false, reason: "credentials_changed" };
+  // This browser has now proven itself for this account (docs/decisions/025).
+  return { ok: true, kind: "session", user, grant: { ...grant, deviceToken: await issueDeviceToken({ id: user.id, passwordHash: input.passwordUpgrade?.to ?? user.passwordHash }) } };
 }

@@ -34,8 +34,11 @@ export const SEND_LEASE_MS = 10_000;
  * - "notice": tells the owner about something done with a secret (their password was
  *   changed, a refresh token was used twice). Never held back: an attacker who filled
  *   the cap must not also silence the warning.
+ * - "reserved": a request from the owner's known device once the cap is spent
+ *   (docs/decisions/025): one per address per hour, which requests from anywhere else
+ *   cannot take.
  */
-export type EmailPurpose = "request" | "notice";
+export type EmailPurpose = "request" | "notice" | "reserved";
 
 export const EMAIL_CAP_WINDOW_MS = 60 * 60 * 1000;
 
@@ -69,6 +72,15 @@ export async function emailCapSpent(q: Queryable, to: string, now = Date.now()):
   return true;
 }
 
+/** True when `to` had its one reserved email of the hour (docs/decisions/025). */
+export async function reservedEmailSpent(q: Queryable, to: string, now: number): Promise<boolean> {
+  const [sent] = await q
+    .select({ n: count() })
+    .from(emails)
+    .where(and(eq(emails.recipientKey, mailboxKey(to)), eq(emails.reserved, true), gt(emails.createdAt, new Date(now - EMAIL_CAP_WINDOW_MS))));
+  return (sent?.n ?? 0) >= 1;
+}
+
 /**
  * Write a message to the outbox, or null when the address's hourly cap is spent. Call
  * deliverEmail(id) once the transaction commits. Capped messages must be queued inside
@@ -78,12 +90,14 @@ export async function queueEmail(q: Queryable, message: OutgoingEmail, purpose: 
   const env = getEnv();
   const recipientKey = mailboxKey(message.to);
   if (purpose === "request" && (await emailCapSpent(q, message.to, now))) return null;
+  if (purpose === "reserved" && (await reservedEmailSpent(q, message.to, now))) return null;
   const [row] = await q
     .insert(emails)
     .values({
       ...message,
       recipientKey,
-      capped: purpose === "request",
+      capped: purpose !== "notice",
+      reserved: purpose === "reserved",
       from: env.EMAIL_FROM,
       status: env.RESEND_API_KEY ? "pending" : "mailbox",
       createdAt: new Date(now),

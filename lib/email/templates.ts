@@ -191,6 +191,7 @@ export type AccountChange =
   | { kind: "totp_enabled" }
   | { kind: "totp_disabled" }
   | { kind: "recovery_code_used"; remaining: number }
+  | { kind: "recovery_codes_regenerated" }
   | { kind: "passkey_added"; name: string }
   | { kind: "provider_linked"; provider: string };
 
@@ -210,6 +211,11 @@ function accountChangeWords(change: AccountChange): { subject: string; line: str
       const left = change.remaining === 1 ? "1 code is" : `${change.remaining} codes are`;
       return { subject: "A recovery code was used", line: `One of your ${app()} recovery codes was just used. ${left} left.` };
     }
+    case "recovery_codes_regenerated":
+      return {
+        subject: "New recovery codes were made",
+        line: "Ten new recovery codes were just made for your Gatehouse account, and the old ones no longer work. The codes themselves are never sent by email.",
+      };
     case "passkey_added":
       return {
         subject: "A passkey was added",

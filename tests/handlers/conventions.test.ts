@@ -16,6 +16,8 @@ import * as social from "@/app/api/auth/social/[provider]/route";
 import * as socialCallback from "@/app/api/auth/social/[provider]/callback/route";
 import * as refresh from "@/app/api/auth/token/refresh/route";
 import * as verifyEmail from "@/app/api/auth/verify-email/route";
+import * as verifyEmailCheck from "@/app/api/auth/verify-email/check/route";
+import * as passwordResetCheck from "@/app/api/auth/password/reset/check/route";
 import * as verifyEmailResend from "@/app/api/auth/verify-email/resend/route";
 import * as activity from "@/app/api/auth/activity/route";
 import * as mfa from "@/app/api/auth/mfa/route";
@@ -59,7 +61,9 @@ const ROUTES: Array<{ path: string; module: Partial<Record<Method, Handler>>; se
   { path: "/api/auth/social/github/", module: social, serves: ["GET", "HEAD", "POST", "DELETE"], context: params({ provider: "github" }) },
   { path: "/api/auth/social/github/callback/", module: socialCallback, serves: ["GET", "HEAD"], context: params({ provider: "github" }) },
   { path: "/api/auth/token/refresh/", module: refresh, serves: ["POST"] },
-  { path: "/api/auth/verify-email/", module: verifyEmail, serves: ["GET", "HEAD"] },
+  { path: "/api/auth/verify-email/", module: verifyEmail, serves: ["GET", "HEAD", "POST"] },
+  { path: "/api/auth/verify-email/check/", module: verifyEmailCheck, serves: ["POST"] },
+  { path: "/api/auth/password/reset/check/", module: passwordResetCheck, serves: ["POST"] },
   { path: "/api/auth/verify-email/resend/", module: verifyEmailResend, serves: ["POST"] },
   { path: "/api/auth/activity/", module: activity, serves: ["GET", "HEAD"] },
   { path: "/api/auth/mfa/", module: mfa, serves: ["GET", "HEAD"] },

@@ -127,9 +127,10 @@ describe("second factor", () => {
     const renewed = burst.find((r) => r.status === 200)!.body.recovery_codes as string[];
     expect(renewed.some((c) => recoveryCodes.includes(c))).toBe(false);
     // Those replays spent the account's budget (five failures lock it), and a password
-    // proof gives none of it back while TOTP is on (mfa-login.test.ts shows why). This
-    // test goes on with a fresh budget, as after the lock's 15 minutes.
-    expect((await call("POST", "/api/auth/reauthenticate/", { password: PASSWORD })).status).toBe(200);
+    // proof cannot give any of it back while TOTP is on: it is refused outright, the code
+    // being the stronger factor (decision 019). This test goes on with a fresh budget, as
+    // after the lock's 15 minutes.
+    expect((await call("POST", "/api/auth/reauthenticate/", { password: PASSWORD })).body).toMatchObject({ code: "second_factor_required" });
     await app.db().run("delete from rate_limits where key like ?", "account-%");
 
     // An old recovery code stopped working; a recovery code is no good for new codes.

@@ -12,8 +12,7 @@ import {
   trimSecurityEvents,
 } from "@/lib/auth/activity";
 import { isRecentSignIn, reauthenticate } from "@/lib/auth/reauth";
-import { startSession } from "@/lib/auth/session";
-import { createUser, PASSWORD } from "./helpers";
+import { createUser, PASSWORD, newSession } from "./helpers";
 
 // docs/api.md, security activity (last 50, newest first, kept 90 days, in words on the
 // profile) and the recent sign-in that sensitive changes need (REAUTH_MAX_AGE).
@@ -100,7 +99,7 @@ describe("security events", () => {
 describe("recent sign-in", () => {
   it("holds for REAUTH_MAX_AGE after sign-in, and again after re-entering the password", async () => {
     const user = await createUser();
-    const { sessionId } = await startSession({ userId: user.id, userAgent: null, ip: null });
+    const { sessionId } = await newSession({ userId: user.id, userAgent: null, ip: null });
     expect(await isRecentSignIn(sessionId)).toBe(true);
     expect(await isRecentSignIn(sessionId, Date.now() + 601_000)).toBe(false);
     await getDb().update(sessions).set({ createdAt: new Date(Date.now() - 3_600_000) }).where(eq(sessions.id, sessionId));
@@ -115,7 +114,7 @@ describe("recent sign-in", () => {
 
   it("refuses a code when TOTP is off, and a password when there is none", async () => {
     const social = await createUser({ password: null });
-    const { sessionId } = await startSession({ userId: social.id, userAgent: null, ip: null });
+    const { sessionId } = await newSession({ userId: social.id, userAgent: null, ip: null });
     expect(await reauthenticate({ user: social, sessionId, proof: { password: "anything at all" } })).toEqual({ ok: false, reason: "no_password" });
     expect(await reauthenticate({ user: social, sessionId, proof: { code: "123456" } })).toEqual({ ok: false, reason: "no_totp" });
   });

@@ -5,9 +5,8 @@ import { describe, expect, it } from "vitest";
 import { closeDb, createStore, dataDirectory, databaseAnswers, databasePath, getDb } from "@/db/client";
 import { sessions, users } from "@/db/schema";
 import { openSqliteStore } from "@/db/sqlite";
-import { startSession } from "@/lib/auth/session";
 import { resetSingletons } from "@/lib/singleton";
-import { createUser, rawRows, withRawConnection } from "./helpers";
+import { createUser, rawRows, withRawConnection, newSession } from "./helpers";
 
 // docs/security.md, Data: SQLite in WAL mode with foreign keys and a busy timeout, created and
 // migrated on first use, never at import time.
@@ -57,7 +56,7 @@ describe("createDb / getDb", () => {
 
   it("deletes a user's sessions and refresh tokens with the user", async () => {
     const user = await createUser({ password: null });
-    await startSession({ userId: user.id, userAgent: null, ip: null });
+    await newSession({ userId: user.id, userAgent: null, ip: null });
     await getDb().delete(users).where(eq(users.id, user.id));
     expect(rawRows("sessions")).toHaveLength(0);
     expect(rawRows("refresh_tokens")).toHaveLength(0);

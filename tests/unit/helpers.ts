@@ -4,6 +4,7 @@ import { eq } from "drizzle-orm";
 import { databasePath, getDb } from "@/db/client";
 import { emails, users, type Email, type User } from "@/db/schema";
 import { hashPassword } from "@/lib/auth/password";
+import { startSession } from "@/lib/auth/session";
 import { resetSingletons } from "@/lib/singleton";
 import { normalizeEmail } from "@/lib/validation";
 import { newUserRow } from "@/lib/auth/user";
@@ -93,4 +94,12 @@ export function setEnv(values: Record<string, string | undefined>): void {
     else process.env[key] = value;
   }
   resetSingletons("env");
+}
+
+/** A session for a user who just signed in (its current credentials), as completeSignIn starts one. */
+export async function newSession(input: { userId: number; userAgent: string | null; ip: string | null }) {
+  const user = await getUserRow(input.userId);
+  const grant = await startSession(input, { credentialsVersion: user.credentialsVersion });
+  if (!grant) throw new Error("startSession refused a fresh proof");
+  return grant;
 }

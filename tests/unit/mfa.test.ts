@@ -167,11 +167,11 @@ describe("turning TOTP on and off", () => {
     const now = Date.now();
     const { user, secret, codes } = await userWithTotp(now);
     const later = now + 30_000;
-    const renewed = await regenerateRecoveryCodes({ user, code: codeAt(secret, later) }, later);
+    const renewed = await regenerateRecoveryCodes({ user, code: codeAt(secret, later), client }, later);
     if (!renewed.ok) throw new Error("regeneration refused");
     expect(renewed.recoveryCodes.some((c) => codes.includes(c))).toBe(false);
     // Recovery codes do not renew recovery codes.
-    expect((await regenerateRecoveryCodes({ user, code: renewed.recoveryCodes[0]! }, later)).ok).toBe(false);
+    expect((await regenerateRecoveryCodes({ user, code: renewed.recoveryCodes[0]!, client }, later)).ok).toBe(false);
     expect(await disableTotp({ user, code: codes[0]!, client })).toEqual({ ok: false, reason: "invalid_code" });
     expect((await disableTotp({ user, code: renewed.recoveryCodes[1]!, client })).ok).toBe(true);
     expect(await getMfaStatus(user)).toMatchObject({ totp: false, recovery_codes_left: 0 });
@@ -194,9 +194,9 @@ describe("mfa tokens", () => {
   it("are stored hashed, bound to their user, spent once, and expire after 5 minutes", async () => {
     const [alice, bob] = [await createUser(), await createUser()];
     const now = Date.now();
-    const token = await createMfaToken(alice.id, "password", now);
+    const token = await createMfaToken({ userId: alice.id, method: "password", credentialsVersion: alice.credentialsVersion }, now);
     expect(JSON.stringify(await getDb().select().from((await import("@/db/schema")).mfaTokens))).not.toContain(token);
-    expect(await peekMfaToken(token, now)).toEqual({ userId: alice.id, method: "password" });
+    expect(await peekMfaToken(token, now)).toEqual({ userId: alice.id, method: "password", credentialsVersion: 0 });
     expect(await consumeMfaToken(token, bob.id, now)).toBe(false);
     expect(await peekMfaToken(token, now + MFA_TOKEN_TTL_MS)).toBeNull();
     expect(await consumeMfaToken(token, alice.id, now)).toBe(true);

@@ -8,8 +8,8 @@ import { getProviderConfig, type ProviderConfig } from "@/lib/auth/oauth/provide
 import { resetSingletons } from "@/lib/singleton";
 import { chooseAtProvider } from "../../e2e/fake-oauth/drive";
 import { startFakeOAuthProvider, type FakeOAuthProvider } from "../../e2e/fake-oauth/server";
-import { startSession } from "@/lib/auth/session";
 import { newUserRow } from "@/lib/auth/user";
+import { newSession } from "./helpers";
 
 // The flow functions end to end in one process, against the fake provider on loopback:
 // what the routes rely on, including REQUIRE_VERIFIED_EMAIL on the social path.
@@ -63,7 +63,7 @@ async function unverifiedAccountWithGithub(): Promise<number> {
 describe("linking from the profile", () => {
   it("sends an unverified account back to its profile before any trip to the provider", async () => {
     const user = (await getDb().insert(users).values(newUserRow({ username: "fresh", email: "fresh@example.com", emailVerified: false })).returning())[0]!;
-    const session = await startSession({ userId: user.id, userAgent: null, ip: null });
+    const session = await newSession({ userId: user.id, userAgent: null, ip: null });
     const started = await startSocialLogin({ provider: github(), next: null, intent: "link", refreshToken: session.refresh!.token });
     expect(started).toEqual({ ok: false, code: "email_not_verified", errorPage: "/profile/" });
     expect((await getDb().select().from(socialAccounts))).toEqual([]);

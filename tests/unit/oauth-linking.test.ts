@@ -4,8 +4,8 @@ import { getDb } from "@/db/client";
 import { emails, emailVerificationTokens, passkeys, securityEvents, sessions, socialAccounts, users } from "@/db/schema";
 import { linkSocialAccountToUser, signInOrLinkSocialAccount, unlinkSocialAccount } from "@/lib/auth/oauth/linking";
 import type { SocialProfile } from "@/lib/auth/oauth/profiles";
-import { startSession } from "@/lib/auth/session";
 import { newUserRow } from "@/lib/auth/user";
+import { newSession } from "./helpers";
 
 // The four linking rules of docs/api.md, one decision at a time, against a real SQLite file.
 // Rule 2's second case and rule 3 are where accounts are won or lost: most cases are there.
@@ -68,7 +68,7 @@ describe("rule 1: a known provider account", () => {
 describe("rule 2, first case: verified account, verified provider address", () => {
   it("links and signs in as that account, matching the address without regard to case, keeping the password and sessions", async () => {
     const local = await insertUser({ email: "Alice@example.com", emailVerified: true });
-    await startSession({ userId: local.id, userAgent: null, ip: null });
+    await newSession({ userId: local.id, userAgent: null, ip: null });
     const result = await signInOrLinkSocialAccount({ provider: "google", profile: profile({ email: "ALICE@EXAMPLE.COM" }) });
     expect(result).toEqual({ ok: true, userId: local.id, outcome: "linked_to_verified", emailId: expect.any(Number) });
     expect((await user(local.id)).passwordHash).toBe(local.passwordHash);
@@ -88,8 +88,8 @@ describe("rule 2, first case: verified account, verified provider address", () =
 describe("rule 2, second case: the pre-registration takeover", () => {
   it("verifies the address, deletes the password, revokes every session and signs the provider's owner in", async () => {
     const squatted = await insertUser({ email: "victim@example.com", emailVerified: false });
-    await startSession({ userId: squatted.id, userAgent: "attacker", ip: "203.0.113.9" });
-    await startSession({ userId: squatted.id, userAgent: "attacker-2", ip: "203.0.113.9" });
+    await newSession({ userId: squatted.id, userAgent: "attacker", ip: "203.0.113.9" });
+    await newSession({ userId: squatted.id, userAgent: "attacker-2", ip: "203.0.113.9" });
     expect(await liveSessions(squatted.id)).toBe(2);
 
     const result = await signInOrLinkSocialAccount({ provider: "google", profile: profile({ providerUserId: "victim-sub", email: "victim@example.com" }) });
@@ -117,7 +117,7 @@ describe("rule 2, second case: the pre-registration takeover", () => {
 
   it("takes over through GitHub too, and when the squatter's address differs only in case", async () => {
     const squatted = await insertUser({ email: "Victim3@Example.com", emailVerified: false });
-    await startSession({ userId: squatted.id, userAgent: null, ip: null });
+    await newSession({ userId: squatted.id, userAgent: null, ip: null });
     const result = await signInOrLinkSocialAccount({ provider: "github", profile: profile({ email: "victim3@example.com" }) });
     expect(result).toMatchObject({ ok: true, userId: squatted.id, outcome: "took_over_unverified" });
     expect((await user(squatted.id)).passwordHash).toBeNull();
@@ -135,7 +135,7 @@ describe("rule 2, second case: the pre-registration takeover", () => {
 
   it("leaves other users' sessions alone", async () => {
     const bystander = await insertUser({ email: "bystander@example.com", emailVerified: false });
-    await startSession({ userId: bystander.id, userAgent: null, ip: null });
+    await newSession({ userId: bystander.id, userAgent: null, ip: null });
     await insertUser({ email: "victim5@example.com", emailVerified: false });
     await signInOrLinkSocialAccount({ provider: "google", profile: profile({ email: "victim5@example.com" }) });
     expect(await liveSessions(bystander.id)).toBe(1);
@@ -149,7 +149,7 @@ describe("rule 3: the provider does not vouch for the address", () => {
     ["a verified account", true],
   ])("refuses to link by an unverified provider address matching %s, changing nothing", async (_, verified) => {
     const local = await insertUser({ email: "carol@example.com", emailVerified: verified });
-    await startSession({ userId: local.id, userAgent: null, ip: null });
+    await newSession({ userId: local.id, userAgent: null, ip: null });
     const before = await user(local.id);
     const users = await userCount();
 

@@ -14,7 +14,7 @@ import {
   type SessionGrant,
 } from "@/lib/auth/session";
 import { verifyAccessToken } from "@/lib/auth/tokens";
-import { createUser, rawRows, sha256Hex } from "./helpers";
+import { createUser, rawRows, sha256Hex, newSession } from "./helpers";
 
 // docs/api.md, Tokens and sessions / POST token/refresh; docs/security.md, Sessions and tokens:
 // opaque refresh tokens stored as SHA-256, rotation with a 30-second grace window,
@@ -24,7 +24,7 @@ const client = { userAgent: "Mozilla/5.0 (vitest)", ip: "203.0.113.7" };
 
 async function login(userId?: number): Promise<SessionGrant & { userId: number; refreshToken: string }> {
   const id = userId ?? (await createUser({ password: null })).id;
-  const grant = await startSession({ userId: id, ...client });
+  const grant = await newSession({ userId: id, ...client });
   if (!grant.refresh) throw new Error("startSession gave no refresh token");
   return { ...grant, userId: id, refreshToken: grant.refresh.token };
 }

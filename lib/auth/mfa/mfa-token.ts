@@ -11,12 +11,15 @@ import { randomToken, sha256 } from "@/lib/crypto";
 
 export const MFA_TOKEN_TTL_MS = 5 * 60 * 1000;
 
-/** A new token for `userId`, who proved the first step by `method`. */
-export async function createMfaToken(userId: number, method: FirstStep, now = Date.now()): Promise<string> {
+/**
+ * A new token for `userId`, who proved the first step by `method` against the account's
+ * `credentialsVersion`: a credential change after that spends it (lib/auth/credentials.ts).
+ */
+export async function createMfaToken(input: { userId: number; method: FirstStep; credentialsVersion: number }, now = Date.now()): Promise<string> {
   const token = randomToken(32);
   await getDb()
     .insert(mfaTokens)
-    .values({ userId, method, tokenHash: sha256(token), createdAt: new Date(now), expiresAt: new Date(now + MFA_TOKEN_TTL_MS) });
+    .values({ ...input, tokenHash: sha256(token), createdAt: new Date(now), expiresAt: new Date(now + MFA_TOKEN_TTL_MS) });
   return token;
 }
 
@@ -26,11 +29,17 @@ export type FirstStep = "password" | "google" | "github";
 const liveToken = (token: string, now: number) =>
   and(eq(mfaTokens.tokenHash, sha256(token)), isNull(mfaTokens.usedAt), gt(mfaTokens.expiresAt, new Date(now)));
 
+export type MfaTokenHolder = { userId: number; method: FirstStep; credentialsVersion: number };
+
 /** The user a live token belongs to, without spending it (before the code is checked). */
-export async function peekMfaToken(token: string, now = Date.now()): Promise<{ userId: number; method: FirstStep } | null> {
+export async function peekMfaToken(token: string, now = Date.now()): Promise<MfaTokenHolder | null> {
   if (!token || token.length > 128) return null;
-  const [row] = await getDb().select({ userId: mfaTokens.userId, method: mfaTokens.method }).from(mfaTokens).where(liveToken(token, now)).limit(1);
-  return row ? { userId: row.userId, method: row.method as FirstStep } : null;
+  const [row] = await getDb()
+    .select({ userId: mfaTokens.userId, method: mfaTokens.method, credentialsVersion: mfaTokens.credentialsVersion })
+    .from(mfaTokens)
+    .where(liveToken(token, now))
+    .limit(1);
+  return row ? { ...row, method: row.method as FirstStep } : null;
 }
 
 /** Delete tokens past their 5 minutes (spent or not): they can never be used again. */

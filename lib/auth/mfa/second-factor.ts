@@ -5,6 +5,9 @@ import { recoveryCodes, totpCredentials, type User } from "@/db/schema";
 import { getEnv } from "@/lib/env";
 import { log } from "@/lib/log";
 import { recordAndNotifyIn, type Client } from "../activity";
+import { retireCredentials } from "../credentials";
+import { deviceOf, type DeviceClaim } from "../device";
+import { recordReauthenticationIn } from "../session";
 import { checkAccountSecret } from "../rate-limit";
 import { hashRecoveryCode, matchRecoveryCode, newRecoveryCodes } from "./recovery-codes";
 import { needsReseal, openSecret, sealSecret } from "./secret-box";
@@ -126,17 +129,21 @@ export type CodeKind = "totp" | "recovery_code" | "either";
 export async function checkSecondFactorCode(
   user: User,
   code: string,
-  options: { accept: CodeKind; now?: number },
+  options: { accept: CodeKind; now?: number; device?: DeviceClaim | null },
 ): Promise<CodeCheck> {
   const now = options.now ?? Date.now();
   const method = options.accept === "either" ? (TOTP_CODE_PATTERN.test(code) ? "totp" : "recovery_code") : options.accept;
+  // The second step of a login from the owner's known device spends that device's budget, as its password did.
+  const device = await deviceOf(options.device, user);
   if (method === "totp" && !TOTP_CODE_PATTERN.test(code)) {
     // Not a code at all: still charged, so malformed guesses are no free probe.
-    const checked = await checkAccountSecret(user.email, async () => false);
+    const checked = await checkAccountSecret(user.email, async () => false, { device });
     return checked.locked ? { ok: false, reason: "locked", retryAfter: checked.retryAfter } : { ok: false, reason: "invalid_code" };
   }
-  const checked = await checkAccountSecret(user.email, () =>
-    method === "totp" ? claimTotpCode(user.id, code, "confirmed", now) : claimRecoveryCode(user.id, code, now),
+  const checked = await checkAccountSecret(
+    user.email,
+    () => (method === "totp" ? claimTotpCode(user.id, code, "confirmed", now) : claimRecoveryCode(user.id, code, now)),
+    { device },
   );
   if (checked.locked) return { ok: false, reason: "locked", retryAfter: checked.retryAfter };
   return checked.passed ? { ok: true, method } : { ok: false, reason: "invalid_code" };
@@ -182,8 +189,12 @@ type Refused = { ok: false; reason: "no_setup" } | { ok: false; reason: "invalid
 
 export type RecoveryCodesResult = { ok: true; recoveryCodes: string[]; emailId: number | null } | Refused;
 
-/** The first code from the app turns TOTP on and gives the ten recovery codes. */
-export async function confirmTotpSetup(input: { user: User; code: string; client: Client }, now = Date.now()): Promise<RecoveryCodesResult> {
+/**
+ * The first code from the app turns TOTP on and gives the ten recovery codes. The code
+ * just typed is a proof by the new factor: the session that confirms counts it as a
+ * recent one (lib/auth/reauth.ts), so adding a passkey next needs no second prompt.
+ */
+export async function confirmTotpSetup(input: { user: User; code: string; client: Client; sessionId?: string }, now = Date.now()): Promise<RecoveryCodesResult> {
   const { user } = input;
   const credential = await totpCredentialOf(user.id);
   if (!credential || credential.confirmedAt) return { ok: false, reason: "no_setup" };
@@ -198,6 +209,9 @@ export async function confirmTotpSetup(input: { user: User; code: string; client
       .returning({ userId: totpCredentials.userId });
     // A parallel confirmation got there first and holds the codes.
     if (confirmed.length === 0) return null;
+    // Sign-ins in flight were proven without a code: none of them finishes now.
+    await retireCredentials(tx, { userId: user.id, change: "totp_enabled", now });
+    if (input.sessionId) await recordReauthenticationIn(tx, input.sessionId, "totp", now);
     const codes = await replaceRecoveryCodesIn(tx, user.id, now);
     const emailId = await recordAndNotifyIn(tx, { user, event: { type: "mfa_enabled", client: input.client, detail: { method: "totp" } }, change: { kind: "totp_enabled" } }, now);
     return { codes, emailId };
@@ -205,13 +219,27 @@ export async function confirmTotpSetup(input: { user: User; code: string; client
   return done ? { ok: true, recoveryCodes: done.codes, emailId: done.emailId } : { ok: false, reason: "invalid_code" };
 }
 
-/** Ten new recovery codes for a current TOTP code; the old ones stop working. */
-export async function regenerateRecoveryCodes(input: { user: User; code: string }, now = Date.now()): Promise<RecoveryCodesResult> {
-  if (!(await hasTotp(input.user.id))) return { ok: false, reason: "no_setup" };
-  const checked = await checkSecondFactorCode(input.user, input.code, { accept: "totp", now });
+/**
+ * Ten new recovery codes for a current TOTP code; the old ones stop working. Recorded and
+ * told to the owner like every change of the second factor: whoever holds a session and
+ * the app could otherwise replace the owner's paper codes without a trace.
+ */
+export async function regenerateRecoveryCodes(input: { user: User; code: string; client: Client }, now = Date.now()): Promise<RecoveryCodesResult> {
+  const { user } = input;
+  if (!(await hasTotp(user.id))) return { ok: false, reason: "no_setup" };
+  const checked = await checkSecondFactorCode(user, input.code, { accept: "totp", now });
   if (!checked.ok) return checked;
-  const codes = await writeTransaction((tx) => replaceRecoveryCodesIn(tx, input.user.id, now));
-  return { ok: true, recoveryCodes: codes, emailId: null };
+  const done = await writeTransaction(async (tx) => {
+    await retireCredentials(tx, { userId: user.id, change: "recovery_codes_regenerated", now });
+    const codes = await replaceRecoveryCodesIn(tx, user.id, now);
+    const emailId = await recordAndNotifyIn(
+      tx,
+      { user, event: { type: "recovery_codes_regenerated", client: input.client, detail: {} }, change: { kind: "recovery_codes_regenerated" } },
+      now,
+    );
+    return { codes, emailId };
+  });
+  return { ok: true, recoveryCodes: done.codes, emailId: done.emailId };
 }
 
 export type DisableResult = { ok: true; emailId: number | null } | Refused;
@@ -225,6 +253,7 @@ export async function disableTotp(input: { user: User; code: string; client: Cli
   const emailId = await writeTransaction(async (tx) => {
     await tx.delete(totpCredentials).where(eq(totpCredentials.userId, user.id));
     await tx.delete(recoveryCodes).where(eq(recoveryCodes.userId, user.id));
+    await retireCredentials(tx, { userId: user.id, change: "totp_disabled", now });
     return recordAndNotifyIn(tx, { user, event: { type: "mfa_disabled", client: input.client, detail: { method: checked.method } }, change: { kind: "totp_disabled" } }, now);
   });
   return { ok: true, emailId };
@@ -236,8 +265,11 @@ export type SecondStepResult = { ok: true; method: "totp" | "recovery_code"; ema
  * The second step of a login (mfa/verify): a TOTP code or a recovery code. A recovery
  * code is recorded and its owner told, with how many are left.
  */
-export async function passSecondStep(input: { user: User; code: string; accept: CodeKind; client: Client }, now = Date.now()): Promise<SecondStepResult> {
-  const checked = await checkSecondFactorCode(input.user, input.code, { accept: input.accept, now });
+export async function passSecondStep(
+  input: { user: User; code: string; accept: CodeKind; client: Client; device?: DeviceClaim | null },
+  now = Date.now(),
+): Promise<SecondStepResult> {
+  const checked = await checkSecondFactorCode(input.user, input.code, { accept: input.accept, now, device: input.device });
   if (!checked.ok) return checked;
   if (checked.method === "totp") return { ok: true, method: "totp", emailId: null };
   const remaining = await recoveryCodesLeft(input.user.id);

@@ -2,6 +2,7 @@ import "server-only";
 import type { AuthenticationResponseJSON } from "@simplewebauthn/server";
 import type { User } from "@/db/schema";
 import { recordSecurityEvent, type Client } from "../activity";
+import type { DeviceClaim } from "../device";
 import { verifyPasskeyLogin } from "../passkeys";
 import { completeSignIn, type SecondFactorMethod, type SignInResult } from "../sign-in";
 import { getUserById } from "../user";
@@ -15,7 +16,7 @@ import { passSecondStep } from "./second-factor";
 export type SecondStepProof = { code: string } | { recoveryCode: string } | { passkey: AuthenticationResponseJSON };
 
 export type SecondStepVerification =
-  | (SignInResult & { emailId: number | null })
+  | (Exclude<SignInResult, { reason: "credentials_changed" }> & { emailId: number | null })
   | { ok: false; reason: "invalid_token" }
   | { ok: false; reason: "invalid_code" }
   | { ok: false; reason: "invalid_passkey" }
@@ -23,20 +24,27 @@ export type SecondStepVerification =
 
 type Proven = { ok: true; method: SecondFactorMethod; emailId: number | null } | Exclude<SecondStepVerification, { ok: true }>;
 
-async function proveSecondStep(user: User, proof: SecondStepProof, client: Client): Promise<Proven> {
+async function proveSecondStep(user: User, proof: SecondStepProof, client: Client, device: DeviceClaim | null): Promise<Proven> {
   if ("passkey" in proof) {
     const checked = await verifyPasskeyLogin({ response: proof.passkey, userId: user.id });
     return checked.ok ? { ok: true, method: "passkey", emailId: null } : { ok: false, reason: "invalid_passkey" };
   }
   const [code, accept] = "code" in proof ? [proof.code, "totp" as const] : [proof.recoveryCode, "recovery_code" as const];
-  return passSecondStep({ user, code, accept, client });
+  return passSecondStep({ user, code, accept, client, device });
 }
 
-export async function verifySecondStep(input: { mfaToken: string; proof: SecondStepProof; client: Client }): Promise<SecondStepVerification> {
+export async function verifySecondStep(input: {
+  mfaToken: string;
+  proof: SecondStepProof;
+  client: Client;
+  device?: DeviceClaim | null;
+}): Promise<SecondStepVerification> {
   const token = await peekMfaToken(input.mfaToken);
   const user = token ? await getUserById(token.userId) : null;
-  if (!token || !user) return { ok: false, reason: "invalid_token" };
-  const proven = await proveSecondStep(user, input.proof, input.client);
+  // A credential change since the first step spent it (lib/auth/credentials.ts); said
+  // before any code is checked, so a stale token costs the account nothing.
+  if (!token || !user || user.credentialsVersion !== token.credentialsVersion) return { ok: false, reason: "invalid_token" };
+  const proven = await proveSecondStep(user, input.proof, input.client, input.device ?? null);
   if (!proven.ok) {
     if (proven.reason !== "locked") {
       await recordSecurityEvent({ userId: user.id, type: "login_failed", client: input.client, detail: { method: token.method, second_factor: secondFactorOf(input.proof) } });
@@ -45,7 +53,14 @@ export async function verifySecondStep(input: { mfaToken: string; proof: SecondS
   }
   // Two proofs racing with one token: one session.
   if (!(await consumeMfaToken(input.mfaToken, user.id))) return { ok: false, reason: "invalid_token" };
-  const signedIn = await completeSignIn({ user, method: token.method, client: input.client, secondFactor: proven.method });
+  const signedIn = await completeSignIn({
+    user,
+    method: token.method,
+    client: input.client,
+    secondFactor: proven.method,
+    credentialsVersion: token.credentialsVersion,
+  });
+  if (!signedIn.ok && signedIn.reason === "credentials_changed") return { ok: false, reason: "invalid_token" };
   return { ...signedIn, emailId: proven.emailId };
 }
 

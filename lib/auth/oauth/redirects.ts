@@ -1,7 +1,7 @@
 import "server-only";
 import { NextResponse } from "next/server";
 import { getEnv } from "@/lib/env";
-import { setRefreshCookie } from "@/lib/http";
+import { setSessionCookies } from "@/lib/http";
 import type { SessionGrant } from "@/lib/auth/session";
 import type { SocialErrorCode } from "@/lib/social";
 import { OAUTH_STATE_COOKIE, OAUTH_STATE_COOKIE_PATH, OAUTH_STATE_TTL_SECONDS } from "./state";
@@ -41,8 +41,7 @@ export function redirectWithError(page: "/login/" | "/profile/", code: SocialErr
 /** A finished browser flow: to `next`, with a new session's refresh cookie if one was started. */
 export function redirectAfterSignIn(next: string, grant: SessionGrant | null): NextResponse {
   const response = clearStateCookie(found(next));
-  if (grant?.refresh) setRefreshCookie(response, grant.refresh.token, grant.refresh.maxAgeSeconds);
-  return response;
+  return grant ? setSessionCookies(response, grant) : response;
 }
 
 /**

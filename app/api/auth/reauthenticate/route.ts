@@ -14,6 +14,8 @@ export const POST = apiRoute({ rateLimit: "mfa", auth: "bearer" }, async (reques
       return fieldErrors({ password: ["Incorrect password"] });
     case "no_password":
       return detail(400, "This account has no password: sign in again instead.", "no_password");
+    case "second_factor_required":
+      return detail(400, "Two-step verification is on: confirm it is you with a code from your authenticator app or a passkey.", "second_factor_required");
     case "no_totp":
       return secondFactorOff("Two-step verification is not on: use your password.", "totp_not_enabled");
     case "invalid_passkey":

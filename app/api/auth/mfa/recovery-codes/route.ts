@@ -1,12 +1,13 @@
 import { regenerateRecoveryCodes } from "@/lib/auth/mfa/second-factor";
-import { apiRoute, codeRefusal, json, methodNotAllowed, parseJsonBody, secondFactorOff } from "@/lib/http";
+import { apiRoute, codeRefusal, deliverAfterResponse, json, methodNotAllowed, parseJsonBody, requestClient, secondFactorOff } from "@/lib/http";
 import { MfaCodeSchema } from "@/lib/validation";
 
 export const POST = apiRoute({ rateLimit: "mfa", auth: "bearer" }, async (request, _context, auth) => {
   const input = await parseJsonBody(request, MfaCodeSchema);
   if (!input.ok) return input.response;
-  const result = await regenerateRecoveryCodes({ user: auth.user, code: input.data.code });
+  const result = await regenerateRecoveryCodes({ user: auth.user, code: input.data.code, client: requestClient(request) });
   if (!result.ok) return result.reason === "no_setup" ? secondFactorOff("Two-step verification is not on.", "totp_not_enabled") : codeRefusal(result);
+  deliverAfterResponse(result.emailId);
   return json({ recovery_codes: result.recoveryCodes });
 });
 

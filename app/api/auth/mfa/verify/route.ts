@@ -1,5 +1,5 @@
 import { verifySecondStep, type SecondStepProof } from "@/lib/auth/mfa/second-step";
-import { apiRoute, codeRefusal, deliverAfterResponse, detail, methodNotAllowed, parseJsonBody, requestClient, signInResponse } from "@/lib/http";
+import { apiRoute, codeRefusal, deliverAfterResponse, detail, deviceClaim, methodNotAllowed, parseJsonBody, requestClient, signInResponse } from "@/lib/http";
 import { MfaVerifySchema } from "@/lib/validation";
 
 export const POST = apiRoute({ rateLimit: "mfa" }, async (request) => {
@@ -8,7 +8,7 @@ export const POST = apiRoute({ rateLimit: "mfa" }, async (request) => {
   const { mfa_token, code, recovery_code, passkey } = input.data;
   const proof: SecondStepProof = code !== undefined ? { code } : recovery_code !== undefined ? { recoveryCode: recovery_code } : { passkey: passkey! };
 
-  const result = await verifySecondStep({ mfaToken: mfa_token, proof, client: requestClient(request) });
+  const result = await verifySecondStep({ mfaToken: mfa_token, proof, client: requestClient(request), device: deviceClaim(request) });
   if (!result.ok) {
     switch (result.reason) {
       case "invalid_token":

@@ -9,6 +9,8 @@ export const POST = apiRoute({ rateLimit: "login" }, async (request) => {
   if (!result.ok) {
     switch (result.reason) {
       case "invalid_challenge":
+      // A password reset or a second factor changed as this sign-in finished: start again.
+      case "credentials_changed":
         return detail(400, "The passkey request expired or was already used. Try again.", "invalid_challenge");
       case "unknown_passkey":
       case "verification_failed":

@@ -1,5 +1,5 @@
 import { requestPasswordReset } from "@/lib/auth/password-reset";
-import { apiRoute, deliverAfterResponse, json, methodNotAllowed, parseJsonBody } from "@/lib/http";
+import { apiRoute, deliverAfterResponse, json, deviceClaim, methodNotAllowed, parseJsonBody } from "@/lib/http";
 import { PasswordResetRequestSchema } from "@/lib/validation";
 
 const ANSWER = { message: "If that account exists, we sent a link to reset its password." };
@@ -9,7 +9,7 @@ export const POST = apiRoute({ rateLimit: "email" }, async (request) => {
   if (!input.ok) return input.response;
 
   // The same answer whether there is an account, and whether its hourly email cap is spent.
-  deliverAfterResponse(await requestPasswordReset(input.data.email));
+  deliverAfterResponse(await requestPasswordReset(input.data.email, { device: deviceClaim(request) }));
   return json(ANSWER, { status: 202 });
 });
 

@@ -69,6 +69,7 @@ export const POST = apiRoute({ rateLimit: "social-exchange" }, async (request, c
       case "account_exists":
       case "email_required":
       case "provider_account_mismatch":
+      case "credentials_changed":
         return detail(400, SOCIAL_ERROR_MESSAGES[result.reason], result.reason);
     }
   }
