@@ -78,6 +78,19 @@ export default defineConfig({
       {
         resolve: { alias },
         test: {
+          // The development server (`npm run dev`) in a real browser: not in `npm test`;
+          // `.ci/run` runs it after (`npm run test:dev`, docs/decisions/038).
+          name: "dev",
+          include: ["tests/dev/**/*.test.ts"],
+          environment: "node",
+          maxWorkers: 1,
+          testTimeout: 90_000,
+          hookTimeout: 180_000,
+        },
+      },
+      {
+        resolve: { alias },
+        test: {
           // Floods that measure the server's answer times: run on their own, one file at
           // a time, after the integration suite (`npm run test:integration` runs both).
           name: "load",

@@ -146,5 +146,5 @@ test("busy while submitting, then the limit's message and the network failure in
   await expect(page.getByRole("button", { name: "Create account" })).toBeEnabled();
 
   await page.getByRole("button", { name: "Create account" }).click();
-  await expect(page.getByRole("main").getByRole("alert")).toHaveText("Could not reach Gatehouse. Check your connection and try again.");
+  await expect(page.getByRole("main").getByRole("alert")).toHaveText("Could not reach the server. Check your connection and try again.");
 });

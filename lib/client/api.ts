@@ -72,7 +72,7 @@ export function fieldErrorsOf<F extends string>(data: ApiBody, fields: readonly 
 
 /** A sentence for everything that is not a field error: detail, non_field_errors, 429, no network. */
 export function problemMessage(result: ApiFailure): string {
-  if (result.status === 0) return "Could not reach Gatehouse. Check your connection and try again.";
+  if (result.status === 0) return "Could not reach the server. Check your connection and try again.";
   if (result.status === 429) {
     const detail = typeof result.data.detail === "string" ? result.data.detail : null;
     return detail ?? `Too many attempts. Try again in ${result.retryAfter ?? 60} seconds.`;
