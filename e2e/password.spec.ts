@@ -43,7 +43,7 @@ test("forgot password: the emailed link sets a new password and signs out every 
   await page.getByLabel("Email address").fill(`  ${user.email} `);
   await page.getByRole("button", { name: "Send reset link" }).click();
   await expect(page.getByRole("heading", { name: "Check your email" })).toBeFocused();
-  await expect(page.getByRole("main")).toContainText(`If ${user.email} belongs to a Gatehouse account`);
+  await expect(page.getByRole("main")).toContainText(`If ${user.email} belongs to an account here`);
 
   const link = await emailedLink(user.email, "reset", 1);
   const confirmations = watchConfirmations(page);
@@ -53,13 +53,16 @@ test("forgot password: the emailed link sets a new password and signs out every 
   await expect(page.locator('meta[name="referrer"]')).toHaveAttribute("content", "no-referrer");
   await expect(page.getByRole("heading", { name: "Choose a new password" })).toBeVisible();
   await expect(page.getByText("At least 8 characters")).toBeVisible();
+  // The account's address from the link, for password managers, in a field nobody sees.
+  await expect(page.locator('form input[autocomplete="username"]')).toHaveValue(user.email);
+  await expect(page.locator('form input[autocomplete="username"]')).toBeHidden();
   expect(confirmations).toEqual([]);
 
   // Too short is caught here; too common only the server knows. The token survives both.
   const password = page.getByLabel("New password", { exact: true });
   await password.fill("short");
   await page.getByRole("button", { name: "Set new password" }).click();
-  await expect(page.locator("#new-password-error")).toHaveText("Ensure this field has at least 8 characters.");
+  await expect(page.locator("#new-password-error")).toHaveText("That is 5 characters; it needs at least 8.");
   await expect(password).toBeFocused();
   expect(confirmations).toEqual([]);
   await password.fill("qwertyuiop");
@@ -126,7 +129,7 @@ test("change the password from the profile: this device stays, the others are si
   await registerByApi(request, user);
   const phone = await newDevice();
   await login(user, { page: phone });
-  await login(user);
+  await login(user, { to: "/profile/security/" });
 
   const current = page.getByLabel("Current password");
   const next = page.getByLabel("New password", { exact: true });
@@ -137,8 +140,15 @@ test("change the password from the profile: this device stays, the others are si
   // Checked here first: nothing is sent.
   await change.click();
   await expect(page.locator("#current-password-error")).toHaveText("This field is required.");
-  await expect(page.locator("#new-password-error")).toHaveText("Ensure this field has at least 8 characters.");
+  await expect(page.locator("#new-password-error")).toHaveText("This field is required.");
   await expect(current).toBeFocused();
+  await expect(page.locator('form[aria-label="Change your password"] input[autocomplete="username"]')).toHaveValue(user.email);
+
+  // Too short, said in the page's words: how long it is, not the hint again.
+  await next.fill("short");
+  await change.click();
+  await expect(page.locator("#new-password-error")).toHaveText("That is 5 characters; it needs at least 8.");
+  await next.fill("");
 
   // The API's answer, beside the field it is about.
   await current.fill("not my password at all");
@@ -166,7 +176,8 @@ test("change the password from the profile: this device stays, the others are si
 
   // This device stays signed in; the phone is signed out at its next load.
   await page.reload();
-  await expect(page.getByText(user.username, { exact: true })).toBeVisible();
+  await expect(page.getByRole("heading", { name: "Sign-in and security" })).toBeVisible();
+  await expect(page.getByRole("banner").getByRole("button", { name: /account menu/ })).toContainText(user.username);
   await phone.reload();
   await expect(phone).toHaveURL(/\/login\/\?next=\/profile\/$/);
   await tryLogin(phone, user.email, user.password);

@@ -21,8 +21,15 @@ export function ProfileShell({ nav, children }: { nav: { href: string; label: st
   const router = useRouter();
   const pathname = usePathname();
 
+  // Shown at once from what is known, then asked again: the profile may have changed on
+  // another page meanwhile (an address verified from the emailed link).
   useEffect(() => {
-    if (status === "signed-out") router.replace(`/login/?next=${encodeURIComponent(pathname)}`);
+    if (status === "signed-in") void reload();
+  }, [status, pathname, reload]);
+
+  useEffect(() => {
+    // Slashes kept as they are (readable, and safe in a query value): /login/?next=/profile/sessions/
+    if (status === "signed-out") router.replace(`/login/?next=${encodeURIComponent(pathname).replace(/%2F/g, "/")}`);
   }, [status, router, pathname]);
 
   let body: ReactNode;

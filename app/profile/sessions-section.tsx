@@ -107,7 +107,7 @@ function SessionList({ sessions, busy, onEnd, onEndOthers }: ListProps) {
   if (ordered.length === 0) return <p className="muted">No active sessions.</p>;
   return (
     <>
-      <ul className={styles.list}>
+      <ul className={styles.list} aria-label="Signed-in devices">
         {ordered.map((session) => {
           const device = describeDevice(session.user_agent);
           return (

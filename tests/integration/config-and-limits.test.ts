@@ -52,10 +52,11 @@ describe("startup configuration", () => {
     expect(output).toMatch(/AUTH_SIGNING_KEY: must be an Ed25519 private key/);
   });
 
-  it("runs on https with its keys: Secure cookie, HSTS, no development mailbox", async () => {
+  it("runs on https with its keys: Secure cookie, HSTS, no development mailbox; named as APP_NAME says", async () => {
     const resend = await fakeResend();
     const prod = await app({
       env: {
+        APP_NAME: "Acme Accounts",
         APP_URL: "https://auth.example.com",
         AUTH_SIGNING_KEY: SIGNING_KEY,
         RESEND_API_KEY: resend.apiKey,
@@ -66,7 +67,10 @@ describe("startup configuration", () => {
     expect((await client.post("/api/auth/register/", { username: "produser", email: "prod@example.com", password: PASSWORD })).status).toBe(201);
     const login = await client.post("/api/auth/login/", { email: "prod@example.com", password: PASSWORD });
     expect(login.status).toBe(200);
-    expect(parseSetCookie(login.setCookies[0]!).attributes.secure).toBe(true);
+    // Every one: the refresh cookie and the session hint among them (https APP_URL).
+    const set = login.setCookies.map((c) => parseSetCookie(c));
+    expect(set.map((c) => c.name)).toEqual(expect.arrayContaining(["refresh_token", "has_session"]));
+    for (const cookie of set) expect(cookie.attributes.secure, cookie.name).toBe(true);
     const jwks = await client.get("/.well-known/jwks.json");
     expect(jwks.body.keys[0].x).toBe(JSON.parse(SIGNING_KEY).x);
     expect((await fetch(`${prod.url}/dev/mail/`)).status).toBe(404);
@@ -74,6 +78,12 @@ describe("startup configuration", () => {
     expect(page.headers.get("strict-transport-security")).toMatch(/max-age=\d+/);
     const email = await resend.waitForEmail("prod@example.com");
     expect(linkIn(email, "https://auth.example.com/verify-email/?token=")).toBeTruthy();
+    // APP_NAME: the sender, the words of the email, the page title and header.
+    expect(JSON.stringify(email)).toContain("Acme Accounts <no-reply@localhost>");
+    expect(JSON.stringify(email)).toContain("Confirm your email address for Acme Accounts");
+    const login_page = await (await fetch(`${prod.url}/login/`)).text();
+    expect(login_page).toContain("<title>Sign in · Acme Accounts</title>");
+    expect(login_page).not.toContain("Gatehouse");
     // Delivered mail leaves no copy of its single-use link behind.
     const row = (await prod.db().get("select status, text, html from emails")) as Record<string, unknown>;
     expect(row).toEqual({ status: "sent", text: null, html: null });
