@@ -101,7 +101,9 @@ test("a used or expired link says so and offers a new one", async ({ page, reque
   await page.getByRole("button", { name: "Set new password" }).click();
   await expect(page.getByRole("heading", { name: "Your password was changed" })).toBeVisible();
 
-  // Used: the page says so on arrival, before anyone types a password.
+  // Used: the page says so on arrival, before anyone types a password. (From elsewhere, as
+  // from a mail client: the same URL again, fragment and all, would not load the page anew.)
+  await page.goto("/");
   await page.goto(link);
   await expect(page.getByRole("heading", { name: "This link was already used" })).toBeFocused();
   await expect(page.getByLabel("New password", { exact: true })).toHaveCount(0);

@@ -1,11 +1,10 @@
 "use client";
 
-import Link from "next/link";
 import { EmailStatus } from "./email-status";
 import { useProfile } from "./profile-shell";
 import styles from "./profile.module.css";
 
-/** /profile/: who the account is, and the way to the other sections. */
+/** /profile/: who the account is. The other sections are in the navigation beside it. */
 export function AccountSection() {
   const profile = useProfile();
   return (
@@ -25,20 +24,6 @@ export function AccountSection() {
         </dd>
       </dl>
       {profile.email_verified ? null : <EmailStatus email={profile.email} />}
-      <ul className={styles.shortcuts}>
-        <li>
-          <Link href="/profile/security/">Sign-in and security</Link>
-          <span className="muted">Password, two-step verification, passkeys{profile.providers.length ? ", linked accounts" : ""}</span>
-        </li>
-        <li>
-          <Link href="/profile/sessions/">Sessions</Link>
-          <span className="muted">The devices signed in to your account</span>
-        </li>
-        <li>
-          <Link href="/profile/activity/">Security activity</Link>
-          <span className="muted">Recent sign-ins and changes</span>
-        </li>
-      </ul>
     </div>
   );
 }

@@ -74,11 +74,9 @@ export function TwoStepSection({ status, account, onChange }: { status: MfaStatu
       ) : status.totp ? (
         <TotpOn onRenewed={(codes) => setStep({ kind: "codes", codes, why: "renewed" })} onDisabled={() => finish(null)} />
       ) : (
-        <div className="row">
-          <button type="button" className="button" onClick={() => void startSetup()} disabled={busy}>
-            {busy ? "Starting…" : "Turn on two-step verification"}
-          </button>
-        </div>
+        <button type="button" className="button" onClick={() => void startSetup()} disabled={busy}>
+          {busy ? "Starting…" : "Turn on two-step verification"}
+        </button>
       )}
     </section>
   );

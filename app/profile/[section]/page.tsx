@@ -8,7 +8,8 @@ type Props = { params: Promise<{ section: string }>; searchParams: Promise<Searc
 // /profile/<slug>/: one of the sections of ../sections.tsx (the account is /profile/ itself).
 export async function generateMetadata({ params }: Props): Promise<Metadata> {
   const found = findSection((await params).section);
-  return found?.slug ? { title: found.title } : {};
+  if (!found?.slug) notFound();
+  return { title: found.title };
 }
 
 export default async function ProfileSectionPage({ params, searchParams }: Props) {
