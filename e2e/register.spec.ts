@@ -1,3 +1,4 @@
+import { expectAccessible } from "./support/axe";
 import { expect, test } from "./support/fixtures";
 import { emailedLink, expectEmailCount } from "./support/mailbox";
 import { newUser, registerByApi } from "./support/users";
@@ -8,6 +9,7 @@ test("register, open the email, click the link: verified", async ({ page }) => {
   await expect(page.getByRole("heading", { name: "Create your account" })).toBeVisible();
   // The length rule is on screen before anyone submits.
   await expect(page.getByText("At least 8 characters")).toBeVisible();
+  await expectAccessible(page, "the registration form");
 
   await page.getByLabel("Username").fill(user.username);
   await page.getByLabel("Email address").fill(user.email);
@@ -26,6 +28,7 @@ test("register, open the email, click the link: verified", async ({ page }) => {
   await expect(page.getByText(`We sent an email to ${user.email}`)).toBeVisible();
   // A production server: no word of a development mailbox.
   await expect(page.getByText("development mailbox")).toHaveCount(0);
+  await expectAccessible(page, "check your email");
 
   await page.goto(await emailedLink(user.email, "verify", 1));
   await expect(page).toHaveURL(/\/verify-email\/\?token=/);

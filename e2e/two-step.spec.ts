@@ -2,6 +2,7 @@ import { decodeBase32IgnorePadding } from "@oslojs/encoding";
 import { generateHOTP } from "@oslojs/otp";
 import type { Page } from "@playwright/test";
 import { ageSessions, markEmailVerified } from "./support/db";
+import { expectAccessible } from "./support/axe";
 import { expect, test } from "./support/fixtures";
 import { accountMenu, logOutFromMenu, newUser, registerByApi, type TestUser } from "./support/users";
 
@@ -61,6 +62,7 @@ test("turn on TOTP from the manual key, sign in with password and code, then wit
   // Wait for the ten to appear (allTextContents reads at once, and the confirm is a round trip).
   const listed = page.getByRole("list", { name: "Recovery codes" }).getByRole("listitem");
   await expect(listed).toHaveCount(10);
+  await expectAccessible(page, "the recovery codes, shown once");
   const codes = await listed.allTextContents();
   // The saved copy says whose codes they are and for what.
   await expect(page.getByRole("link", { name: "Download codes" })).toHaveAttribute("download", `gatehouse-recovery-codes-${user.email}.txt`);
@@ -78,6 +80,7 @@ test("turn on TOTP from the manual key, sign in with password and code, then wit
   // Password, then the code (the next step: the confirm spent this one).
   await logOut(page);
   await passwordStep(page, user);
+  await expectAccessible(page, "the second step asked in place");
   await page.getByLabel("Code from your authenticator app").fill(codeAt(key, -1));
   await page.getByRole("button", { name: "Verify" }).click();
   // An old step is a replay: refused in words, and the step stays open.

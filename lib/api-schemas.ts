@@ -1,12 +1,14 @@
 import { z } from "zod";
-import { SECURITY_EVENT_TYPES } from "./security-event-types";
+import { SECURITY_EVENT_TYPES } from "@/db/security-event-types";
 import { SOCIAL_PROVIDERS } from "./social";
 
-// The shapes of the API's response bodies (docs/api.md), as zod schemas. lib/openapi.ts
-// turns them into the OpenAPI document's JSON Schemas, and the integration suite checks
-// every response it sees against that document. Objects are strict: a field that
-// appears in a response without being described here fails that check.
-// Nothing server-only here.
+// The shapes of the API's response bodies (docs/api.md), as zod schemas. The routes
+// declare their answers with them (apiRoute, lib/http/route.ts), lib/openapi.ts turns them
+// into the OpenAPI document's JSON Schemas, the integration suite checks every response
+// it sees against that document, and the pages and lib/ take their types from them
+// (z.output), so a page and the API cannot disagree on a shape. Objects are strict: a
+// field that appears in a response without being described here fails those checks.
+// Nothing server-only here: client components import these types.
 
 /** `{"detail": "..."}`, with `"code"` where a client must tell cases apart. */
 export const DetailSchema = z.strictObject({
@@ -28,10 +30,15 @@ export const PublicUserSchema = z.strictObject({
   email_verified: z.boolean(),
 });
 
+export type PublicUser = z.output<typeof PublicUserSchema>;
+
 export const ProfileSchema = z.strictObject({
   ...PublicUserSchema.shape,
   providers: z.array(z.enum(SOCIAL_PROVIDERS)).meta({ description: "Linked sign-in providers, by name." }),
 });
+
+/** The body of GET /api/auth/me/. */
+export type Profile = z.output<typeof ProfileSchema>;
 
 export const LoginResponseSchema = z.strictObject({
   access: z.string().meta({ description: "An EdDSA-signed JWT access token. The refresh token is only ever in the cookie." }),
@@ -46,6 +53,9 @@ export const MfaRequiredSchema = z.strictObject({
     description: "A sentence for people: what to do next. A client written for the seed, which knows no second step, shows it as it shows any `detail`.",
   }),
 });
+
+/** What POST /api/auth/login/ answers with 200: a session, or the second step still owed. */
+export type LoginAnswer = z.output<typeof LoginResponseSchema> | z.output<typeof MfaRequiredSchema>;
 
 export const VerificationLinkStateSchema = z.strictObject({
   state: z.enum(["ready", "verified"]).meta({ description: "`ready`: the page's button verifies; `verified`: the address is verified already." }),
@@ -67,6 +77,19 @@ export const SessionSummarySchema = z.strictObject({
 });
 
 export const SessionListSchema = z.array(SessionSummarySchema);
+/** An item of GET /api/auth/sessions/. */
+export type SessionSummary = z.output<typeof SessionSummarySchema>;
+
+export const AppAccessSchema = z.strictObject({
+  client_id: z.string(),
+  name: z.string().meta({ description: "The app's name from OIDC_CLIENTS, else its client_id." }),
+  scopes: z.array(z.string()).meta({ description: "What it was allowed: openid, profile, email, offline_access." }),
+  since: z.iso.datetime(),
+});
+
+export type AppAccess = z.output<typeof AppAccessSchema>;
+
+export const AppAccessListSchema = z.array(AppAccessSchema);
 
 export const RevokedCountSchema = z.strictObject({ revoked: z.int().min(0) });
 
@@ -77,6 +100,9 @@ export const PasskeySummarySchema = z.strictObject({
   last_used_at: z.iso.datetime().nullable(),
 });
 
+/** An item of `passkeys` in GET /api/auth/mfa/. */
+export type PasskeySummary = z.output<typeof PasskeySummarySchema>;
+
 export const MfaStatusSchema = z.strictObject({
   password: z.boolean().meta({ description: "Whether the account has a password." }),
   totp: z.boolean().meta({ description: "Whether two-step verification with an authenticator app is on." }),
@@ -84,10 +110,15 @@ export const MfaStatusSchema = z.strictObject({
   passkeys: z.array(PasskeySummarySchema),
 });
 
+/** The body of GET /api/auth/mfa/: every way the account signs in beyond its providers. */
+export type MfaStatus = z.output<typeof MfaStatusSchema>;
+
 export const TotpSetupSchema = z.strictObject({
   secret: z.string().meta({ description: "The secret in base32, for typing into an app." }),
   otpauth_uri: z.string().meta({ description: "`otpauth://totp/…`, for the QR code." }),
 });
+
+export type TotpSetup = z.output<typeof TotpSetupSchema>;
 
 export const RecoveryCodesSchema = z.strictObject({
   recovery_codes: z.array(z.string()).length(10).meta({ description: "Ten single-use codes, shown once." }),
@@ -110,6 +141,8 @@ export const ActivityItemSchema = z.strictObject({
 });
 
 export const ActivityListSchema = z.array(ActivityItemSchema);
+/** An item of GET /api/auth/activity/. */
+export type ActivityItem = z.output<typeof ActivityItemSchema>;
 
 export const HealthSchema = z.strictObject({ status: z.literal("ok") });
 export const HealthUnavailableSchema = z.strictObject({ status: z.enum(["unavailable", "draining"]) });

@@ -1,4 +1,4 @@
-import type { ActivityItem } from "@/lib/security-event-types";
+import type { ActivityItem } from "@/lib/api-schemas";
 import { PROVIDER_LABELS, isSocialProvider } from "@/lib/social";
 import { describeDevice, formatLastActive } from "./session-details";
 
@@ -70,6 +70,10 @@ export function describeEventAction(event: Pick<ActivityItem, "type" | "detail">
       return `Passkey${quoted(detail.name)} added`;
     case "passkey_removed":
       return `Passkey${quoted(detail.name)} removed`;
+    case "app_sign_in":
+      return `Signed in to ${text(detail.app) ?? "an app"}`;
+    case "app_access_revoked":
+      return `Access removed for ${text(detail.app) ?? "an app"}`;
   }
 }
 

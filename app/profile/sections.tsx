@@ -1,15 +1,17 @@
 import type { ReactNode } from "react";
 import { firstParam, type SearchParams } from "@/app/_components/search-params";
 import { enabledProviders } from "@/lib/auth/oauth/providers";
+import { activeClients } from "@/lib/oidc/clients";
 import { socialErrorMessage } from "@/lib/social";
 import { AccountSection } from "./account-section";
 import { ActivitySection } from "./activity-section";
+import { AppsSection } from "./apps-section";
 import { SecuritySection } from "./security-section";
 import { SessionsSection } from "./sessions-section";
 
 // The profile's sections (docs/decisions/035), each at its own URL: /profile/ and
 // /profile/<slug>/. A new one is its component's file and one entry here; the navigation,
-// the page title and the route follow from the entry.
+// the page title and the route follow from the entry, in the order of this list.
 
 export type ProfileSection = {
   /** "" for /profile/ itself. */
@@ -21,6 +23,11 @@ export type ProfileSection = {
   title: string;
   /** Server-side: what the section needs from the query or the configuration. */
   render: (query: SearchParams) => ReactNode;
+  /**
+   * Server-side, read at each request: whether this server offers the section at all.
+   * Left out: always. When false it is neither in the navigation nor served (404).
+   */
+  offered?: () => boolean;
 };
 
 const section = (entry: Omit<ProfileSection, "href">): ProfileSection => ({
@@ -38,6 +45,8 @@ export const PROFILE_SECTIONS: ProfileSection[] = [
     render: (query) => <SecuritySection providers={enabledProviders()} linkError={socialErrorMessage(firstParam(query.error))} />,
   }),
   section({ slug: "sessions", label: "Sessions", title: "Sessions", render: () => <SessionsSection /> }),
+  // Only where apps sign in through this server (OIDC_CLIENTS, docs/oidc.md).
+  section({ slug: "apps", label: "Apps", title: "Apps with access", render: () => <AppsSection />, offered: () => activeClients().length > 0 }),
   section({
     slug: "activity",
     label: "Activity",
@@ -46,4 +55,7 @@ export const PROFILE_SECTIONS: ProfileSection[] = [
   }),
 ];
 
-export const findSection = (slug: string): ProfileSection | undefined => PROFILE_SECTIONS.find((s) => s.slug === slug);
+/** The sections this server offers now, in navigation order. */
+export const offeredSections = (): ProfileSection[] => PROFILE_SECTIONS.filter((s) => s.offered?.() ?? true);
+
+export const findSection = (slug: string): ProfileSection | undefined => offeredSections().find((s) => s.slug === slug);

@@ -214,7 +214,7 @@ function accountChangeWords(change: AccountChange): { subject: string; line: str
     case "recovery_codes_regenerated":
       return {
         subject: "New recovery codes were made",
-        line: "Ten new recovery codes were just made for your Gatehouse account, and the old ones no longer work. The codes themselves are never sent by email.",
+        line: `Ten new recovery codes were just made for your ${app()} account, and the old ones no longer work. The codes themselves are never sent by email.`,
       };
     case "passkey_added":
       return {
