@@ -337,6 +337,20 @@ test("an app asks for consent", async ({ page }, testInfo) => {
   await checkScreen(page, testInfo, "oidc-consent");
 });
 
+test("the profile's apps with access", async ({ page }, testInfo) => {
+  const user = newUser("shot");
+  await registerByApi(page.request, user);
+  expect((await page.request.post("/api/auth/login/", { data: { email: user.email, password: user.password } })).status()).toBe(200);
+  // Allowed once: the app has a grant and a remembered consent (its callback then refuses
+  // this browser, as in the sign-out shot below: this test, not the app, began the request).
+  await page.goto(authorizeUrl());
+  await page.getByRole("button", { name: "Allow" }).click();
+  await page.waitForURL((url) => url.href.startsWith(RP_URL));
+  await page.goto("/profile/apps/");
+  await expect(page.getByRole("button", { name: "Remove access for Team Wiki" })).toBeVisible();
+  await checkScreen(page, testInfo, "profile-apps");
+});
+
 test("an app asks to sign out of Gatehouse", async ({ page }, testInfo) => {
   // Only a browser that signed in to an app has something to sign out of.
   const user = newUser("shot");

@@ -110,7 +110,7 @@ test.describe("with providers configured", () => {
     await login(user, { to: "/profile/security/" });
     await expect(page.getByText("Confirm your email address first (use the link we emailed you): then you can link Google or GitHub.")).toBeVisible();
     const google = page.getByRole("listitem").filter({ hasText: "Google" });
-    await expect(google.getByText("After verification")).toBeVisible();
+    await expect(google.getByText("Not linked")).toBeVisible();
     await expect(google.getByRole("link", { name: "Link Google" })).toHaveCount(0);
   });
 

@@ -6,6 +6,7 @@ import { Loading, RetryNotice } from "@/app/_components/status";
 import { linkTargets, problemMessage } from "@/lib/client/api";
 import { callWithSession } from "@/lib/client/session";
 import { describeEventAction, type ActivityItem } from "./activity-details";
+import { ItemMeta } from "./item-meta";
 import { describeDevice, formatDateTime, formatLastActive } from "./session-details";
 import styles from "./profile.module.css";
 
@@ -65,14 +66,17 @@ export function ActivitySection({ before, after }: { before: string | null; afte
             <li key={`${event.at}-${index}`} className={styles.item}>
               <div className={styles.itemText}>
                 <p className={styles.itemName}>{describeEventAction(event)}</p>
-                <p className={styles.itemMeta}>
-                  <span title={event.user_agent ?? undefined}>{describeDevice(event.user_agent)}</span>
-                  {event.ip ? ` · ${event.ip}` : null}
-                  {" · "}
-                  <time className={styles.phrase} dateTime={event.at} title={formatDateTime(event.at)}>
-                    {formatLastActive(event.at)}
-                  </time>
-                </p>
+                <ItemMeta
+                  parts={[
+                    <span key="device" title={event.user_agent ?? undefined}>
+                      {describeDevice(event.user_agent)}
+                    </span>,
+                    event.ip,
+                    <time key="at" className={styles.phrase} dateTime={event.at} title={formatDateTime(event.at)}>
+                      {formatLastActive(event.at)}
+                    </time>,
+                  ]}
+                />
               </div>
             </li>
           ))}

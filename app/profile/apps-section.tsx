@@ -6,21 +6,23 @@ import { Loading, MessageNotice, RetryNotice } from "@/app/_components/status";
 import type { AppAccess } from "@/lib/api-schemas";
 import { problemMessage } from "@/lib/client/api";
 import { callWithSession } from "@/lib/client/session";
+import { ItemMeta } from "./item-meta";
 import { formatDateTime } from "./session-details";
 import styles from "./profile.module.css";
 
 type Load = { state: "loading" } | { state: "ready"; apps: AppAccess[] } | { state: "failed"; message: string };
 type Message = { tone: "success" | "info" | "error"; text: string };
 
-const SCOPE_WORDS: Record<string, string> = {
-  profile: "your username",
-  email: "your email address",
-  offline_access: "stays signed in while you are away",
-};
+/** What each scope lets the app see, in the order people read them (the consent page's words). */
+const SEES: [scope: string, words: string][] = [
+  ["profile", "your username"],
+  ["email", "your email address"],
+];
 
+/** "Sees your username and your email address", or who you are only (the openid scope). */
 function describeScopes(scopes: string[]): string {
-  const words = scopes.map((scope) => SCOPE_WORDS[scope]).filter(Boolean);
-  return words.length ? `Sees who you are, ${words.join(", ")}` : "Sees who you are";
+  const words = SEES.filter(([scope]) => scopes.includes(scope)).map(([, words]) => words);
+  return words.length ? `Sees ${words.join(" and ")}` : "Knows only that it is you";
 }
 
 /**
@@ -74,9 +76,15 @@ export function AppsSection() {
             <li key={app.client_id} className={styles.item}>
               <div className={styles.itemText}>
                 <p className={styles.itemName}>{app.name}</p>
-                <p className={styles.itemMeta}>
-                  {describeScopes(app.scopes)} · since {formatDateTime(app.since)}
-                </p>
+                <ItemMeta
+                  parts={[
+                    describeScopes(app.scopes),
+                    app.scopes.includes("offline_access") ? "Stays signed in while you are away" : null,
+                    <span key="since" className={styles.phrase}>
+                      Allowed <time dateTime={app.since}>{formatDateTime(app.since)}</time>
+                    </span>,
+                  ]}
+                />
               </div>
               <button
                 type="button"

@@ -1,9 +1,7 @@
 import type { Metadata } from "next";
 import { redirect } from "next/navigation";
 import { firstParam, type SearchParams } from "@/app/_components/search-params";
-import { findSection } from "./sections";
-
-const account = findSection("")!;
+import { ACCOUNT_SECTION as account } from "./sections";
 
 export const metadata: Metadata = { title: account.title };
 

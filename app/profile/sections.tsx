@@ -55,7 +55,16 @@ export const PROFILE_SECTIONS: ProfileSection[] = [
   }),
 ];
 
-/** The sections this server offers now, in navigation order. */
-export const offeredSections = (): ProfileSection[] => PROFILE_SECTIONS.filter((s) => s.offered?.() ?? true);
+const isOffered = (entry: ProfileSection) => entry.offered?.() ?? true;
 
-export const findSection = (slug: string): ProfileSection | undefined => offeredSections().find((s) => s.slug === slug);
+/** The sections this server offers now, in navigation order (read at request time). */
+export const offeredSections = (): ProfileSection[] => PROFILE_SECTIONS.filter(isOffered);
+
+/** The section at a slug, if this server offers it (read at request time). */
+export function findSection(slug: string): ProfileSection | undefined {
+  const found = PROFILE_SECTIONS.find((s) => s.slug === slug);
+  return found && isOffered(found) ? found : undefined;
+}
+
+/** /profile/ itself: always offered, so known without the configuration. */
+export const ACCOUNT_SECTION = PROFILE_SECTIONS[0]!;

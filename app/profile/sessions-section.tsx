@@ -5,6 +5,7 @@ import { Loading, MessageNotice, RetryNotice } from "@/app/_components/status";
 import type { SessionSummary } from "@/lib/api-schemas";
 import { problemMessage } from "@/lib/client/api";
 import { callWithSession, signOut } from "@/lib/client/session";
+import { ItemMeta } from "./item-meta";
 import { describeDevice, formatDateTime, formatLastActive } from "./session-details";
 import styles from "./profile.module.css";
 
@@ -108,19 +109,21 @@ function SessionList({ sessions, busy, onEnd, onEndOthers }: ListProps) {
                   <span title={session.user_agent ?? undefined}>{device}</span>
                   {session.current ? <span className="badge badge-success">This device</span> : null}
                 </p>
-                <p className={styles.itemMeta} id={`session-${session.id}-meta`}>
-                  {session.ip ? `${session.ip} · ` : null}
-                  <span className={styles.phrase}>
-                    Signed in <time dateTime={session.created_at}>{formatDateTime(session.created_at)}</time>
-                  </span>
-                  {" · "}
-                  <span className={styles.phrase}>
-                    Last active{" "}
-                    <time dateTime={session.last_used_at} title={formatDateTime(session.last_used_at)}>
-                      {formatLastActive(session.last_used_at)}
-                    </time>
-                  </span>
-                </p>
+                <ItemMeta
+                  id={`session-${session.id}-meta`}
+                  parts={[
+                    session.ip,
+                    <span key="created" className={styles.phrase}>
+                      Signed in <time dateTime={session.created_at}>{formatDateTime(session.created_at)}</time>
+                    </span>,
+                    <span key="used" className={styles.phrase}>
+                      Last active{" "}
+                      <time dateTime={session.last_used_at} title={formatDateTime(session.last_used_at)}>
+                        {formatLastActive(session.last_used_at)}
+                      </time>
+                    </span>,
+                  ]}
+                />
               </div>
               <button
                 type="button"
