@@ -75,6 +75,11 @@ export function isUniqueViolation(error: unknown): boolean {
   return getStore().isUniqueViolation(error);
 }
 
+/** See Store.reserveIds: ids generated after this are past `upTo` (the Django import). */
+export function reserveIds(q: Queryable, table: "users", upTo: number): Promise<void> {
+  return getStore().reserveIds(q, table, upTo);
+}
+
 /** A rate limiter counted in the app's database (lib/auth/rate-limit.ts). */
 export function createRateLimiter(options: RateLimiterOptions) {
   return getStore().rateLimiter(options);

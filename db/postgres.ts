@@ -104,6 +104,13 @@ export function openPostgresStore(url: string, options: { poolSize: number }): S
       if (!preparedQueries.has(name)) preparedQueries.set(name, build(db));
       return preparedQueries.get(name) as T;
     },
+    async reserveIds(q, table, upTo) {
+      // Sequences are outside transactions: this holds even if the import rolls back (a
+      // gap, harmless), and a registration racing the import draws an id past it.
+      // A node-postgres database or transaction under the SQLite type (db/store.ts): execute().
+      await (q as unknown as { execute(query: ReturnType<typeof sql>): Promise<unknown> }).execute(sql`select setval(s, greatest(coalesce(pg_sequence_last_value(s), 0), coalesce((select max(id) from ${sql.identifier(table)}), 0), ${upTo}))
+        from (select pg_get_serial_sequence(${table}, 'id')::regclass as s) as seq`);
+    },
     rateLimiter: (limits) =>
       new RateLimiterPostgres({
         ...limits,

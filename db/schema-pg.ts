@@ -31,6 +31,7 @@ export const users = pgTable(
     lastLoginAt: timestamp("last_login_at"),
     createdAt: timestamp("created_at").notNull().default(now),
     updatedAt: timestamp("updated_at").notNull().default(now),
+    disabledAt: timestamp("disabled_at"),
   },
   (t) => [uniqueIndex("users_username_key_unique").on(t.usernameKey), uniqueIndex("users_email_key_unique").on(t.emailKey)],
 );

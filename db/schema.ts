@@ -26,6 +26,9 @@ export const users = sqliteTable(
     lastLoginAt: timestamp("last_login_at"),
     createdAt: timestamp("created_at").notNull().default(now),
     updatedAt: timestamp("updated_at").notNull().default(now),
+    // Set while the account may not sign in (an inactive user moved in from Django;
+    // administrators later): completeSignIn refuses it (lib/auth/sign-in.ts).
+    disabledAt: timestamp("disabled_at"),
   },
   (t) => [
     // Unique without regard to case (docs/api.md, register).

@@ -95,6 +95,8 @@ export function openSqliteStore(url: string): Store & { client: Database.Databas
       if (!preparedQueries.has(name)) preparedQueries.set(name, build(db));
       return preparedQueries.get(name) as T;
     },
+    // AUTOINCREMENT: an insert with an explicit id past sqlite_sequence moves it there.
+    reserveIds: () => Promise.resolve(),
     rateLimiter: (options) => new GatedRateLimiterSQLite(gate, withStatementCache(client), options),
     close: () => void client.close(),
   };

@@ -38,6 +38,13 @@ export interface Store {
   answers(): Promise<boolean>;
   /** A query built once by `build` and reused, runnable on `q` (db/client.ts preparedQuery). */
   prepared<T>(q: Queryable, name: string, build: (q: Queryable) => T): T;
+  /**
+   * Make sure the ids `table` generates from now on are past `upTo`, before rows with
+   * explicit ids up to it are inserted (the Django import keeps Django's ids). PostgreSQL's
+   * identity sequence is moved (never back); SQLite's AUTOINCREMENT follows the largest id
+   * inserted by itself (sqlite_sequence), inside the importing transaction.
+   */
+  reserveIds(q: Queryable, table: "users", upTo: number): Promise<void>;
   /** A rate limiter whose counts live in this database's rate_limits table. */
   rateLimiter(options: RateLimiterOptions): RateLimiterAbstract;
   close(): void | Promise<void>;

@@ -160,8 +160,11 @@ const SIGNED_IN: Responses = {
   },
 };
 
+/** What completeSignIn refuses once the first step has passed (lib/auth/sign-in.ts). */
 const NOT_VERIFIED: Responses = {
-  403: detail('`REQUIRE_VERIFIED_EMAIL=true` and the address is unverified: `{"detail": "Email not verified", "code": "email_not_verified"}`.'),
+  403: detail(
+    '`REQUIRE_VERIFIED_EMAIL=true` and the address is unverified: `{"detail": "Email not verified", "code": "email_not_verified"}`; or the account is disabled (said only after the right password, passkey or code): `{"detail": "This account is disabled.", "code": "account_disabled"}`.',
+  ),
 };
 
 /** Endpoints that check a code: per IP in the `mfa` bucket, and the account's lockout. */
@@ -344,7 +347,7 @@ export const OPERATIONS: Record<string, Partial<Record<"get" | "post" | "delete"
             body: ["Detail", "FieldErrors"],
           },
         },
-        { 403: detail('`REQUIRE_VERIFIED_EMAIL=true` and the account is unverified (`"code": "email_not_verified"`).') },
+        { 403: detail('`REQUIRE_VERIFIED_EMAIL=true` and the account is unverified (`"code": "email_not_verified"`), or the account is disabled (`"code": "account_disabled"`).') },
         UNSUPPORTED_PROVIDER,
         limited(LIMITS.login),
       ],

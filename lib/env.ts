@@ -162,12 +162,16 @@ export class EnvError extends Error {
   override name = "EnvError";
 }
 
-export function parseEnv(source: Record<string, string | undefined>, mode: RunMode = runMode()): Env {
+export function parseEnv(
+  source: Record<string, string | undefined>,
+  mode: RunMode = runMode(),
+  options: { requireSecrets?: boolean } = {},
+): Env {
   // Unset APP_URL follows PORT, so `PORT=4000 npm run dev` links to itself.
   const withDefaults = source.APP_URL ? source : { ...source, APP_URL: `http://localhost:${source.PORT || 3000}` };
   const result = EnvSchema.safeParse(withDefaults);
   const lines = result.success ? [] : result.error.issues.map((issue) => `  ${issue.path.join(".") || "(environment)"}: ${issue.message}`);
-  if (!hasDevelopmentConveniences(mode)) {
+  if (!hasDevelopmentConveniences(mode) && options.requireSecrets !== false) {
     // Named whether or not the rest parsed, so one start lists every missing key.
     for (const [name, what] of Object.entries(REQUIRED_IN_PRODUCTION)) {
       const given = name === "AUTH_SIGNING_KEY" ? source[name]?.trim() || source.AUTH_SIGNING_KEYS?.trim() : source[name]?.trim();
@@ -176,6 +180,15 @@ export function parseEnv(source: Record<string, string | undefined>, mode: RunMo
   }
   if (result.success && lines.length === 0) return result.data;
   throw new EnvError(`Invalid environment variables:\n${lines.join("\n")}`);
+}
+
+/**
+ * For a command-line tool that only opens the database (`npm run import:django`): the
+ * configuration without the production secrets it never uses (a signing key, a Resend
+ * key), so it runs with DATABASE_URL alone. Call before anything reads getEnv().
+ */
+export function useDatabaseToolEnv(): Env {
+  return singleton("env", () => parseEnv(process.env, runMode(), { requireSecrets: false }));
 }
 
 /** The parsed configuration of this process. */

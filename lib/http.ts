@@ -332,7 +332,11 @@ export function unauthorized(reason: "missing" | "invalid"): NextResponse {
  * body with the refresh cookie, the `mfa_required` body (no token, no cookie), or 403.
  */
 export function signInResponse(result: Exclude<SignInResult, { reason: "credentials_changed" }>): NextResponse {
-  if (!result.ok) return detail(403, "Email not verified", "email_not_verified");
+  if (!result.ok) {
+    return result.reason === "account_disabled"
+      ? detail(403, "This account is disabled.", "account_disabled")
+      : detail(403, "Email not verified", "email_not_verified");
+  }
   if (result.kind === "mfa_required") return json({ mfa_required: true, mfa_token: result.mfaToken, methods: result.methods });
   return sessionResponse({ access: result.grant.access, user: toPublicUser(result.user) }, result.grant);
 }

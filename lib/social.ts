@@ -26,6 +26,7 @@ export const SOCIAL_ERROR_MESSAGES = {
   not_signed_in: "Sign in first, then link the provider from your profile.",
   email_not_verified:
     "This account's email address is not verified yet. Open the link we emailed you first (once signed in, you can ask for a new one).",
+  account_disabled: "This account is disabled, so it cannot sign in. If you think this is a mistake, contact the people who run this service.",
   unsupported_provider: "That sign-in provider is not available here.",
   credentials_changed: "Your account's password or two-step verification changed while you were signing in. Please sign in again.",
   server_error: "Something went wrong on our side. Please try again.",

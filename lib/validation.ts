@@ -55,11 +55,15 @@ export const NewPasswordSchema = requiredString()
       "8 to 128 characters (code points, after NFKC), any Unicode, never truncated. Refused when common, or equal to the username or email.",
   });
 
-/** A password offered at login: any non-empty string; the bound only stops absurd inputs. */
+/**
+ * A password offered at login: any non-empty string; the bound only stops absurd inputs.
+ * Kept exactly as typed: the check normalises it to NFKC for Gatehouse's own hashes, and
+ * tries both forms against a Django hash of an imported user, which Django made from the
+ * password as typed (lib/auth/password.ts verifyPasswordHash).
+ */
 export const CurrentPasswordSchema = requiredString()
   .min(1, { error: "This field may not be blank." })
   .max(4096, { error: "Ensure this field has no more than 4096 characters." })
-  .transform((value) => value.normalize("NFKC"))
   .meta({ description: "The account's current password." });
 
 export const RegisterSchema = z.object({

@@ -4,6 +4,7 @@ import { getEnv } from "@/lib/env";
 import { randomToken } from "@/lib/crypto";
 import { currentRequestSignal } from "@/lib/log";
 import { singleton } from "@/lib/singleton";
+import { djangoHashCost, isDjangoHash, parseDjangoHash, verifyDjangoPassword } from "./django-hashes";
 
 // argon2id with OWASP's minimum parameters (docs/security.md, passwords). The async API
 // runs on libuv's pool, off the event loop; a semaphore bounds hashes in flight because
@@ -36,17 +37,34 @@ export class ClientGoneError extends Error {
   override name = "ClientGoneError";
 }
 
-type Waiter = { start: () => void };
+type Waiter = { cost: TaskCost; start: () => void };
 
 /**
- * A counting semaphore with a bounded waiting line (docs/security.md, passwords): at
- * most `limit` tasks run; at most `maxQueue` wait, in arrival order, each at most
- * `maxWaitMs`. Past either bound the caller gets ServerBusyError at once, so a flood is
- * answered in bounded time instead of growing a line that only ends in timeouts. A
- * waiter whose signal aborts (its client left) leaves the line without running.
+ * What one task holds while it runs (`slots`: memory and threads, in units of one
+ * Gatehouse argon2id hash) and how long it keeps them (`work`, in the same units of time).
+ * A Gatehouse hash is one of each; a Django hash checked at login may be more
+ * (lib/auth/django-hashes.ts, docs/decisions/045).
+ */
+export type TaskCost = { slots: number; work: number };
+
+const ONE: TaskCost = { slots: 1, work: 1 };
+
+/**
+ * A counting semaphore with a bounded waiting line (docs/security.md, passwords): tasks
+ * run while their slots add up to at most `limit`; at most `maxQueue` units of work wait,
+ * in arrival order, each at most `maxWaitMs`. Past either bound the caller gets
+ * ServerBusyError at once, so a flood is answered in bounded time instead of growing a
+ * line that only ends in timeouts. A waiter whose signal aborts (its client left) leaves
+ * the line without running.
+ *
+ * A task's slots are clamped to `limit` (the heaviest takes the whole line, alone) and its
+ * work to `maxQueue` (the heaviest can still wait in an empty line). The line is strictly
+ * first come, first served: a light task never overtakes a heavy one waiting for room,
+ * so heavy ones cannot be starved.
  */
 export class Semaphore {
-  private active = 0;
+  private used = 0;
+  private waitingWork = 0;
   private readonly waiting: Waiter[] = [];
 
   constructor(
@@ -54,36 +72,65 @@ export class Semaphore {
     private readonly bounds: { maxQueue: number; maxWaitMs: number } = { maxQueue: Infinity, maxWaitMs: Infinity },
   ) {}
 
+  /** Slots held by running tasks (a task of `slots: 3` counts three). */
   get inFlight(): number {
-    return this.active;
+    return this.used;
   }
 
+  /** Tasks waiting. */
   get queued(): number {
     return this.waiting.length;
   }
 
-  async run<T>(task: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+  /** Units of work waiting. */
+  get queuedWork(): number {
+    return this.waitingWork;
+  }
+
+  get capacity(): number {
+    return this.limit;
+  }
+
+  async run<T>(task: () => Promise<T>, signal?: AbortSignal, cost: TaskCost = ONE): Promise<T> {
     if (signal?.aborted) throw new ClientGoneError();
-    if (this.active < this.limit) this.active++;
-    else await this.wait(signal);
+    const held: TaskCost = {
+      slots: Math.min(this.limit, Math.max(1, Math.ceil(cost.slots))),
+      work: Math.min(Math.max(1, this.bounds.maxQueue), Math.max(1, Math.ceil(cost.work))),
+    };
+    if (this.waiting.length === 0 && this.used + held.slots <= this.limit) this.used += held.slots;
+    else await this.wait(held, signal);
     try {
       return await task();
     } finally {
-      const next = this.waiting.shift();
-      if (next) next.start();
-      else this.active--;
+      this.used -= held.slots;
+      this.dispatch();
     }
   }
 
-  private wait(signal: AbortSignal | undefined): Promise<void> {
+  /** Start waiters from the head of the line while their slots fit. */
+  private dispatch(): void {
+    while (this.waiting.length > 0 && this.used + this.waiting[0]!.cost.slots <= this.limit) {
+      const next = this.waiting.shift()!;
+      this.waitingWork -= next.cost.work;
+      this.used += next.cost.slots;
+      next.start();
+    }
+  }
+
+  private wait(cost: TaskCost, signal: AbortSignal | undefined): Promise<void> {
     const retryAfter = Math.max(1, Math.ceil(this.bounds.maxWaitMs / 1000));
-    if (this.waiting.length >= this.bounds.maxQueue) return Promise.reject(new ServerBusyError(retryAfter, "queue"));
+    if (this.waitingWork + cost.work > this.bounds.maxQueue) return Promise.reject(new ServerBusyError(retryAfter, "queue"));
     return new Promise<void>((resolve, reject) => {
       const leave = (error: Error) => {
         const index = this.waiting.indexOf(waiter);
-        if (index >= 0) this.waiting.splice(index, 1);
+        if (index >= 0) {
+          this.waiting.splice(index, 1);
+          this.waitingWork -= cost.work;
+        }
         cleanup();
         reject(error);
+        // A heavy task that gave up may have been all that held lighter ones back.
+        if (index === 0) this.dispatch();
       };
       const onAbort = () => leave(new ClientGoneError());
       const timer = Number.isFinite(this.bounds.maxWaitMs)
@@ -93,8 +140,9 @@ export class Semaphore {
         if (timer) clearTimeout(timer);
         signal?.removeEventListener("abort", onAbort);
       };
-      // The slot passes straight from the finishing task to this one (active unchanged).
+      // dispatch() has counted this task's slots before it starts it.
       const waiter: Waiter = {
+        cost,
         start: () => {
           cleanup();
           resolve();
@@ -102,6 +150,7 @@ export class Semaphore {
       };
       signal?.addEventListener("abort", onAbort, { once: true });
       this.waiting.push(waiter);
+      this.waitingWork += cost.work;
     });
   }
 }
@@ -116,15 +165,24 @@ export function hashingQueue(): Semaphore {
   });
 }
 
-/** Hash a password (already NFKC-normalised by the input schema). */
+/** Hash a password (a new one is NFKC-normalised by its input schema; this makes sure). */
 export function hashPassword(password: string): Promise<string> {
-  return hashingQueue().run(() => hash(password, PASSWORD_HASH_OPTIONS), currentRequestSignal());
+  return hashingQueue().run(() => hash(password.normalize("NFKC"), PASSWORD_HASH_OPTIONS), currentRequestSignal());
 }
 
+/**
+ * Check a password as the person typed it (CurrentPasswordSchema keeps it so) against a
+ * stored hash: Gatehouse's argon2id in its NFKC form; a Django hash of an imported user as
+ * typed and in NFKC form (lib/auth/django-hashes.ts), weighted in the line by its cost.
+ */
 export function verifyPasswordHash(passwordHash: string, password: string): Promise<boolean> {
+  const django = parseDjangoHash(passwordHash);
+  if (django) {
+    return hashingQueue().run(() => verifyDjangoPassword(django, password), currentRequestSignal(), djangoHashCost(django, PASSWORD_HASH_OPTIONS));
+  }
   return hashingQueue().run(async () => {
     try {
-      return await verify(passwordHash, password);
+      return await verify(passwordHash, password.normalize("NFKC"));
     } catch {
       // A malformed stored hash is a failed verification, not a crash.
       return false;
@@ -132,8 +190,9 @@ export function verifyPasswordHash(passwordHash: string, password: string): Prom
   }, currentRequestSignal());
 }
 
-/** True when a stored hash was made with other parameters than today's. */
+/** True when a stored hash was made with other parameters than today's, or is not Gatehouse's (a Django one). */
 export function needsRehash(passwordHash: string): boolean {
+  if (isDjangoHash(passwordHash)) return true;
   try {
     const options = parseOptions(passwordHash);
     return (

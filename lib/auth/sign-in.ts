@@ -11,8 +11,9 @@ import { startSession, type SessionGrant } from "./session";
 
 // The one place where a sign-in completes (docs/api.md, login; docs/security.md): every
 // first step (password, a provider, a passkey) and the second step of mfa/verify end
-// here, which decides whether the email must be verified first, whether a second factor
-// is still owed, and otherwise starts the session and records the login.
+// here, which refuses a disabled account, decides whether the email must be verified
+// first, whether a second factor is still owed, and otherwise starts the session and
+// records the login.
 
 /** How the user proved who they are first. A passkey verifies the user: both factors at once. */
 export type SignInMethod = "password" | "google" | "github" | "passkey";
@@ -22,7 +23,7 @@ export type SecondFactorMethod = "totp" | "recovery_code" | "passkey";
 export type SignInResult =
   | { ok: true; kind: "session"; user: User; grant: SessionGrant }
   | { ok: true; kind: "mfa_required"; user: User; mfaToken: string; methods: SecondFactorMethod[] }
-  | { ok: false; reason: "email_not_verified" }
+  | { ok: false; reason: "email_not_verified" | "account_disabled" }
   /**
    * The account's credentials changed after this sign-in's proof was checked (a reset,
    * a password change, a second factor turned on or off: lib/auth/credentials.ts). Each
@@ -58,7 +59,10 @@ export async function completeSignIn(input: {
 }): Promise<SignInResult> {
   const { user, method, client } = input;
   const credentialsVersion = input.credentialsVersion ?? user.credentialsVersion;
-  // Said only to someone who has just proven who they are, so it reveals nothing.
+  // Both are said only to someone who has just proven who they are, so they reveal nothing.
+  // A disabled account (an inactive user moved in from Django; administrators later) gets
+  // no session and no second step, whichever way in it came.
+  if (user.disabledAt) return { ok: false, reason: "account_disabled" };
   if (getEnv().REQUIRE_VERIFIED_EMAIL && !user.emailVerified) return { ok: false, reason: "email_not_verified" };
   if (method !== "passkey" && !input.secondFactor && (await hasTotp(user.id))) {
     const mfaToken = await createMfaToken({ userId: user.id, method, credentialsVersion });

@@ -2,6 +2,8 @@
 // JSON in, JSON out, DRF-shaped errors. Every call answers a result to switch on instead
 // of throwing, so a page can show a network failure as plainly as a 400.
 
+import { SOCIAL_ERROR_MESSAGES } from "@/lib/social";
+
 export type ApiBody = Record<string, unknown>;
 
 export type ApiResult<T = ApiBody> =
@@ -78,6 +80,8 @@ export function problemMessage(result: ApiFailure): string {
     return detail ?? `Too many attempts. Try again in ${result.retryAfter ?? 60} seconds.`;
   }
   if (result.status >= 500) return "Something went wrong on our side. Please try again in a moment.";
+  // Every way in answers it alike (password, passkey, second step): one explanation.
+  if (result.data.code === "account_disabled") return SOCIAL_ERROR_MESSAGES.account_disabled;
   const general = stringsOf(result.data.non_field_errors);
   if (general.length) return general.join(" ");
   if (typeof result.data.detail === "string") return result.data.detail;

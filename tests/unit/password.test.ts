@@ -265,6 +265,45 @@ describe("Semaphore", () => {
     await expect(semaphore.run(async () => "no", client.signal)).rejects.toBeInstanceOf(ClientGoneError);
   });
 
+  it("counts a heavy task's slots: it waits for room, takes the whole line at most, and nothing overtakes it", async () => {
+    const semaphore = new Semaphore(3);
+    const light = holding();
+    const first = semaphore.run(light.task);
+    const order: string[] = [];
+    // Six slots in a line of three: clamped to three, so it waits for the light one alone.
+    const heavy = semaphore.run(async () => {
+      order.push("heavy");
+      expect(semaphore.inFlight).toBe(3);
+    }, undefined, { slots: 6, work: 1 });
+    // There is room for a light task now, but the heavy one came first.
+    const later = semaphore.run(async () => void order.push("later"));
+    expect(semaphore.inFlight).toBe(1);
+    expect(semaphore.queued).toBe(2);
+    light.release();
+    await Promise.all([first, heavy, later]);
+    expect(order).toEqual(["heavy", "later"]);
+    expect(semaphore.inFlight).toBe(0);
+  });
+
+  it("bounds the waiting line by units of work, and a heavy waiter that gives up lets lighter ones start", async () => {
+    const semaphore = new Semaphore(2, { maxQueue: 10, maxWaitMs: 10_000 });
+    const holder = holding();
+    const running = semaphore.run(holder.task);
+    const client = new AbortController();
+    const heavy = semaphore.run(async () => "heavy", client.signal, { slots: 2, work: 8 });
+    const light = semaphore.run(async () => "light", undefined, { slots: 1, work: 2 });
+    expect(semaphore.queuedWork).toBe(10);
+    await expect(semaphore.run(async () => "no room", undefined, { slots: 1, work: 1 })).rejects.toMatchObject({ bound: "queue" });
+    client.abort();
+    await expect(heavy).rejects.toBeInstanceOf(ClientGoneError);
+    // The light one fits beside the holder once the heavy one has left the head of the line.
+    await expect(light).resolves.toBe("light");
+    expect(semaphore.queuedWork).toBe(0);
+    holder.release();
+    await running;
+    expect(semaphore.inFlight).toBe(0);
+  });
+
   it("bounds the app's hashes in flight by PASSWORD_HASH_CONCURRENCY", async () => {
     setEnv({ PASSWORD_HASH_CONCURRENCY: "2" });
     const queue = hashingQueue();

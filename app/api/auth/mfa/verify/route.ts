@@ -19,6 +19,7 @@ export const POST = apiRoute({ rateLimit: "mfa" }, async (request) => {
       case "locked":
         return codeRefusal(result);
       case "email_not_verified":
+      case "account_disabled":
         return signInResponse(result);
     }
   }

@@ -17,6 +17,7 @@ export const POST = apiRoute({ rateLimit: "login" }, async (request) => {
         // One answer for both: whether a credential id is registered here is not told.
         return detail(400, "The passkey could not be verified.", "passkey_verification_failed");
       case "email_not_verified":
+      case "account_disabled":
         return signInResponse(result);
     }
   }

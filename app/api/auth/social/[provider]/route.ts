@@ -54,7 +54,7 @@ export const POST = apiRoute({ rateLimit: "social-exchange" }, async (request, c
     redirectUri: input.data.redirect_uri,
     client: requestClient(request),
   });
-  if (!result.ok && result.reason !== "email_not_verified") {
+  if (!result.ok && result.reason !== "email_not_verified" && result.reason !== "account_disabled") {
     switch (result.reason) {
       case "redirect_uri_not_allowed":
         return fieldErrors({ redirect_uri: ["This redirect URI is not allowed."] });
@@ -70,7 +70,7 @@ export const POST = apiRoute({ rateLimit: "social-exchange" }, async (request, c
     }
   }
   deliverAfterResponse(result.emailId);
-  // The login body, the mfa_required body, or 403 email_not_verified, as password login answers.
+  // The login body, the mfa_required body, or 403 email_not_verified or account_disabled, as password login answers.
   return signInResponse(result);
 });
 
