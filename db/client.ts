@@ -80,6 +80,11 @@ export function reserveIds(q: Queryable, table: "users", upTo: number): Promise<
   return getStore().reserveIds(q, table, upTo);
 }
 
+/** See Store.bulkInsert: many rows, keyed by column name, in few statements. */
+export function bulkInsert(q: Queryable, table: "users" | "social_accounts", rows: Array<Record<string, unknown>>): Promise<void> {
+  return getStore().bulkInsert(q, table, rows);
+}
+
 /** A rate limiter counted in the app's database (lib/auth/rate-limit.ts). */
 export function createRateLimiter(options: RateLimiterOptions) {
   return getStore().rateLimiter(options);

@@ -111,6 +111,14 @@ export function openPostgresStore(url: string, options: { poolSize: number }): S
       await (q as unknown as { execute(query: ReturnType<typeof sql>): Promise<unknown> }).execute(sql`select setval(s, greatest(coalesce(pg_sequence_last_value(s), 0), coalesce((select max(id) from ${sql.identifier(table)}), 0), ${upTo}))
         from (select pg_get_serial_sequence(${table}, 'id')::regclass as s) as seq`);
     },
+    async bulkInsert(q, table, rows) {
+      if (rows.length === 0) return;
+      const columns = sql.raw(Object.keys(rows[0]!).map((c) => `"${c}"`).join(", "));
+      // The table's own row type reads each key as its column's type.
+      await (q as unknown as { execute(query: ReturnType<typeof sql>): Promise<unknown> }).execute(
+        sql`insert into ${sql.identifier(table)} (${columns}) select ${columns} from jsonb_populate_recordset(null::${sql.identifier(table)}, ${JSON.stringify(rows)}::jsonb)`,
+      );
+    },
     rateLimiter: (limits) =>
       new RateLimiterPostgres({
         ...limits,

@@ -4,6 +4,7 @@ import path from "node:path";
 import Database from "better-sqlite3";
 import { drizzle as syncDrizzle } from "drizzle-orm/better-sqlite3";
 import { migrate } from "drizzle-orm/better-sqlite3/migrator";
+import { sql } from "drizzle-orm";
 import { drizzle, type AsyncRemoteCallback } from "drizzle-orm/sqlite-proxy";
 import { RateLimiterSQLite } from "rate-limiter-flexible";
 import { ConnectionGate } from "./gate";
@@ -97,6 +98,13 @@ export function openSqliteStore(url: string): Store & { client: Database.Databas
     },
     // AUTOINCREMENT: an insert with an explicit id past sqlite_sequence moves it there.
     reserveIds: () => Promise.resolve(),
+    async bulkInsert(q, table, rows) {
+      if (rows.length === 0) return;
+      const columns = Object.keys(rows[0]!);
+      // json_extract gives SQLite's own values: integers, text, 1/0 for booleans, JSON text for objects.
+      const values = columns.map((c) => `json_extract(value, '$.${c}')`).join(", ");
+      await q.run(sql`insert into ${sql.identifier(table)} (${sql.raw(columns.map((c) => `"${c}"`).join(", "))}) select ${sql.raw(values)} from json_each(${JSON.stringify(rows)})`);
+    },
     rateLimiter: (options) => new GatedRateLimiterSQLite(gate, withStatementCache(client), options),
     close: () => void client.close(),
   };

@@ -55,7 +55,8 @@ async function main(argv: string[]): Promise<number> {
     for (const line of report.lines) console.log(`${line.kind === "skipped" ? "skipped" : "changed"}  ${line.subject}: ${line.message}`);
     const nothing = nothingToDoLine(report);
     if (nothing) console.log(nothing);
-    console.log(`${summaryLine(report)} (${name} into ${describeDatabase(url)})`);
+    const held = report.transactionMs === undefined ? "" : `, in one transaction of ${(report.transactionMs / 1000).toFixed(1)} s`;
+    console.log(`${summaryLine(report)} (${name} into ${describeDatabase(url)}${held})`);
     return 0;
   } catch (error) {
     // The transaction rolled back: say why, without a stack for the expected failures.

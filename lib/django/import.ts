@@ -1,8 +1,7 @@
 import "server-only";
-import { and, eq, inArray } from "drizzle-orm";
-import { getDb, reserveIds, writeTransaction, type Queryable } from "@/db/client";
+import { bulkInsert, getDb, reserveIds, writeTransaction, type Queryable } from "@/db/client";
 import { socialAccounts, users } from "@/db/schema";
-import { classifyDjangoPassword } from "@/lib/auth/django-hashes";
+import { classifyDjangoPassword, type DjangoPassword } from "@/lib/auth/django-hashes";
 import { usernameBaseFrom } from "@/lib/auth/oauth/username";
 import { identityKey } from "@/lib/auth/user";
 import { isSocialProvider, type SocialProvider } from "@/lib/social";
@@ -71,6 +70,8 @@ export type ImportReport = {
   renamed: number;
   /** Records of other models in the file, left alone. */
   otherModels: Record<string, number>;
+  /** How long the import's transaction held the database (absent on a dry run). */
+  transactionMs?: number;
 };
 
 type UserRow = typeof users.$inferInsert;
@@ -80,10 +81,37 @@ type Plan = { report: ImportReport; users: UserRow[]; socialAccounts: SocialRow[
 
 // PostgreSQL's users.id is an integer (db/schema-pg.ts); Django's BigAutoField may go past it.
 const MAX_ID = 2_147_483_647;
-// Rows per INSERT (10 columns: 10,000 parameters, within both databases' limits) and keys
-// per IN (…) lookup.
-const INSERT_BATCH = 1000;
-const LOOKUP_BATCH = 5000;
+// Rows per INSERT, sent as one JSON parameter (db/store.ts bulkInsert): about 1.5 MiB of
+// JSON a statement. Through drizzle's insert builder, 100,000 users took 2 to 8 s of
+// building alone (docs/benchmarks.md, "Importing from Django").
+const INSERT_BATCH = 5000;
+
+/** A users row as its columns store it (db/schema.ts): what bulkInsert takes. */
+function userColumns(row: UserRow): Record<string, unknown> {
+  return {
+    id: row.id,
+    username: row.username,
+    email: row.email,
+    username_key: row.usernameKey,
+    email_key: row.emailKey,
+    password_hash: row.passwordHash ?? null,
+    email_verified: row.emailVerified ?? false,
+    created_at: row.createdAt!.getTime(),
+    updated_at: row.updatedAt!.getTime(),
+    disabled_at: row.disabledAt ? row.disabledAt.getTime() : null,
+  };
+}
+
+function socialColumns(row: SocialRow): Record<string, unknown> {
+  return {
+    user_id: row.userId,
+    provider: row.provider,
+    provider_user_id: row.providerUserId,
+    email: row.email ?? null,
+    profile: row.profile ?? {},
+    created_at: row.createdAt!.getTime(),
+  };
+}
 
 /**
  * Import `dump` into the app's database (DATABASE_URL), or with `dryRun` only say what an
@@ -91,46 +119,53 @@ const LOOKUP_BATCH = 5000;
  */
 export async function importDjangoDump(dump: Dump, options: { dryRun: boolean; now?: Date }): Promise<ImportReport> {
   const now = options.now ?? new Date();
-  if (options.dryRun) return (await planImport(getDb(), dump, now, true)).report;
-  return writeTransaction(async (tx) => {
-    const plan = await planImport(tx, dump, now, false);
+  // What the file says by itself is worked out before the transaction, so that the
+  // database is held only for the lookups and the inserts (on SQLite the running server's
+  // writes wait that long: docs/benchmarks.md, "Importing from Django").
+  const examined = examineFile(dump);
+  if (options.dryRun) return (await planImport(getDb(), dump, examined, now, true)).report;
+  let heldMs = 0;
+  const report = await writeTransaction(async (tx) => {
+    const started = performance.now();
+    const plan = await planImport(tx, dump, examined, now, false);
     const largestId = plan.users.reduce((max, u) => Math.max(max, u.id!), 0);
     // Before the rows: a registration racing this import on PostgreSQL gets an id past them.
     if (largestId > 0) await reserveIds(tx, "users", largestId);
-    for (let i = 0; i < plan.users.length; i += INSERT_BATCH) await tx.insert(users).values(plan.users.slice(i, i + INSERT_BATCH));
+    for (let i = 0; i < plan.users.length; i += INSERT_BATCH) await bulkInsert(tx, "users", plan.users.slice(i, i + INSERT_BATCH).map(userColumns));
     for (let i = 0; i < plan.socialAccounts.length; i += INSERT_BATCH) {
-      await tx.insert(socialAccounts).values(plan.socialAccounts.slice(i, i + INSERT_BATCH));
+      await bulkInsert(tx, "social_accounts", plan.socialAccounts.slice(i, i + INSERT_BATCH).map(socialColumns));
     }
+    heldMs = performance.now() - started;
     return plan.report;
   });
+  return { ...report, transactionMs: Math.round(heldMs) };
 }
 
-type Candidate = { user: DumpUser; email: string; emailKey: string };
+type Candidate = {
+  user: DumpUser;
+  email: string;
+  emailKey: string;
+  /** The user's username if Gatehouse accepts it, else the nearest that it does. */
+  username: string;
+  usernameKey: string;
+  password: DjangoPassword;
+};
 
-async function planImport(q: Queryable, dump: Dump, now: Date, dryRun: boolean): Promise<Plan> {
-  const report: ImportReport = {
-    dryRun,
-    lines: [],
-    imported: { users: 0, providers: 0 },
-    alreadyImported: { users: 0, providers: 0 },
-    skippedUsers: {},
-    skippedProviders: {},
-    passwords: {},
-    disabled: 0,
-    renamed: 0,
-    otherModels: dump.otherModels,
-  };
+/** What the file says about its users by itself, with no database: computed once. */
+type Examined = {
+  dumpUsers: DumpUser[];
+  skipped: Map<DumpUser, { reason: UserSkipReason; message: string }>;
+  candidates: Candidate[];
+};
+
+function examineFile(dump: Dump): Examined {
   const dumpUsers = [...dump.users].sort((a, b) => a.id - b.id || a.record - b.record);
-  const skipped = new Map<DumpUser, UserSkipReason>();
-  const notes = new Map<DumpUser, ReportLine[]>();
-  const note = (user: DumpUser, line: ReportLine) => notes.set(user, [...(notes.get(user) ?? []), line]);
+  const skipped: Examined["skipped"] = new Map();
   const skip = (user: DumpUser, reason: UserSkipReason, message: string) => {
-    if (skipped.has(user)) return;
-    skipped.set(user, reason);
-    note(user, { kind: "skipped", subject: describeUser(user), message });
+    if (!skipped.has(user)) skipped.set(user, { reason, message });
   };
 
-  // Within the file: ids twice, ids Gatehouse cannot hold, addresses missing or invalid.
+  // Ids twice, ids Gatehouse cannot hold, addresses missing or invalid.
   const byId = groupBy(dumpUsers, (u) => String(u.id));
   const candidates: Candidate[] = [];
   for (const user of dumpUsers) {
@@ -145,7 +180,8 @@ async function planImport(q: Queryable, dump: Dump, now: Date, dryRun: boolean):
       skip(user, "invalid_email", `${JSON.stringify(user.email)} is not an email address Gatehouse accepts`);
       continue;
     }
-    candidates.push({ user, email: parsed.data, emailKey: identityKey(parsed.data) });
+    const username = validUsername(user.username) ?? usernameBaseFrom(user.username);
+    candidates.push({ user, email: parsed.data, emailKey: identityKey(parsed.data), username, usernameKey: identityKey(username), password: classifyDjangoPassword(user.password) });
   }
 
   // Django's email uniqueness is case-sensitive, Gatehouse's is not: who owns the address
@@ -157,20 +193,40 @@ async function planImport(q: Queryable, dump: Dump, now: Date, dryRun: boolean):
       skip(c.user, "email_collision", `its email is the same as ${others.join(", ")}'s by Gatehouse's rules (case does not count); none of them is imported`);
     }
   }
+  return { dumpUsers, skipped, candidates };
+}
+
+async function planImport(q: Queryable, dump: Dump, examined: Examined, now: Date, dryRun: boolean): Promise<Plan> {
+  const report: ImportReport = {
+    dryRun,
+    lines: [],
+    imported: { users: 0, providers: 0 },
+    alreadyImported: { users: 0, providers: 0 },
+    skippedUsers: {},
+    skippedProviders: {},
+    passwords: {},
+    disabled: 0,
+    renamed: 0,
+    otherModels: dump.otherModels,
+  };
+  const { dumpUsers, candidates } = examined;
+  const skipped = new Map<DumpUser, UserSkipReason>();
+  const notes = new Map<DumpUser, ReportLine[]>();
+  const note = (user: DumpUser, line: ReportLine) => notes.set(user, [...(notes.get(user) ?? []), line]);
+  const skip = (user: DumpUser, reason: UserSkipReason, message: string) => {
+    if (skipped.has(user)) return;
+    skipped.set(user, reason);
+    note(user, { kind: "skipped", subject: describeUser(user), message });
+  };
+  for (const [user, { reason, message }] of examined.skipped) skip(user, reason, message);
 
   // Against Gatehouse: an id or an address already there. The same id with the same
   // address is this file's earlier import.
   const remaining = candidates.filter((c) => !skipped.has(c.user));
-  const existingById = new Map<number, { emailKey: string }>();
-  const existingByEmail = new Map<string, { id: number }>();
-  for (const batch of chunks(remaining, LOOKUP_BATCH)) {
-    for (const row of await q.select({ id: users.id, emailKey: users.emailKey }).from(users).where(inArray(users.id, batch.map((c) => c.user.id)))) {
-      existingById.set(row.id, row);
-    }
-    for (const row of await q.select({ id: users.id, emailKey: users.emailKey }).from(users).where(inArray(users.emailKey, batch.map((c) => c.emailKey)))) {
-      existingByEmail.set(row.emailKey, row);
-    }
-  }
+  // One read of every account's keys: cheaper than looking up 100,000 ids by parameters.
+  const existing = await q.select({ id: users.id, emailKey: users.emailKey, usernameKey: users.usernameKey }).from(users);
+  const existingById = new Map(existing.map((row) => [row.id, row]));
+  const existingByEmail = new Map(existing.map((row) => [row.emailKey, row]));
   const already = new Set<DumpUser>();
   const toImport: Candidate[] = [];
   for (const c of remaining) {
@@ -182,7 +238,7 @@ async function planImport(q: Queryable, dump: Dump, now: Date, dryRun: boolean):
     else toImport.push(c);
   }
 
-  const usernames = await assignUsernames(q, toImport.map((c) => c.user));
+  const usernames = assignUsernames(toImport, new Map(existing.map((row) => [row.usernameKey, `Gatehouse user ${row.id}`])));
   const rows: UserRow[] = [];
   const imported = new Set<DumpUser>();
   for (const c of toImport) {
@@ -195,7 +251,7 @@ async function planImport(q: Queryable, dump: Dump, now: Date, dryRun: boolean):
         : `username ${JSON.stringify(user.username)} is not one Gatehouse accepts (letters, digits and @ . + - _, at most ${USERNAME_MAX_LENGTH})`;
       note(user, { kind: "changed", subject: describeUser(user), message: `${why}: imported as ${JSON.stringify(username)}` });
     }
-    const password = classifyDjangoPassword(user.password);
+    const { password } = c;
     const format = password.kind === "hash" ? password.hash.format : password.kind === "none" ? "none" : "unsupported";
     report.passwords[format] = (report.passwords[format] ?? 0) + 1;
     if (password.kind === "unsupported") {
@@ -283,23 +339,9 @@ async function planSocialAccounts(
   // another account of this provider since.
   const existing = new Map<string, number>();
   const ownersAlreadyLinked = new Set<string>();
-  for (const batch of chunks(kept, LOOKUP_BATCH)) {
-    for (const provider of ["google", "github"] as const) {
-      const uids = batch.filter((l) => l.provider === provider).map((l) => l.account.providerUid);
-      if (uids.length === 0) continue;
-      const rows = await q
-        .select({ userId: socialAccounts.userId, uid: socialAccounts.providerUserId })
-        .from(socialAccounts)
-        .where(and(eq(socialAccounts.provider, provider), inArray(socialAccounts.providerUserId, uids)));
-      for (const row of rows) existing.set(`${provider}:${row.uid}`, row.userId);
-      const earlier = batch.filter((l) => l.provider === provider && users_.already.has(l.owner)).map((l) => l.owner.id);
-      if (earlier.length === 0) continue;
-      const linked = await q
-        .select({ userId: socialAccounts.userId })
-        .from(socialAccounts)
-        .where(and(eq(socialAccounts.provider, provider), inArray(socialAccounts.userId, earlier)));
-      for (const row of linked) ownersAlreadyLinked.add(`${row.userId}:${provider}`);
-    }
+  for (const row of await q.select({ userId: socialAccounts.userId, provider: socialAccounts.provider, uid: socialAccounts.providerUserId }).from(socialAccounts)) {
+    existing.set(`${row.provider}:${row.uid}`, row.userId);
+    ownersAlreadyLinked.add(`${row.userId}:${row.provider}`);
   }
 
   const rows: SocialRow[] = [];
@@ -344,37 +386,26 @@ function socialRow(account: DumpSocialAccount, provider: SocialProvider, userId:
  * first, so that no suffix takes a name another dump user has as theirs. For a changed
  * name, `takenBy` says whose it was.
  */
-async function assignUsernames(q: Queryable, dumpUsers: DumpUser[]): Promise<Map<DumpUser, { username: string; takenBy: string | null }>> {
-  const bases = new Map(dumpUsers.map((u) => [u, validUsername(u.username) ?? usernameBaseFrom(u.username)]));
-  /** Username key → who has it: a Gatehouse account, or a user of this file. */
-  const taken = new Map<string, string>();
-  for (const batch of chunks([...new Set([...bases.values()].map(identityKey))], LOOKUP_BATCH)) {
-    const rows = await q.select({ key: users.usernameKey, id: users.id }).from(users).where(inArray(users.usernameKey, batch));
-    for (const row of rows) taken.set(row.key, `Gatehouse user ${row.id}`);
-  }
+function assignUsernames(
+  toImport: Candidate[],
+  /** Username key → who has it: a Gatehouse account, or (as they are assigned) a user of this file. */
+  taken: Map<string, string>,
+): Map<DumpUser, { username: string; takenBy: string | null }> {
   const assigned = new Map<DumpUser, { username: string; takenBy: string | null }>();
-  const later: DumpUser[] = [];
-  for (const user of dumpUsers) {
-    const base = bases.get(user)!;
-    const key = identityKey(base);
-    if (base === user.username && !taken.has(key)) {
-      taken.set(key, `user ${user.id} of this file`);
-      assigned.set(user, { username: base, takenBy: null });
-    } else later.push(user);
+  const later: Candidate[] = [];
+  for (const c of toImport) {
+    if (c.username === c.user.username && !taken.has(c.usernameKey)) {
+      taken.set(c.usernameKey, `user ${c.user.id} of this file`);
+      assigned.set(c.user, { username: c.username, takenBy: null });
+    } else later.push(c);
   }
-  for (const user of later) {
-    const base = bases.get(user)!;
-    const takenBy = taken.get(identityKey(base)) ?? null;
+  for (const { user, username: base, usernameKey } of later) {
+    const takenBy = taken.get(usernameKey) ?? null;
     for (let n = base === user.username ? 2 : 1; ; n++) {
       const suffix = n === 1 ? "" : String(n);
       const candidate = truncate(base, USERNAME_MAX_LENGTH - suffix.length) + suffix;
       const key = identityKey(candidate);
       if (taken.has(key)) continue;
-      const [row] = await q.select({ id: users.id }).from(users).where(eq(users.usernameKey, key));
-      if (row) {
-        taken.set(key, `Gatehouse user ${row.id}`);
-        continue;
-      }
       taken.set(key, `user ${user.id} of this file`);
       assigned.set(user, { username: candidate, takenBy });
       break;
@@ -410,12 +441,6 @@ function groupBy<T>(items: T[], key: (item: T) => string): Map<string, T[]> {
     else groups.set(k, [item]);
   }
   return groups;
-}
-
-function chunks<T>(items: T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
 }
 
 /** The report's closing line: counts of everything, in one line. */
