@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import { bigint, boolean, index, integer, jsonb, pgTable, text, uniqueIndex } from "drizzle-orm/pg-core";
-import { SECURITY_EVENT_TYPES } from "../lib/security-event-types";
+import { ADMIN_ACTIONS, SECURITY_EVENT_TYPES, USER_ROLES } from "../lib/security-event-types";
 
 // The PostgreSQL copy of db/schema.ts, for drizzle-kit (db/migrations-pg) only: queries in
 // lib/ are built from db/schema.ts's tables on either database (docs/decisions/003), so
@@ -32,6 +32,7 @@ export const users = pgTable(
     createdAt: timestamp("created_at").notNull().default(now),
     updatedAt: timestamp("updated_at").notNull().default(now),
     disabledAt: timestamp("disabled_at"),
+    role: text("role", { enum: USER_ROLES }).notNull().default("user"),
   },
   (t) => [uniqueIndex("users_username_key_unique").on(t.usernameKey), uniqueIndex("users_email_key_unique").on(t.emailKey)],
 );
@@ -116,6 +117,7 @@ export const emails = pgTable(
     recipientKey: text("recipient_key"),
     capped: boolean("capped").notNull().default(false),
     reserved: boolean("reserved").notNull().default(false),
+    forgetAfterDelivery: boolean("forget_after_delivery").notNull().default(false),
     from: text("from").notNull(),
     subject: text("subject").notNull(),
     text: text("text"),
@@ -235,4 +237,43 @@ export const securityEvents = pgTable(
     detail: jsonb("detail").notNull().default({}),
   },
   (t) => [index("security_events_user_at_idx").on(t.userId, t.at), index("security_events_at_idx").on(t.at)],
+);
+
+export const emailChanges = pgTable(
+  "email_changes",
+  {
+    id: id(),
+    userId: integer("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    oldEmail: text("old_email").notNull(),
+    oldEmailVerified: boolean("old_email_verified").notNull(),
+    newEmail: text("new_email").notNull(),
+    tokenHash: text("token_hash").notNull().unique(),
+    cancelTokenHash: text("cancel_token_hash").notNull().unique(),
+    sessionId: text("session_id").references(() => sessions.id, { onDelete: "set null" }),
+    createdAt: timestamp("created_at").notNull().default(now),
+    expiresAt: timestamp("expires_at").notNull(),
+    cancelExpiresAt: timestamp("cancel_expires_at").notNull(),
+    confirmedAt: timestamp("confirmed_at"),
+    cancelledAt: timestamp("cancelled_at"),
+    cancelUsedAt: timestamp("cancel_used_at"),
+  },
+  (t) => [index("email_changes_user_idx").on(t.userId)],
+);
+
+export const adminAudit = pgTable(
+  "admin_audit",
+  {
+    id: id(),
+    at: timestamp("at").notNull().default(now),
+    action: text("action", { enum: ADMIN_ACTIONS }).notNull(),
+    adminId: integer("admin_id"),
+    adminEmail: text("admin_email"),
+    targetId: integer("target_id"),
+    targetEmail: text("target_email"),
+    reason: text("reason"),
+    ip: text("ip"),
+  },
+  (t) => [index("admin_audit_at_idx").on(t.at)],
 );

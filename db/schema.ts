@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
-import { SECURITY_EVENT_TYPES, type SecurityEventType } from "../lib/security-event-types";
+import { ADMIN_ACTIONS, SECURITY_EVENT_TYPES, USER_ROLES, type SecurityEventType } from "../lib/security-event-types";
 
 // Timestamps are integer milliseconds since the epoch, defaulted by SQLite itself so
 // rows written outside the app (a migration, a shell) get them too.
@@ -29,6 +29,9 @@ export const users = sqliteTable(
     // Set while the account may not sign in (an inactive user moved in from Django;
     // administrators later): completeSignIn refuses it (lib/auth/sign-in.ts).
     disabledAt: timestamp("disabled_at"),
+    // `admin` may use /api/admin/ (with a second factor): granted from the shell, `npm run
+    // admin -- grant EMAIL` (lib/admin/roles.ts), never by signing up.
+    role: text("role", { enum: USER_ROLES }).notNull().default("user"),
   },
   (t) => [
     // Unique without regard to case (docs/api.md, register).
@@ -139,6 +142,9 @@ export const emails = sqliteTable(
     // Sent from the allowance an owner's known device keeps past a spent cap
     // (docs/decisions/025): at most one such message per address per hour.
     reserved: integer("reserved", { mode: "boolean" }).notNull().default(false),
+    // The goodbye of an erased account (lib/account/erasure.ts): once delivered (or given
+    // up on), the row itself goes, so nothing of the account stays in the outbox.
+    forgetAfterDelivery: integer("forget_after_delivery", { mode: "boolean" }).notNull().default(false),
     status: text("status", { enum: ["pending", "sending", "sent", "failed", "mailbox"] })
       .notNull()
       .default("pending"),
@@ -287,3 +293,63 @@ export const securityEvents = sqliteTable(
 export type Passkey = typeof passkeys.$inferSelect;
 export type SecurityEvent = typeof securityEvents.$inferSelect;
 export type { SecurityEventType };
+
+/**
+ * A change of address the account asked for (POST /api/auth/email/change/): nothing
+ * changes until the new address's link is used (lib/account/email-change.ts). The
+ * confirmation link is the verification page's (`/verify-email/?token=`); the cancel
+ * link went to the old address and also undoes a change already made.
+ */
+export const emailChanges = sqliteTable(
+  "email_changes",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    userId: integer("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    oldEmail: text("old_email").notNull(),
+    oldEmailVerified: integer("old_email_verified", { mode: "boolean" }).notNull(),
+    newEmail: text("new_email").notNull(),
+    // SHA-256 of the links' tokens. For an address that has an account already, the
+    // confirmation token was never sent anywhere: the change looks the same and cannot happen.
+    tokenHash: text("token_hash").notNull().unique(),
+    cancelTokenHash: text("cancel_token_hash").notNull().unique(),
+    // The session that asked: the only one the change leaves signed in.
+    sessionId: text("session_id").references(() => sessions.id, { onDelete: "set null" }),
+    createdAt: timestamp("created_at").notNull().default(now),
+    expiresAt: timestamp("expires_at").notNull(),
+    cancelExpiresAt: timestamp("cancel_expires_at").notNull(),
+    confirmedAt: timestamp("confirmed_at"),
+    // No longer pending: cancelled by the old address, withdrawn from the profile, or
+    // superseded by a newer request.
+    cancelledAt: timestamp("cancelled_at"),
+    // The cancel link was used. It works once, until cancel_expires_at, whatever became
+    // of the change (a newer request does not silence the older notice's link).
+    cancelUsedAt: timestamp("cancel_used_at"),
+  },
+  (t) => [index("email_changes_user_idx").on(t.userId)],
+);
+
+/**
+ * What administrators did (GET /api/admin/audit/), kept a year. No foreign keys: the
+ * entry keeps the ids and addresses as they were, after either account is erased.
+ */
+export const adminAudit = sqliteTable(
+  "admin_audit",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    at: timestamp("at").notNull().default(now),
+    action: text("action", { enum: ADMIN_ACTIONS }).notNull(),
+    // Null for a change made from the server's shell (npm run admin).
+    adminId: integer("admin_id"),
+    adminEmail: text("admin_email"),
+    targetId: integer("target_id"),
+    targetEmail: text("target_email"),
+    reason: text("reason"),
+    ip: text("ip"),
+  },
+  (t) => [index("admin_audit_at_idx").on(t.at)],
+);
+
+export type EmailChange = typeof emailChanges.$inferSelect;
+export type AdminAuditEntry = typeof adminAudit.$inferSelect;

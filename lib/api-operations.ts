@@ -2,7 +2,13 @@ import { z } from "zod";
 import * as Bodies from "./api-schemas";
 import { SOCIAL_PROVIDERS } from "./social";
 import {
+  AdminActionSchema,
+  AdminDisableSchema,
+  AdminRoleSchema,
   CodeExchangeSchema,
+  DeleteAccountSchema,
+  EmailChangeSchema,
+  ProfileUpdateSchema,
   LinkTokenRequestSchema,
   LoginSchema,
   MfaCodeSchema,
@@ -37,6 +43,12 @@ export const REQUEST_SCHEMAS = {
   PasskeyRegisterRequest: PasskeyRegisterSchema,
   MfaVerifyRequest: MfaVerifySchema,
   PasskeyLoginRequest: PasskeyLoginSchema,
+  ProfileUpdateRequest: ProfileUpdateSchema,
+  EmailChangeRequest: EmailChangeSchema,
+  DeleteAccountRequest: DeleteAccountSchema,
+  AdminActionRequest: AdminActionSchema,
+  AdminDisableRequest: AdminDisableSchema,
+  AdminRoleRequest: AdminRoleSchema,
 } satisfies Record<string, z.ZodType>;
 
 export const RESPONSE_SCHEMAS = {
@@ -65,6 +77,13 @@ export const RESPONSE_SCHEMAS = {
   ActivityItem: Bodies.ActivityItemSchema,
   ActivityList: Bodies.ActivityListSchema,
   OpenApiDocument: Bodies.OpenApiDocumentSchema,
+  PendingEmailChange: Bodies.PendingEmailChangeSchema,
+  AccountExport: Bodies.AccountExportSchema,
+  AdminUser: Bodies.AdminUserSchema,
+  AdminUserDetail: Bodies.AdminUserDetailSchema,
+  AdminUserPage: Bodies.AdminUserPageSchema,
+  AuditEntry: Bodies.AuditEntrySchema,
+  AuditPage: Bodies.AuditPageSchema,
 } satisfies Record<string, z.ZodType>;
 
 export type SchemaName = keyof typeof REQUEST_SCHEMAS | keyof typeof RESPONSE_SCHEMAS;
@@ -74,7 +93,7 @@ export const ref = (name: SchemaName): JsonSchema => ({ $ref: `#/components/sche
 
 // Responses -----------------------------------------------------------------------
 
-export type Header = "Retry-After" | "Set-Cookie" | "Location" | "WWW-Authenticate" | "Allow";
+export type Header = "Retry-After" | "Set-Cookie" | "Location" | "WWW-Authenticate" | "Allow" | "Content-Disposition";
 export type ResponseSpec = { description: string; body?: SchemaName[]; headers?: Header[] };
 export type Responses = Record<number, ResponseSpec>;
 
@@ -84,6 +103,7 @@ export const HEADER_DESCRIPTIONS: Record<Header, string> = {
   Location: "Where the browser goes next.",
   "WWW-Authenticate": 'Bearer realm="api"',
   Allow: "The methods the path serves.",
+  "Content-Disposition": '`attachment; filename="gatehouse-account-<id>-<date>.json"`: a download.',
 };
 
 export const detail = (description: string, headers?: Header[]): ResponseSpec => ({ description, body: ["Detail"], headers });
@@ -135,7 +155,7 @@ type Parameter = { name: string; in: "query" | "path"; description: string; sche
 export type Operation = {
   summary: string;
   description?: string;
-  tag: "Accounts" | "Sessions" | "Passwords" | "Second factor" | "Social login" | "Service";
+  tag: "Accounts" | "Sessions" | "Passwords" | "Second factor" | "Social login" | "Administration" | "Service";
   auth?: Auth;
   parameters?: Parameter[];
   body?: keyof typeof REQUEST_SCHEMAS;
@@ -183,7 +203,22 @@ const ok = (status: number, description: string, body?: SchemaName, headers?: He
   [status]: { description, body: body ? [body] : undefined, headers },
 });
 
-export const OPERATIONS: Record<string, Partial<Record<"get" | "post" | "delete", Operation>>> = {
+/** What every administrator request answers besides its own (lib/admin/access.ts); `change` for anything but GET. */
+const ADMIN = (change: boolean): Responses[] => [
+  BEARER,
+  {
+    403: detail(
+      `Not an administrator: \`{"detail": "You do not have permission to perform this action."}\`; an administrator whose session did not use a second factor or a passkey at sign-in: \`{"detail": ..., "code": "admin_requires_second_factor"}\`${change ? '; a sign-in older than `REAUTH_MAX_AGE`: `{"detail": ..., "code": "reauthentication_required"}`' : ""}.`,
+    ),
+  },
+  limited(LIMITS.api),
+];
+
+const USER_ID: Parameter = { name: "id", in: "path", required: true, description: "The account's id.", schema: z.string() };
+const NOT_FOUND: Responses = { 404: detail('`{"detail": "Not found."}`: no account with that id.') };
+const LAST_ADMIN: Responses = { 409: detail('`{"detail": ..., "code": "last_admin"}`: it would leave no administrator who can act.') };
+
+export const OPERATIONS: Record<string, Partial<Record<"get" | "post" | "patch" | "delete", Operation>>> = {
   "/api/auth/register/": {
     post: {
       tag: "Accounts",
@@ -305,8 +340,87 @@ export const OPERATIONS: Record<string, Partial<Record<"get" | "post" | "delete"
     get: {
       tag: "Accounts",
       summary: "The current user's profile",
+      description: 'An administrator\'s profile adds `"is_admin": true`; everyone else\'s has exactly the seed\'s keys.',
       auth: "bearer",
       responses: [ok(200, "The profile.", "Profile"), BEARER, limited(LIMITS.api)],
+    },
+    patch: {
+      tag: "Accounts",
+      summary: "Change the username",
+      description: "Register's rules apply. Recorded as `username_changed`.",
+      auth: "bearer",
+      body: "ProfileUpdateRequest",
+      responses: [
+        ok(200, "The profile with the new username.", "Profile"),
+        JSON_BODY,
+        { 400: { description: '`{"username": ["A user with that username already exists."]}` and the other field errors.', body: ["FieldErrors"] } },
+        BEARER,
+        limited(LIMITS.api),
+      ],
+    },
+    delete: {
+      tag: "Accounts",
+      summary: "Erase the account and everything that refers to it",
+      description:
+        "Needs a recent sign-in and the account's email address typed again. One transaction; the refresh cookie is deleted, the access tokens stop at once, a goodbye email goes to the address, and the address and username are free again.",
+      auth: "bearer",
+      body: "DeleteAccountRequest",
+      responses: [
+        ok(204, "Erased; the refresh cookie is deleted.", undefined, ["Set-Cookie"]),
+        JSON_BODY,
+        { 400: { description: '`{"confirm": ["This is not your account\'s email address."]}`: nothing changes.', body: ["FieldErrors"] } },
+        BEARER,
+        REAUTH,
+        { 409: detail('`{"detail": ..., "code": "last_admin"}`: the last administrator cannot be erased.') },
+        limited(LIMITS.api),
+      ],
+    },
+  },
+  "/api/auth/me/export/": {
+    get: {
+      tag: "Accounts",
+      summary: "Download everything stored about the user",
+      description: "No password hash, token hash, TOTP secret or recovery code. `Content-Disposition: attachment`.",
+      auth: "bearer",
+      responses: [ok(200, "The account's data.", "AccountExport", ["Content-Disposition"]), BEARER, limited(LIMITS.api)],
+    },
+  },
+  "/api/auth/email/change/": {
+    get: {
+      tag: "Accounts",
+      summary: "The change of address waiting for its link",
+      auth: "bearer",
+      responses: [ok(200, '`{"pending": {"email": ..., "expires_at": ...}}` or `{"pending": null}`.', "PendingEmailChange"), BEARER, limited(LIMITS.api)],
+    },
+    post: {
+      tag: "Accounts",
+      summary: "Ask to change the email address",
+      description:
+        "Needs a recent sign-in. The same 202 whatever the address: the new address gets a confirmation link (`/verify-email/?token=`, 24 hours), or, if it already has an account, only the notice of a registration attempt; the current address gets a masked notice with a link to `/email-change/cancel/?token=`. Nothing changes until the link is used. Both mails count toward the new address's hourly cap.",
+      auth: "bearer",
+      body: "EmailChangeRequest",
+      responses: [
+        ok(202, '`{"message": "If that address can be used, we sent a link to confirm it."}`', "Message"),
+        JSON_BODY,
+        BEARER,
+        REAUTH,
+        limited(LIMITS.email),
+      ],
+    },
+    delete: {
+      tag: "Accounts",
+      summary: "Withdraw the pending change of address (its link stops working)",
+      auth: "bearer",
+      responses: [ok(204, "Withdrawn (or there was none)."), BEARER, limited(LIMITS.api)],
+    },
+  },
+  "/api/auth/email/change/cancel/": {
+    post: {
+      tag: "Accounts",
+      summary: "The old address's \"this wasn't me\": cancel (or undo) the change and end every session",
+      description: "The button of `/email-change/cancel/?token=`. A change already confirmed is undone when the account still has the new address and nobody took the old one.",
+      body: "LinkTokenRequest",
+      responses: [ok(200, "Cancelled or undone; every session ended.", "Message"), JSON_BODY, { 400: detail('`{"detail": "Invalid or expired token"}`') }, limited(LIMITS.api)],
     },
   },
   "/api/auth/logout/": {
@@ -668,6 +782,111 @@ export const OPERATIONS: Record<string, Partial<Record<"get" | "post" | "delete"
       tag: "Service",
       summary: "This document",
       responses: [ok(200, "The OpenAPI 3.1 document.", "OpenApiDocument")],
+    },
+  },
+  "/api/admin/users/": {
+    get: {
+      tag: "Administration",
+      summary: "The accounts, newest first, in pages",
+      description: "`q` matches the username or the email, without regard to case, anywhere in it.",
+      auth: "bearer",
+      parameters: [
+        { name: "q", in: "query", description: "A part of a username or email address.", schema: z.string() },
+        { name: "page", in: "query", description: "From 1 (`last` for the last page).", schema: z.string() },
+        { name: "page_size", in: "query", description: "25 by default; larger values are clamped to 100.", schema: z.string() },
+      ],
+      responses: [ok(200, "One page.", "AdminUserPage"), { 404: detail('`{"detail": "Invalid page."}`') }, ...ADMIN(false)],
+    },
+  },
+  "/api/admin/users/{id}/": {
+    get: {
+      tag: "Administration",
+      summary: "One account, with its live sessions and its last 50 security events",
+      auth: "bearer",
+      parameters: [USER_ID],
+      responses: [ok(200, "The account.", "AdminUserDetail"), NOT_FOUND, ...ADMIN(false)],
+    },
+    delete: {
+      tag: "Administration",
+      summary: "Erase the account (the same erasure as DELETE /api/auth/me/)",
+      auth: "bearer",
+      parameters: [USER_ID],
+      body: "AdminActionRequest",
+      bodyOptional: true,
+      responses: [ok(204, "Erased.", undefined, ["Set-Cookie"]), JSON_BODY, NOT_FOUND, LAST_ADMIN, ...ADMIN(true)],
+    },
+  },
+  "/api/admin/users/{id}/disable/": {
+    post: {
+      tag: "Administration",
+      summary: "Disable the account: no sign-in by any method, every session ended at once",
+      auth: "bearer",
+      parameters: [USER_ID],
+      body: "AdminDisableRequest",
+      responses: [ok(200, "The account.", "AdminUser"), JSON_BODY, NOT_FOUND, LAST_ADMIN, ...ADMIN(true)],
+    },
+  },
+  "/api/admin/users/{id}/enable/": {
+    post: {
+      tag: "Administration",
+      summary: "Let a disabled account sign in again",
+      auth: "bearer",
+      parameters: [USER_ID],
+      body: "AdminActionRequest",
+      bodyOptional: true,
+      responses: [ok(200, "The account.", "AdminUser"), JSON_BODY, NOT_FOUND, ...ADMIN(true)],
+    },
+  },
+  "/api/admin/users/{id}/sessions/revoke/": {
+    post: {
+      tag: "Administration",
+      summary: "End every session of the account",
+      auth: "bearer",
+      parameters: [USER_ID],
+      body: "AdminActionRequest",
+      bodyOptional: true,
+      responses: [ok(200, '`{"revoked": N}`', "RevokedCount"), JSON_BODY, NOT_FOUND, ...ADMIN(true)],
+    },
+  },
+  "/api/admin/users/{id}/second-factor/reset/": {
+    post: {
+      tag: "Administration",
+      summary: "Remove TOTP, recovery codes and passkeys (a lost device); every session ends; the owner is emailed",
+      auth: "bearer",
+      parameters: [USER_ID],
+      body: "AdminActionRequest",
+      bodyOptional: true,
+      responses: [ok(200, "The account.", "AdminUser"), JSON_BODY, NOT_FOUND, ...ADMIN(true)],
+    },
+  },
+  "/api/admin/users/{id}/verify-email/resend/": {
+    post: {
+      tag: "Administration",
+      summary: "Send a new verification link (nothing for a verified address)",
+      auth: "bearer",
+      parameters: [USER_ID],
+      body: "AdminActionRequest",
+      bodyOptional: true,
+      responses: [ok(202, '`{"message": ...}` whatever the address\'s state.', "Message"), JSON_BODY, NOT_FOUND, ...ADMIN(true)],
+    },
+  },
+  "/api/admin/users/{id}/role/": {
+    post: {
+      tag: "Administration",
+      summary: "Make the account an administrator, or a user again",
+      auth: "bearer",
+      parameters: [USER_ID],
+      body: "AdminRoleRequest",
+      responses: [ok(200, "The account.", "AdminUser"), JSON_BODY, NOT_FOUND, LAST_ADMIN, ...ADMIN(true)],
+    },
+  },
+  "/api/admin/audit/": {
+    get: {
+      tag: "Administration",
+      summary: "What administrators did, newest first, in pages (kept a year)",
+      auth: "bearer",
+      parameters: [{ name: "page", in: "query", description: "From 1 (`last` for the last page); 25 entries a page.", schema: z.string() }],
+      responses: [ok(200, "One page.", "AuditPage"), { 404: detail('`{"detail": "Invalid page."}`') }, ...ADMIN(false)],
     },
   },
 };

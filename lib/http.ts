@@ -8,7 +8,8 @@ import { log, withRequestContext } from "./log";
 import { ClientGoneError, ServerBusyError } from "./auth/password";
 import { deliverEmail } from "./email/send";
 import { consumeRateLimit, type PerIpLimit } from "./auth/rate-limit";
-import { authenticateAccessToken } from "./auth/session";
+import { authenticateAccessToken, type SessionSecondFactor } from "./auth/session";
+import { checkAdminAccess, type AdminRefusal } from "./admin/access";
 import { DEVICE_COOKIE_MAX_AGE_SECONDS, readDeviceToken, type DeviceClaim } from "./auth/device";
 import type { SignInResult } from "./auth/sign-in";
 import { toPublicUser } from "./auth/user";
@@ -224,9 +225,11 @@ type RouteOptions = {
   rateLimit?: PerIpLimit;
   /**
    * "bearer": the request needs an access token of a live session (401 in simplejwt's
-   * words otherwise), and the handler gets its user and session.
+   * words otherwise), and the handler gets its user and session. "admin": that, and an
+   * administrator whose session used a second factor, signed in recently for a change
+   * (lib/admin/access.ts; 403 otherwise).
    */
-  auth?: "bearer";
+  auth?: "bearer" | "admin";
   /**
    * "refuse": a cookie authenticates this route, so a cross-site request is refused with
    * 403 before the handler runs (docs/security.md, cross-site requests).
@@ -235,7 +238,7 @@ type RouteOptions = {
 };
 
 /** What a route with `auth: "bearer"` is handed: the token's user and its session. */
-export type Authenticated = { user: User; sessionId: string };
+export type Authenticated = { user: User; sessionId: string; secondFactor: SessionSecondFactor };
 
 type Handler<C, A> = (request: NextRequest, context: C, auth: A) => Promise<Response> | Response;
 
@@ -248,9 +251,31 @@ async function routeChecks(options: RouteOptions, request: NextRequest): Promise
   if (limited) return { refused: tooManyRequests(limited.retryAfter) };
   const crossSite = options.crossSite === "refuse" ? crossSiteRefusal(request) : null;
   if (crossSite) return { refused: crossSite };
-  if (options.auth !== "bearer") return { auth: null };
+  if (options.auth === undefined) return { auth: null };
   const auth = await authenticateAccessToken(bearerToken(request));
-  return auth.ok ? { auth: { user: auth.user, sessionId: auth.sessionId } } : { refused: unauthorized(auth.reason) };
+  if (!auth.ok) return { refused: unauthorized(auth.reason) };
+  const authenticated = { user: auth.user, sessionId: auth.sessionId, secondFactor: auth.secondFactor };
+  if (options.auth === "admin") {
+    const access = await checkAdminAccess(authenticated, { change: request.method !== "GET" && request.method !== "HEAD" });
+    if (!access.ok) return { refused: adminRefusal(access.reason) };
+  }
+  return { auth: authenticated };
+}
+
+/** Why an administrator request was refused (docs/api.md, administration), in words. */
+function adminRefusal(reason: AdminRefusal): NextResponse {
+  switch (reason) {
+    case "not_admin":
+      return detail(403, "You do not have permission to perform this action.");
+    case "second_factor_required":
+      return detail(
+        403,
+        "Administration needs a sign-in with a second factor: turn on two-step verification or add a passkey on your profile, then sign in again with it.",
+        "admin_requires_second_factor",
+      );
+    case "reauthentication_required":
+      return reauthenticationRequired();
+  }
 }
 
 export const serverBusy = (retryAfterSeconds: number) =>
@@ -265,7 +290,7 @@ export const serverBusy = (retryAfterSeconds: number) =>
  * (cause logged, never sent) for anything unexpected.
  */
 export function apiRoute<C>(
-  options: RouteOptions & { auth: "bearer" },
+  options: RouteOptions & { auth: "bearer" | "admin" },
   handler: Handler<C, Authenticated>,
 ): (request: NextRequest, context: C) => Promise<Response>;
 export function apiRoute<C>(options: RouteOptions, handler: Handler<C, null>): (request: NextRequest, context: C) => Promise<Response>;
@@ -400,3 +425,14 @@ export const codeRefusal = (result: { reason: "invalid_code" } | { reason: "lock
 
 /** 400 for an action on a second factor that is not on (or not set up). */
 export const secondFactorOff = (message: string, code: "totp_not_enabled" | "totp_not_set_up") => detail(400, message, code);
+
+/** The administrator behind a request with `auth: "admin"`, as the audit records them. */
+export const adminActor = (request: Request, auth: Authenticated) =>
+  ({ kind: "admin", id: auth.user.id, email: auth.user.email, ip: clientIp(request) }) as const;
+
+/** 409 for a change that would leave no administrator who can act (lib/admin/roles.ts). */
+export const lastAdmin = () =>
+  detail(409, "This is the last administrator: make someone else an administrator first.", "last_admin");
+
+/** 404 in DRF's words, for an id that names nothing. */
+export const notFound = () => detail(404, "Not found.");

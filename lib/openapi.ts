@@ -99,7 +99,7 @@ export function buildOpenApiDocument(options: { appUrl?: string } = {}): JsonSch
       openapi: "3.1.0",
       info: { title: "Gatehouse", version: "0.1.0", description: DESCRIPTION },
       servers: options.appUrl ? [{ url: options.appUrl }] : undefined,
-      tags: ["Accounts", "Sessions", "Passwords", "Second factor", "Social login", "Service"].map((name) => ({ name })),
+      tags: ["Accounts", "Sessions", "Passwords", "Second factor", "Social login", "Administration", "Service"].map((name) => ({ name })),
       paths,
       components: {
         schemas: { ...componentSchemas(REQUEST_SCHEMAS, "input"), ...componentSchemas(RESPONSE_SCHEMAS, "output") },

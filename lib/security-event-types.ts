@@ -18,6 +18,18 @@ export const SECURITY_EVENT_TYPES = [
   "recovery_codes_regenerated",
   "passkey_added",
   "passkey_removed",
+  // The account's own lifecycle (docs/api.md).
+  "username_changed",
+  "email_change_requested",
+  "email_changed",
+  "email_change_cancelled",
+  // What an administrator did to the account (lib/admin/actions.ts), in its owner's words.
+  "admin_disabled",
+  "admin_enabled",
+  "admin_sessions_revoked",
+  "admin_second_factor_reset",
+  "admin_verification_resent",
+  "admin_role_changed",
 ] as const;
 
 export type SecurityEventType = (typeof SECURITY_EVENT_TYPES)[number];
@@ -30,3 +42,20 @@ export type ActivityItem = {
   user_agent: string | null;
   detail: Record<string, unknown>;
 };
+
+/** users.role: `admin` may use /api/admin/ (docs/api.md, administration). */
+export const USER_ROLES = ["user", "admin"] as const;
+export type UserRole = (typeof USER_ROLES)[number];
+
+/** What an entry of the administrators' audit (GET /api/admin/audit/) records. */
+export const ADMIN_ACTIONS = [
+  "user_disabled",
+  "user_enabled",
+  "sessions_revoked",
+  "second_factor_reset",
+  "verification_resent",
+  "user_deleted",
+  "role_granted",
+  "role_revoked",
+] as const;
+export type AdminAction = (typeof ADMIN_ACTIONS)[number];

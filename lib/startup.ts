@@ -1,6 +1,7 @@
 import "server-only";
 import { databaseReady, describeDatabase } from "@/db/client";
 import { DatabaseUnreachableError } from "@/db/postgres";
+import { trimAdminAudit } from "./admin/audit";
 import { scheduleSecurityEventTrim } from "./auth/activity";
 import { trimExpiredMfaTokens } from "./auth/mfa/mfa-token";
 import { resealTotpSecrets } from "./auth/mfa/second-factor";
@@ -44,7 +45,12 @@ export async function startServer(): Promise<void> {
   // retrying what fails now, so an outage does not strand a verification link.
   const retries = startEmailRetries();
   // Security events are kept 90 days: trimmed now and hourly, never on a request's time.
-  scheduleSecurityEventTrim({ "expired WebAuthn challenges": () => trimExpiredChallenges(), "expired mfa tokens": () => trimExpiredMfaTokens() });
+  // The administrators' audit is kept a year, trimmed on the same schedule.
+  scheduleSecurityEventTrim({
+    "expired WebAuthn challenges": () => trimExpiredChallenges(),
+    "expired mfa tokens": () => trimExpiredMfaTokens(),
+    "admin audit entries older than a year": () => trimAdminAudit(),
+  });
   await resealSecondFactors();
   registerShutdown({ timeoutMs: getEnv().SHUTDOWN_TIMEOUT_MS, stopBackgroundWork: retries.stop });
 }

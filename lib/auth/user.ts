@@ -24,7 +24,8 @@ export const usernameIs = (username: string): SQL => eq(users.usernameKey, ident
 export const emailIs = (email: string): SQL => eq(users.emailKey, identityKey(email));
 
 export type PublicUser = { id: number; username: string; email: string; email_verified: boolean };
-export type Profile = PublicUser & { providers: string[] };
+/** `is_admin` only for an administrator: everyone else's /me keeps exactly the seed's keys. */
+export type Profile = PublicUser & { providers: string[]; is_admin?: true };
 
 export async function getUserById(id: number): Promise<User | null> {
   const [user] = await getDb().select().from(users).where(eq(users.id, id));
@@ -64,5 +65,6 @@ export async function getUserProviders(userId: number): Promise<string[]> {
 
 /** The body of GET /api/auth/me/. */
 export async function getProfile(user: User): Promise<Profile> {
-  return { ...toPublicUser(user), providers: await getUserProviders(user.id) };
+  const profile: Profile = { ...toPublicUser(user), providers: await getUserProviders(user.id) };
+  return user.role === "admin" ? { ...profile, is_admin: true } : profile;
 }

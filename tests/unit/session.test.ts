@@ -257,7 +257,7 @@ describe("access on this app's own endpoints", () => {
     const a = await login();
     const b = await login();
     expect(await getUserForAccess({ userId: b.userId, sessionId: a.sessionId })).toBeNull();
-    expect((await getUserForAccess({ userId: a.userId, sessionId: a.sessionId }))?.id).toBe(a.userId);
+    expect((await getUserForAccess({ userId: a.userId, sessionId: a.sessionId }))?.user.id).toBe(a.userId);
   });
 });
 

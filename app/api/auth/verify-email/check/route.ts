@@ -7,6 +7,7 @@ export const POST = apiRoute({ rateLimit: "api" }, async (request) => {
   const input = await parseJsonBody(request, LinkTokenRequestSchema);
   if (!input.ok) return input.response;
   const result = await checkVerificationLink(input.data.token);
-  return result.ok ? json({ state: result.state }) : detail(400, "Invalid or expired token");
+  if (!result.ok) return detail(400, "Invalid or expired token");
+  return json(result.emailChange ? { state: result.state, purpose: "email_change" } : { state: result.state });
 });
 export const { GET, PUT, PATCH, DELETE } = methodNotAllowed("POST");
