@@ -8,7 +8,11 @@ import { problemMessage } from "@/lib/client/api";
 import { callWithSession, signOut } from "@/lib/client/session";
 import { useSession } from "@/lib/client/use-session";
 import type { SocialProvider } from "@/lib/social";
+import Link from "next/link";
+import { AccountDataSection } from "./account-data-section";
 import { ActivitySection } from "./activity-section";
+import { EmailChangeSection } from "./email-change-section";
+import { UsernameSection } from "./username-section";
 import { EmailStatus } from "./email-status";
 import { LinkedProviders } from "./linked-providers";
 import { PasswordSection } from "./password-section";
@@ -17,7 +21,7 @@ import { SessionsSection } from "./sessions-section";
 import styles from "./profile.module.css";
 
 /** The body of GET /api/auth/me/. */
-export type Profile = { id: number; username: string; email: string; email_verified: boolean; providers: string[] };
+export type Profile = { id: number; username: string; email: string; email_verified: boolean; providers: string[]; is_admin?: boolean };
 
 type Load = { state: "loading" } | { state: "ready"; profile: Profile } | { state: "failed"; message: string };
 
@@ -71,11 +75,19 @@ export function ProfileView({ providers, linkError }: { providers: SocialProvide
         </dd>
       </dl>
       {profile.email_verified ? null : <EmailStatus email={profile.email} />}
+      {profile.is_admin ? (
+        <p>
+          <Link href="/admin/">Administration</Link> <span className="muted">· the accounts of this Gatehouse and the audit</span>
+        </p>
+      ) : null}
+      <UsernameSection username={profile.username} onChanged={() => void reload()} />
+      <EmailChangeSection email={profile.email} />
       <LinkedProviders enabled={providers} linked={profile.providers} emailVerified={profile.email_verified} onChange={reload} />
       <PasswordSection hasProviders={profile.providers.length > 0} onChanged={() => setSessionsChanged((n) => n + 1)} />
       <SecuritySettings emailVerified={profile.email_verified} onChange={() => setSecurityChanged((n) => n + 1)} />
       <SessionsSection reloadKey={sessionsChanged} />
       <ActivitySection reloadKey={sessionsChanged + securityChanged} />
+      <AccountDataSection id={profile.id} email={profile.email} />
       <SignOut />
     </div>
   );
