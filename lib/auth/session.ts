@@ -31,8 +31,8 @@ export type RefreshTokenRow = { token: typeof refreshTokens.$inferSelect; sessio
 
 /**
  * The one "refresh token by hash" lookup: the token and its session, when the session is
- * live, whatever the token's own state (rotated, expired): each caller decides what that
- * state means to it.
+ * live and its account not disabled, whatever the token's own state (rotated, expired):
+ * each caller decides what that state means to it.
  */
 export async function findRefreshToken(q: Queryable, token: string, now: Date): Promise<RefreshTokenRow | null> {
   // Built once: every refresh runs it (docs/benchmarks.md).
@@ -41,6 +41,8 @@ export async function findRefreshToken(q: Queryable, token: string, now: Date): 
       .select({ token: refreshTokens, session: sessions })
       .from(refreshTokens)
       .innerJoin(sessions, eq(sessions.id, refreshTokens.sessionId))
+      // Disabling ends the sessions too; this holds for one a racing sign-in started.
+      .innerJoin(users, and(eq(users.id, sessions.userId), isNull(users.disabledAt)))
       .where(and(eq(refreshTokens.tokenHash, sql.placeholder("tokenHash")), liveSession(bindTime("now", sessions.expiresAt))))
       .prepare(),
   );
