@@ -2,6 +2,7 @@ import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import * as emailChange from "@/app/api/auth/email/change/route";
 import * as emailChangeCancel from "@/app/api/auth/email/change/cancel/route";
+import * as login from "@/app/api/auth/login/route";
 import * as me from "@/app/api/auth/me/route";
 import * as meExport from "@/app/api/auth/me/export/route";
 import * as register from "@/app/api/auth/register/route";
@@ -122,6 +123,35 @@ describe("POST /api/auth/email/change/", () => {
     expect((await call(me.GET, req("/api/auth/me/", "GET", a.headers))).status).toBe(401);
   });
 
+  it("answers an address that has an account like any other: no link to it, only the registration notice", async () => {
+    const owner = await signedIn({ email: "owner@example.com" });
+    const a = await signedIn({ email: "asker@example.com" });
+    const taken = await ask(a, "OWNER@example.com");
+    const free = await ask(a, "free@example.com");
+    expect([taken.status, taken.body]).toEqual([free.status, free.body]);
+    const toOwner = (await allEmails()).filter((m) => m.to === owner.user.email);
+    expect(toOwner.map((m) => m.subject)).toEqual(["Someone tried to register with your email address"]);
+    expect(toOwner[0]!.text).not.toMatch(/token=/);
+    // The asker's side looks the same for both: a notice each, a pending change.
+    expect((await allEmails()).filter((m) => m.to === a.user.email).map((m) => m.subject)).toEqual(["Your email address is about to change", "Your email address is about to change"]);
+    expect(rawRows("email_changes")).toHaveLength(2);
+  });
+
+  it("undoes a confirmed change from the old address's link, and signs everyone out", async () => {
+    const a = await signedIn({ email: "original@example.com" });
+    await ask(a, "hijacked@example.com");
+    const messages = await allEmails();
+    const confirm = linkToken(messages.find((m) => m.to === "hijacked@example.com")!.text, "/verify-email/");
+    const cancel = linkToken(messages.find((m) => m.to === "original@example.com")!.text, "/email-change/cancel/");
+    expect((await call(verifyEmail.POST, apiRequest("/api/auth/verify-email/", { json: { token: confirm } }))).status).toBe(200);
+    const undone = await call(emailChangeCancel.POST, apiRequest("/api/auth/email/change/cancel/", { json: { token: cancel } }));
+    expect(undone.body.message).toMatch(/undone/);
+    const [row] = await getDb().select({ email: users.email, verified: users.emailVerified }).from(users).where(eq(users.id, a.user.id));
+    expect(row).toEqual({ email: "original@example.com", verified: true });
+    expect((await call(me.GET, req("/api/auth/me/", "GET", a.headers))).status).toBe(401);
+    expect(rawRows("sessions").filter((x) => x.revoked_at === null)).toEqual([]);
+  });
+
   it("words the verification page for a change, and tells a second click it is done", async () => {
     const a = await signedIn();
     await ask(a, "page@example.com");
@@ -186,6 +216,9 @@ describe("DELETE /api/auth/me/", () => {
       setEnv({ RESEND_API_KEY: resend.apiKey, RESEND_BASE_URL: resend.url });
       const a = await signedIn({ email: "Leaving@Example.com", username: "leaver", secondFactor: "totp" });
       const other = await signedIn({ email: "staying@example.com" });
+      // A wrong password leaves the address's lockout count in the limiters' table.
+      expect((await call(login.POST, apiRequest("/api/auth/login/", { json: { email: "leaving@example.com", password: "not it" } }))).status).toBe(400);
+      expect(rawRows("rate_limits").some((r) => String(r.key).includes("leaving@example.com"))).toBe(true);
       await getDb().insert(totpCredentials).values({ userId: a.user.id, encryptedSecret: "x", confirmedAt: new Date() });
       await call(emailChange.POST, req("/api/auth/email/change/", "POST", a.headers, { email: "elsewhere@example.com" }));
       const res = await erase(a, "leaving@example.com");
@@ -200,7 +233,7 @@ describe("DELETE /api/auth/me/", () => {
           expect(tables.length).toBeGreaterThanOrEqual(17);
           return tables.flatMap((table) =>
             (db.prepare(`select * from "${table}"`).all() as Array<Record<string, unknown>>)
-              .filter((row) => JSON.stringify(row).toLowerCase().includes("leaving@example.com") || JSON.stringify(row).includes("elsewhere@") || Object.entries(row).some(([k, v]) => /user_id$/.test(k) && v === a.user.id))
+              .filter((row) => JSON.stringify(row).toLowerCase().includes("leaving@example.com") || JSON.stringify(row).toLowerCase().includes("leaver") || JSON.stringify(row).includes("elsewhere@") || Object.entries(row).some(([k, v]) => /user_id$/.test(k) && v === a.user.id))
               .map((row) => `${table}: ${String(row.subject ?? row.type ?? row.id)}`),
           );
         });

@@ -13,7 +13,7 @@ import * as sessionsRevoke from "@/app/api/admin/users/[id]/sessions/revoke/rout
 import * as verifyResend from "@/app/api/admin/users/[id]/verify-email/resend/route";
 import * as users from "@/app/api/admin/users/route";
 import { getDb } from "@/db/client";
-import { adminAudit, passkeys, recoveryCodes, totpCredentials, users as usersTable } from "@/db/schema";
+import { adminAudit, passkeys, recoveryCodes, sessions, totpCredentials, users as usersTable } from "@/db/schema";
 import { describeEventAction } from "@/app/profile/activity-details";
 import { ageSessions, signedIn, type SignedIn } from "../support/handler-accounts";
 import { apiRequest, call, params } from "../support/handlers";
@@ -146,6 +146,8 @@ describe("the actions", () => {
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ id: t.user.id, disabled: true });
     expect((await as(t, me.GET, "/api/auth/me/")).status).toBe(401);
+    // Ended in the disable's own transaction, not merely refused.
+    expect((await getDb().select({ revokedAt: sessions.revokedAt }).from(sessions).where(eq(sessions.userId, t.user.id))).every((r) => r.revokedAt !== null)).toBe(true);
     const refreshed = await call(refresh.POST, apiRequest("/api/auth/token/refresh/", { method: "POST", headers: { cookie: `refresh_token=${phone.refreshToken}` } }));
     expect(refreshed.status).toBe(401);
     await as(a, enable.POST, `/api/admin/users/${t.user.id}/enable/`, { json: { reason: "Appeal accepted" }, id: t.user.id });
