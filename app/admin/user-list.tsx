@@ -109,7 +109,8 @@ export function UserList({ initialQuery, initialPage }: { initialQuery: string; 
 function countWords(count: number, query: string): string {
   const accounts = `${count} account${count === 1 ? "" : "s"}`;
   if (!query.trim()) return count === 0 ? "No accounts yet." : `${accounts}, newest first.`;
-  return count === 0 ? `No account matches “${query.trim()}”.` : `${accounts} match “${query.trim()}”.`;
+  if (count === 0) return `No account matches “${query.trim()}”.`;
+  return `${accounts} ${count === 1 ? "matches" : "match"} “${query.trim()}”.`;
 }
 
 function UserItem({ user }: { user: AdminUser }) {
