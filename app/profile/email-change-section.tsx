@@ -69,14 +69,14 @@ export function EmailChangeSection({ email }: { email: string }) {
     <section aria-labelledby="email-change-heading" className={styles.section}>
       <h2 id="email-change-heading">Email address</h2>
       <p className="muted">
-        Your account&apos;s address is <span className={styles.email}>{email}</span>. To change it, enter the new one: we send it a link,
+        Your account&apos;s address is <span className={styles.address}>{email}</span>. To change it, enter the new one: we send it a link,
         and tell the current address too.
       </p>
       {message ? <MessageNotice {...message} /> : null}
       {pending ? (
         <div className="alert alert-info" role="status">
           <p>
-            Waiting for confirmation: a link was sent to <strong className={styles.email}>{pending.email}</strong>. It works until{" "}
+            Waiting for confirmation: a link was sent to <strong className={styles.address}>{pending.email}</strong>. It works until{" "}
             <time dateTime={pending.expires_at}>{formatDateTime(pending.expires_at)}</time>.
           </p>
           <button type="button" className="button button-secondary button-small" onClick={() => void withdraw()} disabled={withdrawing}>
