@@ -7,7 +7,7 @@ const config: NextConfig = {
   // rate-limiter-flexible too, once per process: the database store is made once
   // (lib/singleton.ts) by whichever bundle comes first, and the classes of what it returns
   // and throws (RateLimiterRes rejections) must be the ones every other bundle checks against.
-  serverExternalPackages: ["better-sqlite3", "@node-rs/argon2", "drizzle-orm", "rate-limiter-flexible", "pg"],
+  serverExternalPackages: ["better-sqlite3", "@node-rs/argon2", "@node-rs/bcrypt", "drizzle-orm", "rate-limiter-flexible", "pg"],
   poweredByHeader: false,
   // `npm test` type-checks the whole tree (tsc) before it builds; checking again inside
   // the build only costs time there. A plain `npm run build` still checks.

@@ -6,7 +6,7 @@ import pg from "pg";
 import { RateLimiterPostgres } from "rate-limiter-flexible";
 import { log } from "@/lib/log";
 import * as schema from "./schema";
-import type { Db, Queryable, Store } from "./store";
+import { columnNames, type Db, type Queryable, type Store } from "./store";
 
 // The PostgreSQL store (docs/decisions/003-one-async-data-layer.md): a node-postgres pool
 // behind drizzle's node-postgres driver. lib/ builds its queries from db/schema.ts (the
@@ -113,7 +113,7 @@ export function openPostgresStore(url: string, options: { poolSize: number }): S
     },
     async bulkInsert(q, table, rows) {
       if (rows.length === 0) return;
-      const columns = sql.raw(Object.keys(rows[0]!).map((c) => `"${c}"`).join(", "));
+      const columns = sql.raw(columnNames(rows[0]!).map((c) => `"${c}"`).join(", "));
       // The table's own row type reads each key as its column's type.
       await (q as unknown as { execute(query: ReturnType<typeof sql>): Promise<unknown> }).execute(
         sql`insert into ${sql.identifier(table)} (${columns}) select ${columns} from jsonb_populate_recordset(null::${sql.identifier(table)}, ${JSON.stringify(rows)}::jsonb)`,

@@ -9,7 +9,7 @@ import { drizzle, type AsyncRemoteCallback } from "drizzle-orm/sqlite-proxy";
 import { RateLimiterSQLite } from "rate-limiter-flexible";
 import { ConnectionGate } from "./gate";
 import * as schema from "./schema";
-import type { Db, Queryable, RateLimiterOptions, Store } from "./store";
+import { columnNames, type Db, type Queryable, type RateLimiterOptions, type Store } from "./store";
 
 // The SQLite store: one better-sqlite3 connection behind drizzle's async sqlite-proxy
 // driver, so that lib/ writes the same awaited queries it would write for PostgreSQL.
@@ -100,7 +100,7 @@ export function openSqliteStore(url: string): Store & { client: Database.Databas
     reserveIds: () => Promise.resolve(),
     async bulkInsert(q, table, rows) {
       if (rows.length === 0) return;
-      const columns = Object.keys(rows[0]!);
+      const columns = columnNames(rows[0]!);
       // json_extract gives SQLite's own values: integers, text, 1/0 for booleans, JSON text for objects.
       const values = columns.map((c) => `json_extract(value, '$.${c}')`).join(", ");
       await q.run(sql`insert into ${sql.identifier(table)} (${sql.raw(columns.map((c) => `"${c}"`).join(", "))}) select ${sql.raw(values)} from json_each(${JSON.stringify(rows)})`);

@@ -57,3 +57,10 @@ export interface Store {
   rateLimiter(options: RateLimiterOptions): RateLimiterAbstract;
   close(): void | Promise<void>;
 }
+
+/** The keys of a bulkInsert row, which become SQL identifiers: plain column names only. */
+export function columnNames(row: Record<string, unknown>): string[] {
+  const names = Object.keys(row);
+  for (const name of names) if (!/^[a-z][a-z0-9_]*$/.test(name)) throw new Error(`bulkInsert: not a column name: ${JSON.stringify(name)}`);
+  return names;
+}

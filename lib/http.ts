@@ -217,7 +217,14 @@ export function clearRefreshCookie(response: NextResponse): NextResponse {
 }
 
 export function refreshCookie(request: NextRequest): string | null {
-  return request.cookies.get(REFRESH_COOKIE)?.value || null;
+  // The first one sent, not Next's pick (the last): a browser that moved in from the seed's
+  // Django system on the same host may still hold its `refresh_token` on Path=/, and sends
+  // ours (Path=/api/auth/, the longer path) before it (RFC 6265 §5.4).
+  for (const pair of (request.headers.get("cookie") ?? "").split(";")) {
+    const eq = pair.indexOf("=");
+    if (eq > 0 && pair.slice(0, eq).trim() === REFRESH_COOKIE) return pair.slice(eq + 1).trim() || null;
+  }
+  return null;
 }
 
 type RouteOptions = {

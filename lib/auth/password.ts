@@ -9,7 +9,8 @@ import { djangoHashCost, isDjangoHash, parseDjangoHash, verifyDjangoPassword } f
 // argon2id with OWASP's minimum parameters (docs/security.md, passwords). The async API
 // runs on libuv's pool, off the event loop; a semaphore bounds hashes in flight because
 // each one holds 19 MiB, and bounds the line behind them, so a flood of logins neither
-// exhausts memory nor waits without end.
+// exhausts memory nor waits without end. The Django hashes of imported users are checked
+// in the same line, counted by what they hold and how long (docs/decisions/045).
 
 const ARGON2ID = 2 as Algorithm; // Algorithm.Argon2id (an ambient const enum)
 

@@ -220,11 +220,10 @@ async function planImport(q: Queryable, dump: Dump, examined: Examined, now: Dat
   };
   for (const [user, { reason, message }] of examined.skipped) skip(user, reason, message);
 
-  // Against Gatehouse: an id or an address already there. The same id with the same
-  // address is this file's earlier import.
+  // Against Gatehouse: an id or an address already there.
   const remaining = candidates.filter((c) => !skipped.has(c.user));
   // One read of every account's keys: cheaper than looking up 100,000 ids by parameters.
-  const existing = await q.select({ id: users.id, emailKey: users.emailKey, usernameKey: users.usernameKey }).from(users);
+  const existing = await q.select({ id: users.id, emailKey: users.emailKey, usernameKey: users.usernameKey, createdAt: users.createdAt }).from(users);
   const existingById = new Map(existing.map((row) => [row.id, row]));
   const existingByEmail = new Map(existing.map((row) => [row.emailKey, row]));
   const already = new Set<DumpUser>();
@@ -232,7 +231,10 @@ async function planImport(q: Queryable, dump: Dump, examined: Examined, now: Dat
   for (const c of remaining) {
     const sameId = existingById.get(c.user.id);
     const sameEmail = existingByEmail.get(c.emailKey);
-    if (sameId && sameId.emailKey === c.emailKey) already.add(c.user);
+    // An earlier import of this user: its id, its address and its date_joined. The date is
+    // what nobody can choose: someone who registered the address early enough to draw the
+    // same id is not this user, and gets none of its providers.
+    if (sameId && sameId.emailKey === c.emailKey && sameId.createdAt.getTime() === c.user.dateJoined.getTime()) already.add(c.user);
     else if (sameId) skip(c.user, "id_taken", `id ${c.user.id} already belongs to another Gatehouse account; nothing there changes`);
     else if (sameEmail) skip(c.user, "email_taken", `its email already belongs to Gatehouse user ${sameEmail.id}; nothing there changes`);
     else toImport.push(c);

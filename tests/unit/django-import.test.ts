@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { getDb } from "@/db/client";
+import { bulkInsert, getDb } from "@/db/client";
 import { socialAccounts, users } from "@/db/schema";
 import { registerUser } from "@/lib/auth/registration";
 import { DumpError, parseDump } from "@/lib/django/dump";
@@ -213,6 +213,18 @@ describe("what is already in Gatehouse does not change", () => {
     ]);
   });
 
+  it("someone who registered a dump user's address and drew its id is not taken for that user, and gets none of its providers", async () => {
+    // Ids start at 1 in both systems: registering octocat's address as the 11th account
+    // draws octocat's id. Only the date_joined, which nobody chooses, tells an import apart.
+    for (let i = 1; i <= 10; i++) await createUser({ email: `early${i}@example.com` });
+    const squatter = await createUser({ username: "squatter", email: "octocat@example.com" });
+    expect(squatter.id).toBe(11);
+    const report = await importDjangoDump(seed(), { dryRun: false });
+    expect(linesOf(report)).toContain("skipped user 11 (octocat, octocat@example.com): id 11 already belongs to another Gatehouse account; nothing there changes");
+    expect(linesOf(report)).toContain("skipped social account 1 (github 583231): its user 11 is not imported (see above)");
+    expect((await getDb().select().from(socialAccounts)).map((l) => l.userId)).toEqual([19]);
+  });
+
   it("skips a dump user whose address (by Gatehouse's rules) already has an account under another id", async () => {
     await createUser({ username: "someone", email: "LATE@EXAMPLE.COM" });
     const report = await run(dumpOf(userRecord(40, { username: "late", email: "late@example.com" })));
@@ -255,5 +267,12 @@ describe("what a dump may hold that Gatehouse cannot take as it is", () => {
       "skipped social account 4 (GitHub 10): user 1 has 3 github accounts in this file; none is linked",
     ]);
     expect(await getDb().select().from(socialAccounts)).toEqual([]);
+  });
+});
+
+describe("Store.bulkInsert", () => {
+  it("takes plain column names only: a key is never SQL", async () => {
+    await expect(bulkInsert(getDb(), "users", [{ 'id") values (1); drop table users; --': 1 }])).rejects.toThrow(/not a column name/);
+    expect(rawRows("users")).toEqual([]);
   });
 });
