@@ -300,7 +300,7 @@ test.describe("with providers configured", () => {
 });
 
 test.describe("the account's own lifecycle", () => {
-  test("a change of address: pending on the profile, its confirmation page, the old address's cancel page", async ({ page, request, login }, testInfo) => {
+  test("a change of address: its confirmation page, the old address's cancel page", async ({ page, request, login }, testInfo) => {
     const user = newUser("shot");
     await registerByApi(request, user);
     markEmailVerified(user.email);
@@ -309,7 +309,6 @@ test.describe("the account's own lifecycle", () => {
     await page.getByLabel("New email address").fill(newAddress);
     await page.getByRole("button", { name: "Send confirmation link" }).click();
     await expect(page.getByText("Waiting for confirmation")).toBeVisible();
-    await checkScreen(page, testInfo, "profile-email-pending");
     const link = async (to: string, subject: RegExp, path: string) => {
       await expect.poll(async () => (await emailsTo(to)).some((m) => subject.test(m.subject)), { timeout: 15_000 }).toBe(true);
       const mail = (await emailsTo(to)).find((m) => subject.test(m.subject))!;
@@ -321,9 +320,6 @@ test.describe("the account's own lifecycle", () => {
     await page.goto(await link(user.email, /about to change/, "/email-change/cancel/"));
     await expect(page.getByRole("heading", { name: "Was this not you?" })).toBeVisible();
     await checkScreen(page, testInfo, "email-change-cancel");
-    await page.getByRole("button", { name: "Cancel the change and sign everyone out" }).click();
-    await expect(page.getByRole("heading", { name: "The change is stopped" })).toBeVisible();
-    await checkScreen(page, testInfo, "email-change-cancelled");
   });
 
   test("deleting the account: the confirmation, then the page after", async ({ page, request, login }, testInfo) => {

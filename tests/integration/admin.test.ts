@@ -30,6 +30,7 @@ const adminCall = async (method: string, path: string, json?: unknown) => {
 };
 
 describe("npm run admin", () => {
+  // Three runs of the real command (each a tsx start, a few seconds on a busy machine).
   it("grants and revokes the role from the shell; revoking the last administrator exits non-zero and changes nothing", async () => {
     const first = await register(app, "shell_first");
     // `chief` is the only administrator so far: the shell cannot take it away.
@@ -45,9 +46,6 @@ describe("npm run admin", () => {
     expect((await app.db().get<{ role: string }>("select role from users where id = ?", first.id))!.role).toBe("admin");
     const revoked = await adminCli(app.databaseUrl, ["revoke", first.email]);
     expect(revoked.code, revoked.stderr).toBe(0);
-    const unknown = await adminCli(app.databaseUrl, ["grant", "nobody-here@example.com"]);
-    expect(unknown.code).toBe(1);
-    expect(unknown.stderr).toMatch(/no account has the address/);
     const entries = await app.db().all<{ action: string; admin_id: number | null; target_email: string }>("select action, admin_id, target_email from admin_audit order by id");
     expect(entries).toEqual([
       { action: "role_granted", admin_id: null, target_email: first.email },
