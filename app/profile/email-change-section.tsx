@@ -68,10 +68,7 @@ export function EmailChangeSection({ email }: { email: string }) {
   return (
     <section aria-labelledby="email-change-heading" className={styles.section}>
       <h2 id="email-change-heading">Email address</h2>
-      <p className="muted">
-        Your account&apos;s address is <span className={styles.address}>{email}</span>. To change it, enter the new one: we send it a link,
-        and tell the current address too.
-      </p>
+      <p className="muted">To change your account&apos;s address, enter the new one: we send it a link, and tell the current address too.</p>
       {message ? <MessageNotice {...message} /> : null}
       {pending ? (
         <div className="alert alert-info" role="status">
