@@ -3,11 +3,12 @@ import type { NextConfig } from "next";
 const config: NextConfig = {
   // The contract's paths end in a slash; Next answers 308 for the slashless form.
   trailingSlash: true,
-  // Native addons must be loaded by Node, not bundled. drizzle-orm and
+  // Native addons must be loaded by Node, not bundled; oidc-provider (Koa, its own
+  // AsyncLocalStorage and dynamic imports) too. drizzle-orm and
   // rate-limiter-flexible too, once per process: the database store is made once
   // (lib/singleton.ts) by whichever bundle comes first, and the classes of what it returns
   // and throws (RateLimiterRes rejections) must be the ones every other bundle checks against.
-  serverExternalPackages: ["better-sqlite3", "@node-rs/argon2", "@node-rs/bcrypt", "drizzle-orm", "rate-limiter-flexible", "pg"],
+  serverExternalPackages: ["better-sqlite3", "@node-rs/argon2", "@node-rs/bcrypt", "drizzle-orm", "rate-limiter-flexible", "pg", "oidc-provider"],
   poweredByHeader: false,
   // `npm test` type-checks the whole tree (tsc) before it builds; checking again inside
   // the build only costs time there. A plain `npm run build` still checks.

@@ -23,6 +23,9 @@ const FAKE_OAUTH_PORT = PORT + 2;
 const FAKE_OAUTH_URL = `http://127.0.0.1:${FAKE_OAUTH_PORT}`;
 // The fake Resend API (tests/support/fake-resend.ts) both servers send through.
 const FAKE_RESEND_PORT = PORT + 3;
+// The second app (e2e/rp-app, Auth.js) that signs in through the main server (OpenID Connect).
+const RP_PORT = PORT + 4;
+const RP_URL = `http://127.0.0.1:${RP_PORT}`;
 // The main server is known as localhost: WebAuthn refuses IP addresses as a relying party,
 // and the passkey journeys run there. It still listens on 127.0.0.1 only (HOST below), so
 // the health check asks that address directly.
@@ -38,6 +41,10 @@ process.env.E2E_RESEND_URL ||= `http://127.0.0.1:${FAKE_RESEND_PORT}`;
 process.env.E2E_RESEND_API_KEY ||= `re_e2e_${randomBytes(12).toString("hex")}`;
 // A production run needs a signing key (an Ed25519 private JWK); a fresh one per run.
 process.env.E2E_SIGNING_KEY ||= JSON.stringify(generateKeyPairSync("ed25519").privateKey.export({ format: "jwk" }));
+// The OpenID Connect provider's id_token key (an RSA private JWK) and the second app's secret.
+process.env.E2E_OIDC_SIGNING_KEY ||= JSON.stringify(generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({ format: "jwk" }));
+process.env.E2E_RP_SECRET ||= randomBytes(24).toString("hex");
+process.env.E2E_RP_URL ||= RP_URL;
 // Screenshots for people to look at (git-ignored, inside the output directory).
 process.env.E2E_GALLERY_DIR ||= path.join(OUTPUT_DIR, "gallery");
 const dataDir = process.env.E2E_DATA_DIR;
@@ -143,7 +150,20 @@ export default defineConfig({
       // runs. Web servers start one after another, so the second finds the build fresh.
       command: serverCommand("gatehouse"),
       url: MAIN_HEALTH_URL,
-      env: serverEnv(PORT, process.env.E2E_DB_PATH, BASE_URL),
+      env: {
+        ...serverEnv(PORT, process.env.E2E_DB_PATH, BASE_URL),
+        // The second app (e2e/rp-app): a third-party one, so the consent page shows.
+        OIDC_CLIENTS: JSON.stringify([
+          {
+            client_id: "team-wiki",
+            client_secret: process.env.E2E_RP_SECRET,
+            name: "Team Wiki",
+            redirect_uris: [`${RP_URL}/api/auth/callback/gatehouse`],
+            post_logout_redirect_uris: [`${RP_URL}/`],
+          },
+        ]),
+        OIDC_SIGNING_KEY: process.env.E2E_OIDC_SIGNING_KEY!,
+      },
       reuseExistingServer: false,
       // Room for a build on a busy machine.
       timeout: 300_000,
@@ -171,6 +191,26 @@ export default defineConfig({
       },
       reuseExistingServer: false,
       timeout: 60_000,
+      stdout: "ignore",
+      stderr: "pipe",
+    },
+    {
+      name: "rp-app",
+      // Built here when stale (`npm test` builds it beside Gatehouse's own build).
+      command: `node e2e/rp-app/build.mjs && node node_modules/next/dist/bin/next start e2e/rp-app -H 127.0.0.1 -p ${RP_PORT}`,
+      url: `${RP_URL}/api/auth/providers`,
+      env: {
+        NEXT_TELEMETRY_DISABLED: "1",
+        NEXTAUTH_URL: RP_URL,
+        NEXTAUTH_SECRET: process.env.E2E_RP_SECRET!,
+        GATEHOUSE_ISSUER: BASE_URL,
+        GATEHOUSE_CLIENT_ID: "team-wiki",
+        GATEHOUSE_CLIENT_SECRET: process.env.E2E_RP_SECRET!,
+        // Gatehouse listens on 127.0.0.1; its issuer says localhost.
+        NODE_OPTIONS: "--dns-result-order=ipv4first",
+      },
+      reuseExistingServer: false,
+      timeout: 180_000,
       stdout: "ignore",
       stderr: "pipe",
     },

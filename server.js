@@ -71,6 +71,11 @@ const server = createServer((req, res) => {
     const headers = baseHeaders(req.url ?? "/", req.headers.origin ?? null);
     for (const name in headers) res.setHeader(name, headers[name]);
   }
+  // The OpenID Connect provider's paths (discovery, /api/auth/oidc/…) go to the provider,
+  // which lib/startup.ts registers: outside Next and its trailing-slash rule
+  // (docs/decisions/040).
+  const oidc = globalThis[Symbol.for("gatehouse.oidc")];
+  if (oidc?.matches((req.url ?? "/").split("?")[0])) return void oidc.handle(req, res);
   // An API answer leaves in one write, headers with the body: Next would flush the headers
   // on their own first, a second syscall and packet per request (docs/decisions/024).
   if (req.url?.startsWith("/api/")) res.flushHeaders = headersGoWithTheBody;

@@ -54,7 +54,13 @@ export const BENCH_LIMITS = {
   RATE_LIMIT_EMAIL_PER_ADDRESS: "100000000",
   RATE_LIMIT_REFRESH_PER_IP: "100000000",
   RATE_LIMIT_API_PER_IP: "100000000",
+  RATE_LIMIT_OIDC_PER_IP: "100000000",
+  RATE_LIMIT_OIDC_PER_CLIENT: "100000000",
 };
+
+// The OpenID Connect provider's scenarios (docs/oidc.md): one first-party client that gets
+// refresh tokens (skip_consent), signed in once per seeded session.
+const OIDC_CLIENT = { client_id: "bench", client_secret: randomBytes(24).toString("hex"), redirect_uris: ["http://127.0.0.1:1/cb"], skip_consent: true };
 
 const ONLY = option("only")?.split(",");
 const wanted = (...names) => !ONLY || names.some((n) => ONLY.includes(n));
@@ -223,8 +229,50 @@ async function seed(app) {
     const cookie = res.headers.getSetCookie().find((c) => c.startsWith("refresh_token="));
     return { access: body.access, cookie: cookie.split(";")[0] };
   });
-  return { accounts, sessions };
+  // Each session signs in to the bench client once (authorization code + PKCE, by hand:
+  // the browser's redirects followed with its cookie), for a refresh token and an access token.
+  const oidc = await inParallel(sessions.length, 4, (i) => oidcSignIn(app.url, sessions[i].cookie));
+  return { accounts, sessions, oidc };
 }
+
+async function oidcSignIn(base, cookie) {
+  const verifier = randomBytes(32).toString("base64url");
+  const { createHash } = await import("node:crypto");
+  const challenge = createHash("sha256").update(verifier).digest("base64url");
+  const params = new URLSearchParams({
+    client_id: OIDC_CLIENT.client_id,
+    response_type: "code",
+    redirect_uri: OIDC_CLIENT.redirect_uris[0],
+    scope: "openid profile email offline_access",
+    code_challenge: challenge,
+    code_challenge_method: "S256",
+    state: randomBytes(8).toString("hex"),
+  });
+  const jar = new Map([cookie.split("=")].map(([k, ...v]) => [k, v.join("=")]));
+  let url = new URL(`/api/auth/oidc/authorize?${params}`, base);
+  for (let hop = 0; hop < 10 && url.origin === new URL(base).origin; hop++) {
+    const res = await fetch(url, { redirect: "manual", headers: { cookie: [...jar].map(([k, v]) => `${k}=${v}`).join("; ") } });
+    for (const line of res.headers.getSetCookie()) {
+      const [pair] = line.split(";");
+      const eq = pair.indexOf("=");
+      jar.set(pair.slice(0, eq), pair.slice(eq + 1));
+    }
+    if (!res.headers.get("location")) throw new Error(`seeding OIDC: ${url.pathname} answered ${res.status}`);
+    url = new URL(res.headers.get("location"), url);
+  }
+  const code = url.searchParams.get("code");
+  if (!code) throw new Error(`seeding OIDC: no code (${url.search})`);
+  const res = await fetch(`${base}/api/auth/oidc/token`, {
+    method: "POST",
+    headers: { authorization: oidcBasic(), "content-type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams({ grant_type: "authorization_code", code, redirect_uri: OIDC_CLIENT.redirect_uris[0], code_verifier: verifier }),
+  });
+  const body = await res.json();
+  if (res.status !== 200 || !body.refresh_token) throw new Error(`seeding OIDC: token answered ${res.status} ${body.error ?? ""}`);
+  return { access: body.access_token, refresh: body.refresh_token };
+}
+
+const oidcBasic = () => `Basic ${Buffer.from(`${OIDC_CLIENT.client_id}:${OIDC_CLIENT.client_secret}`).toString("base64")}`;
 
 // ---- measuring -------------------------------------------------------------------------
 
@@ -295,6 +343,27 @@ function scenarios({ app, ceiling, seeded }) {
       if (status === 200 && set) unusedCookies.push(set.split(";")[0]);
     },
   };
+  // The provider's token endpoint: each request spends a refresh token never used before
+  // and puts its successor back, like the cookie pool above.
+  const unusedOidcRefresh = seeded.oidc.map((t) => t.refresh);
+  const oidcRefreshRequest = {
+    method: "POST",
+    path: "/api/auth/oidc/token",
+    setupRequest: (req) => ({
+      ...req,
+      headers: { Authorization: oidcBasic(), "Content-Type": "application/x-www-form-urlencoded" },
+      body: `grant_type=refresh_token&refresh_token=${unusedOidcRefresh.pop() ?? "none"}`,
+    }),
+    onResponse: (status, body) => {
+      if (status === 200) unusedOidcRefresh.unshift(JSON.parse(body).refresh_token);
+    },
+  };
+  let userinfoIndex = 0;
+  const userinfoRequest = {
+    method: "GET",
+    path: "/api/auth/oidc/userinfo",
+    setupRequest: (req) => ({ ...req, headers: { Authorization: `Bearer ${seeded.oidc[userinfoIndex++ % seeded.oidc.length].access}` } }),
+  };
   let registered = 0;
   const registerRequest = {
     method: "POST",
@@ -307,6 +376,8 @@ function scenarios({ app, ceiling, seeded }) {
     health: () => measure(app.url, { connections: c, requests: [{ method: "GET", path: "/api/health/" }] }),
     me: () => measure(app.url, { connections: c, requests: [meRequest] }),
     refresh: () => measure(app.url, { connections: c, requests: [refreshRequest] }),
+    oidcRefresh: () => measure(app.url, { connections: c, requests: [oidcRefreshRequest] }),
+    userinfo: () => measure(app.url, { connections: c, requests: [userinfoRequest] }),
     login: () => measure(app.url, { connections: CONFIG.loginConnections, requests: [loginRequest] }),
     register: () => measure(app.url, { connections: CONFIG.loginConnections, requests: [registerRequest] }),
     argon2: () => argon2Ceiling(),
@@ -368,7 +439,7 @@ function watchMemory(pid) {
 
 /** Groups measured side by side: each round runs every member once, in turn. */
 const GROUPS = [
-  ["bare", "health", "me", "refresh"],
+  ["bare", "health", "me", "refresh", "userinfo", "oidcRefresh"],
   ["argon2", "login", "register"],
   ["meIdle", "meFlood"],
 ];
@@ -399,6 +470,8 @@ async function main() {
       // BENCH_DATABASE_URL: an empty PostgreSQL database to run on instead (docs/benchmarks.md).
       DATABASE_URL: process.env.BENCH_DATABASE_URL || `file:${path.join(dataDir, "g.db")}`,
       AUTH_SIGNING_KEY: signingKey,
+      OIDC_CLIENTS: JSON.stringify([OIDC_CLIENT]),
+      OIDC_SIGNING_KEY: JSON.stringify(generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({ format: "jwk" })),
       RESEND_API_KEY: resend.apiKey,
       RESEND_BASE_URL: resend.url,
       PASSWORD_HASH_CONCURRENCY: String(HASH_CONCURRENCY),
@@ -512,6 +585,8 @@ const LABELS = {
   health: "GET /api/health/",
   me: "GET /api/auth/me/",
   refresh: "POST /api/auth/token/refresh/ (unused cookie each)",
+  userinfo: "GET /api/auth/oidc/userinfo (OpenID Connect, Bearer)",
+  oidcRefresh: "POST /api/auth/oidc/token, refresh_token grant (unused token each)",
   argon2: `argon2 verify ceiling (${HASH_CONCURRENCY} in flight, no HTTP)`,
   login: "POST /api/auth/login/",
   register: "POST /api/auth/register/",

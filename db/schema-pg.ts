@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { bigint, boolean, index, integer, jsonb, pgTable, text, uniqueIndex } from "drizzle-orm/pg-core";
+import { bigint, boolean, index, integer, jsonb, pgTable, primaryKey, text, uniqueIndex } from "drizzle-orm/pg-core";
 import { ADMIN_ACTIONS, SECURITY_EVENT_TYPES, USER_ROLES } from "../lib/security-event-types";
 
 // The PostgreSQL copy of db/schema.ts, for drizzle-kit (db/migrations-pg) only: queries in
@@ -237,6 +237,64 @@ export const securityEvents = pgTable(
     detail: jsonb("detail").notNull().default({}),
   },
   (t) => [index("security_events_user_at_idx").on(t.userId, t.at), index("security_events_at_idx").on(t.at)],
+);
+
+export const oidcModels = pgTable(
+  "oidc_models",
+  {
+    model: text("model").notNull(),
+    id: text("id").notNull(),
+    payload: text("payload").notNull(),
+    grantId: text("grant_id"),
+    uid: text("uid"),
+    userCode: text("user_code"),
+    accountId: integer("account_id").references(() => users.id, { onDelete: "cascade" }),
+    clientId: text("client_id"),
+    sessionId: text("session_id"),
+    expiresAt: timestamp("expires_at"),
+    consumedAt: timestamp("consumed_at"),
+  },
+  (t) => [
+    primaryKey({ columns: [t.model, t.id] }),
+    index("oidc_models_grant_idx").on(t.grantId),
+    index("oidc_models_uid_idx").on(t.uid),
+    index("oidc_models_user_code_idx").on(t.userCode),
+    index("oidc_models_account_client_idx").on(t.accountId, t.clientId),
+    index("oidc_models_session_idx").on(t.sessionId),
+    index("oidc_models_expires_idx").on(t.expiresAt),
+  ],
+);
+
+export const oidcConsents = pgTable(
+  "oidc_consents",
+  {
+    userId: integer("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    clientId: text("client_id").notNull(),
+    scopes: text("scopes").notNull(),
+    createdAt: timestamp("created_at").notNull().default(now),
+    updatedAt: timestamp("updated_at").notNull().default(now),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.clientId] })],
+);
+
+export const backchannelLogouts = pgTable(
+  "backchannel_logouts",
+  {
+    id: id(),
+    clientId: text("client_id").notNull(),
+    sub: text("sub").notNull(),
+    sid: text("sid").notNull(),
+    status: text("status", { enum: ["pending", "sending", "sent", "failed"] })
+      .notNull()
+      .default("pending"),
+    attempts: integer("attempts").notNull().default(0),
+    claimedAt: timestamp("claimed_at"),
+    createdAt: timestamp("created_at").notNull().default(now),
+    sentAt: timestamp("sent_at"),
+  },
+  (t) => [uniqueIndex("backchannel_logouts_client_sid_unique").on(t.clientId, t.sid), index("backchannel_logouts_status_idx").on(t.status)],
 );
 
 export const emailChanges = pgTable(

@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import { ADMIN_ACTIONS, SECURITY_EVENT_TYPES, USER_ROLES, type SecurityEventType } from "../lib/security-event-types";
 
 // Timestamps are integer milliseconds since the epoch, defaulted by SQLite itself so
@@ -293,6 +293,77 @@ export const securityEvents = sqliteTable(
 export type Passkey = typeof passkeys.$inferSelect;
 export type SecurityEvent = typeof securityEvents.$inferSelect;
 export type { SecurityEventType };
+
+// The OpenID Connect provider (docs/oidc.md; docs/decisions/041). One table for every model
+// oidc-provider stores (sessions, interactions, grants, codes, tokens), as its adapter
+// interface sees them: a JSON payload under (model, id), with the columns its look-ups and
+// Gatehouse's revocations need. `consumed_at` is set by one conditional update, so a code
+// or refresh token is spent once even when two instances race (lib/oidc/adapter.ts).
+export const oidcModels = sqliteTable(
+  "oidc_models",
+  {
+    model: text("model").notNull(),
+    id: text("id").notNull(),
+    payload: text("payload").notNull(),
+    grantId: text("grant_id"),
+    uid: text("uid"),
+    userCode: text("user_code"),
+    // Whose it is and for which app: "Apps with access" and its revoke read these.
+    accountId: integer("account_id").references(() => users.id, { onDelete: "cascade" }),
+    clientId: text("client_id"),
+    // The Gatehouse session (sessions.id) a provider session or grant came from: when that
+    // session ends, so do they (lib/oidc/session-end.ts).
+    sessionId: text("session_id"),
+    expiresAt: timestamp("expires_at"),
+    consumedAt: timestamp("consumed_at"),
+  },
+  (t) => [
+    primaryKey({ columns: [t.model, t.id] }),
+    index("oidc_models_grant_idx").on(t.grantId),
+    index("oidc_models_uid_idx").on(t.uid),
+    index("oidc_models_user_code_idx").on(t.userCode),
+    index("oidc_models_account_client_idx").on(t.accountId, t.clientId),
+    index("oidc_models_session_idx").on(t.sessionId),
+    index("oidc_models_expires_idx").on(t.expiresAt),
+  ],
+);
+
+/** A user's answer on the consent page, remembered per user, client and scopes. */
+export const oidcConsents = sqliteTable(
+  "oidc_consents",
+  {
+    userId: integer("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    clientId: text("client_id").notNull(),
+    // Space-separated, as OAuth writes them.
+    scopes: text("scopes").notNull(),
+    createdAt: timestamp("created_at").notNull().default(now),
+    updatedAt: timestamp("updated_at").notNull().default(now),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.clientId] })],
+);
+
+// The back-channel logout outbox (OpenID Back-Channel Logout 1.0): written in the
+// transaction that ends a session, delivered and retried like email (lib/oidc/backchannel.ts).
+export const backchannelLogouts = sqliteTable(
+  "backchannel_logouts",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    clientId: text("client_id").notNull(),
+    // The logout token's sub and sid: the user id and the provider session's sid for that client.
+    sub: text("sub").notNull(),
+    sid: text("sid").notNull(),
+    status: text("status", { enum: ["pending", "sending", "sent", "failed"] })
+      .notNull()
+      .default("pending"),
+    attempts: integer("attempts").notNull().default(0),
+    claimedAt: timestamp("claimed_at"),
+    createdAt: timestamp("created_at").notNull().default(now),
+    sentAt: timestamp("sent_at"),
+  },
+  (t) => [uniqueIndex("backchannel_logouts_client_sid_unique").on(t.clientId, t.sid), index("backchannel_logouts_status_idx").on(t.status)],
+);
 
 /**
  * A change of address the account asked for (POST /api/auth/email/change/): nothing

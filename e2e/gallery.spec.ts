@@ -395,3 +395,47 @@ test("page not found", async ({ page }, testInfo) => {
   await expect(page.getByRole("heading", { name: "Page not found" })).toBeVisible();
   await checkScreen(page, testInfo, "not-found");
 });
+
+// Sign in with Gatehouse (docs/oidc.md): the screens an app's user meets at Gatehouse.
+const RP_URL = process.env.E2E_RP_URL!;
+const authorizeUrl = (redirectUri = `${RP_URL}/api/auth/callback/gatehouse`) =>
+  `/api/auth/oidc/authorize?${new URLSearchParams({
+    client_id: "team-wiki",
+    response_type: "code",
+    redirect_uri: redirectUri,
+    scope: "openid profile email offline_access",
+    code_challenge: "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+    code_challenge_method: "S256",
+    state: "gallery",
+  })}`;
+
+test("an app asks for consent", async ({ page }, testInfo) => {
+  const user = newUser("shot");
+  await registerByApi(page.request, user);
+  expect((await page.request.post("/api/auth/login/", { data: { email: user.email, password: user.password } })).status()).toBe(200);
+  await page.goto(authorizeUrl());
+  await expect(page.getByRole("heading", { name: "Allow Team Wiki to use your Gatehouse account?" })).toBeVisible();
+  await checkScreen(page, testInfo, "oidc-consent");
+});
+
+test("an app asks to sign out of Gatehouse", async ({ page }, testInfo) => {
+  // Only a browser that signed in to an app has something to sign out of.
+  const user = newUser("shot");
+  await registerByApi(page.request, user);
+  expect((await page.request.post("/api/auth/login/", { data: { email: user.email, password: user.password } })).status()).toBe(200);
+  // The browser then lands on the app's callback, which refuses it (this test, not the app,
+  // began the request: next-auth logs "State cookie was missing"); only Gatehouse's session matters here.
+  await page.goto(authorizeUrl());
+  await page.getByRole("button", { name: "Allow" }).click();
+  await page.waitForURL((url) => url.href.startsWith(RP_URL));
+  await page.goto(`/api/auth/oidc/logout?${new URLSearchParams({ client_id: "team-wiki", post_logout_redirect_uri: `${RP_URL}/` })}`);
+  await expect(page.getByRole("heading", { name: "Sign out of Gatehouse?" })).toBeVisible();
+  await checkScreen(page, testInfo, "oidc-sign-out");
+});
+
+test("an app sends a sign-in to an address it never registered", async ({ page }, testInfo) => {
+  const response = await page.goto(authorizeUrl("https://evil.example/callback"));
+  expect(response?.status()).toBe(400);
+  await expect(page.getByRole("heading", { name: "We could not continue" })).toBeVisible();
+  await checkScreen(page, testInfo, "oidc-error");
+});

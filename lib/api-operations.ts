@@ -65,6 +65,7 @@ export const RESPONSE_SCHEMAS = {
   SessionSummary: Bodies.SessionSummarySchema,
   SessionList: Bodies.SessionListSchema,
   RevokedCount: Bodies.RevokedCountSchema,
+  AppAccessList: Bodies.AppAccessListSchema,
   Health: Bodies.HealthSchema,
   HealthUnavailable: Bodies.HealthUnavailableSchema,
   Jwks: Bodies.JwksSchema,
@@ -575,6 +576,23 @@ export const OPERATIONS: Record<string, Partial<Record<"get" | "post" | "patch" 
       summary: "End every session but the current one",
       auth: "bearer",
       responses: [ok(200, '`{"revoked": N}`', "RevokedCount"), BEARER, limited(LIMITS.api)],
+    },
+  },
+  "/api/auth/apps/": {
+    get: {
+      tag: "Sessions",
+      summary: "Apps with access: the apps that signed the user in through Gatehouse (OpenID Connect)",
+      auth: "bearer",
+      responses: [ok(200, "The apps, by name.", "AppAccessList"), BEARER, limited(LIMITS.api)],
+    },
+  },
+  "/api/auth/apps/{client_id}/": {
+    delete: {
+      tag: "Sessions",
+      summary: "Take an app's access back: its remembered consent, grants, refresh and access tokens end at once",
+      auth: "bearer",
+      parameters: [{ name: "client_id", in: "path", required: true, description: "The app's client_id from the list.", schema: z.string() }],
+      responses: [ok(204, "Revoked."), BEARER, { 404: detail('`{"detail": "Not found."}`: the app has no access to this account.') }, limited(LIMITS.api)],
     },
   },
   "/api/auth/reauthenticate/": {

@@ -70,6 +70,15 @@ export const SessionSummarySchema = z.strictObject({
 
 export const SessionListSchema = z.array(SessionSummarySchema);
 
+export const AppAccessSchema = z.strictObject({
+  client_id: z.string(),
+  name: z.string().meta({ description: "The app's name from OIDC_CLIENTS, else its client_id." }),
+  scopes: z.array(z.string()).meta({ description: "What it was allowed: openid, profile, email, offline_access." }),
+  since: z.iso.datetime(),
+});
+
+export const AppAccessListSchema = z.array(AppAccessSchema);
+
 export const RevokedCountSchema = z.strictObject({ revoked: z.int().min(0) });
 
 export const PasskeySummarySchema = z.strictObject({

@@ -4,6 +4,7 @@ import { z } from "zod";
 import { hasDevelopmentConveniences, runMode, type RunMode } from "./run-mode";
 import { resolveKeySet, signingKeysVariable, signingKeyVariable, type KeySet } from "./auth/key-set";
 import { singleton } from "./singleton";
+import { oidcClientsVariable, oidcSigningKeyVariable } from "./oidc/config";
 
 export { hasDevelopmentConveniences, runMode, type RunMode };
 
@@ -140,6 +141,13 @@ const EnvSchema = z
     // How many more may wait, and for how long, before the answer is 503 (docs/security.md).
     PASSWORD_HASH_QUEUE: z.preprocess(emptyToUndefined, z.coerce.number().int().min(0).max(100_000).default(64)),
     PASSWORD_HASH_MAX_WAIT_MS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(60_000).default(1000)),
+    // The OpenID Connect provider (docs/oidc.md): its relying parties, and the RSA key that
+    // signs their id_tokens (generated in the data directory by `npm run dev` only).
+    OIDC_CLIENTS: z.preprocess(emptyToUndefined, oidcClientsVariable.optional()),
+    OIDC_SIGNING_KEY: z.preprocess(emptyToUndefined, oidcSigningKeyVariable.optional()),
+    // Per minute: requests to the provider's endpoints per client IP, and per client at the token endpoint.
+    RATE_LIMIT_OIDC_PER_IP: count(300),
+    RATE_LIMIT_OIDC_PER_CLIENT: count(600),
     // How long server.js lets requests in flight finish after SIGTERM (docs/decisions/017).
     SHUTDOWN_TIMEOUT_MS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(0).max(600_000).default(10_000)),
   })
@@ -176,6 +184,9 @@ export function parseEnv(
     for (const [name, what] of Object.entries(REQUIRED_IN_PRODUCTION)) {
       const given = name === "AUTH_SIGNING_KEY" ? source[name]?.trim() || source.AUTH_SIGNING_KEYS?.trim() : source[name]?.trim();
       if (!given) lines.push(`  ${name}: is required in production (every run but \`npm run dev\`): ${what}`);
+    }
+    if (source.OIDC_CLIENTS?.trim() && !source.OIDC_SIGNING_KEY?.trim()) {
+      lines.push("  OIDC_SIGNING_KEY: is required in production when OIDC_CLIENTS is set: an RSA private key of at least 2048 bits as JWK JSON (docs/oidc.md)");
     }
   }
   if (result.success && lines.length === 0) return result.data;

@@ -18,6 +18,9 @@ export const SECURITY_EVENT_TYPES = [
   "recovery_codes_regenerated",
   "passkey_added",
   "passkey_removed",
+  // A sign-in to another app through Gatehouse (OpenID Connect): detail names the app.
+  "app_sign_in",
+  "app_access_revoked",
   // The account's own lifecycle (docs/api.md).
   "username_changed",
   "email_change_requested",

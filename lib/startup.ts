@@ -14,6 +14,9 @@ import { isClientIpStamped } from "./http";
 import { log } from "./log";
 import { registerResponseBaseHeaders } from "./security-headers";
 import { registerShutdown } from "./shutdown";
+import { purgeExpiredOidcModels } from "./oidc/adapter";
+import { deliverPendingBackchannelLogouts, trimBackchannelLogouts } from "./oidc/backchannel";
+import { registerOidcProvider } from "./oidc/handler";
 
 const EMAIL_RETRY_INTERVAL_MS = 60_000;
 
@@ -27,6 +30,8 @@ export async function startServer(): Promise<void> {
     await databaseReady();
     await Promise.all([getSigningKey(), dummyPasswordHash()]);
     registerResponseBaseHeaders();
+    // The OpenID Connect provider, which server.js serves before Next (docs/decisions/040).
+    await registerOidcProvider();
     if (!isClientIpStamped() && env.TRUST_PROXY === 0) {
       log.warn("started without server.js: client addresses are unknown, so every client shares one per-IP limit; use `npm start` (docs/decisions/004)");
     }
@@ -45,10 +50,12 @@ export async function startServer(): Promise<void> {
   // retrying what fails now, so an outage does not strand a verification link.
   const retries = startEmailRetries();
   // Security events are kept 90 days: trimmed now and hourly, never on a request's time.
-  // The administrators' audit is kept a year, trimmed on the same schedule.
   scheduleSecurityEventTrim({
     "expired WebAuthn challenges": () => trimExpiredChallenges(),
     "expired mfa tokens": () => trimExpiredMfaTokens(),
+    "expired OpenID Connect codes, tokens and sessions": () => purgeExpiredOidcModels(),
+    "delivered back-channel logouts": () => trimBackchannelLogouts(),
+    // The administrators' audit is kept a year.
     "admin audit entries older than a year": () => trimAdminAudit(),
   });
   await resealSecondFactors();
@@ -76,8 +83,12 @@ async function resealSecondFactors(): Promise<void> {
 function startEmailRetries(): { stop: () => Promise<void> } {
   let pass: Promise<void> | null = null;
   const retry = () => {
-    pass ??= deliverPendingEmails()
-      .catch((error: unknown) => log.error("retrying queued emails failed", { error }))
+    pass ??= Promise.all([
+      deliverPendingEmails().catch((error: unknown) => log.error("retrying queued emails failed", { error })),
+      // Back-channel logout tokens are an outbox too, retried on the same beat.
+      deliverPendingBackchannelLogouts().catch((error: unknown) => log.error("retrying back-channel logouts failed", { error })),
+    ])
+      .then(() => {})
       .finally(() => (pass = null));
   };
   retry();

@@ -6,7 +6,9 @@
 // (measured: typecheck ~1.2 cores, the unit tests ~1, `next build` ~0.8):
 //
 //   lane 1  typecheck → unit → handlers     (streamed as it runs)
-//   lane 2  the bench's ceiling app build   (bench/ceiling/.next; only the load tests need it)
+//   lane 2  the bench's ceiling app build   (bench/ceiling/.next; only the load tests need it),
+//           then the second app's build      (e2e/rp-app/.next: Auth.js signing in through
+//                                            Gatehouse's OpenID Connect provider, for e2e)
 //   lane 3  build, once typecheck is done   (`next build` empties .next/, where
 //                                            `next typegen` wrote the route types tsc reads)
 //
@@ -26,6 +28,7 @@ const STEPS = {
   unit: ["npm", "run", "test:unit"],
   handlers: ["npm", "run", "test:handlers"],
   "ceiling build": [process.execPath, "bench/run.mjs", "--build-ceiling"],
+  "rp app build": [process.execPath, "e2e/rp-app/build.mjs"],
   build: ["env", "GATEHOUSE_BUILD_SKIP_TYPECHECK=1", "npm", "run", "build"],
   integration: ["npx", "vitest", "run", "--project", "integration"],
   load: ["npx", "vitest", "run", "--project", "load"],
@@ -110,7 +113,7 @@ let typechecked;
 const typecheckDone = new Promise((resolve) => (typechecked = resolve));
 const firstPhase = await lanes(
   [() => run("typecheck").then((ok) => (typechecked(ok), ok)), () => run("unit"), () => run("handlers")],
-  [() => run("ceiling build", { buffered: true })],
+  [() => run("ceiling build", { buffered: true }), () => run("rp app build", { buffered: true })],
   [() => typecheckDone, () => run("build", { buffered: true })],
 );
 if (!firstPhase) finish(false);

@@ -7,6 +7,8 @@ import { SessionUnavailable } from "@/app/_components/session-unavailable";
 import { Loading, MessageNotice } from "@/app/_components/status";
 import { useSession } from "@/lib/client/use-session";
 import { PROVIDER_LABELS, type SocialProvider } from "@/lib/social";
+import { ConfirmAgain } from "./confirm-again";
+import { goToNext } from "./go-next";
 import { LoginForm } from "./login-form";
 import { PasskeySignIn } from "./passkey-sign-in";
 import { SecondStepForm, type SecondStep } from "./second-step-form";
@@ -16,9 +18,13 @@ type Props = {
   next: string;
   socialError: string | null;
   providers: SocialProvider[];
+  /** An app signing in through Gatehouse asked for a fresh sign-in (prompt=login). */
+  reauth?: boolean;
+  /** That app's name, when an app sent the visitor here. */
+  app?: string | null;
 };
 
-export function LoginPanel({ next, socialError, providers }: Props) {
+export function LoginPanel({ next, socialError, providers, reauth = false, app = null }: Props) {
   const status = useSession();
   const router = useRouter();
   // A new attempt with the password makes the social-login error old news.
@@ -28,16 +34,18 @@ export function LoginPanel({ next, socialError, providers }: Props) {
 
   // Signed in already (restored from the cookie, or just now): on to where they meant to go.
   useEffect(() => {
-    if (status === "signed-in") router.replace(next);
-  }, [status, next, router]);
+    if (status === "signed-in" && !reauth) goToNext(router, next);
+  }, [status, next, router, reauth]);
 
   if (status === "loading") return <Loading>Checking whether you are signed in…</Loading>;
+  if (status === "signed-in" && reauth) return <ConfirmAgain next={next} app={app} />;
   if (status === "signed-in") return <Loading>Signing you in…</Loading>;
   if (secondStep) return <SecondStepForm step={secondStep} />;
 
   return (
     <>
       <h1>Sign in</h1>
+      {app ? <p className="lead">to continue to {app}</p> : null}
       <p className="lead">
         New here? <Link href="/register/">Create an account</Link>
       </p>

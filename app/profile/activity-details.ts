@@ -70,6 +70,10 @@ export function describeEventAction(event: Pick<ActivityItem, "type" | "detail">
       return `Passkey${quoted(detail.name)} added`;
     case "passkey_removed":
       return `Passkey${quoted(detail.name)} removed`;
+    case "app_sign_in":
+      return `Signed in to ${text(detail.app) ?? "an app"}`;
+    case "app_access_revoked":
+      return `Access removed for ${text(detail.app) ?? "an app"}`;
     case "username_changed":
       return text(detail.to) ? `Username changed to ${text(detail.to)}` : "Username changed";
     case "email_change_requested":

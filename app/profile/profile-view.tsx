@@ -11,6 +11,7 @@ import type { SocialProvider } from "@/lib/social";
 import Link from "next/link";
 import { AccountDataSection } from "./account-data-section";
 import { ActivitySection } from "./activity-section";
+import { AppsSection } from "./apps-section";
 import { EmailChangeSection } from "./email-change-section";
 import { UsernameSection } from "./username-section";
 import { EmailStatus } from "./email-status";
@@ -86,6 +87,7 @@ export function ProfileView({ providers, linkError }: { providers: SocialProvide
       <PasswordSection hasProviders={profile.providers.length > 0} onChanged={() => setSessionsChanged((n) => n + 1)} />
       <SecuritySettings emailVerified={profile.email_verified} onChange={() => setSecurityChanged((n) => n + 1)} />
       <SessionsSection reloadKey={sessionsChanged} />
+      <AppsSection />
       <ActivitySection reloadKey={sessionsChanged + securityChanged} />
       <AccountDataSection id={profile.id} email={profile.email} />
       <SignOut />

@@ -26,6 +26,9 @@ const LIMITS = {
   email: (env: Env) => ({ points: env.RATE_LIMIT_EMAIL_PER_IP, duration: 3600 }),
   refresh: (env: Env) => ({ points: env.RATE_LIMIT_REFRESH_PER_IP, duration: 60 }),
   api: (env: Env) => ({ points: env.RATE_LIMIT_API_PER_IP, duration: 60 }),
+  // The OpenID Connect provider's endpoints (lib/oidc/limits.ts): per client IP, and per client.
+  oidc: (env: Env) => ({ points: env.RATE_LIMIT_OIDC_PER_IP, duration: 60 }),
+  "oidc-client": (env: Env) => ({ points: env.RATE_LIMIT_OIDC_PER_CLIENT, duration: 60 }),
   // Per account: checks of a secret (password, later codes) charged before they run.
   "account-checks": (env: Env) => ({ points: env.RATE_LIMIT_LOGIN_FAILURES, duration: 15 * 60 }),
   // One point: the gate past the budget (consume) and the lockout itself (block).

@@ -7,6 +7,7 @@ import { getEnv } from "@/lib/env";
 import { queueEmail } from "@/lib/email/send";
 import { refreshReuseEmail } from "@/lib/email/templates";
 import { log } from "@/lib/log";
+import { endProviderSessions } from "@/lib/oidc/session-end";
 import { NO_CLIENT, recordSecurityEvent, recordSecurityEventIn, type Client, type SecurityEventInput } from "./activity";
 import { signAccessToken, verifyAccessToken, type AccessClaims } from "./tokens";
 
@@ -162,7 +163,7 @@ export async function rotateRefreshToken(token: string, now = Date.now(), client
         await touch();
         return { kind: "grace", userId: session.userId, sessionId: session.id };
       }
-      await tx.update(sessions).set({ revokedAt: at }).where(eq(sessions.id, session.id));
+      await revokeSessionsWhere(tx, eq(sessions.id, session.id), now);
       await recordSecurityEventIn(tx, { userId: session.userId, type: "refresh_reuse", client, detail: {} }, now);
       const [owner] = await tx.select({ email: users.email, username: users.username }).from(users).where(eq(users.id, session.userId));
       const emailId = owner
@@ -214,13 +215,26 @@ export async function recordReauthenticationIn(q: Queryable, sessionId: string, 
     .onConflictDoUpdate({ target: sessionReauthentications.sessionId, set: { at, method } });
 }
 
-/** Revoke one session: its refresh tokens stop at once, its access tokens on this app too. */
-export async function revokeSession(sessionId: string, now = Date.now()): Promise<boolean> {
-  const revoked = await getDb()
+/**
+ * The one way a session ends, whatever ends it: revoke the live sessions matching `where`
+ * and, in the same transaction, everything that came from them in the OpenID Connect
+ * provider (its sessions and grants; the apps' back-channel logout tokens are queued:
+ * lib/oidc/session-end.ts). Every path that ends sessions comes through here.
+ */
+export async function revokeSessionsWhere(tx: Queryable, where: SQL, now = Date.now()): Promise<string[]> {
+  const revoked = await tx
     .update(sessions)
     .set({ revokedAt: new Date(now) })
-    .where(and(eq(sessions.id, sessionId), isNull(sessions.revokedAt)))
+    .where(and(where, isNull(sessions.revokedAt)))
     .returning({ id: sessions.id });
+  const ids = revoked.map((row) => row.id);
+  await endProviderSessions(tx, ids);
+  return ids;
+}
+
+/** Revoke one session: its refresh tokens stop at once, its access tokens on this app too. */
+export async function revokeSession(sessionId: string, now = Date.now()): Promise<boolean> {
+  const revoked = await writeTransaction((tx) => revokeSessionsWhere(tx, eq(sessions.id, sessionId), now));
   return revoked.length > 0;
 }
 
@@ -229,14 +243,10 @@ export async function revokeUserSessions(
   userId: number,
   options: { exceptSessionId?: string; now?: number; tx?: Queryable } = {},
 ): Promise<number> {
-  const q = options.tx ?? getDb();
-  const conditions = [eq(sessions.userId, userId), isNull(sessions.revokedAt)];
+  const conditions = [eq(sessions.userId, userId)];
   if (options.exceptSessionId) conditions.push(ne(sessions.id, options.exceptSessionId));
-  const revoked = await q
-    .update(sessions)
-    .set({ revokedAt: new Date(options.now ?? Date.now()) })
-    .where(and(...conditions))
-    .returning({ id: sessions.id });
+  const run = (tx: Queryable) => revokeSessionsWhere(tx, and(...conditions)!, options.now ?? Date.now());
+  const revoked = options.tx ? await run(options.tx) : await writeTransaction(run);
   return revoked.length;
 }
 

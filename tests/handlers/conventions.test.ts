@@ -20,6 +20,8 @@ import * as verifyEmailCheck from "@/app/api/auth/verify-email/check/route";
 import * as passwordResetCheck from "@/app/api/auth/password/reset/check/route";
 import * as verifyEmailResend from "@/app/api/auth/verify-email/resend/route";
 import * as activity from "@/app/api/auth/activity/route";
+import * as apps from "@/app/api/auth/apps/route";
+import * as app from "@/app/api/auth/apps/[client_id]/route";
 import * as mfa from "@/app/api/auth/mfa/route";
 import * as recoveryCodes from "@/app/api/auth/mfa/recovery-codes/route";
 import * as totp from "@/app/api/auth/mfa/totp/route";
@@ -82,6 +84,8 @@ const ROUTES: Array<{ path: string; module: Partial<Record<Method, Handler>>; se
   { path: "/api/auth/sessions/", module: sessions, serves: ["GET", "HEAD"] },
   { path: "/api/auth/sessions/1/", module: session, serves: ["DELETE"], context: params({ id: "1" }) },
   { path: "/api/auth/sessions/revoke-others/", module: revokeOthers, serves: ["POST"] },
+  { path: "/api/auth/apps/", module: apps, serves: ["GET", "HEAD"] },
+  { path: "/api/auth/apps/crm/", module: app, serves: ["DELETE"], context: params({ client_id: "crm" }) },
   { path: "/api/auth/social/github/", module: social, serves: ["GET", "HEAD", "POST", "DELETE"], context: params({ provider: "github" }) },
   { path: "/api/auth/social/github/callback/", module: socialCallback, serves: ["GET", "HEAD"], context: params({ provider: "github" }) },
   { path: "/api/auth/token/refresh/", module: refresh, serves: ["POST"] },

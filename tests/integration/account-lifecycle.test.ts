@@ -208,7 +208,12 @@ describe("DELETE /api/auth/me/", () => {
       const rows = await app.db().all<Record<string, unknown>>(`select * from ${table}`);
       const left = rows.filter((row) => {
         const text = JSON.stringify(row).toLowerCase();
-        return text.includes(account.email) || text.includes("leaving.elsewhere") || text.includes("leaving_") || Object.entries(row).some(([k, v]) => (k === "user_id" || k === "id" && table === "users") && Number(v) === account.id);
+        return (
+          text.includes(account.email) ||
+          text.includes("leaving.elsewhere") ||
+          text.includes("leaving_") ||
+          Object.entries(row).some(([k, v]) => (k === "user_id" || k === "account_id" || (k === "id" && table === "users") || (k === "sub" && table === "backchannel_logouts")) && Number(v) === account.id)
+        );
       });
       expect(left, table).toEqual([]);
     }

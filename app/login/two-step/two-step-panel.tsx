@@ -2,6 +2,7 @@
 
 import Link from "next/link";
 import { useRouter } from "next/navigation";
+import { goToNext } from "../go-next";
 import { useEffect, useState } from "react";
 import { Loading } from "@/app/_components/status";
 import { useSession } from "@/lib/client/use-session";
@@ -26,7 +27,7 @@ export function TwoStepPanel({ next }: { next: string }) {
 
   useEffect(() => setStep(takeStepFromFragment()), []);
   useEffect(() => {
-    if (status === "signed-in") router.replace(next);
+    if (status === "signed-in") goToNext(router, next);
   }, [status, next, router]);
 
   if (status === "signed-in") return <Loading>Signing you in…</Loading>;

@@ -1,0 +1,79 @@
+import { decodeBase32IgnorePadding } from "@oslojs/encoding";
+import { generateHOTP } from "@oslojs/otp";
+import { markEmailVerified } from "./support/db";
+import { expect, test } from "./support/fixtures";
+import { newUser, registerByApi, type TestUser } from "./support/users";
+
+// Sign in with Gatehouse (docs/oidc.md), as a person meets it: a second, real app
+// (e2e/rp-app: Next.js with Auth.js, configured with Gatehouse's issuer, a client id and a
+// secret) sends them to Gatehouse's own pages, which sign them in with a password (and the
+// consent page asks once), then with a password and a TOTP code; the app signs them out
+// through RP-initiated logout, which ends the Gatehouse session too; and when it asks for a
+// fresh sign-in (prompt=login), the person confirms it is them at Gatehouse.
+
+const RP = process.env.E2E_RP_URL!;
+
+const codeAt = (key: string, offsetSteps = 0) =>
+  generateHOTP(decodeBase32IgnorePadding(key), BigInt(Math.floor(Date.now() / 30_000) + offsetSteps), 6);
+
+test("a second app signs a person in through Gatehouse with a password, then with TOTP, and signs out through Gatehouse", async ({ page, request }) => {
+  const user: TestUser = newUser("wiki");
+  await registerByApi(request, user);
+
+  // 1. With a password. The app's button leads to Gatehouse's sign-in page, which names the app.
+  await page.goto(`${RP}/`);
+  await expect(page.getByText("Not signed in.")).toBeVisible();
+  await page.getByRole("button", { name: "Sign in with Gatehouse" }).click();
+  await expect(page.getByRole("heading", { name: "Sign in" })).toBeVisible();
+  await expect(page.getByText("to continue to Team Wiki")).toBeVisible();
+  await page.getByLabel("Email address").fill(user.email);
+  await page.getByLabel("Password", { exact: true }).fill(user.password);
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
+  // A third-party app: the consent page asks, in words, once.
+  await expect(page.getByRole("heading", { name: "Allow Team Wiki to use your Gatehouse account?" })).toBeVisible();
+  await expect(page.getByText("your email address and whether it is verified")).toBeVisible();
+  await page.getByRole("button", { name: "Allow" }).click();
+  await expect(page.getByText(`Signed in as ${user.username}`)).toBeVisible();
+  await expect(page.getByText(`(${user.email})`)).toBeVisible();
+
+  // 2. Signing out of the app signs out of Gatehouse too (RP-initiated logout).
+  await page.getByRole("link", { name: "Sign out" }).click();
+  await expect(page.getByRole("heading", { name: "Sign out of Gatehouse?" })).toBeVisible();
+  await expect(page.getByText("Team Wiki asked to sign you out.")).toBeVisible();
+  await page.getByRole("button", { name: "Sign out", exact: true }).click();
+  await expect(page).toHaveURL(`${RP}/?state=signed-out`);
+  await expect(page.getByText("You are signed out.")).toBeVisible();
+  await page.goto("/profile/");
+  await expect(page.getByRole("heading", { name: "Sign in" })).toBeVisible();
+
+  // 3. With two-step verification on (set up through the API: the profile's own journey is
+  // e2e/two-step.spec.ts), the app's sign-in asks for the code after the password.
+  markEmailVerified(user.email);
+  const login = await request.post("/api/auth/login/", { data: { email: user.email, password: user.password } });
+  const bearer = { authorization: `Bearer ${(await login.json()).access}` };
+  const setup = await request.post("/api/auth/mfa/totp/setup/", { headers: bearer });
+  expect(setup.status()).toBe(200);
+  const { secret } = await setup.json();
+  expect((await request.post("/api/auth/mfa/totp/confirm/", { headers: bearer, data: { code: codeAt(secret) } })).status()).toBe(200);
+
+  await page.goto(`${RP}/`);
+  await page.getByRole("button", { name: "Sign in with Gatehouse" }).click();
+  await page.getByLabel("Email address").fill(user.email);
+  await page.getByLabel("Password", { exact: true }).fill(user.password);
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
+  await expect(page.getByRole("heading", { name: "Two-step verification" })).toBeVisible();
+  // The next step: confirming spent this one.
+  await page.getByLabel("Code from your authenticator app").fill(codeAt(secret, 1));
+  await page.getByRole("button", { name: "Verify" }).click();
+  // The consent is remembered: straight back to the app, signed in.
+  await expect(page.getByText(`Signed in as ${user.username}`)).toBeVisible();
+
+  // 4. The app asks for a fresh sign-in (prompt=login): signed in at Gatehouse already, the
+  // person confirms it is them there, and is back at once.
+  await page.getByRole("button", { name: "Confirm it is me" }).click();
+  await expect(page.getByRole("heading", { name: "Sign in again" })).toBeVisible();
+  await expect(page.getByText("Team Wiki asks you to sign in again.")).toBeVisible();
+  await page.getByLabel("Password", { exact: true }).fill(user.password);
+  await page.getByRole("button", { name: "Confirm" }).click();
+  await expect(page.getByText(`Signed in as ${user.username}`)).toBeVisible();
+});
