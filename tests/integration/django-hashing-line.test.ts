@@ -99,7 +99,10 @@ describe("a burst of logins of imported users", () => {
     expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 200, 200, 200]);
     const growth = peakMiB() - before;
     // One at a time: about 100 MiB. Two at once (the line's two slots) would be about 200.
-    expect(growth).toBeGreaterThan(90);
+    // The lower bound only shows that the peak saw a big hash at all (two of Gatehouse's
+    // own are 38 MiB); pages the process kept from earlier work can hide part of the first,
+    // as seen once under a full run (78 MiB), so it is not the 100.
+    expect(growth).toBeGreaterThan(50);
     expect(growth).toBeLessThan(160);
   });
 });
