@@ -15,7 +15,13 @@ const alias = {
  * durations it remembers (node_modules/.vite), but a fresh clone has none and gets the
  * largest files first, which would put the short dev-mailbox file last.
  */
-const RUN_FIRST = ["tests/integration/dev-mailbox.test.ts", "tests/integration/security.test.ts"];
+const RUN_FIRST = [
+  "tests/integration/dev-mailbox.test.ts",
+  "tests/integration/mfa-key-rotation.test.ts",
+  "tests/integration/production.test.ts",
+  "tests/handlers/trust.test.ts",
+  "tests/handlers/security.test.ts",
+];
 
 class SlowFirstSequencer extends BaseSequencer {
   override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
@@ -43,6 +49,7 @@ export default defineConfig({
           // Vitest's default is one worker fewer than the cores: one here. Each file waits
           // on its own SQLite file and argon2 threads, so two share the two cores well.
           maxWorkers: 2,
+          globalSetup: ["tests/support/template-database-setup.ts"],
           setupFiles: ["tests/support/unit-setup.ts"],
           testTimeout: 20_000,
         },
@@ -50,14 +57,18 @@ export default defineConfig({
       {
         resolve: { alias },
         test: {
-          // Route handlers (app/**/route.ts) called in-process with a Request: no build,
-          // no server. See tests/handlers/README.md for what works outside Next.
+          // Route handlers (app/**/route.ts) called in-process with a Request, and the API
+          // tests that need no process boundary, through an in-process app: no build, no
+          // server. See tests/handlers/README.md for what works outside Next.
           name: "handlers",
           include: ["tests/handlers/**/*.test.ts"],
           environment: "node",
           maxWorkers: 2,
+          // On PostgreSQL (test:handlers:pg) its cluster first, so the API check's teardown runs before it stops.
+          globalSetup: ["tests/support/postgres-global-setup.ts", "tests/support/template-database-setup.ts", "tests/support/api-record-setup.ts"],
           setupFiles: ["tests/support/unit-setup.ts", "tests/support/handler-setup.ts"],
-          testTimeout: 20_000,
+          // Real argon2 for every password: a busy machine is the only thing that makes these slow.
+          testTimeout: 60_000,
         },
       },
       {
@@ -67,12 +78,18 @@ export default defineConfig({
           include: ["tests/integration/**/*.test.ts"],
           environment: "node",
           // The PostgreSQL run's cluster first, so the API check's teardown runs before it stops.
-          globalSetup: ["tests/support/postgres-global-setup.ts", "tests/support/integration-global-setup.ts"],
+          globalSetup: [
+            "tests/support/postgres-global-setup.ts",
+            "tests/support/ensure-build-setup.ts",
+            "tests/support/template-database-setup.ts",
+            "tests/support/api-record-setup.ts",
+          ],
           // Each file starts its own server on its own port and database; two at a time
-          // suits this machine's two cores.
+          // suits this machine's two cores. Generous: a busy machine is the only thing that
+          // makes a server start or a build slow, and each wait says what it waited for.
           maxWorkers: 2,
-          testTimeout: 60_000,
-          hookTimeout: 120_000,
+          testTimeout: 180_000,
+          hookTimeout: 180_000,
         },
       },
       {
@@ -83,7 +100,7 @@ export default defineConfig({
           name: "load",
           include: ["tests/load/**/*.test.ts"],
           environment: "node",
-          globalSetup: ["tests/support/ensure-build-setup.ts"],
+          globalSetup: ["tests/support/ensure-build-setup.ts", "tests/support/template-database-setup.ts"],
           maxWorkers: 1,
           testTimeout: 60_000,
           hookTimeout: 120_000,

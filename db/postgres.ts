@@ -4,14 +4,14 @@ import { drizzle } from "drizzle-orm/node-postgres";
 import { migrate } from "drizzle-orm/node-postgres/migrator";
 import pg from "pg";
 import { RateLimiterPostgres } from "rate-limiter-flexible";
-import { log } from "@/lib/log";
+import { asSqliteBuilder, fromSqliteBuilder } from "./kit";
 import * as schema from "./schema";
-import { columnNames, type Db, type Queryable, type Store } from "./store";
+import { columnNames, type Db, type Queryable, type Store, type StoreOptions } from "./store";
 
 // The PostgreSQL store (docs/decisions/003-one-async-data-layer.md): a node-postgres pool
 // behind drizzle's node-postgres driver. lib/ builds its queries from db/schema.ts (the
-// SQLite tables) on either database, so values travel in SQLite's forms: db/schema-pg.ts
-// says which PostgreSQL types accept them, and the parsers below read them back alike.
+// SQLite tables) on either database, so values travel in SQLite's forms: db/kit.ts says
+// which PostgreSQL types accept them, and the parsers below read them back alike.
 
 const MIGRATIONS_FOLDER = path.join(process.cwd(), "db", "migrations-pg");
 
@@ -42,7 +42,7 @@ export function describePostgresUrl(url: string): string {
 /** The server at DATABASE_URL did not answer: startup stops with this message. */
 export class DatabaseUnreachableError extends Error {}
 
-export function openPostgresStore(url: string, options: { poolSize: number }): Store & { pool: pg.Pool } {
+export function openPostgresStore(url: string, options: StoreOptions): Store & { pool: pg.Pool } {
   const pool = new pg.Pool({
     connectionString: url,
     max: options.poolSize,
@@ -56,8 +56,9 @@ export function openPostgresStore(url: string, options: { poolSize: number }): S
   });
   // An idle connection the server closed (a restart, a failover) is reported here; the
   // pool replaces it, and without a listener the process would exit.
-  pool.on("error", (error) => log.warn("PostgreSQL connection lost; the pool opens another", { error: error.message }));
-  const db = drizzle({ client: pool, schema }) as unknown as Db;
+  pool.on("error", (error) => options.onConnectionLost?.(error));
+  const pgDb = drizzle({ client: pool, schema });
+  const db = asSqliteBuilder<Db>(pgDb);
   const preparedQueries = new Map<string, unknown>();
   const ready = migrateLocked(pool, url);
   // Until migrated, nothing else may touch the tables; handled by whoever awaits ready().
@@ -74,9 +75,9 @@ export function openPostgresStore(url: string, options: { poolSize: number }): S
       // so every read-then-write in lib/ keeps the guarantee it was written against. Each
       // statement after the lock sees everything committed before it. Statements outside
       // a transaction run beside it, as on SQLite between two transactions.
-      return (db as unknown as ReturnType<typeof drizzle>).transaction(async (tx) => {
+      return pgDb.transaction(async (tx) => {
         await tx.execute(sql`select pg_advisory_xact_lock(${WRITE_LOCK})`);
-        return run(tx as unknown as Queryable);
+        return run(asSqliteBuilder<Queryable>(tx));
       });
     },
     isUniqueViolation(error) {
@@ -107,15 +108,14 @@ export function openPostgresStore(url: string, options: { poolSize: number }): S
     async reserveIds(q, table, upTo) {
       // Sequences are outside transactions: this holds even if the import rolls back (a
       // gap, harmless), and a registration racing the import draws an id past it.
-      // A node-postgres database or transaction under the SQLite type (db/store.ts): execute().
-      await (q as unknown as { execute(query: ReturnType<typeof sql>): Promise<unknown> }).execute(sql`select setval(s, greatest(coalesce(pg_sequence_last_value(s), 0), coalesce((select max(id) from ${sql.identifier(table)}), 0), ${upTo}))
+      await fromSqliteBuilder(q).execute(sql`select setval(s, greatest(coalesce(pg_sequence_last_value(s), 0), coalesce((select max(id) from ${sql.identifier(table)}), 0), ${upTo}))
         from (select pg_get_serial_sequence(${table}, 'id')::regclass as s) as seq`);
     },
     async bulkInsert(q, table, rows) {
       if (rows.length === 0) return;
       const columns = sql.raw(columnNames(rows[0]!).map((c) => `"${c}"`).join(", "));
       // The table's own row type reads each key as its column's type.
-      await (q as unknown as { execute(query: ReturnType<typeof sql>): Promise<unknown> }).execute(
+      await fromSqliteBuilder(q).execute(
         sql`insert into ${sql.identifier(table)} (${columns}) select ${columns} from jsonb_populate_recordset(null::${sql.identifier(table)}, ${JSON.stringify(rows)}::jsonb)`,
       );
     },

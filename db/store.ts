@@ -7,9 +7,11 @@ import type * as schema from "./schema";
 // `Queryable` and the functions of db/client.ts; a store is chosen from DATABASE_URL there.
 
 /**
- * The app's database: drizzle query builders that are awaited for their rows. Typed as
- * SQLite's; on PostgreSQL the same builders run on drizzle's node-postgres driver (the
- * methods lib/ uses exist on both, and db/schema-pg.ts takes SQLite's value forms).
+ * The app's database, on either store: drizzle query builders over db/schema.ts's tables,
+ * awaited for their rows. One type for both: drizzle's async SQLite builder, which the
+ * SQLite store is, and which the PostgreSQL store's node-postgres builder is given as
+ * (db/kit.ts asSqliteBuilder, the one cast, says why that holds). A union of the two
+ * drivers' types cannot be called: their methods' overloads do not combine.
  */
 export type Db = SqliteRemoteDatabase<typeof schema>;
 
@@ -20,6 +22,14 @@ export type Db = SqliteRemoteDatabase<typeof schema>;
 export type Queryable = BaseSQLiteDatabase<"async", SqliteRemoteResult, typeof schema>;
 
 export type RateLimiterOptions = { keyPrefix: string; points: number; duration: number };
+
+/** How the app opens its store (db/client.ts createStore). */
+export type StoreOptions = {
+  /** PostgreSQL only: connections this instance keeps open (DATABASE_POOL_SIZE). */
+  poolSize: number;
+  /** PostgreSQL only: an idle connection was lost (the pool opens another); for the log. */
+  onConnectionLost?: (error: Error) => void;
+};
 
 export interface Store {
   readonly dialect: "sqlite" | "postgres";

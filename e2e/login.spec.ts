@@ -1,4 +1,5 @@
 import { SOCIAL_ERROR_MESSAGES } from "../lib/social";
+import { expectAccessible } from "./support/axe";
 import { expect, test } from "./support/fixtures";
 import { newUser, registerByApi, signIn } from "./support/users";
 
@@ -31,6 +32,8 @@ test("a wrong password and an unknown email get the same generic error", async (
   const user = newUser("wrong");
   await registerByApi(request, user);
   await page.goto("/login/");
+  await expect(page.getByRole("button", { name: "Sign in", exact: true })).toBeVisible();
+  await expectAccessible(page, "the login form");
 
   await page.getByLabel("Email address").fill(user.email);
   await page.getByLabel("Password", { exact: true }).fill("not the password at all");

@@ -1,5 +1,6 @@
 import { decodeBase32IgnorePadding } from "@oslojs/encoding";
 import { generateHOTP } from "@oslojs/otp";
+import { expectAccessible } from "./support/axe";
 import { markEmailVerified } from "./support/db";
 import { expect, test } from "./support/fixtures";
 import { newUser, registerByApi, type TestUser } from "./support/users";
@@ -26,12 +27,14 @@ test("a second app signs a person in through Gatehouse with a password, then wit
   await page.getByRole("button", { name: "Sign in with Gatehouse" }).click();
   await expect(page.getByRole("heading", { name: "Sign in" })).toBeVisible();
   await expect(page.getByText("to continue to Team Wiki")).toBeVisible();
+  await expectAccessible(page, "the sign-in page naming the app");
   await page.getByLabel("Email address").fill(user.email);
   await page.getByLabel("Password", { exact: true }).fill(user.password);
   await page.getByRole("button", { name: "Sign in", exact: true }).click();
   // A third-party app: the consent page asks, in words, once.
   await expect(page.getByRole("heading", { name: "Allow Team Wiki to use your Gatehouse account?" })).toBeVisible();
   await expect(page.getByText("your email address and whether it is verified")).toBeVisible();
+  await expectAccessible(page, "the consent page");
   await page.getByRole("button", { name: "Allow" }).click();
   await expect(page.getByText(`Signed in as ${user.username}`)).toBeVisible();
   await expect(page.getByText(`(${user.email})`)).toBeVisible();
@@ -40,6 +43,7 @@ test("a second app signs a person in through Gatehouse with a password, then wit
   await page.getByRole("link", { name: "Sign out" }).click();
   await expect(page.getByRole("heading", { name: "Sign out of Gatehouse?" })).toBeVisible();
   await expect(page.getByText("Team Wiki asked to sign you out.")).toBeVisible();
+  await expectAccessible(page, "the provider's sign-out question");
   await page.getByRole("button", { name: "Sign out", exact: true }).click();
   await expect(page).toHaveURL(`${RP}/?state=signed-out`);
   await expect(page.getByText("You are signed out.")).toBeVisible();
@@ -76,6 +80,7 @@ test("a second app signs a person in through Gatehouse with a password, then wit
   await expect(page.getByRole("heading", { name: "Sign in again" })).toBeVisible();
   await expect(page.getByText("Team Wiki asks you to sign in again.")).toBeVisible();
   await expect(page.getByLabel("Password", { exact: true })).toHaveCount(0);
+  await expectAccessible(page, "the fresh sign-in an app asked for");
   await page.getByLabel("Code from your authenticator app").fill(codeAt(secret, 1));
   await page.getByRole("button", { name: "Confirm" }).click();
   await expect(page.getByText(`Signed in as ${user.username}`)).toBeVisible();

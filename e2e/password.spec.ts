@@ -1,5 +1,6 @@
 import type { Page } from "@playwright/test";
 import { expireResetLinks } from "./support/db";
+import { expectAccessible } from "./support/axe";
 import { expect, test } from "./support/fixtures";
 import { emailedLink } from "./support/mailbox";
 import { newUser, registerByApi, type TestUser } from "./support/users";
@@ -40,6 +41,7 @@ test("forgot password: the emailed link sets a new password and signs out every 
   await page.getByRole("link", { name: "Forgot password?" }).click();
   await expect(page).toHaveURL(/\/reset-password\/$/);
   await expect(page.getByRole("heading", { name: "Forgot your password?" })).toBeVisible();
+  await expectAccessible(page, "forgot your password");
   await page.getByLabel("Email address").fill(`  ${user.email} `);
   await page.getByRole("button", { name: "Send reset link" }).click();
   await expect(page.getByRole("heading", { name: "Check your email" })).toBeFocused();
@@ -54,6 +56,7 @@ test("forgot password: the emailed link sets a new password and signs out every 
   await expect(page.getByRole("heading", { name: "Choose a new password" })).toBeVisible();
   await expect(page.getByText("At least 8 characters")).toBeVisible();
   expect(confirmations).toEqual([]);
+  await expectAccessible(page, "choose a new password");
 
   // Too short is caught here; too common only the server knows. The token survives both.
   const password = page.getByLabel("New password", { exact: true });

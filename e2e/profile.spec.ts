@@ -1,5 +1,6 @@
 import { SOCIAL_ERROR_MESSAGES } from "../lib/social";
 import { linkProviderAccount, markEmailVerified } from "./support/db";
+import { expectAccessible } from "./support/axe";
 import { expect, test } from "./support/fixtures";
 import { expectEmailCount } from "./support/mailbox";
 import { newUser, registerByApi } from "./support/users";
@@ -9,6 +10,7 @@ test("an unverified address gets a badge and a resend button", async ({ page, re
   await registerByApi(request, user);
   await login(user);
   await expect(page.getByText("Not verified", { exact: true })).toBeVisible();
+  await expectAccessible(page, "the profile");
 
   await page.getByRole("button", { name: "Resend verification email" }).click();
   await expect(page.getByRole("main").getByRole("status").filter({ hasText: `We sent a new verification link to ${user.email}.` })).toBeVisible();

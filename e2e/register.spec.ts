@@ -1,3 +1,4 @@
+import { expectAccessible } from "./support/axe";
 import { expect, test } from "./support/fixtures";
 import { emailedLink, expectEmailCount } from "./support/mailbox";
 import { newUser, registerByApi } from "./support/users";
@@ -8,6 +9,7 @@ test("register, open the email, click the link: verified", async ({ page }) => {
   await expect(page.getByRole("heading", { name: "Create your account" })).toBeVisible();
   // The length rule is on screen before anyone submits.
   await expect(page.getByText("At least 8 characters")).toBeVisible();
+  await expectAccessible(page, "the registration form");
 
   await page.getByLabel("Username").fill(user.username);
   await page.getByLabel("Email address").fill(user.email);
@@ -24,6 +26,7 @@ test("register, open the email, click the link: verified", async ({ page }) => {
   await expect(heading).toBeVisible();
   await expect(heading).toBeFocused();
   await expect(page.getByText(`We sent an email to ${user.email}`)).toBeVisible();
+  await expectAccessible(page, "check your email");
 
   await page.goto(await emailedLink(user.email, "verify", 1));
   await expect(page).toHaveURL(/\/verify-email\/\?token=/);

@@ -2,6 +2,7 @@ import { decodeBase32IgnorePadding } from "@oslojs/encoding";
 import { generateHOTP } from "@oslojs/otp";
 import type { Page } from "@playwright/test";
 import { ageSessions, markEmailVerified } from "./support/db";
+import { expectAccessible } from "./support/axe";
 import { expect, test } from "./support/fixtures";
 import { newUser, registerByApi, type TestUser } from "./support/users";
 
@@ -57,12 +58,14 @@ test("turn on TOTP from the manual key, sign in with password and code, then wit
   // Wait for the ten to appear (allTextContents reads at once, and the confirm is a round trip).
   const listed = page.getByRole("list", { name: "Recovery codes" }).getByRole("listitem");
   await expect(listed).toHaveCount(10);
+  await expectAccessible(page, "the recovery codes, shown once");
   const codes = await listed.allTextContents();
   await page.getByRole("button", { name: "I have saved them" }).click();
 
   // Password, then the code (the next step: the confirm spent this one).
   await logOut(page);
   await passwordStep(page, user);
+  await expectAccessible(page, "the second step asked in place");
   await page.getByLabel("Code from your authenticator app").fill(codeAt(key, -1));
   await page.getByRole("button", { name: "Verify" }).click();
   // An old step is a replay: refused in words, and the step stays open.

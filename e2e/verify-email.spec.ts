@@ -1,4 +1,5 @@
 import { expireVerificationLinks } from "./support/db";
+import { expectAccessible } from "./support/axe";
 import { expect, test } from "./support/fixtures";
 import { emailedLink } from "./support/mailbox";
 import { newUser, registerByApi } from "./support/users";
@@ -11,6 +12,7 @@ test("an expired link says so, and the new link (a claim: anyone may ask by addr
   await page.goto(await emailedLink(user.email, "verify", 1));
   await expect(page.getByRole("heading", { name: "This link does not work" })).toBeVisible();
   await expect(page.getByText("invalid or has expired")).toBeVisible();
+  await expectAccessible(page, "a verification link that does not work");
 
   await page.getByLabel("Email address").fill(user.email);
   await page.getByRole("button", { name: "Send a new link" }).click();

@@ -1,12 +1,14 @@
 import { z } from "zod";
-import { ADMIN_ACTIONS, SECURITY_EVENT_TYPES } from "./security-event-types";
+import { ADMIN_ACTIONS, SECURITY_EVENT_TYPES } from "@/db/security-event-types";
 import { SOCIAL_PROVIDERS } from "./social";
 
-// The shapes of the API's response bodies (docs/api.md), as zod schemas. lib/openapi.ts
-// turns them into the OpenAPI document's JSON Schemas, and the integration suite checks
-// every response it sees against that document. Objects are strict: a field that
-// appears in a response without being described here fails that check.
-// Nothing server-only here.
+// The shapes of the API's response bodies (docs/api.md), as zod schemas. The routes
+// declare their answers with them (apiRoute, lib/http/route.ts), lib/openapi.ts turns them
+// into the OpenAPI document's JSON Schemas, the integration suite checks every response
+// it sees against that document, and the pages and lib/ take their types from them
+// (z.output), so a page and the API cannot disagree on a shape. Objects are strict: a
+// field that appears in a response without being described here fails those checks.
+// Nothing server-only here: client components import these types.
 
 /** `{"detail": "..."}`, with `"code"` where a client must tell cases apart. */
 export const DetailSchema = z.strictObject({
@@ -28,11 +30,16 @@ export const PublicUserSchema = z.strictObject({
   email_verified: z.boolean(),
 });
 
+export type PublicUser = z.output<typeof PublicUserSchema>;
+
 export const ProfileSchema = z.strictObject({
   ...PublicUserSchema.shape,
   providers: z.array(z.enum(SOCIAL_PROVIDERS)).meta({ description: "Linked sign-in providers, by name." }),
   is_admin: z.literal(true).optional().meta({ description: "Present (true) for an administrator only; everyone else's profile has exactly the seed's keys." }),
 });
+
+/** The body of GET /api/auth/me/. */
+export type Profile = z.output<typeof ProfileSchema>;
 
 export const LoginResponseSchema = z.strictObject({
   access: z.string().meta({ description: "An EdDSA-signed JWT access token. The refresh token is only ever in the cookie." }),
@@ -44,6 +51,9 @@ export const MfaRequiredSchema = z.strictObject({
   mfa_token: z.string().meta({ description: "Opaque, single use, valid 5 minutes: send it to POST /api/auth/mfa/verify/ with the second step." }),
   methods: z.array(z.enum(["totp", "recovery_code", "passkey"])).meta({ description: "What the second step may be; `passkey` when the user has one." }),
 });
+
+/** What POST /api/auth/login/ answers with 200: a session, or the second step still owed. */
+export type LoginAnswer = z.output<typeof LoginResponseSchema> | z.output<typeof MfaRequiredSchema>;
 
 export const VerificationLinkStateSchema = z.strictObject({
   state: z.enum(["ready", "verified"]).meta({ description: "`ready`: the page's button verifies; `verified`: the address is verified already." }),
@@ -69,6 +79,8 @@ export const SessionSummarySchema = z.strictObject({
 });
 
 export const SessionListSchema = z.array(SessionSummarySchema);
+/** An item of GET /api/auth/sessions/. */
+export type SessionSummary = z.output<typeof SessionSummarySchema>;
 
 export const AppAccessSchema = z.strictObject({
   client_id: z.string(),
@@ -88,6 +100,9 @@ export const PasskeySummarySchema = z.strictObject({
   last_used_at: z.iso.datetime().nullable(),
 });
 
+/** An item of `passkeys` in GET /api/auth/mfa/. */
+export type PasskeySummary = z.output<typeof PasskeySummarySchema>;
+
 export const MfaStatusSchema = z.strictObject({
   password: z.boolean().meta({ description: "Whether the account has a password." }),
   totp: z.boolean().meta({ description: "Whether two-step verification with an authenticator app is on." }),
@@ -95,10 +110,15 @@ export const MfaStatusSchema = z.strictObject({
   passkeys: z.array(PasskeySummarySchema),
 });
 
+/** The body of GET /api/auth/mfa/: every way the account signs in beyond its providers. */
+export type MfaStatus = z.output<typeof MfaStatusSchema>;
+
 export const TotpSetupSchema = z.strictObject({
   secret: z.string().meta({ description: "The secret in base32, for typing into an app." }),
   otpauth_uri: z.string().meta({ description: "`otpauth://totp/…`, for the QR code." }),
 });
+
+export type TotpSetup = z.output<typeof TotpSetupSchema>;
 
 export const RecoveryCodesSchema = z.strictObject({
   recovery_codes: z.array(z.string()).length(10).meta({ description: "Ten single-use codes, shown once." }),
@@ -121,6 +141,8 @@ export const ActivityItemSchema = z.strictObject({
 });
 
 export const ActivityListSchema = z.array(ActivityItemSchema);
+/** An item of GET /api/auth/activity/. */
+export type ActivityItem = z.output<typeof ActivityItemSchema>;
 
 export const HealthSchema = z.strictObject({ status: z.literal("ok") });
 export const HealthUnavailableSchema = z.strictObject({ status: z.enum(["unavailable", "draining"]) });
@@ -155,6 +177,8 @@ export const PendingEmailChangeSchema = z.strictObject({
     .nullable()
     .meta({ description: "The change of address waiting for its link to be used, or null." }),
 });
+/** The body of GET /api/auth/email/change/. */
+export type PendingEmailChange = z.output<typeof PendingEmailChangeSchema>;
 
 const Timestamp = z.iso.datetime();
 const NullableTimestamp = z.iso.datetime().nullable();
@@ -211,6 +235,7 @@ export const AccountExportSchema = z.strictObject({
     .array(z.strictObject({ client_id: z.string(), name: z.string().nullable(), scopes: z.array(z.string()), given_at: Timestamp }))
     .meta({ description: "Apps the user let in through Gatehouse's OpenID provider." }),
 });
+export type AccountExport = z.output<typeof AccountExportSchema>;
 
 export const AdminUserSchema = z.strictObject({
   id: z.int().min(1),
@@ -225,12 +250,15 @@ export const AdminUserSchema = z.strictObject({
   totp: z.boolean().meta({ description: "Whether two-step verification with an authenticator app is on." }),
   passkeys: z.int().min(0).meta({ description: "How many passkeys the account has." }),
 });
+/** An account as an administrator sees it (GET /api/admin/users/ and the actions' answers). */
+export type AdminUser = z.output<typeof AdminUserSchema>;
 
 export const AdminUserDetailSchema = z.strictObject({
   ...AdminUserSchema.shape,
   sessions: SessionListSchema.meta({ description: "Live sessions, newest first; `current` marks the administrator's own." }),
   activity: ActivityListSchema.meta({ description: "The last 50 security events, newest first." }),
 });
+export type AdminUserDetail = z.output<typeof AdminUserDetailSchema>;
 
 /** Django REST Framework's page shape. */
 const pageOf = <T extends z.ZodType>(item: T) =>
@@ -242,6 +270,7 @@ const pageOf = <T extends z.ZodType>(item: T) =>
   });
 
 export const AdminUserPageSchema = pageOf(AdminUserSchema);
+export type AdminUserPage = z.output<typeof AdminUserPageSchema>;
 
 const AuditParty = z.strictObject({ id: z.int().nullable(), email: z.string().nullable() });
 
@@ -254,5 +283,7 @@ export const AuditEntrySchema = z.strictObject({
   reason: z.string().nullable(),
   ip: z.string().nullable(),
 });
+export type AuditEntry = z.output<typeof AuditEntrySchema>;
 
 export const AuditPageSchema = pageOf(AuditEntrySchema);
+export type AuditPage = z.output<typeof AuditPageSchema>;

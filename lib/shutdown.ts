@@ -1,5 +1,6 @@
 import "server-only";
-import { closeDb } from "@/db/client";
+import { flushRateLimits } from "@/lib/auth/rate-limit";
+import { closeDb } from "@/lib/db";
 import { deliverPendingEmails } from "./email/send";
 import { log } from "./log";
 import { singleton } from "./singleton";
@@ -44,6 +45,7 @@ export function registerShutdown(options: { timeoutMs: number; stopBackgroundWor
       // Mail queued by the last requests (or left by a Resend hiccup) goes now rather
       // than at another instance's next retry. What still fails stays queued in the table.
       await deliverPendingEmails();
+      await flushRateLimits();
       await closeDb();
       log.info("shutdown complete: outbox delivered, database closed");
     },

@@ -1,5 +1,6 @@
 import "server-only";
-import { databaseReady, describeDatabase } from "@/db/client";
+import { describeDatabase } from "@/db/client";
+import { databaseReady } from "@/lib/db";
 import { DatabaseUnreachableError } from "@/db/postgres";
 import { trimAdminAudit } from "./admin/audit";
 import { scheduleSecurityEventTrim } from "./auth/activity";
@@ -10,7 +11,7 @@ import { dummyPasswordHash } from "./auth/password";
 import { getSigningKey } from "./auth/tokens";
 import { deliverPendingEmails, SEND_LEASE_MS } from "./email/send";
 import { EnvError, getEnv, runMode } from "./env";
-import { isClientIpStamped } from "./http";
+import { isClientIpStamped } from "./http/request";
 import { log } from "./log";
 import { registerResponseBaseHeaders } from "./security-headers";
 import { registerShutdown } from "./shutdown";

@@ -6,7 +6,8 @@
 // Exit 0 when done (or nothing to do), 1 when refused (no such account; the last
 // administrator), 2 for a wrong command line.
 import nextEnv from "@next/env";
-import { closeDb, databaseReady, describeDatabase } from "@/db/client";
+import { describeDatabase } from "@/db/client";
+import { closeDb, databaseReady } from "@/lib/db";
 import { listAdministrators, setRole } from "@/lib/admin/roles";
 import { useDatabaseToolEnv } from "@/lib/env";
 import { EmailSchema } from "@/lib/validation";

@@ -6,7 +6,8 @@
 // a dumpdata array (nothing written); 2 for a wrong command line.
 import { readFile } from "node:fs/promises";
 import nextEnv from "@next/env";
-import { closeDb, databaseReady, describeDatabase } from "@/db/client";
+import { describeDatabase } from "@/db/client";
+import { closeDb, databaseReady } from "@/lib/db";
 import { useDatabaseToolEnv } from "@/lib/env";
 import { DumpError, parseDump } from "@/lib/django/dump";
 import { importDjangoDump, nothingToDoLine, summaryLine } from "@/lib/django/import";

@@ -6,7 +6,7 @@ import { getEnv } from "@/lib/env";
 
 nextEnv.loadEnvConfig(process.cwd());
 const url = getEnv().DATABASE_URL;
-const store = createStore(url);
+const store = createStore(url, { poolSize: 1 });
 try {
   await store.ready();
 } finally {

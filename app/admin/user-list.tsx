@@ -4,7 +4,7 @@ import Link from "next/link";
 import { useCallback, useEffect, useRef, useState } from "react";
 import { Loading, RetryNotice } from "@/app/_components/status";
 import { formatDateTime, formatLastActive } from "@/app/profile/session-details";
-import { ADMIN_PAGE_SIZE, type AdminUser, type Page } from "@/lib/client/admin";
+import { ADMIN_PAGE_SIZE, type AdminUser, type AdminUserPage } from "@/lib/client/admin";
 import { problemMessage } from "@/lib/client/api";
 import { callWithSession } from "@/lib/client/session";
 import { PROVIDER_LABELS, isSocialProvider } from "@/lib/social";
@@ -13,7 +13,7 @@ import styles from "./admin.module.css";
 /** How long typing may pause before the search runs: one request per pause, not per key. */
 const DEBOUNCE_MS = 300;
 
-type Load = { state: "loading" } | { state: "ready"; page: Page<AdminUser> } | { state: "failed"; message: string };
+type Load = { state: "loading" } | { state: "ready"; page: AdminUserPage } | { state: "failed"; message: string };
 
 /** /admin/: the accounts, newest first, searched as you type, a page at a time. */
 export function UserList({ initialQuery, initialPage }: { initialQuery: string; initialPage: number }) {
@@ -43,7 +43,7 @@ export function UserList({ initialQuery, initialPage }: { initialQuery: string; 
     const search = params.size ? `?${params}` : "";
     // The address bar follows, so a search can be reloaded or shared (no server round trip).
     window.history.replaceState(null, "", `/admin/${search}`);
-    const result = await callWithSession<Page<AdminUser>>(`/api/admin/users/${search}`);
+    const result = await callWithSession<AdminUserPage>(`/api/admin/users/${search}`);
     // An answer to an older search, arriving after a newer one was sent: dropped.
     if (ticket !== latest.current) return;
     setBusy(false);

@@ -6,6 +6,7 @@ import { EmailField, PasswordField } from "@/app/_components/field";
 import { ResendVerification } from "@/app/_components/resend-verification";
 import { MessageNotice, SubmitButton } from "@/app/_components/status";
 import { useApiForm } from "@/app/_components/use-api-form";
+import type { LoginAnswer } from "@/lib/api-schemas";
 import { callApi, problemMessage } from "@/lib/client/api";
 import { signIn } from "@/lib/client/session";
 import { LoginSchema } from "@/lib/validation";
@@ -18,7 +19,6 @@ type FieldName = (typeof FIELDS)[number];
 // social-only account alike (no enumeration); the page words it for people, as generically.
 const BAD_CREDENTIALS = "The email address or password is incorrect.";
 
-type LoginAnswer = { access: string } | { mfa_required: true; mfa_token: string; methods: string[] };
 
 /**
  * Email and password. On success the session module holds the token and the panel moves

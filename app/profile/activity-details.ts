@@ -1,4 +1,4 @@
-import type { ActivityItem } from "@/lib/security-event-types";
+import type { ActivityItem } from "@/lib/api-schemas";
 import { PROVIDER_LABELS, isSocialProvider } from "@/lib/social";
 import { describeDevice, formatLastActive } from "./session-details";
 

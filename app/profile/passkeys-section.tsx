@@ -9,7 +9,7 @@ import { fieldErrorsOf, problemMessage } from "@/lib/client/api";
 import { callWithSession } from "@/lib/client/session";
 import { PasskeyNameSchema } from "@/lib/validation";
 import { needsReauthentication, Reauthenticate } from "./reauthenticate";
-import type { MfaStatus, PasskeySummary } from "./security-settings";
+import type { MfaStatus, PasskeySummary } from "@/lib/api-schemas";
 import { formatDateTime, formatLastActive } from "./session-details";
 import styles from "./profile.module.css";
 

@@ -4,6 +4,7 @@ import { useRouter } from "next/navigation";
 import { useCallback, useEffect, useState } from "react";
 import { SessionUnavailable } from "@/app/_components/session-unavailable";
 import { Loading, MessageNotice, RetryNotice } from "@/app/_components/status";
+import type { Profile } from "@/lib/api-schemas";
 import { problemMessage } from "@/lib/client/api";
 import { callWithSession, signOut } from "@/lib/client/session";
 import { useSession } from "@/lib/client/use-session";
@@ -22,7 +23,6 @@ import { SessionsSection } from "./sessions-section";
 import styles from "./profile.module.css";
 
 /** The body of GET /api/auth/me/. */
-export type Profile = { id: number; username: string; email: string; email_verified: boolean; providers: string[]; is_admin?: boolean };
 
 type Load = { state: "loading" } | { state: "ready"; profile: Profile } | { state: "failed"; message: string };
 

@@ -2,17 +2,12 @@
 
 import { useCallback, useEffect, useState } from "react";
 import { Loading, RetryNotice } from "@/app/_components/status";
+import type { MfaStatus } from "@/lib/api-schemas";
 import { problemMessage } from "@/lib/client/api";
 import { callWithSession } from "@/lib/client/session";
 import { PasskeysSection } from "./passkeys-section";
 import styles from "./profile.module.css";
 import { TwoStepSection } from "./two-step-section";
-
-// Types only: erased from the browser's bundle, so nothing server-side comes along.
-import type { MfaStatus } from "@/lib/auth/mfa/status";
-import type { PasskeySummary } from "@/lib/auth/passkeys";
-
-export type { MfaStatus, PasskeySummary };
 
 type Load = { state: "loading" } | { state: "ready"; status: MfaStatus } | { state: "failed"; message: string };
 

@@ -2,20 +2,11 @@
 
 import { useCallback, useEffect, useRef, useState } from "react";
 import { Loading, MessageNotice, RetryNotice } from "@/app/_components/status";
+import type { SessionSummary } from "@/lib/api-schemas";
 import { problemMessage } from "@/lib/client/api";
 import { callWithSession, signOut } from "@/lib/client/session";
 import { describeDevice, formatDateTime, formatLastActive } from "./session-details";
 import styles from "./profile.module.css";
-
-/** An item of GET /api/auth/sessions/. */
-export type SessionSummary = {
-  id: string;
-  created_at: string;
-  last_used_at: string;
-  user_agent: string | null;
-  ip: string | null;
-  current: boolean;
-};
 
 type Load = { state: "loading" } | { state: "ready"; sessions: SessionSummary[] } | { state: "failed"; message: string };
 type Message = { tone: "success" | "info" | "error"; text: string };

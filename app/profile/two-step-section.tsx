@@ -4,20 +4,19 @@ import { useState, type FormEvent } from "react";
 import { Field } from "@/app/_components/field";
 import { MessageNotice, SubmitButton } from "@/app/_components/status";
 import { useApiForm } from "@/app/_components/use-api-form";
+import type { MfaStatus, TotpSetup } from "@/lib/api-schemas";
 import { problemMessage, type ApiResult } from "@/lib/client/api";
 import { callWithSession } from "@/lib/client/session";
 import { MfaCodeSchema } from "@/lib/validation";
 import { QrCode } from "./qr-code";
 import { RecoveryCodes } from "./recovery-codes";
 import { needsReauthentication, Reauthenticate } from "./reauthenticate";
-import type { MfaStatus } from "./security-settings";
 import styles from "./profile.module.css";
 
-type Setup = { secret: string; otpauth_uri: string };
 type Step =
   | { kind: "idle" }
   | { kind: "reauth" }
-  | { kind: "setup"; setup: Setup }
+  | { kind: "setup"; setup: TotpSetup }
   | { kind: "codes"; codes: string[]; why: "enabled" | "renewed" };
 
 /** "Two-step verification": turn TOTP on (QR code, key, first code), see recovery codes once, renew them, turn it off. */
@@ -29,7 +28,7 @@ export function TwoStepSection({ status, onChange }: { status: MfaStatus; onChan
   async function startSetup() {
     setBusy(true);
     setMessage(null);
-    const result = await callWithSession<Setup>("/api/auth/mfa/totp/setup/", { method: "POST" });
+    const result = await callWithSession<TotpSetup>("/api/auth/mfa/totp/setup/", { method: "POST" });
     setBusy(false);
     if (result.ok) setStep({ kind: "setup", setup: result.data });
     else if (needsReauthentication(result)) setStep({ kind: "reauth" });
@@ -78,7 +77,7 @@ export function TwoStepSection({ status, onChange }: { status: MfaStatus; onChan
   );
 }
 
-function ConfirmSetup({ setup, onConfirmed, onCancel }: { setup: Setup; onConfirmed: (codes: string[]) => void; onCancel: () => void }) {
+function ConfirmSetup({ setup, onConfirmed, onCancel }: { setup: TotpSetup; onConfirmed: (codes: string[]) => void; onCancel: () => void }) {
   const [code, setCode] = useState("");
   const form = useApiForm(["code"] as const);
   const grouped = setup.secret.match(/.{1,4}/g)?.join(" ") ?? setup.secret;

@@ -3,7 +3,8 @@ import type { ApiClient, ApiResponse } from "../../tests/support/client";
 import { startFakeOAuthProvider, type FakeOAuthOptions, type FakeOAuthProvider } from "./server";
 
 // The browser flow driven with plain HTTP, one step at a time so that a test can
-// tamper between steps: start at the app, post the fake's consent form, come back.
+// tamper between steps: start at the app, post the fake's consent form, come back. The
+// app is the built server or the app in-process (ApiClient sends either way).
 
 /** GET the app's start URL; returns the app's response and the provider URL it redirects to. */
 export async function startSocialFlow(
@@ -57,16 +58,25 @@ export async function signInThroughProvider(
   return { callback, callbackUrl, authorizeUrl };
 }
 
-/** The built app with both providers pointed at a fresh fake that knows its callbacks. */
-export async function startAppWithFakeProvider(
-  options: { env?: Record<string, string>; providers?: Array<"google" | "github">; fake?: FakeOAuthOptions } = {},
-): Promise<{ app: RunningApp; fake: FakeOAuthProvider }> {
+/**
+ * The app with both providers pointed at a fresh fake that knows its callbacks: the built
+ * server, or the app in the test's process (`start`: tests/support/in-process-app.ts).
+ */
+export async function startAppWithFakeProvider<A extends { url: string } = RunningApp>(
+  options: {
+    env?: Record<string, string>;
+    providers?: Array<"google" | "github">;
+    fake?: FakeOAuthOptions;
+    start?: (options: { env: Record<string, string> }) => Promise<A>;
+  } = {},
+): Promise<{ app: A; fake: FakeOAuthProvider }> {
   const fake = await startFakeOAuthProvider(options.fake);
   const providers = options.providers ?? ["google", "github"];
   const env = Object.fromEntries(
     Object.entries(fake.env()).filter(([name]) => providers.some((p) => name.startsWith(p.toUpperCase() + "_"))),
   );
-  const app = await startApp({ env: { ...env, ...options.env } });
+  const start = options.start ?? ((o: { env: Record<string, string> }) => startApp(o) as unknown as Promise<A>);
+  const app = await start({ env: { ...env, ...options.env } });
   for (const provider of providers) fake.registerRedirectUri(provider, `${app.url}/api/auth/social/${provider}/callback/`);
   return { app, fake };
 }

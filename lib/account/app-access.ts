@@ -1,6 +1,6 @@
 import "server-only";
 import { and, asc, eq, inArray } from "drizzle-orm";
-import { getDb, type Queryable } from "@/db/client";
+import { getDb, type Queryable } from "@/lib/db";
 import { oidcConsents, oidcModels } from "@/db/schema";
 import { revokeGrants } from "@/lib/oidc/adapter";
 import { clientName, findClient } from "@/lib/oidc/clients";

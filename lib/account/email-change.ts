@@ -1,6 +1,7 @@
 import "server-only";
 import { and, desc, eq, gt, isNull } from "drizzle-orm";
-import { getDb, writeTransaction, type Queryable } from "@/db/client";
+import { getDb, writeTransaction, type Queryable } from "@/lib/db";
+import type { PendingEmailChange as PendingEmailChangeBody } from "@/lib/api-schemas";
 import { emailChanges, emailVerificationTokens, socialAccounts, users, type EmailChange, type User } from "@/db/schema";
 import { NO_CLIENT, recordSecurityEventIn, type Client } from "@/lib/auth/activity";
 import { retireCredentials } from "@/lib/auth/credentials";
@@ -89,7 +90,7 @@ export function requestEmailChange(input: { user: User; sessionId: string; newEm
 }
 
 /** The change waiting for its link, for the profile. */
-export type PendingEmailChange = { email: string; expires_at: string } | null;
+export type PendingEmailChange = PendingEmailChangeBody["pending"];
 
 export async function pendingEmailChange(userId: number, now = Date.now()): Promise<PendingEmailChange> {
   const [row] = await getDb()

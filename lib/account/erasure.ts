@@ -1,6 +1,6 @@
 import "server-only";
 import { eq, inArray } from "drizzle-orm";
-import { writeTransaction, type Queryable } from "@/db/client";
+import { writeTransaction, type Queryable } from "@/lib/db";
 import { emailChanges, emails, users, type User } from "@/db/schema";
 import { revokeUserSessions } from "@/lib/auth/session";
 import { deleteAccountLimits } from "@/lib/auth/rate-limit";

@@ -1,6 +1,6 @@
 import "server-only";
 import { asc, desc, eq, inArray, isNotNull, and, isNull, count } from "drizzle-orm";
-import { getDb } from "@/db/client";
+import { getDb } from "@/lib/db";
 import {
   adminAudit,
   emailChanges,

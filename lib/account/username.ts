@@ -1,6 +1,6 @@
 import "server-only";
 import { and, eq, ne } from "drizzle-orm";
-import { isUniqueViolation, writeTransaction } from "@/db/client";
+import { isUniqueViolation, writeTransaction } from "@/lib/db";
 import { users, type User } from "@/db/schema";
 import { recordSecurityEventIn, type Client } from "@/lib/auth/activity";
 import { USERNAME_TAKEN } from "@/lib/auth/registration";

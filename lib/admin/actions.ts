@@ -1,6 +1,6 @@
 import "server-only";
 import { eq } from "drizzle-orm";
-import { writeTransaction, type Queryable } from "@/db/client";
+import { writeTransaction, type Queryable } from "@/lib/db";
 import { passkeys, recoveryCodes, totpCredentials, users, type User } from "@/db/schema";
 import { endAppAccess } from "@/lib/account/app-access";
 import { eraseAccount } from "@/lib/account/erasure";
@@ -11,7 +11,7 @@ import { revokeUserSessions } from "@/lib/auth/session";
 import { secondFactorResetEmail } from "@/lib/email/account-templates";
 import { queueEmail } from "@/lib/email/send";
 import { getEnv } from "@/lib/env";
-import type { SecurityEventType } from "@/lib/security-event-types";
+import type { SecurityEventType } from "@/db/security-event-types";
 import { recordAdminActionIn, type AuditActor, type AuditInput } from "./audit";
 import { isLastAdmin } from "./roles";
 import { getAdminUser, type AdminUser } from "./users";
@@ -23,16 +23,19 @@ import { getAdminUser, type AdminUser } from "./users";
 
 type Admin = Extract<AuditActor, { kind: "admin" }>;
 
-export type ActionResult<T = { user: AdminUser }> = ({ ok: true; emailId?: number | null } & T) | { ok: false; reason: "not_found" | "last_admin" };
+/** An action's outcome: done (`emailId` for a mail to deliver), or refused: no such account, or `Refusal`. */
+export type ActionResult<T = { user: AdminUser }, Refusal extends string = never> =
+  | ({ ok: true; emailId?: number | null } & T)
+  | { ok: false; reason: "not_found" | Refusal };
 
 /** Run `act` on the target inside one transaction, then record it (audit and owner's activity). */
-function onUser<T extends object>(
+function onUser<T extends object, Refusal extends string = never>(
   targetId: number,
-  run: (tx: Queryable, user: User) => Promise<{ refused: "last_admin" } | { audit: Omit<AuditInput, "actor" | "target"> & { event: SecurityEventType; detail?: Record<string, unknown> }; result: T } | { unchanged: T }>,
+  run: (tx: Queryable, user: User) => Promise<{ refused: Refusal } | { audit: Omit<AuditInput, "actor" | "target"> & { event: SecurityEventType; detail?: Record<string, unknown> }; result: T } | { unchanged: T }>,
   actor: Admin,
   now: number,
-): Promise<ActionResult<T>> {
-  return writeTransaction(async (tx): Promise<ActionResult<T>> => {
+): Promise<ActionResult<T, Refusal>> {
+  return writeTransaction(async (tx): Promise<ActionResult<T, Refusal>> => {
     const [user] = await tx.select().from(users).where(eq(users.id, targetId));
     if (!user) return { ok: false, reason: "not_found" };
     const outcome = await run(tx, user);
@@ -54,10 +57,12 @@ const described = async (tx: Queryable, id: number) => ({ user: (await getAdminU
  * what the account gave other apps (lib/account/app-access.ts).
  */
 export function disableUser(input: { targetId: number; actor: Admin; reason: string }, now = Date.now()) {
-  return onUser<{ user: AdminUser }>(
+  return onUser<{ user: AdminUser }, "last_admin">(
     input.targetId,
     async (tx, user) => {
       if (user.disabledAt) return { unchanged: await described(tx, user.id) };
+      // LOCK: the count of administrators who can act must not change between this read and
+      // the disable below (two administrators disabling each other at once must leave one).
       if (await isLastAdmin(tx, user)) return { refused: "last_admin" as const };
       await retireCredentials(tx, { userId: user.id, change: "account_disabled", set: { disabledAt: new Date(now) }, now });
       await endAppAccess(tx, user.id, "disabled");

@@ -1,8 +1,9 @@
 import "server-only";
 import { count, desc, lt } from "drizzle-orm";
-import { getDb, type Queryable } from "@/db/client";
+import { getDb, type Queryable } from "@/lib/db";
 import { adminAudit, type AdminAuditEntry } from "@/db/schema";
-import type { AdminAction } from "@/lib/security-event-types";
+import type { AdminAction } from "@/db/security-event-types";
+import type { AuditEntry } from "@/lib/api-schemas";
 import { pageOf, type PageRequest, type Page } from "./pages";
 
 // The administrators' audit (docs/api.md, administration): every change an administrator
@@ -36,15 +37,7 @@ export async function recordAdminActionIn(tx: Queryable, input: AuditInput, now 
 }
 
 /** An entry of GET /api/admin/audit/. `admin` is null for a change made from the server's shell. */
-export type AuditItem = {
-  id: number;
-  at: string;
-  action: AdminAction;
-  admin: { id: number | null; email: string | null } | null;
-  target: { id: number | null; email: string | null } | null;
-  reason: string | null;
-  ip: string | null;
-};
+type AuditItem = AuditEntry;
 
 const toItem = (row: AdminAuditEntry): AuditItem => ({
   id: row.id,

@@ -1,10 +1,10 @@
 import "server-only";
 import { and, asc, count, eq, isNull } from "drizzle-orm";
-import { getDb, writeTransaction, type Queryable } from "@/db/client";
+import { getDb, writeTransaction, type Queryable } from "@/lib/db";
 import { users, type User } from "@/db/schema";
 import { recordSecurityEventIn, NO_CLIENT } from "@/lib/auth/activity";
 import { emailIs } from "@/lib/auth/user";
-import type { UserRole } from "@/lib/security-event-types";
+import type { UserRole } from "@/db/security-event-types";
 import { recordAdminActionIn, type AuditActor } from "./audit";
 
 // Who is an administrator (docs/api.md, administration): users.role, set from the

@@ -1,32 +1,18 @@
 import "server-only";
 import { and, count, desc, eq, inArray, isNotNull, or, sql, type SQL } from "drizzle-orm";
-import { getDb, type Queryable } from "@/db/client";
+import { getDb, type Queryable } from "@/lib/db";
 import { passkeys, socialAccounts, totpCredentials, users, type User } from "@/db/schema";
 import { listSecurityEvents } from "@/lib/auth/activity";
-import { listUserSessions, type SessionSummary } from "@/lib/auth/session-list";
+import { listUserSessions } from "@/lib/auth/session-list";
 import { identityKey } from "@/lib/auth/user";
-import type { ActivityItem } from "@/lib/security-event-types";
+import type { AdminUser, AdminUserDetail } from "@/lib/api-schemas";
 import { pageOf, type Page, type PageRequest } from "./pages";
 
 // What administrators see of an account (GET /api/admin/users/…; docs/api.md): who it is
 // and how it signs in, never a secret (no password hash, token hash, TOTP secret or
 // recovery code is ever selected here).
 
-export type AdminUser = {
-  id: number;
-  username: string;
-  email: string;
-  email_verified: boolean;
-  is_admin: boolean;
-  disabled: boolean;
-  created_at: string;
-  last_login_at: string | null;
-  providers: string[];
-  totp: boolean;
-  passkeys: number;
-};
-
-export type AdminUserDetail = AdminUser & { sessions: SessionSummary[]; activity: ActivityItem[] };
+export type { AdminUser };
 
 /** The columns an administrator may see: the secrets are never read for them. */
 const visible = {

@@ -1,12 +1,12 @@
 import "server-only";
 import { desc, eq, lt } from "drizzle-orm";
-import { getDb, type Queryable } from "@/db/client";
+import { getDb, type Queryable } from "@/lib/db";
 import { securityEvents, type SecurityEventType, type User } from "@/db/schema";
 import { queueEmail } from "@/lib/email/send";
 import { accountChangeEmail, type AccountChange } from "@/lib/email/templates";
 import { getEnv } from "@/lib/env";
 import { log } from "@/lib/log";
-import type { ActivityItem } from "@/lib/security-event-types";
+import type { ActivityItem } from "@/lib/api-schemas";
 
 // Security activity (docs/api.md): what happened to an account, for its owner to read on
 // the profile. Its own table, kept 90 days; the trim runs on a timer, not per request.

@@ -1,5 +1,5 @@
 import "server-only";
-import { writeTransaction, type Queryable } from "@/db/client";
+import { writeTransaction, type Queryable } from "@/lib/db";
 import type { User } from "@/db/schema";
 import { emailCapSpent, queueEmail } from "@/lib/email/send";
 import { claimAccountEmail } from "@/lib/email/templates";

@@ -1,6 +1,6 @@
 import "server-only";
 import { and, eq, isNull, sql } from "drizzle-orm";
-import type { Queryable } from "@/db/client";
+import type { Queryable } from "@/lib/db";
 import { mfaTokens, passwordResetTokens, users, type User } from "@/db/schema";
 import { revokeUserSessions } from "./session";
 

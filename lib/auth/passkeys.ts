@@ -10,8 +10,9 @@ import {
   type RegistrationResponseJSON,
 } from "@simplewebauthn/server";
 import { and, asc, count, eq, gt, isNull, lt } from "drizzle-orm";
-import { getDb, isUniqueViolation, type Queryable, writeTransaction } from "@/db/client";
+import { getDb, isUniqueViolation, type Queryable, writeTransaction } from "@/lib/db";
 import { passkeys, socialAccounts, webauthnChallenges, type Passkey, type User } from "@/db/schema";
+import type { PasskeySummary } from "@/lib/api-schemas";
 import { randomToken, sha256 } from "@/lib/crypto";
 import { getEnv } from "@/lib/env";
 import { log } from "@/lib/log";
@@ -25,9 +26,6 @@ import { recordAndNotifyIn, recordSecurityEventIn, type Client } from "./activit
 // (docs/decisions/020-webauthn-challenges-in-the-database.md).
 
 const CHALLENGE_TTL_MS = 5 * 60 * 1000;
-
-/** An item of `passkeys` in GET /api/auth/mfa/. */
-export type PasskeySummary = { id: string; name: string; created_at: string; last_used_at: string | null };
 
 const relyingParty = () => {
   const appUrl = new URL(getEnv().APP_URL);

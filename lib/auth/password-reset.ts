@@ -1,7 +1,7 @@
 import "server-only";
 import { NO_CLIENT, recordSecurityEventIn, type Client } from "./activity";
 import { and, eq, gt, isNull } from "drizzle-orm";
-import { getDb, writeTransaction, type Queryable } from "@/db/client";
+import { getDb, writeTransaction, type Queryable } from "@/lib/db";
 import { passwordResetTokens, users, type User } from "@/db/schema";
 import { randomToken, sha256 } from "@/lib/crypto";
 import { getEnv } from "@/lib/env";

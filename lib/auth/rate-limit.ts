@@ -1,10 +1,10 @@
 import "server-only";
 import { inArray } from "drizzle-orm";
 import { RateLimiterRes, type RateLimiterAbstract } from "rate-limiter-flexible";
-import { createRateLimiter, getDb, type Queryable } from "@/db/client";
+import { createRateLimiter, getDb, type Queryable } from "@/lib/db";
 import { rateLimits } from "@/db/schema";
 import { getEnv, type Env } from "@/lib/env";
-import { singleton } from "@/lib/singleton";
+import { peekSingleton, singleton } from "@/lib/singleton";
 import { log } from "@/lib/log";
 import type { KnownDevice } from "./device";
 import { identityKey } from "./user";
@@ -13,27 +13,34 @@ import { identityKey } from "./user";
 // they hold across restarts and across processes that share the file. The per-address
 // email cap is not here: it counts the outbox itself (lib/email/send.ts).
 
-const perIpLogin = (env: Env) => ({ points: env.RATE_LIMIT_LOGIN_PER_IP, duration: 60 });
-
-const LIMITS = {
-  // Per client IP. Each action has a bucket of its own, so that one cannot spend another's.
-  login: perIpLogin,
-  "password-change": perIpLogin,
-  "social-exchange": perIpLogin,
+/**
+ * Every limit: how many in how many seconds, the count read from the variable named (the
+ * API document states the same, lib/openapi.ts). Per client IP, each action has a bucket
+ * of its own, so that one cannot spend another's, though several share one variable.
+ */
+export const LIMITS = {
+  login: { variable: "RATE_LIMIT_LOGIN_PER_IP", seconds: 60 },
+  "password-change": { variable: "RATE_LIMIT_LOGIN_PER_IP", seconds: 60 },
+  "social-exchange": { variable: "RATE_LIMIT_LOGIN_PER_IP", seconds: 60 },
   // Second-factor codes (mfa/verify, TOTP confirm and off, new recovery codes, re-authentication).
-  mfa: perIpLogin,
-  register: (env: Env) => ({ points: env.RATE_LIMIT_REGISTER_PER_IP, duration: 3600 }),
-  email: (env: Env) => ({ points: env.RATE_LIMIT_EMAIL_PER_IP, duration: 3600 }),
-  refresh: (env: Env) => ({ points: env.RATE_LIMIT_REFRESH_PER_IP, duration: 60 }),
-  api: (env: Env) => ({ points: env.RATE_LIMIT_API_PER_IP, duration: 60 }),
+  mfa: { variable: "RATE_LIMIT_LOGIN_PER_IP", seconds: 60 },
+  register: { variable: "RATE_LIMIT_REGISTER_PER_IP", seconds: 3600 },
+  email: { variable: "RATE_LIMIT_EMAIL_PER_IP", seconds: 3600 },
+  refresh: { variable: "RATE_LIMIT_REFRESH_PER_IP", seconds: 60 },
+  api: { variable: "RATE_LIMIT_API_PER_IP", seconds: 60 },
   // The OpenID Connect provider's endpoints (lib/oidc/limits.ts): per client IP, and per client.
-  oidc: (env: Env) => ({ points: env.RATE_LIMIT_OIDC_PER_IP, duration: 60 }),
-  "oidc-client": (env: Env) => ({ points: env.RATE_LIMIT_OIDC_PER_CLIENT, duration: 60 }),
+  oidc: { variable: "RATE_LIMIT_OIDC_PER_IP", seconds: 60 },
+  "oidc-client": { variable: "RATE_LIMIT_OIDC_PER_CLIENT", seconds: 60 },
   // Per account: checks of a secret (password, later codes) charged before they run.
-  "account-checks": (env: Env) => ({ points: env.RATE_LIMIT_LOGIN_FAILURES, duration: 15 * 60 }),
+  "account-checks": { variable: "RATE_LIMIT_LOGIN_FAILURES", seconds: 15 * 60 },
   // One point: the gate past the budget (consume) and the lockout itself (block).
-  "account-lock": () => ({ points: 1, duration: 15 * 60 }),
-} as const;
+  "account-lock": { points: 1, seconds: 15 * 60 },
+} as const satisfies Record<string, { variable: LimitVariable; seconds: number } | { points: number; seconds: number }>;
+
+/** The variables that set a limit's count. */
+type LimitVariable = { [K in keyof Env]: K extends `RATE_LIMIT_${string}` ? K : never }[keyof Env];
+
+const pointsOf = (limit: (typeof LIMITS)[RateLimitName], env: Env): number => ("points" in limit ? limit.points : env[limit.variable]);
 
 export type RateLimitName = keyof typeof LIMITS;
 export type PerIpLimit = Exclude<RateLimitName, "account-checks" | "account-lock">;
@@ -42,7 +49,8 @@ const LOCKOUT_BASE_SECONDS = 60;
 const LOCKOUT_MAX_SECONDS = 15 * 60;
 
 function limiter(name: RateLimitName): RateLimiterAbstract {
-  return singleton(`rate-limit:${name}`, () => createRateLimiter({ keyPrefix: name, ...LIMITS[name](getEnv()) }));
+  const limit = LIMITS[name];
+  return singleton(`rate-limit:${name}`, () => createRateLimiter({ keyPrefix: name, points: pointsOf(limit, getEnv()), duration: limit.seconds }));
 }
 
 const secondsUntil = (res: RateLimiterRes) => Math.max(1, Math.ceil(res.msBeforeNext / 1000));
@@ -86,6 +94,7 @@ type LocalCount = { shared: number; pending: number; resetAt: number; syncedAt: 
 class LocalFirstLimit {
   private readonly counts = new Map<string, LocalCount>();
   private timer: NodeJS.Timeout | null = null;
+  private closed = false;
 
   constructor(
     private readonly name: PerIpLimit,
@@ -114,8 +123,16 @@ class LocalFirstLimit {
     return res.consumedPoints > points ? { retryAfter: secondsUntil(res) } : null;
   }
 
+  /** Write what is pending now, and no more after: the database is about to close. */
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    await this.write();
+  }
+
   private scheduleWrite(): void {
-    if (this.timer) return;
+    if (this.timer || this.closed) return;
     this.timer = setTimeout(() => void this.write(), this.syncMs);
     this.timer.unref();
   }
@@ -149,6 +166,15 @@ class LocalFirstLimit {
     }
     if (this.counts.size > 0) this.scheduleWrite();
   }
+}
+
+/**
+ * Before the database closes (shutdown, a test's restart): the `api` bucket's counts still
+ * pending in this process are written, and its timer stops, so that no write meets a
+ * closed connection.
+ */
+export async function flushRateLimits(): Promise<void> {
+  await peekSingleton<LocalFirstLimit>("rate-limit:api:local")?.close();
 }
 
 export type AccountCheck = { locked: true; retryAfter: number } | { locked: false; passed: boolean };

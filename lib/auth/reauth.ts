@@ -1,6 +1,6 @@
 import "server-only";
 import { eq } from "drizzle-orm";
-import { getDb } from "@/db/client";
+import { getDb } from "@/lib/db";
 import { sessionReauthentications, sessions, totpCredentials, type User } from "@/db/schema";
 import { getEnv } from "@/lib/env";
 import type { AuthenticationResponseJSON } from "@simplewebauthn/server";

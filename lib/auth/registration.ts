@@ -1,5 +1,5 @@
 import "server-only";
-import { isUniqueViolation, writeTransaction } from "@/db/client";
+import { isUniqueViolation, writeTransaction } from "@/lib/db";
 import { users } from "@/db/schema";
 import { getEnv } from "@/lib/env";
 import { queueEmail } from "@/lib/email/send";

@@ -1,20 +1,12 @@
 import "server-only";
 import { and, desc, eq } from "drizzle-orm";
-import { getDb } from "@/db/client";
+import { getDb } from "@/lib/db";
 import { sessions } from "@/db/schema";
+import type { SessionSummary } from "@/lib/api-schemas";
 import { NO_CLIENT, recordSecurityEvent, type Client } from "./activity";
 import { liveSession, revokeSession, revokeUserSessions } from "./session";
 
 // A user's view of their own sessions ("devices", ASVS 3.3.4): list them, end any.
-
-export type SessionSummary = {
-  id: string;
-  created_at: string;
-  last_used_at: string;
-  user_agent: string | null;
-  ip: string | null;
-  current: boolean;
-};
 
 const liveSessionsOf = (userId: number, now: number) => and(eq(sessions.userId, userId), liveSession(new Date(now)));
 

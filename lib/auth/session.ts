@@ -1,6 +1,6 @@
 import "server-only";
 import { and, eq, gt, isNull, ne, sql, type SQL } from "drizzle-orm";
-import { getDb, preparedQuery, writeTransaction, type Queryable } from "@/db/client";
+import { getDb, preparedQuery, writeTransaction, type Queryable } from "@/lib/db";
 import { refreshTokens, sessionReauthentications, sessions, users, type Session, type User } from "@/db/schema";
 import { randomToken, sha256 } from "@/lib/crypto";
 import { getEnv } from "@/lib/env";

@@ -1,6 +1,6 @@
 import "server-only";
 import { count, eq } from "drizzle-orm";
-import { getDb } from "@/db/client";
+import { getDb } from "@/lib/db";
 import { passkeys, type User } from "@/db/schema";
 import { getEnv } from "@/lib/env";
 import type { Client } from "./activity";

@@ -1,6 +1,6 @@
 import "server-only";
 import { eq } from "drizzle-orm";
-import type { Queryable } from "@/db/client";
+import type { Queryable } from "@/lib/db";
 import { passkeys, recoveryCodes, socialAccounts, totpCredentials } from "@/db/schema";
 import { consumeVerificationTokens } from "./email-verification";
 

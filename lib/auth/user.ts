@@ -1,7 +1,8 @@
 import "server-only";
 import { asc, eq, sql, type SQL } from "drizzle-orm";
-import { getDb, preparedQuery } from "@/db/client";
+import { getDb, preparedQuery } from "@/lib/db";
 import { socialAccounts, users, type User } from "@/db/schema";
+import type { Profile, PublicUser } from "@/lib/api-schemas";
 
 // Usernames and emails are unique without regard to case (docs/api.md). The comparison runs
 // on case-folded keys computed here, stored beside the values with unique indexes:
@@ -22,10 +23,6 @@ export function newUserRow(user: NewUser): typeof users.$inferInsert {
 
 export const usernameIs = (username: string): SQL => eq(users.usernameKey, identityKey(username));
 export const emailIs = (email: string): SQL => eq(users.emailKey, identityKey(email));
-
-export type PublicUser = { id: number; username: string; email: string; email_verified: boolean };
-/** `is_admin` only for an administrator: everyone else's /me keeps exactly the seed's keys. */
-export type Profile = PublicUser & { providers: string[]; is_admin?: true };
 
 export async function getUserById(id: number): Promise<User | null> {
   const [user] = await getDb().select().from(users).where(eq(users.id, id));
@@ -51,7 +48,7 @@ export function toPublicUser(user: User): PublicUser {
   return { id: user.id, username: user.username, email: user.email, email_verified: user.emailVerified };
 }
 
-export async function getUserProviders(userId: number): Promise<string[]> {
+export async function getUserProviders(userId: number): Promise<Profile["providers"]> {
   const query = preparedQuery(getDb(), "user-providers", (db) =>
     db
       .select({ provider: socialAccounts.provider })

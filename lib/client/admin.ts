@@ -1,38 +1,10 @@
 // What the administration pages read from /api/admin/ (docs/api.md, administration), as an
-// external client would: the shapes of lib/api-schemas.ts, written down for the pages.
+// external client would (the shapes are lib/api-schemas.ts's), and the audit in words.
 
-import type { ActivityItem } from "@/lib/security-event-types";
-import type { AdminAction } from "@/lib/security-event-types";
+import type { AdminAction } from "@/db/security-event-types";
+import type { AuditEntry } from "@/lib/api-schemas";
 
-export type AdminUser = {
-  id: number;
-  username: string;
-  email: string;
-  email_verified: boolean;
-  is_admin: boolean;
-  disabled: boolean;
-  created_at: string;
-  last_login_at: string | null;
-  providers: string[];
-  totp: boolean;
-  passkeys: number;
-};
-
-export type AdminSession = { id: string; created_at: string; last_used_at: string; user_agent: string | null; ip: string | null; current: boolean };
-
-export type AdminUserDetail = AdminUser & { sessions: AdminSession[]; activity: ActivityItem[] };
-
-export type Page<T> = { count: number; next: string | null; previous: string | null; results: T[] };
-
-export type AuditEntry = {
-  id: number;
-  at: string;
-  action: AdminAction;
-  admin: { id: number | null; email: string | null } | null;
-  target: { id: number | null; email: string | null } | null;
-  reason: string | null;
-  ip: string | null;
-};
+export type { AdminUser, AdminUserDetail, AdminUserPage, AuditEntry, AuditPage } from "@/lib/api-schemas";
 
 /** The API's page size (DRF's default here), to count the pages. */
 export const ADMIN_PAGE_SIZE = 25;

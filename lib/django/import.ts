@@ -1,5 +1,5 @@
 import "server-only";
-import { bulkInsert, getDb, reserveIds, writeTransaction, type Queryable } from "@/db/client";
+import { bulkInsert, getDb, reserveIds, writeTransaction, type Queryable } from "@/lib/db";
 import { socialAccounts, users } from "@/db/schema";
 import { classifyDjangoPassword, type DjangoPassword } from "@/lib/auth/django-hashes";
 import { usernameBaseFrom } from "@/lib/auth/oauth/username";

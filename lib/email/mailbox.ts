@@ -1,6 +1,6 @@
 import "server-only";
 import { desc, eq } from "drizzle-orm";
-import { getDb } from "@/db/client";
+import { getDb } from "@/lib/db";
 import { emails, type Email } from "@/db/schema";
 import { hasDevelopmentConveniences, runMode } from "@/lib/env";
 

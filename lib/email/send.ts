@@ -1,7 +1,7 @@
 import "server-only";
 import { and, count, eq, gt, isNull, lt, or } from "drizzle-orm";
 import { Resend } from "resend";
-import { getDb, type Queryable } from "@/db/client";
+import { getDb, type Queryable } from "@/lib/db";
 import { emails } from "@/db/schema";
 import { identityKey } from "@/lib/auth/user";
 import { getEnv } from "@/lib/env";

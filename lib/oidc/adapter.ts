@@ -2,7 +2,7 @@ import "server-only";
 import { AsyncLocalStorage } from "node:async_hooks";
 import { and, eq, inArray, isNull, lt, sql } from "drizzle-orm";
 import { errors, type Adapter, type AdapterPayload } from "oidc-provider";
-import { getDb, type Queryable } from "@/db/client";
+import { getDb, type Queryable } from "@/lib/db";
 import { oidcModels } from "@/db/schema";
 import { singleton } from "@/lib/singleton";
 

@@ -1,6 +1,6 @@
 import "server-only";
 import { and, eq } from "drizzle-orm";
-import { getDb, writeTransaction } from "@/db/client";
+import { getDb, writeTransaction } from "@/lib/db";
 import { oidcConsents, oidcModels } from "@/db/schema";
 import { recordSecurityEventIn, type Client } from "@/lib/auth/activity";
 import { clientName, findClient } from "./clients";

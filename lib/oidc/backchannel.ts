@@ -1,6 +1,6 @@
 import "server-only";
 import { and, eq, isNull, lt, or, inArray } from "drizzle-orm";
-import { getDb, type Queryable } from "@/db/client";
+import { getDb, type Queryable } from "@/lib/db";
 import { backchannelLogouts } from "@/db/schema";
 import { log } from "@/lib/log";
 import { singleton } from "@/lib/singleton";

@@ -1,10 +1,10 @@
 import "server-only";
 import type { IncomingMessage } from "node:http";
 import { eq } from "drizzle-orm";
-import { getDb } from "@/db/client";
+import { getDb } from "@/lib/db";
 import { sessionReauthentications } from "@/db/schema";
 import { REUSE_GRACE_MS, findRefreshToken } from "@/lib/auth/session";
-import { REFRESH_COOKIE } from "@/lib/http";
+import { REFRESH_COOKIE } from "@/lib/http/cookies";
 
 // The browser's Gatehouse session, as the provider and its interaction routes see it:
 // read from the refresh cookie (Path=/api/auth/, which is why every provider path is under

@@ -2,7 +2,7 @@ import "server-only";
 import type { IncomingMessage } from "node:http";
 import Provider, { errors } from "oidc-provider";
 import { consumeRateLimit } from "@/lib/auth/rate-limit";
-import { CLIENT_IP_HEADER, clientIp } from "@/lib/http";
+import { CLIENT_IP_HEADER, clientIp } from "@/lib/http/request";
 import { rateLimitKey } from "@/lib/ip";
 
 // The provider's limits (docs/security.md, abuse limits), counted in the database like the

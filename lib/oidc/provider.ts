@@ -1,7 +1,7 @@
 import "server-only";
 import Provider, { errors, interactionPolicy, type ClientMetadata, type Configuration, type KoaContextWithOIDC } from "oidc-provider";
 import { and, eq } from "drizzle-orm";
-import { getDb } from "@/db/client";
+import { getDb } from "@/lib/db";
 import { oidcConsents, users } from "@/db/schema";
 import { recordSecurityEvent } from "@/lib/auth/activity";
 import { endSession } from "@/lib/auth/session";

@@ -1,6 +1,6 @@
 import "server-only";
 import { and, eq, inArray } from "drizzle-orm";
-import type { Queryable } from "@/db/client";
+import type { Queryable } from "@/lib/db";
 import { oidcModels } from "@/db/schema";
 import { getEnv } from "@/lib/env";
 import { revokeGrants } from "./adapter";

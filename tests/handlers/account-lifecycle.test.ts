@@ -8,7 +8,7 @@ import * as meExport from "@/app/api/auth/me/export/route";
 import * as register from "@/app/api/auth/register/route";
 import * as verifyEmail from "@/app/api/auth/verify-email/route";
 import * as verifyEmailCheck from "@/app/api/auth/verify-email/check/route";
-import { getDb } from "@/db/client";
+import { getDb } from "@/lib/db";
 import { emails, passkeys, recoveryCodes, socialAccounts, totpCredentials, users } from "@/db/schema";
 import { deliverEmail } from "@/lib/email/send";
 import { startFakeResend } from "../support/fake-resend";

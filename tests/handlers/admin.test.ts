@@ -12,7 +12,7 @@ import * as secondFactorReset from "@/app/api/admin/users/[id]/second-factor/res
 import * as sessionsRevoke from "@/app/api/admin/users/[id]/sessions/revoke/route";
 import * as verifyResend from "@/app/api/admin/users/[id]/verify-email/resend/route";
 import * as users from "@/app/api/admin/users/route";
-import { getDb } from "@/db/client";
+import { getDb } from "@/lib/db";
 import { adminAudit, passkeys, recoveryCodes, sessions, totpCredentials, users as usersTable } from "@/db/schema";
 import { describeEventAction } from "@/app/profile/activity-details";
 import { ageSessions, signedIn, type SignedIn } from "../support/handler-accounts";

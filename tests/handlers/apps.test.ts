@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import * as apps from "@/app/api/auth/apps/route";
 import * as app from "@/app/api/auth/apps/[client_id]/route";
-import { getDb } from "@/db/client";
+import { getDb } from "@/lib/db";
 import { oidcConsents } from "@/db/schema";
 import { DatabaseAdapter } from "@/lib/oidc/adapter";
 import { createUser, newSession, setEnv } from "../unit/helpers";

@@ -46,7 +46,7 @@ import * as adminSecondFactorReset from "@/app/api/admin/users/[id]/second-facto
 import * as adminVerifyResend from "@/app/api/admin/users/[id]/verify-email/resend/route";
 import * as adminRole from "@/app/api/admin/users/[id]/role/route";
 import * as adminAudit from "@/app/api/admin/audit/route";
-import { MAX_BODY_BYTES } from "@/lib/http";
+import { MAX_BODY_BYTES } from "@/lib/http/body";
 import { apiRequest, call, params } from "../support/handlers";
 
 // docs/api.md, Conventions, checked on the handlers themselves: bodies (415, 413, 400

@@ -30,11 +30,19 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-async function step(env: Record<string, string>): Promise<RunningApp> {
+/** The next step of the runbook: the server stopped, and started again with its variables. */
+async function step(name: string, env: Record<string, string>): Promise<RunningApp> {
   await running?.stop();
-  running = await startApp({ dataDir, env });
+  try {
+    running = await startApp({ dataDir, env });
+  } catch (error) {
+    throw new Error(`step "${name}": the server did not start: ${(error as Error).message}`);
+  }
   return running;
 }
+
+/** A log line that startup writes beside the first requests: waited for, as long as a busy machine needs. */
+const logged = (app: RunningApp, what: string) => expect.poll(() => app.logs(), { timeout: 60_000, message: what });
 
 const code = (secret: string) => generateHOTP(decodeBase32IgnorePadding(secret), BigInt(Math.floor(Date.now() / 30_000)), 6);
 
@@ -54,9 +62,10 @@ async function signInWithCode(app: RunningApp, code: string): Promise<number> {
   return (await client.post("/api/auth/mfa/verify/", { mfa_token: first.body.mfa_token, code })).status;
 }
 
-it("keeps every TOTP secret through signing-key rotations: re-sealed at startup while the old key is configured", async () => {
+// Six servers one after another: minutes on a busy machine, seconds on a quiet one.
+it("keeps every TOTP secret through signing-key rotations: re-sealed at startup while the old key is configured", { timeout: 300_000 }, async () => {
   // Step 0: one key; TOTP turned on.
-  let app = await step(single(oldKey));
+  let app = await step("one key, TOTP turned on", single(oldKey));
   const client = new ApiClient(app.url);
   expect((await client.post("/api/auth/register/", { username: "sealer", email: EMAIL, password: PASSWORD })).status).toBe(201);
   // Second factors come after the address is proven (its link has its own tests).
@@ -70,29 +79,29 @@ it("keeps every TOTP secret through signing-key rotations: re-sealed at startup 
 
   // The hazard: jump straight to a set without the old key's private part. Nothing
   // opens the box, startup says so, and the code is refused (the box is left alone).
-  app = await step(single(nextKey));
-  await expect.poll(() => app.logs()).toMatch(/TOTP secrets sealed under a root that is no longer configured/);
+  app = await step("the hazard: the next key alone", single(nextKey));
+  await logged(app, "startup's warning that no root opens the box").toMatch(/TOTP secrets sealed under a root that is no longer configured/);
   expect(await signInWithCode(app, code(secret))).toBe(400);
   expect((await boxRoot(app))).toBe(underOld);
 
   // The runbook: step 2 (the next key signs, the old one still listed with its private
   // part). Its startup re-seals the box under the next key.
-  app = await step({ APP_URL, AUTH_SIGNING_KEY: "", AUTH_SIGNING_KEYS: JSON.stringify([oldKey, nextKey]), AUTH_SIGNING_KID: nextKey.kid });
+  app = await step("runbook step 2: the next key signs, the old one listed", { APP_URL, AUTH_SIGNING_KEY: "", AUTH_SIGNING_KEYS: JSON.stringify([oldKey, nextKey]), AUTH_SIGNING_KID: nextKey.kid });
   // The re-seal runs at startup, beside the first requests: its log line says it is done.
-  await expect.poll(() => app.logs()).toMatch(/re-sealed TOTP secrets under the current root/);
+  await logged(app, "startup's re-seal under the next key").toMatch(/re-sealed TOTP secrets under the current root/);
   const underNext = (await boxRoot(app));
   expect(underNext).not.toBe(underOld);
 
   // Step 3: the old key gone. The secret opens, and the code signs in.
-  app = await step(single(nextKey));
+  app = await step("runbook step 3: the old key gone", single(nextKey));
   expect(app.logs()).not.toMatch(/no longer configured/);
   expect(await signInWithCode(app, code(secret))).toBe(200);
 
   // MFA_ENCRYPTION_KEY introduced: the box moves to it, and from then on the signing key
   // may rotate with no care for TOTP at all.
-  app = await step({ ...single(nextKey), MFA_ENCRYPTION_KEY: MFA_KEY });
-  await expect.poll(() => app.logs()).toMatch(/re-sealed TOTP secrets under the current root/);
+  app = await step("MFA_ENCRYPTION_KEY introduced", { ...single(nextKey), MFA_ENCRYPTION_KEY: MFA_KEY });
+  await logged(app, "startup's re-seal under MFA_ENCRYPTION_KEY").toMatch(/re-sealed TOTP secrets under the current root/);
   expect((await boxRoot(app))).toMatch(/^k/);
-  app = await step({ ...single(laterKey), MFA_ENCRYPTION_KEY: MFA_KEY });
+  app = await step("the signing key rotated again, MFA_ENCRYPTION_KEY kept", { ...single(laterKey), MFA_ENCRYPTION_KEY: MFA_KEY });
   expect(await signInWithCode(app, code(secret))).toBe(200);
 });

@@ -161,7 +161,7 @@ describe.skipIf(!TEST_POSTGRES_URL)(TITLE, () => {
     // Each one's first attempt runs after its response: wait until all six have failed once.
     const failedOnce = async () =>
       (await a.db().get<{ n: number }>("select count(*) as n from emails where status = 'pending' and attempts = 1 and \"to\" like 'pairmail%'"))!.n;
-    await expect.poll(failedOnce, { timeout: 10_000 }).toBe(6);
+    await expect.poll(failedOnce, { timeout: 30_000, message: "each instance's failed delivery" }).toBe(6);
     resend.failNext(0);
     // Both restart together: each one's startup pass retries every pending message.
     await Promise.all([a.stop(), b.stop()]);

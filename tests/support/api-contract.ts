@@ -8,6 +8,17 @@ import { Ajv2020, type ValidateFunction } from "ajv/dist/2020.js";
 
 export const API_RECORD_DIR_ENV = "GATEHOUSE_API_RECORD_DIR";
 
+/**
+ * The document as GET /api/openapi.json serves it, from the route handler called in this
+ * process (the routes' own declarations; no server needed). `servers` names APP_URL.
+ */
+export async function servedOpenApiDocument(): Promise<Record<string, unknown>> {
+  const [{ NextRequest }, { GET }] = await Promise.all([import("next/server"), import("@/app/api/openapi.json/route")]);
+  const response = await GET(new NextRequest("http://127.0.0.1/api/openapi.json"), { params: Promise.resolve({}) });
+  if (response.status !== 200) throw new Error(`GET /api/openapi.json answered ${response.status} in-process`);
+  return (await response.json()) as Record<string, unknown>;
+}
+
 export type RecordedResponse = {
   method: string;
   /** The concrete path, without the query string. */

@@ -57,7 +57,12 @@ export function freePort(): Promise<number> {
   });
 }
 
-async function waitForHealth(url: string, child: ChildProcess, logs: () => string, timeoutMs = 60_000): Promise<void> {
+/**
+ * Until the server answers /api/health/ with 200. Generous: only a busy machine (or `npm
+ * run dev` compiling the route on first request) makes a healthy start take long; a server
+ * that cannot start exits, which ends the wait at once with its log.
+ */
+async function waitForHealth(url: string, child: ChildProcess, logs: () => string, timeoutMs = 150_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}:\n${logs()}`);
@@ -69,7 +74,7 @@ async function waitForHealth(url: string, child: ChildProcess, logs: () => strin
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new Error(`server did not become healthy in ${timeoutMs} ms:\n${logs()}`);
+  throw new Error(`server did not answer ${url}/api/health/ with 200 within ${timeoutMs} ms (a machine this busy, or a hang):\n${logs()}`);
 }
 
 export async function startApp(
@@ -163,26 +168,29 @@ export async function startApp(
 }
 
 /**
- * For files whose tests each start the app they are about: `app()` starts one that is
- * stopped after the test, and `defer()` registers any other cleanup. Call at top level.
+ * For files whose tests each start the app they are about: `app()` starts one (with
+ * `start`) that is stopped after the test, and `defer()` registers any other cleanup.
+ * Call at top level.
  */
-export function appPerTest(): {
-  app: (options?: Parameters<typeof startApp>[0]) => Promise<RunningApp>;
-  defer: (cleanup: () => Promise<void> | void) => void;
-} {
+export function appsPerTest<O, A extends { stop(): Promise<void> }>(
+  start: (options?: O) => Promise<A>,
+): { app: (options?: O) => Promise<A>; defer: (cleanup: () => Promise<void> | void) => void } {
   const cleanups: Array<() => Promise<void> | void> = [];
   afterEach(async () => {
     while (cleanups.length) await cleanups.pop()!();
   });
   return {
     app: async (options) => {
-      const started = await startApp(options);
+      const started = await start(options);
       cleanups.push(() => started.stop());
       return started;
     },
     defer: (cleanup) => void cleanups.push(cleanup),
   };
 }
+
+/** appsPerTest with the built server. */
+export const appPerTest = () => appsPerTest((options?: Parameters<typeof startApp>[0]) => startApp(options));
 
 /** Run `node server.js` with an environment and collect what it prints until it exits. */
 export async function runServerExpectingExit(

@@ -1,12 +1,16 @@
-// A small HTTP client for integration tests: JSON in and out, and a cookie jar that
-// behaves like a browser's for the one cookie that matters (path, Max-Age=0 deletes).
-// Every response is also recorded for the check against the OpenAPI document
-// (tests/support/api-contract.ts).
+// A small HTTP client for the API tests: JSON in and out, and a cookie jar that behaves
+// like a browser's for the cookies that matter (Max-Age=0 deletes). Over HTTP to a
+// started server, or in-process to an app in this process (tests/support/in-process-app.ts)
+// when its base URL is one. Every response is also recorded for the check against the
+// OpenAPI document (tests/support/api-contract.ts).
 
 import { expect } from "vitest";
 import { recordResponse } from "./api-contract";
 
 export type ApiResponse<T = any> = { status: number; headers: Headers; body: T; setCookies: string[] };
+
+/** The base URLs of the apps running in this process, and how each answers a request. */
+export const IN_PROCESS_APPS = new Map<string, (url: string, init: RequestInit) => Promise<Response>>();
 
 export class ApiClient {
   readonly cookies = new Map<string, string>();
@@ -26,7 +30,8 @@ export class ApiClient {
     if (options.json !== undefined) headers["content-type"] ??= "application/json";
     const cookie = options.cookies === false ? undefined : this.cookieHeader();
     if (cookie) headers.cookie = cookie;
-    const res = await fetch(this.baseUrl + path, {
+    const send = IN_PROCESS_APPS.get(this.baseUrl) ?? fetch;
+    const res = await send(this.baseUrl + path, {
       method,
       headers,
       body: options.json !== undefined ? JSON.stringify(options.json) : options.body,

@@ -115,7 +115,8 @@ export async function startFakeResend(
       failures = { count, status };
     },
     async waitForEmail(to, options = {}) {
-      const deadline = Date.now() + (options.timeoutMs ?? 10_000);
+      // Generous: only a busy machine makes a delivery take seconds.
+      const deadline = Date.now() + (options.timeoutMs ?? 30_000);
       const skip = options.after ?? 0;
       while (Date.now() < deadline) {
         const found = messages
@@ -124,7 +125,7 @@ export async function startFakeResend(
         if (found) return found;
         await new Promise((r) => setTimeout(r, 50));
       }
-      throw new Error(`no email to ${to} within the timeout; received: ${messages.map((m) => `${m.to} "${m.subject}"`).join(", ") || "none"}`);
+      throw new Error(`no email to ${to}${options.subject ? ` matching ${options.subject}` : ""} within ${options.timeoutMs ?? 30_000} ms; received: ${messages.map((m) => `${m.to} "${m.subject}"`).join(", ") || "none"}`);
     },
     stop: () => new Promise((resolve) => server.close(() => resolve())),
   };

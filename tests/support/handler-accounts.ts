@@ -1,5 +1,5 @@
 import { eq } from "drizzle-orm";
-import { getDb } from "@/db/client";
+import { getDb } from "@/lib/db";
 import { sessions, users } from "@/db/schema";
 import { startSession } from "@/lib/auth/session";
 import { createUser, getUserRow } from "../unit/helpers";

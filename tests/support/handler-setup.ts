@@ -20,3 +20,7 @@ afterEach(() => {
   // A task left queued belongs to this test's database, which is gone now.
   afterTasks.length = 0;
 });
+
+// Requests in-process carry the client address server.js would stamp (tests/support/
+// handlers.ts apiRequest, in-process-app.ts): this process plays server.js's part.
+(globalThis as Record<symbol, unknown>)[Symbol.for("gatehouse.stampsClientIp")] = true;

@@ -1,5 +1,5 @@
 import { NextRequest } from "next/server";
-import { CLIENT_IP_HEADER } from "@/lib/http";
+import { CLIENT_IP_HEADER } from "@/lib/http/request";
 
 // Calling an exported route handler (app/**/route.ts) in-process, as Next would after
 // routing: a NextRequest in, a Response out. No build, no server, no socket. What needs

@@ -1,4 +1,5 @@
 import Database from "better-sqlite3";
+import { copyFileSync, existsSync, mkdirSync } from "node:fs";
 import path from "node:path";
 import pg from "pg";
 
@@ -7,8 +8,27 @@ import pg from "pg";
 // a database of its own on that server named after the data directory, so that an app
 // restarted on the same directory finds the same database, and apps never share one.
 
-/** The PostgreSQL server the integration suite runs on, or undefined for SQLite. */
-export const TEST_POSTGRES_URL = process.env.GATEHOUSE_TEST_POSTGRES_URL || undefined;
+export const TEST_POSTGRES_URL_ENV = "GATEHOUSE_TEST_POSTGRES_URL";
+
+/** The PostgreSQL server the suite runs on, or undefined for SQLite. */
+export const TEST_POSTGRES_URL = process.env[TEST_POSTGRES_URL_ENV] || undefined;
+
+/** A migrated SQLite file that each test's database starts as a copy of (template-database-setup.ts). */
+export const SQLITE_TEMPLATE_ENV = "GATEHOUSE_TEST_TEMPLATE_DB";
+/** The migrated PostgreSQL database each test's database is created from. */
+export const POSTGRES_TEMPLATE_ENV = "GATEHOUSE_TEST_TEMPLATE_PG";
+export const POSTGRES_TEMPLATE_NAME = "gh_template";
+
+/**
+ * A SQLite database file at `file` as a copy of the migrated template, when there is one
+ * and nothing is there yet (a restart on the same data directory keeps its file).
+ */
+export function seedSqliteFile(file: string): void {
+  const template = process.env[SQLITE_TEMPLATE_ENV];
+  if (!template || existsSync(file)) return;
+  mkdirSync(path.dirname(file), { recursive: true });
+  copyFileSync(template, file);
+}
 
 export const TEST_DIALECT: "sqlite" | "postgres" = TEST_POSTGRES_URL ? "postgres" : "sqlite";
 
@@ -31,15 +51,23 @@ export interface TestDatabase {
   close(): Promise<void>;
 }
 
-/** The DATABASE_URL of the app whose data directory is `dataDir`, creating its database if needed. */
+/**
+ * The DATABASE_URL of the app whose data directory is `dataDir`, creating its database if
+ * needed: a copy of the migrated template (SQLite), or a database made from it (PostgreSQL).
+ */
 export async function testDatabaseUrl(dataDir: string): Promise<string> {
-  if (!TEST_POSTGRES_URL) return `file:${path.join(dataDir, "gatehouse.db")}`;
+  if (!TEST_POSTGRES_URL) {
+    const file = path.join(dataDir, "gatehouse.db");
+    seedSqliteFile(file);
+    return `file:${file}`;
+  }
   const name = databaseName(dataDir);
+  const template = process.env[POSTGRES_TEMPLATE_ENV];
   await withAdmin(async (admin) => {
     const exists = await admin.query("select 1 from pg_database where datname = $1", [name]);
     if (exists.rowCount !== 0) return;
     try {
-      await admin.query(`create database "${name}"`);
+      await admin.query(`create database "${name}"${template ? ` template "${template}"` : ""}`);
     } catch (error) {
       // Two apps of one data directory started together: the other one created it.
       const code = (error as { code?: string }).code;
@@ -93,8 +121,8 @@ function databaseName(dataDir: string): string {
   return `gh_${path.basename(dataDir).replace(/[^a-zA-Z0-9]/g, "_").toLowerCase()}`;
 }
 
-async function withAdmin<T>(run: (admin: pg.Client) => Promise<T>): Promise<T> {
-  const admin = new pg.Client({ connectionString: TEST_POSTGRES_URL });
+export async function withAdmin<T>(run: (admin: pg.Client) => Promise<T>): Promise<T> {
+  const admin = new pg.Client({ connectionString: process.env[TEST_POSTGRES_URL_ENV] });
   await admin.connect();
   try {
     return await run(admin);

@@ -3,11 +3,16 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { format } from "node:util";
 import { afterAll, afterEach, beforeEach, expect, vi, type MockInstance } from "vitest";
-import { closeDb } from "@/db/client";
+import { flushRateLimits } from "@/lib/auth/rate-limit";
+import { closeDb } from "@/lib/db";
 import { resetSingletons } from "@/lib/singleton";
+import { seedSqliteFile } from "./test-database";
 
-// Every unit test gets a fresh, migrated SQLite file and a fresh environment. The lib
-// modules open it through getDb() like the app does.
+// Every unit test gets a fresh, migrated SQLite file (a copy of the run's migrated
+// template: tests/support/template-database-setup.ts) and a fresh environment. The lib
+// modules open it through getDb() like the app does. useEnv() runs a test with variables
+// of its own; an in-process app (tests/support/in-process-app.ts) may hold the
+// environment for a whole file.
 //
 // A console.error fails the test that caused it (as in the Epic Stack): an error the app
 // logs is either a bug or a path the test means to take, and then it says so with
@@ -20,6 +25,20 @@ const baseEnv = { ...process.env };
 let consoleError: MockInstance<typeof console.error>;
 let expectedErrors: RegExp[] = [];
 
+/** Every line the app logged in this file (lib/log: info on stdout, warn and error on the console), oldest first. */
+export const logLines: string[] = [];
+
+const write = process.stdout.write.bind(process.stdout);
+process.stdout.write = ((chunk: string | Uint8Array, ...rest: never[]) => {
+  logLines.push(...String(chunk).split("\n").filter(Boolean));
+  return write(chunk, ...rest);
+}) as typeof process.stdout.write;
+const warn = console.warn.bind(console);
+console.warn = (...args: unknown[]) => {
+  logLines.push(format(...args));
+  warn(...args);
+};
+
 /**
  * Declare that this test makes the code log an error matching `pattern` (one or more
  * times). Returns the logged lines, for assertions on what was logged.
@@ -29,25 +48,55 @@ export function expectConsoleError(pattern: RegExp = /./): () => string[] {
   return () => consoleError.mock.calls.map((args) => format(...args)).filter((line) => pattern.test(line));
 }
 
+/** The environment every test starts from: the test's own database file, a loopback APP_URL, no mail or provider keys. */
+function testEnv(databaseFile: string): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...baseEnv, NODE_ENV: "test", DATABASE_URL: `file:${databaseFile}`, APP_URL: "http://127.0.0.1:3999" };
+  for (const key of Object.keys(env)) {
+    if (key.startsWith("RESEND_") || key.startsWith("GOOGLE_") || key.startsWith("GITHUB_")) delete env[key];
+  }
+  return env;
+}
+
+/**
+ * Run the rest of this test as a process started with these variables would (undefined
+ * removes one): whatever was derived from the configuration (the parsed environment, the
+ * database connection, the limiters, the hashing line, the signing key) is made afresh.
+ * The database file stays, as it does across a restart.
+ */
+export async function useEnv(values: Record<string, string | undefined>): Promise<void> {
+  await flushRateLimits();
+  await closeDb();
+  for (const [key, value] of Object.entries(values)) {
+    if (value === undefined) delete process.env[key];
+    else process.env[key] = value;
+  }
+  resetSingletons();
+}
+
+let holder: object | null = null;
+
+/** While `owner` holds it, tests do not reset the environment or the database between them (a file-wide app). */
+export function holdEnvironment(owner: object | null): void {
+  holder = owner;
+}
+
 beforeEach(() => {
   expectedErrors = [];
-  consoleError = vi.spyOn(console, "error").mockImplementation(() => {});
+  consoleError = vi.spyOn(console, "error").mockImplementation((...args: unknown[]) => void logLines.push(format(...args)));
+  if (holder) return;
   counter += 1;
-  process.env = {
-    ...baseEnv,
-    NODE_ENV: "test",
-    DATABASE_URL: `file:${path.join(root, `t${counter}`, "gatehouse.db")}`,
-    APP_URL: "http://127.0.0.1:3999",
-  };
-  for (const key of Object.keys(process.env)) {
-    if (key.startsWith("RESEND_") || key.startsWith("GOOGLE_") || key.startsWith("GITHUB_")) delete process.env[key];
-  }
+  const file = path.join(root, `t${counter}`, "gatehouse.db");
+  seedSqliteFile(file);
+  process.env = testEnv(file);
   resetSingletons();
 });
 
-afterEach(() => {
-  closeDb();
-  resetSingletons();
+afterEach(async () => {
+  if (!holder) {
+    await flushRateLimits();
+    await closeDb();
+    resetSingletons();
+  }
   vi.useRealTimers();
   const lines = consoleError.mock.calls.map((args) => format(...args));
   consoleError.mockRestore();

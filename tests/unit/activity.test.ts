@@ -1,6 +1,6 @@
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { getDb } from "@/db/client";
+import { getDb } from "@/lib/db";
 import { sessions } from "@/db/schema";
 import { describeEvent, describeEventAction } from "@/app/profile/activity-details";
 import { ACTIVITY_RETENTION_MS, listSecurityEvents, recordSecurityEvent, trimSecurityEvents } from "@/lib/auth/activity";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { getDb } from "@/db/client";
+import { getDb } from "@/lib/db";
 import { adminAudit } from "@/db/schema";
 import { AUDIT_RETENTION_MS, recordAdminActionIn, trimAdminAudit } from "@/lib/admin/audit";
 import { maskEmail } from "@/lib/email/account-templates";

@@ -1,7 +1,7 @@
 import { setImmediate as nextTurn } from "node:timers/promises";
 import { count, eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { createRateLimiter, databaseAnswers, getDb, isUniqueViolation, writeTransaction } from "@/db/client";
+import { createRateLimiter, databaseAnswers, getDb, isUniqueViolation, writeTransaction } from "@/lib/db";
 import { sessions, users } from "@/db/schema";
 import { newUserRow } from "@/lib/auth/user";
 import { rawRows } from "./helpers";

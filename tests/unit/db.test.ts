@@ -2,10 +2,12 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { closeDb, createStore, dataDirectory, databaseAnswers, databasePath, getDb } from "@/db/client";
+import { createStore, dataDirectory, databasePath } from "@/db/client";
+import { closeDb, databaseAnswers, getDb } from "@/lib/db";
 import { sessions, users } from "@/db/schema";
 import { openSqliteStore } from "@/db/sqlite";
 import { resetSingletons } from "@/lib/singleton";
+import { useEnv } from "../support/unit-setup";
 import { createUser, rawRows, withRawConnection, newSession } from "./helpers";
 
 // docs/security.md, Data: SQLite in WAL mode with foreign keys and a busy timeout, created and
@@ -13,7 +15,9 @@ import { createUser, rawRows, withRawConnection, newSession } from "./helpers";
 
 describe("createDb / getDb", () => {
   it("creates the file and its directory on first use, migrated", async () => {
-    const file = databasePath(process.env.DATABASE_URL!);
+    // Not the test's own file, which starts as a copy of the migrated template.
+    const file = path.join(path.dirname(databasePath(process.env.DATABASE_URL!)), "fresh", "gatehouse.db");
+    await useEnv({ DATABASE_URL: `file:${file}` });
     expect(existsSync(file)).toBe(false);
     getDb();
     expect(existsSync(file)).toBe(true);
@@ -43,7 +47,7 @@ describe("createDb / getDb", () => {
   it("can be opened again without re-running migrations or losing data", async () => {
     const user = await createUser();
     closeDb();
-    const again = createStore(process.env.DATABASE_URL!);
+    const again = createStore(process.env.DATABASE_URL!, { poolSize: 1 });
     expect((await again.db.select().from(users).where(eq(users.id, user.id)))[0]?.email).toBe(user.email);
     again.close();
   });

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { bulkInsert, getDb } from "@/db/client";
+import { bulkInsert, getDb } from "@/lib/db";
 import { socialAccounts, users } from "@/db/schema";
 import { registerUser } from "@/lib/auth/registration";
 import { DumpError, parseDump } from "@/lib/django/dump";

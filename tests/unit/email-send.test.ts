@@ -1,7 +1,7 @@
 import { createServer } from "node:net";
 import { eq } from "drizzle-orm";
 import { afterEach, describe, expect, it } from "vitest";
-import { getDb } from "@/db/client";
+import { getDb } from "@/lib/db";
 import { emails } from "@/db/schema";
 import { deliverEmail, deliverPendingEmails, queueEmail, recoverInterruptedEmails, mailboxKey, SEND_LEASE_MS, sendNotice, type OutgoingEmail } from "@/lib/email/send";
 import { startFakeResend, type FakeResend } from "../support/fake-resend";

@@ -1,6 +1,6 @@
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { closeDb, getDb, writeTransaction } from "@/db/client";
+import { closeDb, getDb, writeTransaction } from "@/lib/db";
 import { emailVerificationTokens } from "@/db/schema";
 import { queueVerificationResend } from "@/lib/auth/claim";
 import { queueVerificationEmail, verifyEmailToken } from "@/lib/auth/email-verification";

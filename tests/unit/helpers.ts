@@ -1,7 +1,8 @@
 import { createHash } from "node:crypto";
 import Database from "better-sqlite3";
 import { eq } from "drizzle-orm";
-import { databasePath, getDb } from "@/db/client";
+import { databasePath } from "@/db/client";
+import { getDb } from "@/lib/db";
 import { emails, users, type Email, type User } from "@/db/schema";
 import { hashPassword } from "@/lib/auth/password";
 import { startSession } from "@/lib/auth/session";

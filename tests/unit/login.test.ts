@@ -1,6 +1,6 @@
 import { eq } from "drizzle-orm";
 import { describe, expect, it, vi } from "vitest";
-import { getDb } from "@/db/client";
+import { getDb } from "@/lib/db";
 import { totpCredentials } from "@/db/schema";
 import { loginWithPassword } from "@/lib/auth/login";
 import { startTotpSetup } from "@/lib/auth/mfa/second-factor";

@@ -2,7 +2,7 @@ import { decodeBase32IgnorePadding } from "@oslojs/encoding";
 import { generateHOTP } from "@oslojs/otp";
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { getDb } from "@/db/client";
+import { getDb } from "@/lib/db";
 import { emails, recoveryCodes, securityEvents, totpCredentials } from "@/db/schema";
 import { consumeMfaToken, createMfaToken, MFA_TOKEN_TTL_MS, peekMfaToken } from "@/lib/auth/mfa/mfa-token";
 import { matchRecoveryCode, newRecoveryCodes, normalizeRecoveryCode } from "@/lib/auth/mfa/recovery-codes";

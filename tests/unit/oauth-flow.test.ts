@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { getDb } from "@/db/client";
+import { getDb } from "@/lib/db";
 import { socialAccounts, users } from "@/db/schema";
 import { completeSocialCallback, signInWithAuthorizationCode, startSocialLogin } from "@/lib/auth/oauth/flow";
 import { getProviderConfig, type ProviderConfig } from "@/lib/auth/oauth/providers";

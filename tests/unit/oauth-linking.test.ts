@@ -1,6 +1,6 @@
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { getDb } from "@/db/client";
+import { getDb } from "@/lib/db";
 import { emails, emailVerificationTokens, passkeys, securityEvents, sessions, socialAccounts, users } from "@/db/schema";
 import { linkSocialAccountToUser, signInOrLinkSocialAccount, unlinkSocialAccount } from "@/lib/auth/oauth/linking";
 import type { SocialProfile } from "@/lib/auth/oauth/profiles";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { redirectAfterSignIn, redirectToProvider, redirectWithError } from "@/lib/auth/oauth/redirects";
+import { redirectAfterSignIn, redirectToProvider, redirectWithError } from "@/lib/api/social";
 import { resetSingletons } from "@/lib/singleton";
 
 // The browser flow's answers: where they go and what they do to the state cookie.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { getDb } from "@/db/client";
+import { getDb } from "@/lib/db";
 import { users } from "@/db/schema";
 import { pickUniqueUsername, usernameBaseFrom } from "@/lib/auth/oauth/username";
 import { UsernameSchema } from "@/lib/validation";

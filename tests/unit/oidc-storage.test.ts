@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { errors } from "oidc-provider";
-import { getDb, writeTransaction } from "@/db/client";
+import { getDb, writeTransaction } from "@/lib/db";
 import { backchannelLogouts, oidcModels } from "@/db/schema";
 import { revokeUserSessions } from "@/lib/auth/session";
 import { DatabaseAdapter, purgeExpiredOidcModels, withGatehouseSession } from "@/lib/oidc/adapter";

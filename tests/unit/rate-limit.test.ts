@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from "vitest";
-import { closeDb } from "@/db/client";
-import { accountLockout, checkAccountSecret, clearAccountLockout, consumeRateLimit } from "@/lib/auth/rate-limit";
+import { closeDb } from "@/lib/db";
+import { accountLockout, checkAccountSecret, clearAccountLockout, consumeRateLimit, flushRateLimits } from "@/lib/auth/rate-limit";
 import { resetSingletons } from "@/lib/singleton";
 import { rawRows } from "./helpers";
 
@@ -63,6 +63,21 @@ describe("consumeRateLimit", () => {
     expect(await consumeRateLimit("login", "ip")).not.toBeNull();
     expect(await consumeRateLimit("password-change", "ip")).toBeNull();
     expect(await consumeRateLimit("social-exchange", "ip")).toBeNull();
+  });
+
+  it("writes the api bucket's counts still pending in this process before the database closes (shutdown)", async () => {
+    // The batch's write is a timer: faked, so that what is scheduled can be counted.
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    // The first request of a key is written at once; the next ones wait in this process for the batch.
+    for (let i = 0; i < 4; i++) expect(await consumeRateLimit("api", "203.0.113.9")).toBeNull();
+    const points = () => rawRows("rate_limits").find((row) => row.key === "api:203.0.113.9")?.points;
+    expect(points()).toBe(1);
+    // The batch's timer, and the limiter's own sweep of expired rows.
+    const scheduled = vi.getTimerCount();
+    await flushRateLimits();
+    expect(points()).toBe(4);
+    // The batch's write is no longer scheduled, so none can meet the closed connection.
+    expect(vi.getTimerCount()).toBe(scheduled - 1);
   });
 
   it("holds across a restart, because it lives in the database", async () => {

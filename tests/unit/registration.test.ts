@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from "vitest";
-import { getDb } from "@/db/client";
+import { getDb } from "@/lib/db";
 import { users } from "@/db/schema";
 import { verifyEmailToken } from "@/lib/auth/email-verification";
 import { hashingQueue, verifyPasswordHash } from "@/lib/auth/password";

@@ -1,6 +1,6 @@
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { getDb } from "@/db/client";
+import { getDb } from "@/lib/db";
 import { refreshTokens, sessions, users } from "@/db/schema";
 import {
   REUSE_GRACE_MS,

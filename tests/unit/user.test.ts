@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { getDb } from "@/db/client";
+import { getDb } from "@/lib/db";
 import { socialAccounts } from "@/db/schema";
 import { getProfile, getUserByEmail, getUserById, isUsernameTaken, toPublicUser } from "@/lib/auth/user";
 import { createUser } from "./helpers";

@@ -4,12 +4,12 @@ import Link from "next/link";
 import { useCallback, useEffect, useState } from "react";
 import { Loading, RetryNotice } from "@/app/_components/status";
 import { formatDateTime, formatLastActive } from "@/app/profile/session-details";
-import { ADMIN_PAGE_SIZE, describeAuditEntry, type AuditEntry, type Page } from "@/lib/client/admin";
+import { ADMIN_PAGE_SIZE, describeAuditEntry, type AuditEntry, type AuditPage } from "@/lib/client/admin";
 import { problemMessage } from "@/lib/client/api";
 import { callWithSession } from "@/lib/client/session";
 import styles from "../admin.module.css";
 
-type Load = { state: "loading" } | { state: "ready"; page: Page<AuditEntry> } | { state: "failed"; message: string };
+type Load = { state: "loading" } | { state: "ready"; page: AuditPage } | { state: "failed"; message: string };
 
 /** /admin/audit/: what administrators did, newest first, in words (kept a year). */
 export function AuditList() {
@@ -19,7 +19,7 @@ export function AuditList() {
 
   const fetchPage = useCallback(async (n: number) => {
     setBusy(true);
-    const result = await callWithSession<Page<AuditEntry>>(`/api/admin/audit/${n > 1 ? `?page=${n}` : ""}`);
+    const result = await callWithSession<AuditPage>(`/api/admin/audit/${n > 1 ? `?page=${n}` : ""}`);
     setBusy(false);
     if (result.ok) setLoad({ state: "ready", page: result.data });
     else if (result.status !== 401) setLoad({ state: "failed", message: problemMessage(result) });

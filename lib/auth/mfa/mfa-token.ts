@@ -1,6 +1,6 @@
 import "server-only";
 import { and, eq, gt, isNull, lt } from "drizzle-orm";
-import { getDb } from "@/db/client";
+import { getDb } from "@/lib/db";
 import { mfaTokens } from "@/db/schema";
 import { randomToken, sha256 } from "@/lib/crypto";
 

@@ -1,6 +1,6 @@
 import "server-only";
 import { and, count, eq, isNull, lt, or } from "drizzle-orm";
-import { getDb, type Queryable, writeTransaction } from "@/db/client";
+import { getDb, type Queryable, writeTransaction } from "@/lib/db";
 import { recoveryCodes, totpCredentials, type User } from "@/db/schema";
 import { getEnv } from "@/lib/env";
 import { log } from "@/lib/log";

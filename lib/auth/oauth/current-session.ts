@@ -1,5 +1,5 @@
 import "server-only";
-import { getDb } from "@/db/client";
+import { getDb } from "@/lib/db";
 import { findRefreshToken, REUSE_GRACE_MS } from "@/lib/auth/session";
 
 export type CurrentSession = { userId: number; sessionId: string };

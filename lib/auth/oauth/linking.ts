@@ -1,6 +1,6 @@
 import "server-only";
 import { and, count, eq, ne } from "drizzle-orm";
-import { isUniqueViolation, writeTransaction, type Queryable } from "@/db/client";
+import { isUniqueViolation, writeTransaction, type Queryable } from "@/lib/db";
 import { passkeys, socialAccounts, users, type SocialAccount, type User } from "@/db/schema";
 import { NO_CLIENT, recordAndNotifyIn, recordSecurityEventIn, type Client } from "@/lib/auth/activity";
 import { removeUnprovenAccess } from "@/lib/auth/unproven-access";

@@ -11,8 +11,6 @@ import { SOCIAL_PROVIDERS, type SocialProvider } from "@/lib/social";
 // replayed callback finds nothing to match. The expiry is inside the value as well as
 // in Max-Age, because a cookie's lifetime is the browser's word, not ours.
 
-export const OAUTH_STATE_COOKIE = "oauth_state";
-export const OAUTH_STATE_COOKIE_PATH = "/api/auth/social/";
 export const OAUTH_STATE_TTL_SECONDS = 600;
 
 export type OAuthIntent = "login" | "link";

@@ -1,5 +1,5 @@
 import "server-only";
-import type { Queryable } from "@/db/client";
+import type { Queryable } from "@/lib/db";
 import { users } from "@/db/schema";
 import { USERNAME_MAX_LENGTH } from "@/lib/validation";
 import { usernameIs } from "../user";

@@ -1,8 +1,11 @@
 import { listUserSessions } from "@/lib/auth/session-list";
-import { apiRoute, json, methodNotAllowed } from "@/lib/http";
+import { SessionListSchema } from "@/lib/api-schemas";
+import { answer, json } from "@/lib/http/answers";
+import { apiRoute, methodNotAllowed } from "@/lib/http/route";
 
-export const GET = apiRoute({ rateLimit: "api", auth: "bearer" }, async (request, _context, auth) => {
-  return json(await listUserSessions(auth.user.id, auth.sessionId));
-});
+export const GET = apiRoute(
+  { tag: "Sessions", summary: "The user's live sessions, newest first", rateLimit: "api", auth: "bearer", answers: [answer(200, "The sessions.", SessionListSchema)] },
+  async ({ auth }) => json(await listUserSessions(auth.user.id, auth.sessionId)),
+);
 
 export const { POST, PUT, PATCH, DELETE } = methodNotAllowed("GET", "HEAD");

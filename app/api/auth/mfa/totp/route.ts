@@ -1,15 +1,25 @@
-import { NextResponse } from "next/server";
 import { disableTotp } from "@/lib/auth/mfa/second-factor";
-import { apiRoute, codeRefusal, deliverAfterResponse, methodNotAllowed, parseJsonBody, requestClient, secondFactorOff } from "@/lib/http";
+import { CHECKS_A_CODE, codeRefusal, invalidCode, secondFactorOff } from "@/lib/api/second-factor";
+import { answer, noContent } from "@/lib/http/answers";
+import { apiRoute, deliverAfterResponse, methodNotAllowed } from "@/lib/http/route";
 import { MfaCodeSchema } from "@/lib/validation";
 
-export const DELETE = apiRoute({ rateLimit: "mfa", auth: "bearer" }, async (request, _context, auth) => {
-  const input = await parseJsonBody(request, MfaCodeSchema);
-  if (!input.ok) return input.response;
-  const result = await disableTotp({ user: auth.user, code: input.data.code, client: requestClient(request) });
-  if (!result.ok) return result.reason === "no_setup" ? secondFactorOff("Two-step verification is not on.", "totp_not_enabled") : codeRefusal(result);
-  deliverAfterResponse(result.emailId);
-  return new NextResponse(null, { status: 204 });
-});
+export const DELETE = apiRoute(
+  {
+    tag: "Second factor",
+    summary: "Turn TOTP off with a current code or a recovery code",
+    description: "The recovery codes are deleted too; the user gets a notice email.",
+    ...CHECKS_A_CODE,
+    auth: "bearer",
+    body: MfaCodeSchema,
+    answers: [answer(204, "Off."), invalidCode('`{"detail": ..., "code": "totp_not_enabled"}`')],
+  },
+  async ({ auth, body, client }) => {
+    const result = await disableTotp({ user: auth.user, code: body.code, client });
+    if (!result.ok) return result.reason === "no_setup" ? secondFactorOff("Two-step verification is not on.", "totp_not_enabled") : codeRefusal(result);
+    deliverAfterResponse(result.emailId);
+    return noContent();
+  },
+);
 
 export const { GET, POST, PUT, PATCH } = methodNotAllowed("DELETE");

@@ -1,16 +1,25 @@
 import { requestPasswordReset } from "@/lib/auth/password-reset";
-import { apiRoute, deliverAfterResponse, json, deviceClaim, methodNotAllowed, parseJsonBody } from "@/lib/http";
+import { deviceClaim } from "@/lib/api/sign-in";
+import { MessageSchema } from "@/lib/api-schemas";
+import { answer, json } from "@/lib/http/answers";
+import { apiRoute, deliverAfterResponse, methodNotAllowed } from "@/lib/http/route";
 import { PasswordResetRequestSchema } from "@/lib/validation";
 
 const ANSWER = { message: "If that account exists, we sent a link to reset its password." };
 
-export const POST = apiRoute({ rateLimit: "email" }, async (request) => {
-  const input = await parseJsonBody(request, PasswordResetRequestSchema);
-  if (!input.ok) return input.response;
-
-  // The same answer whether there is an account, and whether its hourly email cap is spent.
-  deliverAfterResponse(await requestPasswordReset(input.data.email, { device: deviceClaim(request) }));
-  return json(ANSWER, { status: 202 });
-});
+export const POST = apiRoute(
+  {
+    tag: "Passwords",
+    summary: "Email a password-reset link",
+    rateLimit: "email",
+    body: PasswordResetRequestSchema,
+    answers: [answer(202, '`{"message": "If that account exists, we sent a link to reset its password."}` whatever the account.', MessageSchema)],
+  },
+  async ({ request, body }) => {
+    // The same answer whether there is an account, and whether its hourly email cap is spent.
+    deliverAfterResponse(await requestPasswordReset(body.email, { device: deviceClaim(request) }));
+    return json(ANSWER, { status: 202 });
+  },
+);
 
 export const { GET, PUT, PATCH, DELETE } = methodNotAllowed("POST");

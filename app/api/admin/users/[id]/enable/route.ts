@@ -1,17 +1,28 @@
 import { enableUser } from "@/lib/admin/actions";
 import { parseUserId } from "@/lib/admin/users";
-import { adminActor, apiRoute, json, lastAdmin, methodNotAllowed, notFound, parseJsonBody } from "@/lib/http";
+import { adminActor, notFound, USER_ID, USER_NOT_FOUND } from "@/lib/api/admin";
+import { AdminUserSchema } from "@/lib/api-schemas";
+import { answer, json } from "@/lib/http/answers";
+import { apiRoute, methodNotAllowed } from "@/lib/http/route";
 import { AdminActionSchema } from "@/lib/validation";
 
-/** Let a disabled account sign in again (its old sessions stay ended). */
-export const POST = apiRoute<{ params: Promise<{ id: string }> }>({ rateLimit: "api", auth: "admin" }, async (request, { params }, auth) => {
-  const input = await parseJsonBody(request, AdminActionSchema);
-  if (!input.ok) return input.response;
-  const id = parseUserId((await params).id);
-  if (id === null) return notFound();
-  const result = await enableUser({ targetId: id, actor: adminActor(request, auth), reason: input.data.reason });
-  if (!result.ok) return result.reason === "last_admin" ? lastAdmin() : notFound();
-  return json(result.user);
-});
+export const POST = apiRoute(
+  {
+    tag: "Administration",
+    summary: "Let a disabled account sign in again",
+    description: "Its old sessions stay ended. Enabling an enabled account changes nothing.",
+    rateLimit: "api",
+    auth: "admin",
+    params: USER_ID,
+    body: AdminActionSchema,
+    answers: [answer(200, "The account.", AdminUserSchema), USER_NOT_FOUND],
+  },
+  async ({ params, auth, body, client }) => {
+    const id = parseUserId(params.id);
+    if (id === null) return notFound();
+    const result = await enableUser({ targetId: id, actor: adminActor(auth, client), reason: body.reason });
+    return result.ok ? json(result.user) : notFound();
+  },
+);
 
 export const { GET, PUT, PATCH, DELETE } = methodNotAllowed("POST");

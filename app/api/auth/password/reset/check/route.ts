@@ -1,5 +1,7 @@
 import { checkResetLink } from "@/lib/auth/password-reset";
-import { apiRoute, detail, json, methodNotAllowed, parseJsonBody } from "@/lib/http";
+import { DetailSchema, FieldErrorsSchema, ResetLinkStateSchema } from "@/lib/api-schemas";
+import { answer, detail, json } from "@/lib/http/answers";
+import { apiRoute, methodNotAllowed } from "@/lib/http/route";
 import { LinkTokenRequestSchema } from "@/lib/validation";
 
 const REFUSALS = {
@@ -9,11 +11,26 @@ const REFUSALS = {
 } as const;
 
 /** Whether a reset (or claim) link still works, before anyone types a new password; changes nothing. */
-export const POST = apiRoute({ rateLimit: "api" }, async (request) => {
-  const input = await parseJsonBody(request, LinkTokenRequestSchema);
-  if (!input.ok) return input.response;
-  const result = await checkResetLink(input.data.token);
-  if (result.ok) return json({ state: "ready" });
-  return result.reason === "invalid" ? detail(400, REFUSALS.invalid) : detail(400, REFUSALS[result.reason], result.reason);
-});
+export const POST = apiRoute(
+  {
+    tag: "Passwords",
+    summary: "Whether a reset (or claim) link still works, changing nothing",
+    description: "For the page the link opens, so a used or expired link says so before anyone types a new password.",
+    rateLimit: "api",
+    body: LinkTokenRequestSchema,
+    answers: [
+      answer(200, '`{"state": "ready"}`', ResetLinkStateSchema),
+      answer(
+        400,
+        'Field errors; `{"detail": ..., "code": "used"}` (used, or replaced by a newer link), `{"detail": ..., "code": "expired"}`, or `{"detail": "Invalid or expired token"}`.',
+        [FieldErrorsSchema, DetailSchema],
+      ),
+    ],
+  },
+  async ({ body }) => {
+    const result = await checkResetLink(body.token);
+    if (result.ok) return json({ state: "ready" });
+    return result.reason === "invalid" ? detail(400, REFUSALS.invalid) : detail(400, REFUSALS[result.reason], result.reason);
+  },
+);
 export const { GET, PUT, PATCH, DELETE } = methodNotAllowed("POST");

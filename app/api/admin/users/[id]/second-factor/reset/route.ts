@@ -1,18 +1,29 @@
 import { resetSecondFactor } from "@/lib/admin/actions";
 import { parseUserId } from "@/lib/admin/users";
-import { adminActor, apiRoute, deliverAfterResponse, json, lastAdmin, methodNotAllowed, notFound, parseJsonBody } from "@/lib/http";
+import { adminActor, notFound, USER_ID, USER_NOT_FOUND } from "@/lib/api/admin";
+import { AdminUserSchema } from "@/lib/api-schemas";
+import { answer, json } from "@/lib/http/answers";
+import { apiRoute, deliverAfterResponse, methodNotAllowed } from "@/lib/http/route";
 import { AdminActionSchema } from "@/lib/validation";
 
-/** For a user who lost their device: TOTP, recovery codes and passkeys removed, every session ended, the owner emailed. */
-export const POST = apiRoute<{ params: Promise<{ id: string }> }>({ rateLimit: "api", auth: "admin" }, async (request, { params }, auth) => {
-  const input = await parseJsonBody(request, AdminActionSchema);
-  if (!input.ok) return input.response;
-  const id = parseUserId((await params).id);
-  if (id === null) return notFound();
-  const result = await resetSecondFactor({ targetId: id, actor: adminActor(request, auth), reason: input.data.reason });
-  if (!result.ok) return result.reason === "last_admin" ? lastAdmin() : notFound();
-  deliverAfterResponse(result.emailId ?? null);
-  return json(result.user);
-});
+export const POST = apiRoute(
+  {
+    tag: "Administration",
+    summary: "Remove TOTP, recovery codes and passkeys (a lost device); every session ends; the owner is emailed",
+    rateLimit: "api",
+    auth: "admin",
+    params: USER_ID,
+    body: AdminActionSchema,
+    answers: [answer(200, "The account.", AdminUserSchema), USER_NOT_FOUND],
+  },
+  async ({ params, auth, body, client }) => {
+    const id = parseUserId(params.id);
+    if (id === null) return notFound();
+    const result = await resetSecondFactor({ targetId: id, actor: adminActor(auth, client), reason: body.reason });
+    if (!result.ok) return notFound();
+    deliverAfterResponse(result.emailId ?? null);
+    return json(result.user);
+  },
+);
 
 export const { GET, PUT, PATCH, DELETE } = methodNotAllowed("POST");

@@ -1,17 +1,27 @@
 import { revokeSessionsOf } from "@/lib/admin/actions";
 import { parseUserId } from "@/lib/admin/users";
-import { adminActor, apiRoute, json, lastAdmin, methodNotAllowed, notFound, parseJsonBody } from "@/lib/http";
+import { adminActor, notFound, USER_ID, USER_NOT_FOUND } from "@/lib/api/admin";
+import { RevokedCountSchema } from "@/lib/api-schemas";
+import { answer, json } from "@/lib/http/answers";
+import { apiRoute, methodNotAllowed } from "@/lib/http/route";
 import { AdminActionSchema } from "@/lib/validation";
 
-/** End every session of the account: `{"revoked": N}`. */
-export const POST = apiRoute<{ params: Promise<{ id: string }> }>({ rateLimit: "api", auth: "admin" }, async (request, { params }, auth) => {
-  const input = await parseJsonBody(request, AdminActionSchema);
-  if (!input.ok) return input.response;
-  const id = parseUserId((await params).id);
-  if (id === null) return notFound();
-  const result = await revokeSessionsOf({ targetId: id, actor: adminActor(request, auth), reason: input.data.reason });
-  if (!result.ok) return result.reason === "last_admin" ? lastAdmin() : notFound();
-  return json({ revoked: result.revoked });
-});
+export const POST = apiRoute(
+  {
+    tag: "Administration",
+    summary: "End every session of the account",
+    rateLimit: "api",
+    auth: "admin",
+    params: USER_ID,
+    body: AdminActionSchema,
+    answers: [answer(200, '`{"revoked": N}`: how many sessions ended.', RevokedCountSchema), USER_NOT_FOUND],
+  },
+  async ({ params, auth, body, client }) => {
+    const id = parseUserId(params.id);
+    if (id === null) return notFound();
+    const result = await revokeSessionsOf({ targetId: id, actor: adminActor(auth, client), reason: body.reason });
+    return result.ok ? json({ revoked: result.revoked }) : notFound();
+  },
+);
 
 export const { GET, PUT, PATCH, DELETE } = methodNotAllowed("POST");

@@ -2,18 +2,18 @@ import { createHash, randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chooseAtProvider, startAppWithFakeProvider } from "../../e2e/fake-oauth/drive";
 import type { FakeOAuthProvider } from "../../e2e/fake-oauth/server";
-import type { RunningApp } from "../support/app";
+import { startInProcessApp, type InProcessApp } from "../support/in-process-app";
 import { ApiClient, parseSetCookie } from "../support/client";
 
 // The external client flow (docs/api.md): a client that ran PKCE itself posts its code,
 // verifier and redirect URI. Only GitHub is configured in this app, so Google is 404.
 
 const NATIVE_REDIRECT = "http://127.0.0.1:8765/oauth/native-callback";
-let app: RunningApp;
+let app: InProcessApp;
 let fake: FakeOAuthProvider;
 
 beforeAll(async () => {
-  ({ app, fake } = await startAppWithFakeProvider({ providers: ["github"], env: { OAUTH_REDIRECT_URIS: `https://spa.example.test/cb, ${NATIVE_REDIRECT}` } }));
+  ({ app, fake } = await startAppWithFakeProvider({ start: startInProcessApp, providers: ["github"], env: { OAUTH_REDIRECT_URIS: `https://spa.example.test/cb, ${NATIVE_REDIRECT}` } }));
   fake.registerRedirectUri("github", NATIVE_REDIRECT);
   fake.addUser({ id: "4001", login: "native", name: "Native Client", email: "native@example.test", emailVerified: true });
   fake.addUser({ id: "4002", login: "shy", name: null, email: null, emailVerified: false });

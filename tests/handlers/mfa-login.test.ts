@@ -3,24 +3,24 @@ import { generateHOTP } from "@oslojs/otp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chooseAtProvider, signInThroughProvider, startAppWithFakeProvider } from "../../e2e/fake-oauth/drive";
 import type { FakeOAuthProvider } from "../../e2e/fake-oauth/server";
-import type { RunningApp } from "../support/app";
+import { startInProcessApp, type InProcessApp } from "../support/in-process-app";
 import { ApiClient, type ApiResponse } from "../support/client";
 import { linkIn } from "../support/fake-resend";
 
-// Signing in with a second factor on, through the built server (docs/api.md, login with a
+// Signing in with a second factor on, through the API in-process (docs/api.md, login with a
 // second factor on; docs/security.md): the first step starts no session, the mfa_token is
 // single use and expires, a TOTP code works once, a recovery code once, wrong codes lock
 // the account like wrong passwords, and social sign-in (browser and POST exchange) waits
 // for the code too. Users without a second factor sign in, refresh and call /me as before.
-// One server (with the fake provider) for the file.
+// One app (with the fake provider) for the file.
 
-let app: RunningApp;
+let app: InProcessApp;
 let fake: FakeOAuthProvider;
 const PASSWORD = "two locks on one door";
 const UA = "mfa-login-test";
 
 beforeAll(async () => {
-  ({ app, fake } = await startAppWithFakeProvider({ providers: ["github"], env: { RATE_LIMIT_LOGIN_FAILURES: "5" } }));
+  ({ app, fake } = await startAppWithFakeProvider({ start: startInProcessApp, providers: ["github"], env: { RATE_LIMIT_LOGIN_FAILURES: "5" } }));
 });
 
 afterAll(async () => {

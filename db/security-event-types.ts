@@ -1,5 +1,7 @@
-// The kinds of security event (docs/api.md, security activity), shared by the schema,
-// the API description and the profile page that puts them in words. Nothing server-only.
+// The values of the columns that take one of a list (db/tables.ts): the kinds of security
+// event (docs/api.md, security activity) that security_events.type takes, users.role and
+// admin_audit.action. The API's schemas (lib/api-schemas.ts), and so the pages that put
+// them in words, read them from here. Nothing server-only.
 
 export const SECURITY_EVENT_TYPES = [
   "login",
@@ -36,15 +38,6 @@ export const SECURITY_EVENT_TYPES = [
 ] as const;
 
 export type SecurityEventType = (typeof SECURITY_EVENT_TYPES)[number];
-
-/** An item of GET /api/auth/activity/. */
-export type ActivityItem = {
-  type: SecurityEventType;
-  at: string;
-  ip: string | null;
-  user_agent: string | null;
-  detail: Record<string, unknown>;
-};
 
 /** users.role: `admin` may use /api/admin/ (docs/api.md, administration). */
 export const USER_ROLES = ["user", "admin"] as const;

@@ -1,19 +1,19 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startApp, type RunningApp } from "../support/app";
+import { startInProcessApp, type InProcessApp } from "../support/in-process-app";
 import { ApiClient } from "../support/client";
 import { linkIn, startFakeResend, type FakeResend } from "../support/fake-resend";
 
 // Password reset and change, and the sessions (devices) endpoints (docs/api.md; docs/security.md:
 // a password change or reset revokes every other session; users can list and revoke).
 
-let app: RunningApp;
+let app: InProcessApp;
 let resend: FakeResend;
 const PASSWORD = "copper kettle whistling";
 const NEW_PASSWORD = "saffron glacier parade";
 
 beforeAll(async () => {
   resend = await startFakeResend();
-  app = await startApp({ env: { RESEND_API_KEY: resend.apiKey, RESEND_BASE_URL: resend.url } });
+  app = await startInProcessApp({ env: { RESEND_API_KEY: resend.apiKey, RESEND_BASE_URL: resend.url } });
 });
 
 afterAll(async () => {

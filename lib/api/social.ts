@@ -1,23 +1,24 @@
 import "server-only";
 import { NextResponse } from "next/server";
-import { getEnv } from "@/lib/env";
-import { setSessionCookies } from "@/lib/http";
+import { z } from "zod";
+import { OAUTH_STATE_TTL_SECONDS } from "@/lib/auth/oauth/state";
 import type { SessionGrant } from "@/lib/auth/session";
-import type { SocialErrorCode } from "@/lib/social";
-import { OAUTH_STATE_COOKIE, OAUTH_STATE_COOKIE_PATH, OAUTH_STATE_TTL_SECONDS } from "./state";
+import { getEnv } from "@/lib/env";
+import { detail, detailAnswer } from "@/lib/http/answers";
+import { clearStateCookie, setStateCookie } from "@/lib/http/cookies";
+import { SOCIAL_PROVIDERS, type SocialErrorCode } from "@/lib/social";
+import { setSessionCookies } from "./sign-in";
 
-// The browser flow answers with redirects that carry the state cookie; this is the
-// social routes' extension of lib/http.ts, kept beside the flow so that the cookie's
-// name, path and lifetime are written down once, next to the code that reads them.
+// The browser flow of social sign-in answers with redirects (docs/social-login.md): to the
+// provider with the state cookie, then back to a page of this app, the state cookie
+// deleted whatever happened (it is single use).
 
-const stateCookieOptions = (maxAge: number) => ({
-  httpOnly: true,
-  // Lax: the browser must send it on the provider's top-level redirect back to us.
-  sameSite: "lax" as const,
-  path: OAUTH_STATE_COOKIE_PATH,
-  secure: getEnv().APP_URL.startsWith("https:"),
-  maxAge,
-});
+/** The `{provider}` of the social routes' paths. */
+export const PROVIDER = { description: "A configured provider.", schema: z.enum(SOCIAL_PROVIDERS) };
+
+export const unsupportedProvider = () => detail(404, "Unsupported provider");
+
+export const UNSUPPORTED_PROVIDER = detailAnswer(404, '`{"detail": "Unsupported provider"}`: unknown or not configured.');
 
 /** 302 to `location` (a path on this app, or the provider's URL). */
 function found(location: string): NextResponse {
@@ -27,10 +28,8 @@ function found(location: string): NextResponse {
 }
 
 /** Start: off to the provider, with the state cookie. */
-export function redirectToProvider(authorizationUrl: string, stateCookie: string): NextResponse {
-  const response = found(authorizationUrl);
-  response.cookies.set(OAUTH_STATE_COOKIE, stateCookie, stateCookieOptions(OAUTH_STATE_TTL_SECONDS));
-  return response;
+export function redirectToProvider(authorizationUrl: string, state: string): NextResponse {
+  return setStateCookie(found(authorizationUrl), state, OAUTH_STATE_TTL_SECONDS);
 }
 
 /** A failed browser flow: to the page that explains `?error=` in words. The state cookie goes. */
@@ -38,7 +37,7 @@ export function redirectWithError(page: "/login/" | "/profile/", code: SocialErr
   return clearStateCookie(found(`${page}?error=${encodeURIComponent(code)}`));
 }
 
-/** A finished browser flow: to `next`, with a new session's refresh cookie if one was started. */
+/** A finished browser flow: to `next`, with a new session's cookies if one was started. */
 export function redirectAfterSignIn(next: string, grant: SessionGrant | null): NextResponse {
   const response = clearStateCookie(found(next));
   return grant ? setSessionCookies(response, grant) : response;
@@ -52,10 +51,4 @@ export function redirectAfterSignIn(next: string, grant: SessionGrant | null): N
 export function redirectToSecondStep(next: string, mfaToken: string, methods: readonly string[]): NextResponse {
   const fragment = new URLSearchParams({ mfa_token: mfaToken, methods: methods.join(",") });
   return clearStateCookie(found(`/login/two-step/?next=${encodeURIComponent(next)}#${fragment}`));
-}
-
-/** Every callback deletes the state cookie, whatever happens: it is single use. */
-export function clearStateCookie(response: NextResponse): NextResponse {
-  response.cookies.set(OAUTH_STATE_COOKIE, "", stateCookieOptions(0));
-  return response;
 }

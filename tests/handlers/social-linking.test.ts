@@ -1,19 +1,19 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chooseAtProvider, returnToApp, signInThroughProvider, startAppWithFakeProvider, startSocialFlow } from "../../e2e/fake-oauth/drive";
 import type { FakeOAuthProvider } from "../../e2e/fake-oauth/server";
-import type { RunningApp } from "../support/app";
+import { startInProcessApp, type InProcessApp } from "../support/in-process-app";
 import { ApiClient } from "../support/client";
 
-// The linking rules of docs/api.md against the real server: linking by a verified address,
+// The linking rules of docs/api.md through the API in-process: linking by a verified address,
 // the pre-registration takeover, refusals, and linking/unlinking from the profile.
 
-let app: RunningApp;
+let app: InProcessApp;
 let fake: FakeOAuthProvider;
 const PASSWORD = "a long and unusual passphrase";
 let nextId = 3000;
 
 beforeAll(async () => {
-  ({ app, fake } = await startAppWithFakeProvider());
+  ({ app, fake } = await startAppWithFakeProvider({ start: startInProcessApp }));
 });
 
 afterAll(async () => {

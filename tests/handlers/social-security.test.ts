@@ -1,20 +1,20 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chooseAtProvider, returnToApp, signInThroughProvider, startAppWithFakeProvider, startSocialFlow } from "../../e2e/fake-oauth/drive";
 import type { FakeOAuthProvider, Fault } from "../../e2e/fake-oauth/server";
-import type { RunningApp } from "../support/app";
+import { startInProcessApp, type InProcessApp } from "../support/in-process-app";
 import { ApiClient } from "../support/client";
 
 // The callback's defences (docs/security.md, OAuth): state bound to the browser, single use,
 // expiring; the fake provider's PKCE and code checks; upstream failures that end in a
 // clean redirect, with nothing the provider said echoed or logged.
 
-let app: RunningApp;
+let app: InProcessApp;
 let fake: FakeOAuthProvider;
 /** Every code verifier the app generated in this file, for the log check. */
 const verifiers: string[] = [];
 
 beforeAll(async () => {
-  ({ app, fake } = await startAppWithFakeProvider());
+  ({ app, fake } = await startAppWithFakeProvider({ start: startInProcessApp }));
 });
 
 afterAll(async () => {
@@ -240,7 +240,9 @@ describe("the log", () => {
     // One more full sign-in per provider, so the log has successes as well as failures.
     await signInThroughProvider(new ApiClient(app.url), "google", "1001");
     await signInThroughProvider(new ApiClient(app.url), "github", "1001");
-    await new Promise((r) => setTimeout(r, 200));
+    // Info lines are written once per turn of the event loop (lib/log.ts): until the last
+    // request's own line is there, the log is not whole.
+    await expect.poll(() => app.logs(), { message: "the log line of the last callback" }).toMatch(/"path":"\/api\/auth\/social\/github\/callback\/","status":302/);
     const logs = app.logs();
     expect(logs).toContain("oauth token request failed"); // the failures above were logged...
     const secrets = [

@@ -1,20 +1,20 @@
 import { decodeBase32IgnorePadding } from "@oslojs/encoding";
 import { generateHOTP } from "@oslojs/otp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startApp, type RunningApp } from "../support/app";
+import { startInProcessApp, type InProcessApp } from "../support/in-process-app";
 import { ApiClient } from "../support/client";
 
-// Second factor, passkeys and security activity through the built server (docs/api.md;
+// Second factor, passkeys and security activity through the API (docs/api.md;
 // docs/security.md: sensitive changes need a recent sign-in, codes work once, wrong codes
-// count toward the account lockout). One server for the file.
+// count toward the account lockout). One in-process app for the file.
 
-let app: RunningApp;
+let app: InProcessApp;
 const PASSWORD = "granite lantern orchard";
 const UA = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 Safari/537.36";
 
 beforeAll(async () => {
   // The lockout at its documented default, so that wrong codes can be seen to lock.
-  app = await startApp({ env: { RATE_LIMIT_LOGIN_FAILURES: "5" } });
+  app = await startInProcessApp({ env: { RATE_LIMIT_LOGIN_FAILURES: "5" } });
 });
 
 afterAll(async () => {
