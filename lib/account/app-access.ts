@@ -23,6 +23,8 @@ export type AppAccessEnd = "disabled" | "deleted";
 
 /** End every grant, and the provider sessions, of the account. Call inside the change's transaction. */
 export async function endAppAccess(tx: Queryable, userId: number, _why: AppAccessEnd): Promise<void> {
+  // LOCK: no grant or provider session of the account may be written (the provider's
+  // adapter, a consent) between this read and the revocation, or it would outlive the change.
   const rows = await tx
     .select({ model: oidcModels.model, id: oidcModels.id })
     .from(oidcModels)

@@ -42,11 +42,16 @@ export function requestEmailChange(input: { user: User; sessionId: string; newEm
     const [user] = await tx.select().from(users).where(eq(users.id, input.user.id));
     // The address it has already: there is nothing to confirm.
     if (!user || identityKey(input.newEmail) === user.emailKey) return { emailIds: [] };
+    // LOCK: the new address's hourly cap, counted here and in queueEmail, must not be
+    // spent by another request between the count and this request's mail.
     if (await emailCapSpent(tx, input.newEmail, now)) return { emailIds: [] };
 
     const env = getEnv();
     const token = randomToken(32);
     const cancelToken = randomToken(32);
+    // LOCK: whether the new address has an account (which mail goes) must not change
+    // before the mail is queued, and two requests of one account must not both supersede
+    // the older change and each leave a pending one.
     const [owner] = await tx.select({ id: users.id, email: users.email, username: users.username }).from(users).where(emailIs(input.newEmail));
     await tx.update(emailChanges).set({ cancelledAt: new Date(now) }).where(pending(user.id));
     await tx.insert(emailChanges).values({
@@ -147,6 +152,9 @@ export async function confirmEmailChangeIn(
   options: { again?: "verified" | "invalid"; client: Client },
   now = Date.now(),
 ): Promise<{ ok: true; userId: number } | { ok: false } | null> {
+  // LOCK: the link is used once because no other use of it reads it as usable before this
+  // one sets confirmed_at; and the new address must not get an account (a registration, a
+  // change) between the check below and the update (the unique index would fail it: 500).
   const row = await findByToken(tx, emailChanges.tokenHash, token);
   if (!row) return null;
   if (!usable(row, now)) {
@@ -203,6 +211,9 @@ export async function cancelEmailChange(token: unknown, client: Client = NO_CLIE
   const parsed = LinkTokenSchema.safeParse(token);
   if (!parsed.success) return { ok: false, reason: "invalid_or_expired" };
   return writeTransaction(async (tx): Promise<CancelEmailChangeResult> => {
+    // LOCK: the cancel link works once because no other use of it reads cancel_used_at
+    // before this one sets it; and the old address must not get an account, nor the
+    // account another address, between the checks below and the undo.
     const row = await findByToken(tx, emailChanges.cancelTokenHash, parsed.data);
     if (!row || row.cancelUsedAt || row.cancelExpiresAt.getTime() <= now) return { ok: false, reason: "invalid_or_expired" };
     const at = new Date(now);

@@ -38,11 +38,17 @@ export function eraseAccount(
   now = Date.now(),
 ): Promise<Erasure> {
   return writeTransaction(async (tx): Promise<Erasure> => {
+    // LOCK: a burst of deletes erases once with one goodbye because no second erasure of
+    // the account reads it before the first deletes it; nor may a change of its address or
+    // role come between this read and the delete.
     const [user] = await tx.select().from(users).where(eq(users.id, input.userId));
     if (!user) return { ok: false, reason: "not_found" };
     if (input.by.kind === "owner" && identityKey(input.by.confirm.trim()) !== user.emailKey) return { ok: false, reason: "confirmation_mismatch" };
+    // LOCK: the administrators' count (isLastAdmin) must not change before the delete below.
     if (await isLastAdmin(tx, user)) return { ok: false, reason: "last_admin" };
 
+    // LOCK: the outbox rows to the account's addresses, read and deleted here, must not gain
+    // one (a reset link, a notice queued by another transaction) before the account is gone.
     await forgetMessagesTo(tx, await addressesOf(tx, user));
     await deleteAccountLimits(tx, user.email);
     // Sessions end first, where every ending of a session is seen (the provider's

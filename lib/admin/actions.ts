@@ -36,6 +36,9 @@ function onUser<T extends object, Refusal extends string = never>(
   now: number,
 ): Promise<ActionResult<T, Refusal>> {
   return writeTransaction(async (tx): Promise<ActionResult<T, Refusal>> => {
+    // LOCK: the target row read here decides the action (not found, already disabled or
+    // enabled: unchanged and unaudited): no change of that account (an erasure, another
+    // action, a sign-in's session) may interleave before the action's writes.
     const [user] = await tx.select().from(users).where(eq(users.id, targetId));
     if (!user) return { ok: false, reason: "not_found" };
     const outcome = await run(tx, user);
@@ -133,6 +136,8 @@ export function resendVerificationOf(input: { targetId: number; actor: Admin; re
   return onUser(
     input.targetId,
     async (tx, user) => {
+      // LOCK: the address's verified state read with the user, and the hourly cap counted
+      // in queueVerificationEmail, must not change before the link is queued.
       const emailId = user.emailVerified ? null : await queueVerificationEmail(tx, user, now);
       return { audit: { action: "verification_resent" as const, reason: input.reason, event: "admin_verification_resent" as const }, result: { emailId } };
     },

@@ -23,6 +23,8 @@ async function activeAdminCount(q: Queryable): Promise<number> {
  * administrator who can act. Call inside the change's writeTransaction, which serializes
  * it against every other, so two administrators removing each other cannot both pass.
  */
+// LOCK: between this count and the caller's write (demote, disable, erase), no other
+// transaction may demote, disable, erase or enable an administrator; every caller holds it.
 export async function isLastAdmin(q: Queryable, user: Pick<User, "role" | "disabledAt">): Promise<boolean> {
   return user.role === "admin" && user.disabledAt === null && (await activeAdminCount(q)) <= 1;
 }
@@ -37,7 +39,10 @@ export function setRole(input: { target: { id: number } | { email: string }; rol
     const where = "id" in input.target ? eq(users.id, input.target.id) : emailIs(input.target.email);
     const [user] = await tx.select().from(users).where(where);
     if (!user) return { ok: false, reason: "not_found" };
+    // LOCK: the role read here decides "nothing to do" and the audit entry: a role change of
+    // the same account must not interleave (two grants would write two entries).
     if (user.role === input.role) return { ok: true, user, changed: false };
+    // LOCK: the administrators' count (isLastAdmin) must not change before the update below.
     if (input.role === "user" && (await isLastAdmin(tx, user))) return { ok: false, reason: "last_admin" };
     const [changed] = await tx.update(users).set({ role: input.role, updatedAt: new Date(now) }).where(eq(users.id, user.id)).returning();
     await recordAdminActionIn(tx, { action: input.role === "admin" ? "role_granted" : "role_revoked", actor: input.actor, target: { id: user.id, email: user.email }, reason: input.reason }, now);

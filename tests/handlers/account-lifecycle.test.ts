@@ -16,9 +16,8 @@ import { ageSessions, signedIn } from "../support/handler-accounts";
 import { apiRequest, call, runAfterTasks } from "../support/handlers";
 import { allEmails, PASSWORD, rawRows, setEnv, withRawConnection } from "../unit/helpers";
 
-// The account's own lifecycle (docs/api.md), in-process: the rules that need no process
-// boundary (tests/integration/account-lifecycle.test.ts runs each line through the built
-// server and the fake Resend).
+// The account's own lifecycle (docs/api.md), on the handlers one at a time; each line
+// through the API as a client sees it, with the fake Resend: account-lifecycle-api.test.ts.
 
 const req = (path: string, method: string, headers: Record<string, string>, json?: unknown) => apiRequest(path, { method, headers, json });
 const linkToken = (text: string | null, path: string) => new RegExp(`${path.replace(/[/?]/g, "\\$&")}\\?token=([A-Za-z0-9_-]+)`).exec(text ?? "")?.[1] ?? null;

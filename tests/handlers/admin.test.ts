@@ -19,9 +19,10 @@ import { ageSessions, signedIn, type SignedIn } from "../support/handler-account
 import { apiRequest, call, params } from "../support/handlers";
 import { allEmails, createUser } from "../unit/helpers";
 
-// Administration (docs/api.md), in-process: who may call /api/admin/, the page shape and
-// the search, each action with its audit entry and the owner's words. The built server's
-// run of every line, the CLI and two instances are tests/integration/admin.test.ts.
+// Administration (docs/api.md), on the handlers one at a time: who may call /api/admin/,
+// the page shape and the search, each action with its audit entry and the owner's words.
+// Each line through the API as a client sees it: admin-api.test.ts; the CLI beside the
+// built server and two instances: tests/integration/admin-cli.test.ts, two-instances.test.ts.
 
 type Handler = (request: any, context: any) => Promise<Response>;
 const ctx = (id: number | string) => params({ id: String(id) });

@@ -3,13 +3,18 @@ import { tmpdir } from "node:os";
 import { decodeBase32IgnorePadding } from "@oslojs/encoding";
 import { generateHOTP } from "@oslojs/otp";
 import { expect } from "vitest";
-import { ROOT, type RunningApp } from "./app";
+import { ROOT } from "./app";
 import { ApiClient, type ApiResponse } from "./client";
+import type { TestDatabase } from "./test-database";
 
-// Accounts for the integration tests of the account's lifecycle and administration, made
-// through the built server's API as a client would (the address verified in the database:
-// its link has its own tests), with TOTP on where a second factor is needed, and the
-// administrator role granted by the real CLI (`npm run admin`) or the database.
+// Accounts for the tests of the account's lifecycle and administration, made through the
+// API as a client would (the address verified in the database: its link has its own
+// tests), with TOTP on where a second factor is needed, and the administrator role granted
+// in the database (the real CLI, `npm run admin`, has its own test). For the built server
+// (tests/support/app.ts) and the in-process app (tests/support/in-process-app.ts) alike.
+
+/** What these helpers need of an app: the built server and the in-process app both have it. */
+export type App = { url: string; databaseUrl: string; db(): TestDatabase };
 
 export const PASSWORD = "amber orchard lantern";
 export const UA = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 Safari/537.36";
@@ -31,7 +36,7 @@ const device = (client: ApiClient, access: string): Device => {
 };
 
 /** Register `name@example.com` through the API, verified unless told otherwise. */
-export async function register(app: RunningApp, name: string, options: { verified?: boolean; username?: string } = {}): Promise<{ email: string; username: string; id: number }> {
+export async function register(app: App, name: string, options: { verified?: boolean; username?: string } = {}): Promise<{ email: string; username: string; id: number }> {
   const email = `${name}@example.com`;
   const username = options.username ?? name;
   const res = await new ApiClient(app.url).post("/api/auth/register/", { username, email, password: PASSWORD });
@@ -42,7 +47,7 @@ export async function register(app: RunningApp, name: string, options: { verifie
 }
 
 /** A password sign-in (no second factor on): its own client, with the refresh cookie. */
-export async function signIn(app: RunningApp, email: string): Promise<Device> {
+export async function signIn(app: App, email: string): Promise<Device> {
   const client = new ApiClient(app.url);
   const login = await client.post("/api/auth/login/", { email, password: PASSWORD }, { "user-agent": UA });
   expect(login.status, JSON.stringify(login.body)).toBe(200);
@@ -55,7 +60,7 @@ export async function signIn(app: RunningApp, email: string): Promise<Device> {
  * with the password and the next step's code: a session whose second factor is TOTP, as an
  * administrator's must be. Returns that session and the secret.
  */
-export async function signInWithTotp(app: RunningApp, email: string): Promise<Device & { secret: string }> {
+export async function signInWithTotp(app: App, email: string): Promise<Device & { secret: string }> {
   const first = await signIn(app, email);
   const setup = await first.call("POST", "/api/auth/mfa/totp/setup/");
   expect(setup.status).toBe(200);
@@ -89,20 +94,20 @@ export function adminCli(databaseUrl: string, args: string[]): Promise<Cli> {
 }
 
 /** An administrator with TOTP, signed in with it; the role granted in the database (the CLI has its own test). */
-export async function administrator(app: RunningApp, name: string): Promise<Device & { email: string; id: number; secret: string }> {
+export async function administrator(app: App, name: string): Promise<Device & { email: string; id: number; secret: string }> {
   const account = await register(app, name);
   await app.db().run("update users set role = 'admin' where id = ?", account.id);
   return { ...(await signInWithTotp(app, account.email)), email: account.email, id: account.id };
 }
 
 /** Make the account's sessions older than REAUTH_MAX_AGE (10 minutes): no recent sign-in. */
-export async function ageSessions(app: RunningApp, userId: number): Promise<void> {
+export async function ageSessions(app: App, userId: number): Promise<void> {
   await app.db().run("update sessions set created_at = ? where user_id = ?", Date.now() - 11 * 60_000, userId);
   await app.db().run("delete from session_reauthentications where session_id in (select id from sessions where user_id = ?)", userId);
 }
 
 /** The user tables of the app's database (either dialect), for "no row left" checks. */
-export async function tableNames(app: RunningApp): Promise<string[]> {
+export async function tableNames(app: App): Promise<string[]> {
   const rows = app.databaseUrl.startsWith("file:")
     ? await app.db().all<{ name: string }>("select name from sqlite_master where type = 'table' and name not like 'sqlite_%' and name not like '%drizzle%'")
     : await app.db().all<{ name: string }>("select table_name as name from information_schema.tables where table_schema = 'public' and table_name not like '%drizzle%'");

@@ -1,19 +1,22 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startApp, type RunningApp } from "../support/app";
-import { ageSessions, PASSWORD, register, signIn, signInWithTotp, tableNames, UA } from "../support/accounts";
+import { ageSessions, PASSWORD, register, signIn, signInWithTotp, tableNames } from "../support/accounts";
 import { ApiClient } from "../support/client";
 import { linkIn } from "../support/fake-resend";
+import { startInProcessApp, type InProcessApp } from "../support/in-process-app";
 
-// The account's own lifecycle (docs/api.md), each line through the built server and the
-// fake Resend: PATCH /me, the change of address with its two mails, its cancel (before
-// and after the change), the taken address, the export, the erasure. One server for the
-// file, with the per-address email cap at its default (3 an hour), which the tests use
-// distinct addresses around.
+// The account's own lifecycle (docs/api.md), each line through the API as a client sees
+// it, in-process (decision 032), and the fake Resend: PATCH /me, the change of address
+// with its two mails, its cancel (before and after the change), the taken address, the
+// export, the erasure. On SQLite and PostgreSQL (test:handlers:pg). One app for the file,
+// with the per-address email cap at its default (3 an hour), which the tests use distinct
+// addresses around. The rules one at a time, on the handlers: account-lifecycle.test.ts;
+// the cancel page and its Referrer-Policy, which only the built server shows:
+// tests/integration/server.test.ts.
 
-let app: RunningApp;
+let app: InProcessApp;
 
 beforeAll(async () => {
-  app = await startApp({ env: { RATE_LIMIT_EMAIL_PER_ADDRESS: "3" } });
+  app = await startInProcessApp({ env: { RATE_LIMIT_EMAIL_PER_ADDRESS: "3" } });
 });
 
 afterAll(async () => {
@@ -254,14 +257,5 @@ describe("DELETE /api/auth/me/", () => {
     expect(res.body.code).toBe("last_admin");
     expect((await me.call("GET", "/api/auth/me/")).body).toMatchObject({ is_admin: true });
     await app.db().run("update users set role = 'user' where id = ?", account.id);
-  });
-});
-
-describe("the pages", () => {
-  it("serve the cancel page, which changes nothing on arrival", async () => {
-    const res = await fetch(`${app.url}/email-change/cancel/?token=${"A".repeat(43)}`, { headers: { "user-agent": UA } });
-    expect(res.status).toBe(200);
-    expect(res.headers.get("referrer-policy")).toBe("no-referrer");
-    expect(await res.text()).toContain("Was this not you?");
   });
 });

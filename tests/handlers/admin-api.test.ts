@@ -1,21 +1,25 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startApp, type RunningApp } from "../support/app";
-import { adminCli, administrator, ageSessions, PASSWORD, register, signIn, signInWithTotp, totp, UA, type Device } from "../support/accounts";
+import { administrator, ageSessions, PASSWORD, register, signIn, signInWithTotp, totp, UA, type Device } from "../support/accounts";
 import { ApiClient, type ApiResponse } from "../support/client";
+import { startInProcessApp, type InProcessApp } from "../support/in-process-app";
 
-// Administration (docs/api.md), each line through the built server: the CLI on the
-// server's own database (SQLite, or PostgreSQL in the PostgreSQL run), who may call
-// /api/admin/, the list and one account, every action with its audit entry and the
-// owner's words, the last administrator, disabling a live session and racing a login,
-// and no secret in any answer or the server's log. One server for the file.
+// Administration (docs/api.md), each line through the API as a client sees it, in-process
+// (decision 032), on SQLite and PostgreSQL (test:handlers:pg): who may call /api/admin/,
+// the list and one account, every action with its audit entry and the owner's words, the
+// last administrator, disabling a live session and racing logins, and no secret in any
+// answer or the app's log. One app for the file. The rules one at a time, on the
+// handlers: admin.test.ts; `npm run admin` beside the serving built server:
+// tests/integration/admin-cli.test.ts; a disable seen by a second instance:
+// tests/integration/two-instances.test.ts; by the apps of the OpenID provider:
+// tests/integration/oidc.test.ts.
 
-let app: RunningApp;
+let app: InProcessApp;
 let admin: Device & { email: string; id: number; secret: string };
 /** Every answer an administrator got, for the check that none carries a secret. */
 const seen: ApiResponse[] = [];
 
 beforeAll(async () => {
-  app = await startApp();
+  app = await startInProcessApp();
   admin = await administrator(app, "chief");
 });
 
@@ -28,31 +32,6 @@ const adminCall = async (method: string, path: string, json?: unknown) => {
   seen.push(res);
   return res;
 };
-
-describe("npm run admin", () => {
-  // Three runs of the real command (each a tsx start, a few seconds on a busy machine).
-  it("grants and revokes the role from the shell; revoking the last administrator exits non-zero and changes nothing", async () => {
-    const first = await register(app, "shell_first");
-    // `chief` is the only administrator so far: the shell cannot take it away.
-    const last = await adminCli(app.databaseUrl, ["revoke", admin.email]);
-    expect(last.code).toBe(1);
-    expect(last.stderr).toMatch(/last administrator/);
-    expect((await app.db().get<{ role: string }>("select role from users where id = ?", admin.id))!.role).toBe("admin");
-    expect(await app.db().get<{ n: number }>("select count(*) as n from admin_audit")).toEqual({ n: 0 });
-
-    const granted = await adminCli(app.databaseUrl, ["grant", first.email.toUpperCase()]);
-    expect(granted.code, granted.stderr).toBe(0);
-    expect(granted.stdout).toContain(`${first.email} is an administrator`);
-    expect((await app.db().get<{ role: string }>("select role from users where id = ?", first.id))!.role).toBe("admin");
-    const revoked = await adminCli(app.databaseUrl, ["revoke", first.email]);
-    expect(revoked.code, revoked.stderr).toBe(0);
-    const entries = await app.db().all<{ action: string; admin_id: number | null; target_email: string }>("select action, admin_id, target_email from admin_audit order by id");
-    expect(entries).toEqual([
-      { action: "role_granted", admin_id: null, target_email: first.email },
-      { action: "role_revoked", admin_id: null, target_email: first.email },
-    ]);
-  });
-});
 
 describe("who may call /api/admin/", () => {
   const endpoints = (id: number): Array<[string, string, unknown?]> => [
@@ -257,7 +236,7 @@ describe("the other actions", () => {
 });
 
 describe("no secret reaches an administrator", () => {
-  it("in any answer of the file, or in the server's log", async () => {
+  it("in any answer of the file, or in the app's log", async () => {
     const hashes = [
       ...(await app.db().all<{ v: string }>("select password_hash as v from users where password_hash is not null")),
       ...(await app.db().all<{ v: string }>("select token_hash as v from refresh_tokens")),
