@@ -1,5 +1,6 @@
 import { readFile } from "node:fs/promises";
 import type { Page } from "@playwright/test";
+import { expectAccessible } from "./support/axe";
 import { grantAdmin, markEmailVerified } from "./support/db";
 import { expect, test } from "./support/fixtures";
 import { emailsTo, type Email } from "./support/mailbox";
@@ -52,6 +53,7 @@ test("a person changes their email address, downloads their data, and deletes th
   const confirmation = await mailTo(newAddress, /Confirm your new email address/);
   await page.goto(linkTo(confirmation, "/verify-email/"));
   await expect(page.getByRole("heading", { name: "Confirm your new email address" })).toBeVisible();
+  await expectAccessible(page, "the confirmation page of a change of address");
   await page.getByRole("button", { name: "Confirm my new address" }).click();
   await expect(page.getByRole("heading", { name: "Your new email address is confirmed" })).toBeVisible();
   // This browser asked for it, so its session is the one the change kept.
@@ -77,6 +79,7 @@ test("a person changes their email address, downloads their data, and deletes th
   await page.getByRole("button", { name: "Delete my account", exact: true }).click();
   await expect(page).toHaveURL(/\/account-deleted\/$/);
   await expect(page.getByRole("heading", { name: "Your account is deleted" })).toBeVisible();
+  await expectAccessible(page, "the page after deleting the account");
   await mailTo(newAddress, /was deleted/);
   expect((await request.post("/api/auth/login/", { data: { email: newAddress, password: user.password } })).status()).toBe(400);
   await page.goto("/profile/");
@@ -112,9 +115,11 @@ test("an administrator with TOTP finds a user, disables them (their open tab is 
   await expect(page.getByRole("heading", { name: "Users" })).toBeVisible();
   await page.getByLabel("Search by username or email").fill(target.username.toUpperCase());
   await expect(page.getByRole("status").filter({ hasText: "1 account matches" })).toBeVisible();
+  await expectAccessible(page, "the administration's list of accounts");
   await expect(page).toHaveURL(new RegExp(`\\?q=${target.username.toUpperCase()}$`));
   await page.getByRole("link", { name: target.username }).click();
   await expect(page.getByRole("heading", { name: target.username, level: 1 })).toBeVisible();
+  await expectAccessible(page, "one account in the administration");
 
   await page.getByRole("button", { name: "Disable the account…" }).click();
   await expect(page.getByRole("heading", { name: `Disable ${target.username}?` })).toBeFocused();
@@ -153,4 +158,5 @@ test("an administrator with TOTP finds a user, disables them (their open tab is 
   await expect(entries.nth(1)).toContainText(`${admin.email} enabled the account of ${target.email} again`);
   await expect(entries.nth(2)).toContainText(`${admin.email} disabled the account of ${target.email}`);
   await expect(entries.nth(2)).toContainText("Reason: Spam reported by three people");
+  await expectAccessible(page, "the audit");
 });
