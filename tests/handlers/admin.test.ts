@@ -12,6 +12,8 @@ import * as secondFactorReset from "@/app/api/admin/users/[id]/second-factor/res
 import * as sessionsRevoke from "@/app/api/admin/users/[id]/sessions/revoke/route";
 import * as verifyResend from "@/app/api/admin/users/[id]/verify-email/resend/route";
 import * as users from "@/app/api/admin/users/route";
+import { deleteUser, disableUser } from "@/lib/admin/actions";
+import { setRole } from "@/lib/admin/roles";
 import { getDb } from "@/lib/db";
 import { adminAudit, passkeys, recoveryCodes, sessions, totpCredentials, users as usersTable } from "@/db/schema";
 import { describeEventAction } from "@/app/profile/activity-details";
@@ -217,6 +219,24 @@ describe("the actions", () => {
     expect(statuses[0]).toBe(204);
     expect([401, 409]).toContain(statuses[1]);
     expect(await getDb().select({ role: usersTable.role }).from(usersTable)).toEqual([{ role: "admin" }]);
+  });
+
+  it("counts the administrators inside each removal's transaction: two removals past their token checks at once leave one", async () => {
+    // The race above is usually decided by the token check (the loser's account is gone
+    // first); here both removals are already past it, as on PostgreSQL when both requests
+    // read their sessions before either commits. The count (lib/admin/roles.ts) decides.
+    const actor = (a: SignedIn) => ({ kind: "admin" as const, id: a.user.id, email: a.user.email, ip: "127.0.0.1" });
+    const activeAdmins = async () =>
+      (await getDb().select({ role: usersTable.role, disabledAt: usersTable.disabledAt }).from(usersTable)).filter((u) => u.role === "admin" && u.disabledAt === null).length;
+    const [a, b] = [await admin(), await admin()];
+    const pair = await Promise.all([disableUser({ targetId: b.user.id, actor: actor(a), reason: "race" }), setRole({ target: { id: a.user.id }, role: "user", actor: actor(b) })]);
+    expect(pair.map((r) => (r.ok ? "done" : r.reason)).sort()).toEqual(["done", "last_admin"]);
+    expect(await activeAdmins()).toBe(1);
+    const c = await admin();
+    const survivor = pair[0].ok ? a : b;
+    const erasures = await Promise.all([deleteUser({ targetId: c.user.id, actor: actor(survivor) }), deleteUser({ targetId: survivor.user.id, actor: actor(c) })]);
+    expect(erasures.map((r) => (r.ok ? "done" : r.reason)).sort()).toEqual(["done", "last_admin"]);
+    expect(await activeAdmins()).toBe(1);
   });
 
   it("erases a user; the audit keeps the target's id and address", async () => {
