@@ -14,6 +14,12 @@ const config: NextConfig = {
   // the build only costs time there. A plain `npm run build` still checks.
   typescript: { ignoreBuildErrors: process.env.GATEHOUSE_BUILD_SKIP_TYPECHECK === "1" },
   reactStrictMode: true,
+  // `npm run dev` compiles afresh at each start instead of resuming Turbopack's cache in
+  // .next/dev/cache. Resumed after the inputs it was built from changed (the environment,
+  // which Next hands to Turbopack whole, so setting CORS_ALLOWED_ORIGINS is one; or a file
+  // edited while no server ran), the cache answered every HMR subscription of a page with
+  // a "restart", so every open page reloaded about once a second (docs/decisions/038).
+  experimental: { turbopackFileSystemCacheForDev: false },
   // server.js sets the common headers on every response (lib/security-headers.ts); this one
   // stays for a run without it (plain `next start`), whose static assets get nothing else.
   async headers() {

@@ -80,6 +80,7 @@ const server = createServer((req, res) => {
   // on their own first, a second syscall and packet per request (docs/decisions/024).
   if (req.url?.startsWith("/api/")) res.flushHeaders = headersGoWithTheBody;
   handle(req, res);
+  trackUpgrades();
 });
 function headersGoWithTheBody() {}
 // For the shutdown log: how many connections it waits for.
@@ -88,6 +89,23 @@ server.on("connection", (socket) => {
   openConnections++;
   socket.once("close", () => openConnections--);
 });
+
+// Upgraded connections: the development server's HMR websocket, one per open tab. They
+// carry no request to finish, and server.close() would wait for them until
+// SHUTDOWN_TIMEOUT_MS; the shutdown closes them instead. Next attaches its own 'upgrade'
+// listener on the first request it handles; ours joins it then, never before, because with
+// no listener at all Node hands an upgrade to the request handler, where Next attaches.
+const upgraded = new Set();
+let trackingUpgrades = false;
+function trackUpgrades() {
+  if (trackingUpgrades || server.listenerCount("upgrade") === 0) return;
+  trackingUpgrades = true;
+  server.on("upgrade", (_req, socket) => {
+    upgraded.add(socket);
+    socket.once("close", () => upgraded.delete(socket));
+    if (draining) socket.destroy();
+  });
+}
 server.listen(port, hostname, () => {
   console.log(`> Gatehouse ${dev ? "(development)" : ""} listening on http://${hostname}:${port}`);
 });
@@ -118,6 +136,8 @@ async function shutdown(signal) {
   // Said aloud (after close(), so that whoever reads it finds the port closed), so that a
   // stopped server leaves a trace in its log.
   console.log(`> Gatehouse stopping on ${signal}: ${unfinished.size} request(s) in flight, ${openConnections} connection(s) open, up to ${timeoutMs} ms`);
+  // A websocket is no request to finish: it goes now (a tab's HMR client will try again and find the port closed).
+  for (const socket of upgraded) socket.destroy();
   await closed;
   stage = "finish";
   try {

@@ -13,10 +13,9 @@ const alias = {
  * Files that take far longer than the rest start first, so the others fill the workers
  * beside them instead of leaving one file running alone at the end. Vitest orders by the
  * durations it remembers (node_modules/.vite), but a fresh clone has none and gets the
- * largest files first, which would put the short dev-mailbox file last.
+ * largest files first. (The development mailbox, once the longest, is in tests/dev/ now.)
  */
 const RUN_FIRST = [
-  "tests/integration/dev-mailbox.test.ts",
   "tests/integration/mfa-key-rotation.test.ts",
   "tests/integration/production.test.ts",
   "tests/handlers/trust.test.ts",
@@ -90,6 +89,20 @@ export default defineConfig({
           maxWorkers: 2,
           testTimeout: 180_000,
           hookTimeout: 180_000,
+        },
+      },
+      {
+        resolve: { alias },
+        test: {
+          // The development server (`npm run dev`) in a real browser: not in `npm test`;
+          // `.ci/run` runs it after (`npm run test:dev`, docs/decisions/038).
+          name: "dev",
+          include: ["tests/dev/**/*.test.ts"],
+          environment: "node",
+          maxWorkers: 1,
+          // Each test's pages compile on first use: tens of seconds each on a busy machine.
+          testTimeout: 240_000,
+          hookTimeout: 300_000,
         },
       },
       {

@@ -5,7 +5,7 @@ import { grantAdmin, markEmailVerified } from "./support/db";
 import { expect, test } from "./support/fixtures";
 import { emailsTo, type Email } from "./support/mailbox";
 import { totpCode, turnOnTotpByApi } from "./support/totp";
-import { newUser, registerByApi } from "./support/users";
+import { accountMenu, newUser, registerByApi } from "./support/users";
 
 // The account's whole life and the console (docs/api.md, the account's own lifecycle and
 // administration): a person changes their address (both emails read at the fake Resend),
@@ -40,6 +40,17 @@ test("a person changes their email address, downloads their data, and deletes th
   markEmailVerified(user.email);
   await login(user);
 
+  // A new username shows at once in the header's account menu, which has no Administration.
+  const renamed = `${user.username}.new`;
+  await page.getByRole("textbox", { name: "Username" }).fill(renamed);
+  await page.getByRole("button", { name: "Change username" }).click();
+  await expect(page.getByText(`Your username is now ${renamed}.`)).toBeVisible();
+  await expect(accountMenu(page)).toContainText(renamed);
+  await accountMenu(page).click();
+  await expect(page.getByRole("banner").getByRole("link", { name: "Security" })).toBeVisible();
+  await expect(page.getByRole("banner").getByRole("link", { name: "Administration" })).toHaveCount(0);
+  await accountMenu(page).click();
+
   await page.getByLabel("New email address").fill(newAddress);
   await page.getByRole("button", { name: "Send confirmation link" }).click();
   await expect(page.getByText(`Your address stays ${user.email} until the link is used.`)).toBeVisible();
@@ -58,7 +69,7 @@ test("a person changes their email address, downloads their data, and deletes th
   await expect(page.getByRole("heading", { name: "Your new email address is confirmed" })).toBeVisible();
   // This browser asked for it, so its session is the one the change kept.
   await page.getByRole("link", { name: "Go to your profile" }).click();
-  await expect(page.getByRole("heading", { name: "Your profile" })).toBeVisible();
+  await expect(page.getByRole("heading", { name: "Your account" })).toBeVisible();
   await expect(page.getByText(newAddress).first()).toBeVisible();
 
   const downloading = page.waitForEvent("download");
@@ -113,6 +124,10 @@ test("an administrator with TOTP finds a user, disables them (their open tab is 
 
   await signInWithCode(page, admin.email, admin.password, adminSecret);
   await expect(page.getByRole("heading", { name: "Users" })).toBeVisible();
+  // An administrator's account menu leads here.
+  await accountMenu(page).click();
+  await expect(page.getByRole("banner").getByRole("link", { name: "Administration" })).toHaveAttribute("aria-current", "page");
+  await accountMenu(page).click();
   await page.getByLabel("Search by username or email").fill(target.username.toUpperCase());
   await expect(page.getByRole("status").filter({ hasText: "1 account matches" })).toBeVisible();
   await expectAccessible(page, "the administration's list of accounts");

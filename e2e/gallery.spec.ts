@@ -8,7 +8,7 @@ import { grantAdmin, linkProviderAccount, markEmailVerified } from "./support/db
 import { expect, test } from "./support/fixtures";
 import { emailedLink, emailsTo } from "./support/mailbox";
 import { totpCode, turnOnTotpByApi } from "./support/totp";
-import { newUser, registerByApi, type TestUser } from "./support/users";
+import { accountMenu, logOutFromMenu, newUser, registerByApi, type TestUser } from "./support/users";
 
 // The screen gallery (the `gallery` project in playwright.config.ts): every screen, one
 // test each, in light and dark at a phone's width and a desktop's. Each screen gets
@@ -89,6 +89,14 @@ test("login, after a failed social sign-in", async ({ page }, testInfo) => {
   await checkScreen(page, testInfo, "login-social-error");
 });
 
+test("login, after logging out", async ({ page, request, login }, testInfo) => {
+  const user = newUser("shot");
+  await registerByApi(request, user);
+  await login(user);
+  await logOutFromMenu(page);
+  await checkScreen(page, testInfo, "login-logged-out");
+});
+
 test("login, bad credentials", async ({ page }, testInfo) => {
   await page.goto("/login/");
   await page.getByLabel("Email address").fill("nobody@example.com");
@@ -164,28 +172,56 @@ test("reset password, a link that does not work", async ({ page }, testInfo) => 
 });
 
 test.describe("profile", () => {
-  async function profileWithTwoSessions({ page, request, login }: { page: Page; request: APIRequestContext; login: (user: TestUser) => Promise<void> }) {
+  /** A signed-in user with a second device, signed in through the API as an external client would be. */
+  async function signedInWithTwoSessions({ request, login }: { request: APIRequestContext; login: (user: TestUser, options?: { to?: string }) => Promise<void> }, to = "/profile/") {
     const user = newUser("shot");
     await registerByApi(request, user);
-    // Another device, signed in through the API as an external client would be.
     const other = await request.post("/api/auth/login/", {
       data: { email: user.email, password: user.password },
       headers: { "User-Agent": "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:128.0) Gecko/20100101 Firefox/128.0" },
     });
     expect(other.status()).toBe(200);
-    await login(user);
-    await expect(page.getByText("Not verified", { exact: true })).toBeVisible();
-    await expect(page.getByRole("button", { name: "Sign out all other sessions" })).toBeVisible();
+    await login(user, { to });
     return user;
   }
 
-  test("unverified, two sessions", async ({ page, request, login }, testInfo) => {
-    await profileWithTwoSessions({ page, request, login: (user) => login(user) });
+  test("account, unverified", async ({ page, request, login }, testInfo) => {
+    await signedInWithTwoSessions({ request, login });
+    await expect(page.getByText("Not verified", { exact: true })).toBeVisible();
     await checkScreen(page, testInfo, "profile");
   });
 
+  test("the account menu, open", async ({ page, request, login }, testInfo) => {
+    await signedInWithTwoSessions({ request, login });
+    await accountMenu(page).click();
+    await expect(page.getByRole("banner").getByRole("button", { name: "Log out" })).toBeVisible();
+    await checkScreen(page, testInfo, "profile-account-menu");
+  });
+
+  test("sign-in and security", async ({ page, request, login }, testInfo) => {
+    const user = await signedInWithTwoSessions({ request, login }, "/profile/security/");
+    markEmailVerified(user.email);
+    await page.reload();
+    await expect(page.getByRole("button", { name: "Turn on two-step verification" })).toBeVisible();
+    await checkScreen(page, testInfo, "profile-security");
+  });
+
+  test("sessions", async ({ page, request, login }, testInfo) => {
+    await signedInWithTwoSessions({ request, login }, "/profile/sessions/");
+    await expect(page.getByRole("button", { name: "Sign out all other sessions" })).toBeVisible();
+    await checkScreen(page, testInfo, "profile-sessions");
+  });
+
+  test("activity, paged", async ({ page, request, login }, testInfo) => {
+    const user = await signedInWithTwoSessions({ request, login }, "/profile/");
+    for (let i = 0; i < 11; i++) await request.post("/api/auth/login/", { data: { email: user.email, password: i % 3 ? user.password : "a wrong password" } });
+    await page.goto("/profile/activity/");
+    await expect(page.getByRole("link", { name: "Older" })).toBeVisible();
+    await checkScreen(page, testInfo, "profile-activity");
+  });
+
   test("a refused password change", async ({ page, request, login }, testInfo) => {
-    const user = await profileWithTwoSessions({ page, request, login: (u) => login(u) });
+    const user = await signedInWithTwoSessions({ request, login }, "/profile/security/");
     await page.getByLabel("Current password").fill("not the password");
     await page.getByLabel("New password", { exact: true }).fill(`${user.password} changed`);
     await page.getByRole("button", { name: "Change password" }).click();
@@ -193,11 +229,11 @@ test.describe("profile", () => {
     await checkScreen(page, testInfo, "profile-password-error");
   });
 
-  test("two-step verification: the QR code, then the recovery codes", async ({ page, request, login }, testInfo) => {
+  test("two-step verification: the QR code, then the recovery codes, then on", async ({ page, request, login }, testInfo) => {
     const user = newUser("totp");
     await registerByApi(request, user);
     markEmailVerified(user.email);
-    await login(user);
+    await login(user, { to: "/profile/security/" });
     await page.getByRole("button", { name: "Turn on two-step verification" }).click();
     await expect(page.getByRole("img", { name: "QR code for your authenticator app" })).toBeVisible();
     await checkScreen(page, testInfo, "profile-totp-setup");
@@ -208,6 +244,9 @@ test.describe("profile", () => {
     await expect(page.getByRole("heading", { name: "Save your recovery codes" })).toBeFocused();
     await expect(page.getByRole("list", { name: "Recovery codes" }).getByRole("listitem")).toHaveCount(10);
     await checkScreen(page, testInfo, "profile-recovery-codes");
+    await page.getByRole("button", { name: "I have saved them" }).click();
+    await expect(page.getByText("10 recovery codes left.")).toBeVisible();
+    await checkScreen(page, testInfo, "profile-totp-on");
   });
 });
 
@@ -234,6 +273,7 @@ test("two-step sign-in: the code asked in place, a wrong code, the recovery code
   await checkScreen(page, testInfo, "login-second-step-wrong-code");
   await page.getByRole("button", { name: "Use a recovery code instead" }).click();
   await expect(page.getByLabel("Recovery code")).toBeVisible();
+  await expect(page.locator("#second-step-code-error")).toHaveCount(0);
   await checkScreen(page, testInfo, "login-recovery-code");
 });
 
@@ -263,7 +303,7 @@ test.describe("with providers configured", () => {
     const user = newUser("shot");
     await registerByApi(page.request, user);
     linkProviderAccount({ email: user.email, provider: "github" });
-    await login(user);
+    await login(user, { to: "/profile/security/" });
     await expect(page.getByRole("button", { name: "Unlink GitHub" })).toBeVisible();
     await checkScreen(page, testInfo, "profile-providers");
   });
@@ -386,6 +426,20 @@ test("an app asks for consent", async ({ page }, testInfo) => {
   await page.goto(authorizeUrl());
   await expect(page.getByRole("heading", { name: "Allow Team Wiki to use your Gatehouse account?" })).toBeVisible();
   await checkScreen(page, testInfo, "oidc-consent");
+});
+
+test("the profile's apps with access", async ({ page }, testInfo) => {
+  const user = newUser("shot");
+  await registerByApi(page.request, user);
+  expect((await page.request.post("/api/auth/login/", { data: { email: user.email, password: user.password } })).status()).toBe(200);
+  // Allowed once: the app has a grant and a remembered consent (its callback then refuses
+  // this browser, as in the sign-out shot below: this test, not the app, began the request).
+  await page.goto(authorizeUrl());
+  await page.getByRole("button", { name: "Allow" }).click();
+  await page.waitForURL((url) => url.href.startsWith(RP_URL));
+  await page.goto("/profile/apps/");
+  await expect(page.getByRole("button", { name: "Remove access for Team Wiki" })).toBeVisible();
+  await checkScreen(page, testInfo, "profile-apps");
 });
 
 test("an app asks to sign out of Gatehouse", async ({ page }, testInfo) => {

@@ -1,7 +1,7 @@
 import { SOCIAL_ERROR_MESSAGES } from "../lib/social";
 import { expectAccessible } from "./support/axe";
 import { expect, test } from "./support/fixtures";
-import { newUser, registerByApi, signIn } from "./support/users";
+import { accountMenu, logOutFromMenu, newUser, registerByApi, signIn } from "./support/users";
 
 const BAD_CREDENTIALS = "The email address or password is incorrect.";
 
@@ -10,17 +10,20 @@ test("login, profile, reload stays signed in, logout, profile sends to login", a
   await registerByApi(request, user);
 
   await signIn(page, user);
-  await expect(page.getByText(user.username, { exact: true })).toBeVisible();
-  await expect(page.getByText(user.email, { exact: true })).toBeVisible();
-  await expect(page.getByText("Not verified", { exact: true })).toBeVisible();
+  const main = page.getByRole("main");
+  await expect(main.getByText(user.username, { exact: true })).toBeVisible();
+  await expect(main.getByText(user.email, { exact: true })).toBeVisible();
+  await expect(main.getByText("Not verified", { exact: true })).toBeVisible();
+  // The header's account menu names who is signed in, on every page.
+  await expect(accountMenu(page)).toContainText(user.username);
 
   await page.reload();
   await expect(page).toHaveURL(/^[^?]*\/profile\/$/);
-  await expect(page.getByText(user.username, { exact: true })).toBeVisible();
+  await expect(main.getByText(user.username, { exact: true })).toBeVisible();
 
-  await page.getByRole("button", { name: "Log out" }).click();
-  await expect(page).toHaveURL(/\/login\/\?next=\/profile\/$/);
-  await expect(page.getByRole("heading", { name: "Sign in" })).toBeVisible();
+  await logOutFromMenu(page);
+  await expect(page).toHaveURL(/\/login\/$/);
+  await expect(accountMenu(page)).toHaveCount(0);
 
   // The cookie is gone server-side too: a fresh load of the profile is signed out.
   await page.goto("/profile/");
@@ -80,10 +83,10 @@ test("a signed-in visitor never sees the login form, on / or /login/", async ({ 
   });
   await page.goto("/login/");
   await expect(page).toHaveURL(/^[^?]*\/profile\/$/);
-  await expect(page.getByRole("heading", { name: "Your profile" })).toBeVisible();
+  await expect(page.getByRole("heading", { name: "Your account" })).toBeVisible();
   await page.goto("/");
   await expect(page).toHaveURL(/^[^?]*\/profile\/$/);
-  await expect(page.getByRole("heading", { name: "Your profile" })).toBeVisible();
+  await expect(page.getByRole("heading", { name: "Your account" })).toBeVisible();
   expect(await page.evaluate(() => sessionStorage.getItem("sawLoginForm"))).toBeNull();
 });
 
@@ -143,5 +146,5 @@ test("the keyboard alone signs in, and focus is visible on the way", async ({ pa
   await page.keyboard.type(user.password);
   await page.keyboard.press("Enter");
   await expect(page).toHaveURL(/^[^?]*\/profile\/$/);
-  await expect(page.getByText(user.username, { exact: true })).toBeVisible();
+  await expect(page.getByRole("main").getByText(user.username, { exact: true })).toBeVisible();
 });

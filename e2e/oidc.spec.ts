@@ -84,4 +84,14 @@ test("a second app signs a person in through Gatehouse with a password, then wit
   await page.getByLabel("Code from your authenticator app").fill(codeAt(secret, 1));
   await page.getByRole("button", { name: "Confirm" }).click();
   await expect(page.getByText(`Signed in as ${user.username}`)).toBeVisible();
+
+  // 5. Back at Gatehouse, the profile's Apps section lists the app and takes its access back.
+  await page.goto("/profile/");
+  await page.getByRole("navigation", { name: "Your profile" }).getByRole("link", { name: "Apps" }).click();
+  await expect(page).toHaveURL(/\/profile\/apps\/$/);
+  await expect(page.getByRole("heading", { name: "Apps with access" })).toBeVisible();
+  await page.getByRole("button", { name: "Remove access for Team Wiki" }).click();
+  await expect(page.getByText("Team Wiki no longer has access to your account.")).toBeVisible();
+  await expect(page.getByText("No apps have access.")).toBeVisible();
+  await expect(page.getByRole("heading", { name: "Apps with access" })).toBeFocused();
 });

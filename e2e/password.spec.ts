@@ -45,7 +45,7 @@ test("forgot password: the emailed link sets a new password and signs out every 
   await page.getByLabel("Email address").fill(`  ${user.email} `);
   await page.getByRole("button", { name: "Send reset link" }).click();
   await expect(page.getByRole("heading", { name: "Check your email" })).toBeFocused();
-  await expect(page.getByRole("main")).toContainText(`If ${user.email} belongs to a Gatehouse account`);
+  await expect(page.getByRole("main")).toContainText(`If ${user.email} belongs to an account here`);
 
   const link = await emailedLink(user.email, "reset", 1);
   const confirmations = watchConfirmations(page);
@@ -55,6 +55,9 @@ test("forgot password: the emailed link sets a new password and signs out every 
   await expect(page.locator('meta[name="referrer"]')).toHaveAttribute("content", "no-referrer");
   await expect(page.getByRole("heading", { name: "Choose a new password" })).toBeVisible();
   await expect(page.getByText("At least 8 characters")).toBeVisible();
+  // The account's address from the link, for password managers, in a field nobody sees.
+  await expect(page.locator('form input[autocomplete="username"]')).toHaveValue(user.email);
+  await expect(page.locator('form input[autocomplete="username"]')).toBeHidden();
   expect(confirmations).toEqual([]);
   await expectAccessible(page, "choose a new password");
 
@@ -62,7 +65,7 @@ test("forgot password: the emailed link sets a new password and signs out every 
   const password = page.getByLabel("New password", { exact: true });
   await password.fill("short");
   await page.getByRole("button", { name: "Set new password" }).click();
-  await expect(page.locator("#new-password-error")).toHaveText("Ensure this field has at least 8 characters.");
+  await expect(page.locator("#new-password-error")).toHaveText("That is 5 characters; it needs at least 8.");
   await expect(password).toBeFocused();
   expect(confirmations).toEqual([]);
   await password.fill("qwertyuiop");
@@ -101,7 +104,9 @@ test("a used or expired link says so and offers a new one", async ({ page, reque
   await page.getByRole("button", { name: "Set new password" }).click();
   await expect(page.getByRole("heading", { name: "Your password was changed" })).toBeVisible();
 
-  // Used: the page says so on arrival, before anyone types a password.
+  // Used: the page says so on arrival, before anyone types a password. (From elsewhere, as
+  // from a mail client: the same URL again, fragment and all, would not load the page anew.)
+  await page.goto("/");
   await page.goto(link);
   await expect(page.getByRole("heading", { name: "This link was already used" })).toBeFocused();
   await expect(page.getByLabel("New password", { exact: true })).toHaveCount(0);
@@ -129,7 +134,7 @@ test("change the password from the profile: this device stays, the others are si
   await registerByApi(request, user);
   const phone = await newDevice();
   await login(user, { page: phone });
-  await login(user);
+  await login(user, { to: "/profile/security/" });
 
   const current = page.getByLabel("Current password");
   const next = page.getByLabel("New password", { exact: true });
@@ -139,9 +144,16 @@ test("change the password from the profile: this device stays, the others are si
 
   // Checked here first: nothing is sent.
   await change.click();
-  await expect(page.locator("#current-password-error")).toHaveText("This field may not be blank.");
-  await expect(page.locator("#new-password-error")).toHaveText("Ensure this field has at least 8 characters.");
+  await expect(page.locator("#current-password-error")).toHaveText("This field is required.");
+  await expect(page.locator("#new-password-error")).toHaveText("This field is required.");
   await expect(current).toBeFocused();
+  await expect(page.locator('form[aria-label="Change your password"] input[autocomplete="username"]')).toHaveValue(user.email);
+
+  // Too short, said in the page's words: how long it is, not the hint again.
+  await next.fill("short");
+  await change.click();
+  await expect(page.locator("#new-password-error")).toHaveText("That is 5 characters; it needs at least 8.");
+  await next.fill("");
 
   // The API's answer, beside the field it is about.
   await current.fill("not my password at all");
@@ -169,7 +181,8 @@ test("change the password from the profile: this device stays, the others are si
 
   // This device stays signed in; the phone is signed out at its next load.
   await page.reload();
-  await expect(page.getByText(user.username, { exact: true })).toBeVisible();
+  await expect(page.getByRole("heading", { name: "Sign-in and security" })).toBeVisible();
+  await expect(page.getByRole("banner").getByRole("button", { name: /account menu/ })).toContainText(user.username);
   await phone.reload();
   await expect(phone).toHaveURL(/\/login\/\?next=\/profile\/$/);
   await tryLogin(phone, user.email, user.password);

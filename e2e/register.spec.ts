@@ -26,6 +26,8 @@ test("register, open the email, click the link: verified", async ({ page }) => {
   await expect(heading).toBeVisible();
   await expect(heading).toBeFocused();
   await expect(page.getByText(`We sent an email to ${user.email}`)).toBeVisible();
+  // A production server: no word of a development mailbox.
+  await expect(page.getByText("development mailbox")).toHaveCount(0);
   await expectAccessible(page, "check your email");
 
   await page.goto(await emailedLink(user.email, "verify", 1));
@@ -39,7 +41,7 @@ test("register, open the email, click the link: verified", async ({ page }) => {
   await page.getByLabel("Email address").fill(user.email);
   await page.getByLabel("Password", { exact: true }).fill(user.password);
   await page.getByRole("button", { name: "Sign in", exact: true }).click();
-  await expect(page.getByRole("heading", { name: "Your profile" })).toBeVisible();
+  await expect(page.getByRole("heading", { name: "Your account" })).toBeVisible();
   await expect(page.getByText("Verified", { exact: true })).toBeVisible();
 });
 
@@ -110,9 +112,10 @@ test("the form checks its input before sending anything", async ({ page }) => {
   await page.getByLabel("Password", { exact: true }).fill("short");
   await page.getByRole("button", { name: "Create account" }).click();
 
-  await expect(page.locator("#username-error")).toContainText("Enter a valid username");
+  // What is wrong with what was typed, not the hint again in the framework's words.
+  await expect(page.locator("#username-error")).toHaveText("A username cannot contain spaces.");
   await expect(page.locator("#email-error")).toHaveText("Enter a valid email address.");
-  await expect(page.locator("#password-error")).toHaveText("Ensure this field has at least 8 characters.");
+  await expect(page.locator("#password-error")).toHaveText("That is 5 characters; it needs at least 8.");
   await expect(page.getByLabel("Username")).toBeFocused();
   expect(sent).toBe(0);
 });
@@ -149,5 +152,5 @@ test("busy while submitting, then the limit's message and the network failure in
   await expect(page.getByRole("button", { name: "Create account" })).toBeEnabled();
 
   await page.getByRole("button", { name: "Create account" }).click();
-  await expect(page.getByRole("main").getByRole("alert")).toHaveText("Could not reach Gatehouse. Check your connection and try again.");
+  await expect(page.getByRole("main").getByRole("alert")).toHaveText("Could not reach the server. Check your connection and try again.");
 });

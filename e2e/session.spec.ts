@@ -1,6 +1,6 @@
 import type { Page } from "@playwright/test";
 import { expect, test } from "./support/fixtures";
-import { newUser, registerByApi } from "./support/users";
+import { logOutFromMenu, newUser, registerByApi } from "./support/users";
 
 const REFRESH = "/api/auth/token/refresh/";
 
@@ -34,12 +34,12 @@ test("two tabs refreshing at once both stay signed in", async ({ page, context, 
   // Both restore from the same cookie at the same moment: one rotates it, the other
   // lands in the server's reuse grace window.
   await Promise.all([a.goto("/profile/"), b.goto("/profile/")]);
-  for (const tab of [a, b]) await expect(tab.getByText(user.username, { exact: true })).toBeVisible();
+  for (const tab of [a, b]) await expect(tab.getByRole("main").getByText(user.username, { exact: true })).toBeVisible();
 
   await Promise.all([a.reload(), b.reload()]);
   for (const tab of [a, b]) {
     await expect(tab).toHaveURL(/^[^?]*\/profile\/$/);
-    await expect(tab.getByText(user.username, { exact: true })).toBeVisible();
+    await expect(tab.getByRole("main").getByText(user.username, { exact: true })).toBeVisible();
   }
   expect([...refreshesA, ...refreshesB]).toEqual([200, 200, 200, 200]);
 });
@@ -50,13 +50,13 @@ test("logging out in one tab signs out the other", async ({ page, context, reque
   await login(user);
   const other = await context.newPage();
   await other.goto("/profile/");
-  await expect(other.getByText(user.username, { exact: true })).toBeVisible();
+  await expect(other.getByRole("main").getByText(user.username, { exact: true })).toBeVisible();
 
-  await page.getByRole("button", { name: "Log out" }).click();
-  await expect(page.getByRole("heading", { name: "Sign in" })).toBeVisible();
-  // Nobody touches the other tab: it hears of the logout and leaves the profile.
+  await logOutFromMenu(page);
+  // Nobody touches the other tab: it hears of the logout, leaves the profile, and says why.
   await expect(other).toHaveURL(/\/login\/\?next=/);
   await expect(other.getByRole("heading", { name: "Sign in" })).toBeVisible();
+  await expect(other.getByRole("main").getByRole("status").filter({ hasText: "You are logged out." })).toBeVisible();
   await other.goto("/profile/");
   await expect(other).toHaveURL(/\/login\/\?next=/);
 });
@@ -71,11 +71,13 @@ test("the access token stays in memory and the refresh token out of scripts' rea
     local: Object.keys(localStorage).length,
     session: Object.keys(sessionStorage).length,
   }));
-  expect(stored).toEqual({ cookie: "", local: 0, session: 0 });
+  // Scripts see the session hint only (docs/decisions/036): "a session exists", no secret.
+  expect(stored).toEqual({ cookie: "has_session=1", local: 0, session: 0 });
   const cookies = await context.cookies();
-  // The device cookie (decision 025) is out of scripts' reach too.
-  expect(cookies.map(({ name, httpOnly, path, sameSite }) => ({ name, httpOnly, path, sameSite }))).toEqual([
+  // The device cookie (decision 025) is out of scripts' reach too; the hint is the one they see.
+  expect(cookies.map(({ name, httpOnly, path, sameSite }) => ({ name, httpOnly, path, sameSite })).sort((a, b) => a.name.localeCompare(b.name))).toEqual([
     { name: "device_token", httpOnly: true, path: "/api/auth/", sameSite: "Lax" },
+    { name: "has_session", httpOnly: false, path: "/", sameSite: "Lax" },
     { name: "refresh_token", httpOnly: true, path: "/api/auth/", sameSite: "Lax" },
   ]);
 });
@@ -87,7 +89,7 @@ test("one refresh restores the session on load, and one more follows a 401", asy
 
   const refreshes = watchRefreshes(page);
   await page.reload();
-  await expect(page.getByText(user.username, { exact: true })).toBeVisible();
+  await expect(page.getByRole("main").getByText(user.username, { exact: true })).toBeVisible();
   expect(refreshes).toEqual([200]);
 
   // The profile's first call is refused as if its token had expired: the page refreshes
@@ -103,7 +105,7 @@ test("one refresh restores the session on load, and one more follows a 401", asy
   });
   refreshes.length = 0;
   await page.reload();
-  await expect(page.getByText(user.username, { exact: true })).toBeVisible();
+  await expect(page.getByRole("main").getByText(user.username, { exact: true })).toBeVisible();
   expect(refused).toBe(true);
   expect(refreshes).toEqual([200, 200]);
 });
@@ -128,4 +130,27 @@ test("the token is refreshed shortly before it expires", async ({ page, request,
   // And the new token works: the resend button calls the API with it.
   await page.getByRole("button", { name: "Resend verification email" }).click();
   await expect(page.getByText(`We sent a new verification link to ${user.email}.`)).toBeVisible();
+});
+
+test("a signed-out page asks for no refresh, and a session ended from another device is said so on the login page", async ({ page, request, login, newDevice }) => {
+  // Signed out: no hint, no refresh call, so no failed request in the console (the
+  // fixture fails the test on a refresh answering 400).
+  const refreshes = watchRefreshes(page);
+  await page.goto("/login/");
+  await expect(page.getByRole("heading", { name: "Sign in" })).toBeVisible();
+  await page.goto("/register/");
+  await expect(page.getByRole("heading", { name: "Create your account" })).toBeVisible();
+  expect(refreshes).toEqual([]);
+
+  const user = newUser("elsewhere");
+  await registerByApi(request, user);
+  await login(user, { to: "/profile/sessions/" });
+  const phone = await newDevice({ userAgent: "Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.0 Mobile/15E148 Safari/604.1" });
+  await login(user, { page: phone, to: "/profile/sessions/" });
+  // The phone signs out every other session; this page finds out at its next call.
+  await phone.getByRole("button", { name: "Sign out all other sessions" }).click();
+  await expect(phone.getByText("Signed out 1 other session.")).toBeVisible();
+  await page.reload();
+  await expect(page).toHaveURL(/\/login\/\?next=\/profile\/sessions\/$/);
+  await expect(page.getByRole("main").getByRole("status").filter({ hasText: "You were signed out: your session was ended from another device" })).toBeVisible();
 });

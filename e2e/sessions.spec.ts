@@ -6,20 +6,22 @@ const IPHONE =
   "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1";
 const WINDOWS_FIREFOX = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:128.0) Gecko/20100101 Firefox/128.0";
 
-const sessionsOf = (page: Page) => page.getByRole("region", { name: "Sessions" }).getByRole("listitem");
+const sessionsOf = (page: Page) => page.getByRole("list", { name: "Signed-in devices" }).getByRole("listitem");
+const SESSIONS = { to: "/profile/sessions/" };
 
-/** Signed out there: its next load goes to the login form. */
+/** Signed out there: its next load goes to the login form, which says the session ended. */
 async function expectSignedOut(device: Page): Promise<void> {
   await device.reload();
-  await expect(device).toHaveURL(/\/login\/\?next=\/profile\/$/);
+  await expect(device).toHaveURL(/\/login\/\?next=\/profile\/sessions\/$/);
+  await expect(device.getByRole("main").getByRole("status").filter({ hasText: "You were signed out" })).toBeVisible();
 }
 
 test("two devices are listed, this one marked; signing out the other ends its session", async ({ page, request, newDevice, login }) => {
   const user = newUser("devices");
   await registerByApi(request, user);
   const phone = await newDevice({ userAgent: IPHONE });
-  await login(user, { page: phone });
-  await login(user);
+  await login(user, { page: phone, ...SESSIONS });
+  await login(user, SESSIONS);
 
   const sessions = sessionsOf(page);
   await expect(sessions).toHaveCount(2);
@@ -54,9 +56,9 @@ test("sign out all other sessions", async ({ page, request, newDevice, login }) 
   await registerByApi(request, user);
   const phone = await newDevice({ userAgent: IPHONE });
   const desktop = await newDevice({ userAgent: WINDOWS_FIREFOX });
-  await login(user, { page: phone });
-  await login(user, { page: desktop });
-  await login(user);
+  await login(user, { page: phone, ...SESSIONS });
+  await login(user, { page: desktop, ...SESSIONS });
+  await login(user, SESSIONS);
 
   await expect(sessionsOf(page)).toHaveCount(3);
   await expect(sessionsOf(page).filter({ hasText: "Firefox on Windows" })).toHaveCount(1);
@@ -70,18 +72,19 @@ test("sign out all other sessions", async ({ page, request, newDevice, login }) 
   await expectSignedOut(phone);
   await expectSignedOut(desktop);
   await page.reload();
-  await expect(page.getByText(user.username, { exact: true })).toBeVisible();
+  await expect(sessionsOf(page)).toHaveCount(1);
 });
 
 test("signing out this device from the list is a logout", async ({ page, request, login }) => {
   const user = newUser("self");
   await registerByApi(request, user);
-  await login(user);
+  await login(user, SESSIONS);
 
   const here = sessionsOf(page).filter({ hasText: "This device" });
   await here.getByRole("button", { name: "Sign out of this device" }).click();
-  await expect(page).toHaveURL(/\/login\/\?next=\/profile\/$/);
+  await expect(page).toHaveURL(/\/login\/\?next=\/profile\/sessions\/$/);
   await expect(page.getByRole("heading", { name: "Sign in" })).toBeVisible();
+  await expect(page.getByRole("main").getByRole("status").filter({ hasText: "You are logged out." })).toBeVisible();
   await page.goto("/profile/");
   await expect(page).toHaveURL(/\/login\/\?next=\/profile\/$/);
 });
@@ -93,10 +96,10 @@ test("a failing list is explained, and Try again loads it", async ({ page, reque
   await page.route("**/api/auth/sessions/", (route) =>
     fail ? route.fulfill({ status: 500, json: { detail: "Internal server error" } }) : route.continue(),
   );
-  await login(user);
-  const region = page.getByRole("region", { name: "Sessions" });
-  await expect(region.getByRole("alert")).toContainText("We could not load your sessions.");
+  await login(user, SESSIONS);
+  const main = page.getByRole("main");
+  await expect(main.getByRole("alert")).toContainText("We could not load your sessions.");
   fail = false;
-  await region.getByRole("button", { name: "Try again" }).click();
+  await main.getByRole("button", { name: "Try again" }).click();
   await expect(sessionsOf(page)).toHaveCount(1);
 });

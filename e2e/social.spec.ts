@@ -1,4 +1,5 @@
 import { expect, test } from "./support/fixtures";
+import { accountMenu } from "./support/users";
 
 // "Continue with GitHub" in a real browser, through the fake provider's own page
 // (e2e/fake-oauth, started by playwright.config.ts), back to the profile, signed in.
@@ -16,9 +17,13 @@ test("sign up with GitHub, land on the profile with GitHub linked, and keep it a
   await page.getByRole("button", { name: /Continue as octocat/ }).click();
 
   await expect(page).toHaveURL(`${process.env.E2E_PROVIDERS_URL}/profile/`);
-  await expect(page.getByRole("heading", { name: "Your profile" })).toBeVisible();
-  await expect(page.getByText("octocat@example.test")).toBeVisible();
-  const github = page.getByRole("listitem").filter({ hasText: "GitHub" });
+  await expect(page.getByRole("heading", { name: "Your account" })).toBeVisible();
+  await expect(page.getByRole("main").getByText("octocat@example.test")).toBeVisible();
+  // To the sign-in methods through the header's account menu.
+  await accountMenu(page).click();
+  await page.getByRole("banner").getByRole("link", { name: "Security" }).click();
+  await expect(page).toHaveURL(`${process.env.E2E_PROVIDERS_URL}/profile/security/`);
+  const github = page.getByRole("main").getByRole("listitem").filter({ hasText: "GitHub" });
   await expect(github.getByText("Linked", { exact: true })).toBeVisible();
 
   // No password and no other provider: GitHub is the only way in, so it stays.

@@ -4,7 +4,7 @@ import type { Page } from "@playwright/test";
 import { ageSessions, markEmailVerified } from "./support/db";
 import { expectAccessible } from "./support/axe";
 import { expect, test } from "./support/fixtures";
-import { newUser, registerByApi, type TestUser } from "./support/users";
+import { accountMenu, logOutFromMenu, newUser, registerByApi, type TestUser } from "./support/users";
 
 // Two-step verification and passkeys, as a person uses them (docs/api.md, second factor
 // and passkeys): turn TOTP on from the profile with a code computed from the manual key,
@@ -16,12 +16,15 @@ import { newUser, registerByApi, type TestUser } from "./support/users";
 const codeAt = (key: string, offsetSteps = 0) =>
   generateHOTP(decodeBase32IgnorePadding(key), BigInt(Math.floor(Date.now() / 30_000) + offsetSteps), 6);
 
-const activity = (page: Page) => page.getByRole("region", { name: "Recent security activity" }).getByRole("listitem");
-
-async function logOut(page: Page) {
-  await page.getByRole("button", { name: "Log out" }).click();
-  await expect(page.getByRole("heading", { name: "Sign in" })).toBeVisible();
+/** The newest events, on the activity section of the profile. */
+async function activity(page: Page) {
+  await page.goto("/profile/activity/");
+  const events = page.getByRole("list", { name: "Security events, newest first" }).getByRole("listitem");
+  await expect(events.first()).toBeVisible();
+  return events;
 }
+
+const logOut = logOutFromMenu;
 
 async function passwordStep(page: Page, user: TestUser) {
   await page.getByLabel("Email address").fill(user.email);
@@ -30,7 +33,8 @@ async function passwordStep(page: Page, user: TestUser) {
   await expect(page.getByRole("heading", { name: "Two-step verification" })).toBeVisible();
 }
 
-const onProfile = (page: Page) => expect(page.getByRole("heading", { name: "Your profile" })).toBeVisible();
+const onProfile = (page: Page) => expect(page.getByRole("heading", { name: "Your account" })).toBeVisible();
+const SECURITY = { to: "/profile/security/" };
 
 /** A platform authenticator that holds discoverable credentials and verifies the user. */
 async function addVirtualAuthenticator(page: Page) {
@@ -49,7 +53,7 @@ test("turn on TOTP from the manual key, sign in with password and code, then wit
   await registerByApi(request, user);
   // Second factors come after the address is proven (docs/security.md, account ownership).
   markEmailVerified(user.email);
-  await login(user);
+  await login(user, SECURITY);
 
   await page.getByRole("button", { name: "Turn on two-step verification" }).click();
   const key = (await page.locator("code[aria-label^='Key:']").textContent())!.replace(/\s/g, "");
@@ -60,7 +64,18 @@ test("turn on TOTP from the manual key, sign in with password and code, then wit
   await expect(listed).toHaveCount(10);
   await expectAccessible(page, "the recovery codes, shown once");
   const codes = await listed.allTextContents();
+  // The saved copy says whose codes they are and for what.
+  await expect(page.getByRole("link", { name: "Download codes" })).toHaveAttribute("download", `gatehouse-recovery-codes-${user.email}.txt`);
+  const download = page.waitForEvent("download");
+  await page.getByRole("link", { name: "Download codes" }).click();
+  const saved = await (await download).path().then((file) => import("node:fs").then((fs) => fs.readFileSync(file, "utf8")));
+  expect(saved).toContain("Gatehouse recovery codes");
+  expect(saved).toContain(`Account: ${user.email}`);
+  expect(saved).toContain(codes[0]!);
   await page.getByRole("button", { name: "I have saved them" }).click();
+  // One thing says it is on: the status line, not a banner besides.
+  await expect(page.getByRole("main").getByRole("status").filter({ hasText: "On" })).toContainText("10 recovery codes left.");
+  await expect(page.getByText("Two-step verification is on.")).toHaveCount(0);
 
   // Password, then the code (the next step: the confirm spent this one).
   await logOut(page);
@@ -74,19 +89,26 @@ test("turn on TOTP from the manual key, sign in with password and code, then wit
   await page.getByRole("button", { name: "Verify" }).click();
   await onProfile(page);
 
-  // Password, then a recovery code.
+  // Password, then a recovery code. A wrong code's error does not stay under the new field.
   await logOut(page);
   await passwordStep(page, user);
+  await page.getByLabel("Code from your authenticator app").fill("000000");
+  await page.getByRole("button", { name: "Verify" }).click();
+  await expect(page.locator("#second-step-code-error")).toBeVisible();
   await page.getByRole("button", { name: "Use a recovery code instead" }).click();
+  await expect(page.locator("#second-step-code-error")).toHaveCount(0);
+  await expect(page.getByLabel("Recovery code")).toBeFocused();
   await page.getByLabel("Recovery code").fill(codes[0]!);
   await page.getByRole("button", { name: "Verify" }).click();
   await onProfile(page);
 
-  await expect(activity(page).first()).toContainText("Signed in with a password and a recovery code");
-  const lines = await activity(page).allTextContents();
+  const events = await activity(page);
+  await expect(events.first()).toContainText("Signed in with a password and a recovery code");
+  const lines = await events.allTextContents();
   const order = [
     "Signed in with a password and a recovery code",
     "Recovery code used (9 left)",
+    "Failed sign-in attempt: wrong code",
     "Signed out",
     "Signed in with a password and a code",
     "Failed sign-in attempt: wrong code",
@@ -103,7 +125,7 @@ test("register a passkey, sign in with it alone, and use it as the second step a
   await registerByApi(request, user);
   // Second factors come after the address is proven (docs/security.md, account ownership).
   markEmailVerified(user.email);
-  await login(user);
+  await login(user, SECURITY);
 
   await page.getByLabel("Name for the new passkey").fill("Virtual key");
   await page.getByRole("button", { name: "Add a passkey" }).click();
@@ -117,11 +139,12 @@ test("register a passkey, sign in with it alone, and use it as the second step a
   // logout's answer, then the passkey's sign-in, then the profile.
   const loggedOut = page.waitForResponse((r) => r.url().endsWith("/api/auth/logout/") && r.ok());
   const passkeySignIn = page.waitForResponse((r) => r.url().endsWith("/api/auth/passkeys/login/") && r.ok());
-  await page.getByRole("button", { name: "Log out" }).click();
+  await accountMenu(page).click();
+  await page.getByRole("banner").getByRole("button", { name: "Log out" }).click();
   await loggedOut;
   await passkeySignIn;
   await onProfile(page);
-  await expect(activity(page).first()).toContainText("Signed in with a passkey");
+  await expect((await activity(page)).first()).toContainText("Signed in with a passkey");
 
   // With the button, in a browser without passkey autofill (the virtual authenticator
   // would otherwise answer the autofill request first, as above). The init script runs
@@ -138,6 +161,7 @@ test("register a passkey, sign in with it alone, and use it as the second step a
   // A sign-in an hour old: turning on two-step verification asks to confirm it is you,
   // and the passkey does.
   ageSessions(user.email);
+  await page.goto("/profile/security/");
   await page.getByRole("button", { name: "Turn on two-step verification" }).click();
   await expect(page.getByRole("heading", { name: "Confirm it is you" })).toBeVisible();
   await page.getByRole("button", { name: "Use a passkey" }).click();
@@ -155,6 +179,10 @@ test("register a passkey, sign in with it alone, and use it as the second step a
   await passwordStep(page, user);
   await page.getByRole("button", { name: "Use a passkey instead" }).click();
   await onProfile(page);
-  await expect(activity(page).first()).toContainText("Signed in with a password and a passkey");
-  await expect(activity(page).filter({ hasText: "Passkey “Virtual key” added" })).toHaveCount(1);
+  const events = await activity(page);
+  await expect(events.first()).toContainText("Signed in with a password and a passkey");
+  // Further back than the first page of ten: the whole list, through the API.
+  const access = (await (await page.request.post("/api/auth/token/refresh/")).json()).access;
+  const all = await (await page.request.get("/api/auth/activity/", { headers: { authorization: `Bearer ${access}` } })).json();
+  expect(all.filter((e: { type: string; detail: { name?: string } }) => e.type === "passkey_added" && e.detail.name === "Virtual key")).toHaveLength(1);
 });

@@ -50,6 +50,9 @@ export const MfaRequiredSchema = z.strictObject({
   mfa_required: z.literal(true),
   mfa_token: z.string().meta({ description: "Opaque, single use, valid 5 minutes: send it to POST /api/auth/mfa/verify/ with the second step." }),
   methods: z.array(z.enum(["totp", "recovery_code", "passkey"])).meta({ description: "What the second step may be; `passkey` when the user has one." }),
+  detail: z.string().meta({
+    description: "A sentence for people: what to do next. A client written for the seed, which knows no second step, shows it as it shows any `detail`.",
+  }),
 });
 
 /** What POST /api/auth/login/ answers with 200: a session, or the second step still owed. */
@@ -88,6 +91,8 @@ export const AppAccessSchema = z.strictObject({
   scopes: z.array(z.string()).meta({ description: "What it was allowed: openid, profile, email, offline_access." }),
   since: z.iso.datetime(),
 });
+
+export type AppAccess = z.output<typeof AppAccessSchema>;
 
 export const AppAccessListSchema = z.array(AppAccessSchema);
 

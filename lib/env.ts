@@ -83,6 +83,12 @@ const VARIABLES = {
   // Connections each instance keeps to PostgreSQL (unused on SQLite).
   DATABASE_POOL_SIZE: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(1000).default(10)),
   APP_URL: url("http://localhost:3000"),
+  // What people see: the authenticator app's entry (the TOTP issuer), emails, page
+  // titles, the header. No colon: the key URI's label is "issuer:account".
+  APP_NAME: z.preprocess(
+    emptyToUndefined,
+    z.string().trim().min(1).max(64).regex(/^[^:]+$/, { error: "must not contain a colon (authenticator apps read it as issuer:account)" }).default("Gatehouse"),
+  ),
   PORT: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(65535).default(3000)),
   AUTH_SIGNING_KEY: signingKey,
   // Several keys for rotation; AUTH_SIGNING_KID names the one that signs (lib/auth/key-set.ts).
@@ -100,7 +106,8 @@ const VARIABLES = {
   MFA_ENCRYPTION_KEY: list(z.string().min(32, { error: "each key must be at least 32 characters (`openssl rand -base64 32` prints one)" })),
   RESEND_API_KEY: optionalString,
   RESEND_BASE_URL: z.preprocess(emptyToUndefined, httpUrl.optional()),
-  EMAIL_FROM: z.preprocess(emptyToUndefined, z.string().min(3).default("Gatehouse <no-reply@localhost>")),
+  // Unset: "<APP_NAME> <no-reply@localhost>" (below).
+  EMAIL_FROM: z.preprocess(emptyToUndefined, z.string().min(3).optional()),
   GOOGLE_CLIENT_ID: optionalString,
   GOOGLE_CLIENT_SECRET: optionalString,
   GITHUB_CLIENT_ID: optionalString,
@@ -156,7 +163,7 @@ const EnvSchema = z
   .object(VARIABLES)
   .transform((env, ctx) => {
     const resolved = resolveKeySet({ single: env.AUTH_SIGNING_KEY, list: env.AUTH_SIGNING_KEYS, signerKid: env.AUTH_SIGNING_KID });
-    if (resolved.ok) return { ...env, signingKeys: resolved.keySet };
+    if (resolved.ok) return { ...env, EMAIL_FROM: env.EMAIL_FROM ?? `${env.APP_NAME} <no-reply@localhost>`, signingKeys: resolved.keySet };
     for (const issue of resolved.issues) ctx.addIssue({ code: "custom", path: [issue.variable], message: issue.message });
     return z.NEVER;
   });

@@ -2,7 +2,7 @@ import "server-only";
 import { z } from "zod";
 import * as Bodies from "./api-schemas";
 import type { Answer, Header } from "./http/answers";
-import { REFRESH_COOKIE, REFRESH_COOKIE_PATH, STATE_COOKIE } from "./http/cookies";
+import { REFRESH_COOKIE, REFRESH_COOKIE_PATH, SESSION_HINT_COOKIE, STATE_COOKIE } from "./http/cookies";
 import type { Declaration, RouteContract, Tag } from "./http/route";
 import {
   AdminActionSchema,
@@ -106,11 +106,12 @@ const TAGS: Tag[] = ["Accounts", "Sessions", "Passwords", "Second factor", "Soci
 
 const HEADER_DESCRIPTIONS: Record<Header, string> = {
   "Retry-After": "Seconds to wait before trying again.",
-  "Set-Cookie": `The refresh cookie (\`${REFRESH_COOKIE}\`, HttpOnly, SameSite=Lax, Path=${REFRESH_COOKIE_PATH}) or its deletion (Max-Age=0).`,
+  "Set-Cookie": `The refresh cookie (\`${REFRESH_COOKIE}\`, HttpOnly, SameSite=Lax, Path=${REFRESH_COOKIE_PATH}) or its deletion (Max-Age=0), each with the pages' session hint (\`${SESSION_HINT_COOKIE}=1\`, readable by scripts, Path=/, the same lifetime): not a credential.`,
   Location: "Where the browser goes next.",
   "WWW-Authenticate": 'Bearer realm="api"',
   Allow: "The methods the path serves.",
   "Content-Disposition": '`attachment; filename="gatehouse-account-<id>-<date>.json"`: a download.',
+  Link: 'RFC 8288 links to the neighbouring pages: `</api/auth/activity/?before=…>; rel="next"` (older), `</api/auth/activity/?after=…>; rel="prev"` (newer), each only when there is such a page.',
 };
 
 const SECURITY: Record<NonNullable<RouteContract["auth"]>, Array<Record<string, string[]>>> = {

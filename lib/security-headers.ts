@@ -64,7 +64,7 @@ export function corsHeaders(origin: string | null): Record<string, string> | nul
   return {
     "Access-Control-Allow-Origin": origin,
     "Access-Control-Allow-Credentials": "true",
-    "Access-Control-Expose-Headers": "Retry-After, X-Request-Id",
+    "Access-Control-Expose-Headers": "Retry-After, X-Request-Id, Link",
     Vary: "Origin",
   };
 }

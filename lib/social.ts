@@ -17,12 +17,12 @@ export const SOCIAL_ERROR_MESSAGES = {
   expired: "The sign-in took too long and expired. Please start again.",
   exchange_failed: "We could not confirm the sign-in with the provider. Please try again.",
   profile_failed: "We could not read your profile from the provider. Please try again.",
-  email_required: "The provider did not share a verified email address, which Gatehouse needs to create an account.",
+  email_required: "The provider did not share a verified email address, which is needed to create an account.",
   account_exists:
     "An account with this email address already exists. Sign in with your password, then link the provider from your profile.",
-  already_linked: "That provider account is already linked to a different Gatehouse account.",
+  already_linked: "That provider account is already linked to a different account here.",
   provider_account_mismatch:
-    "Your Gatehouse account is already linked to a different account at this provider. Unlink it from your profile first.",
+    "Your account is already linked to a different account at this provider. Unlink it from your profile first.",
   not_signed_in: "Sign in first, then link the provider from your profile.",
   email_not_verified:
     "This account's email address is not verified yet. Open the link we emailed you first (once signed in, you can ask for a new one).",

@@ -44,6 +44,8 @@ export const UsernameSchema = requiredString()
 /** A new password: NFKC-normalised, 8 to 128 characters, never truncated (docs/security.md). */
 export const NewPasswordSchema = requiredString()
   .transform((value) => value.normalize("NFKC"))
+  // Empty is a missing field, said as the other forms' empty fields say it.
+  .refine((value) => value.length > 0, { error: REQUIRED, abort: true })
   .refine((value) => characterCount(value) >= PASSWORD_MIN_LENGTH, {
     error: `Ensure this field has at least ${PASSWORD_MIN_LENGTH} characters.`,
   })
@@ -62,7 +64,7 @@ export const NewPasswordSchema = requiredString()
  * password as typed (lib/auth/password.ts verifyPasswordHash).
  */
 export const CurrentPasswordSchema = requiredString()
-  .min(1, { error: "This field may not be blank." })
+  .min(1, { error: REQUIRED })
   .max(4096, { error: "Ensure this field has no more than 4096 characters." })
   .meta({ description: "The account's current password." });
 
@@ -120,10 +122,17 @@ export const CodeExchangeSchema = z.object({
   code: requiredString().min(1, { error: "This field may not be blank." }).max(OAUTH_CODE_MAX_LENGTH),
   // RFC 7636 §4.1: 43 to 128 unreserved characters.
   code_verifier: requiredString().regex(/^[A-Za-z0-9._~-]{43,128}$/, { error: "Enter a valid PKCE code verifier." }),
-  redirect_uri: requiredString()
+  // Optional: the seed's own frontend sends none (its backend took the URI from its
+  // settings), and then the first entry of OAUTH_REDIRECT_URIS is meant (lib/auth/oauth/flow.ts).
+  redirect_uri: z
+    .string({ error: (issue) => (issue.input === null ? "This field may not be null." : "Not a valid string.") })
     .min(1, { error: "This field may not be blank." })
     .max(2048)
-    .meta({ description: "The app's own callback URL, or one listed in OAUTH_REDIRECT_URIS (exact match)." }),
+    .optional()
+    .meta({
+      description:
+        "The app's own callback URL, or one listed in OAUTH_REDIRECT_URIS (exact match). Without it, the first entry of OAUTH_REDIRECT_URIS.",
+    }),
 });
 
 /**
@@ -133,7 +142,7 @@ export const CodeExchangeSchema = z.object({
  */
 export const SecondFactorCodeSchema = requiredString()
   .trim()
-  .min(1, { error: "This field may not be blank." })
+  .min(1, { error: REQUIRED })
   .max(64, { error: "Ensure this field has no more than 64 characters." })
   .meta({ description: "Six digits from the authenticator app, or (where accepted) a recovery code like `ABCD-EFGH-IJKL-MNOP`." });
 
@@ -180,7 +189,7 @@ export const PASSKEY_NAME_MAX_LENGTH = 64;
 
 export const PasskeyNameSchema = requiredString()
   .trim()
-  .min(1, { error: "This field may not be blank." })
+  .min(1, { error: REQUIRED })
   .max(PASSKEY_NAME_MAX_LENGTH, { error: `Ensure this field has no more than ${PASSKEY_NAME_MAX_LENGTH} characters.` })
   .meta({ description: "A name to recognise the passkey by (\"Work laptop\")." });
 
@@ -237,3 +246,18 @@ export const AdminRoleSchema = z.object({
   role: z.enum(["user", "admin"], { error: 'Must be "user" or "admin".' }),
   reason: AdminReason.optional(),
 });
+
+/** GET /api/auth/activity/'s query: all optional, so a client that does not page gets the last 50. */
+export const ActivityQuerySchema = z
+  .object({
+    limit: z
+      .string()
+      .regex(/^\d{1,3}$/, { error: "A valid integer is required." })
+      .transform(Number)
+      .pipe(z.number().min(1, { error: "Ensure this value is greater than or equal to 1." }).max(50, { error: "Ensure this value is less than or equal to 50." }))
+      .optional()
+      .meta({ description: "How many events, 1 to 50 (default 50)." }),
+    before: z.string().max(64).optional().meta({ description: "A cursor from a `Link` header: the events just older than it." }),
+    after: z.string().max(64).optional().meta({ description: "A cursor from a `Link` header: the events just newer than it." }),
+  })
+  .refine((q) => !(q.before && q.after), { error: "Give before or after, not both.", path: ["non_field_errors"] });

@@ -102,3 +102,12 @@ function FieldMessages({ id, hint, errors }: Pick<FieldProps, "id" | "hint" | "e
     </>
   );
 }
+
+/**
+ * The account's username for password managers, in a form that only asks for passwords
+ * (change, reset): without it they cannot tell which account a new password belongs to.
+ * Hidden from everyone else (https://www.chromium.org/developers/design-documents/create-amazing-password-forms/).
+ */
+export function HiddenUsername({ value }: { value: string }) {
+  return <input type="email" name="username" autoComplete="username" value={value} readOnly hidden />;
+}

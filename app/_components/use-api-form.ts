@@ -42,5 +42,11 @@ export function useApiForm<F extends string>(fields: readonly F[]) {
     setProblem(explain ? explain(result, parsed.data) : problemMessage(result));
   }
 
-  return { errors, refFor, problem, busy, submit };
+  /** A fresh start for the same form asking for something else (a recovery code instead of a code). */
+  function reset(): void {
+    setProblem(null);
+    showErrors({});
+  }
+
+  return { errors, refFor, problem, busy, submit, reset };
 }

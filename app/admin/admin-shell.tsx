@@ -3,6 +3,7 @@
 import Link from "next/link";
 import { usePathname, useRouter } from "next/navigation";
 import { useCallback, useEffect, useState, type ReactNode } from "react";
+import { useAppInfo } from "@/app/_components/app-info";
 import { SessionUnavailable } from "@/app/_components/session-unavailable";
 import { Loading, Notice, RetryNotice } from "@/app/_components/status";
 import { problemMessage } from "@/lib/client/api";
@@ -75,11 +76,12 @@ export function AdminShell({ children }: { children: ReactNode }) {
 }
 
 function NotAnAdministrator() {
+  const { name: appName } = useAppInfo();
   return (
     <div className="stack">
       <h1>Administration</h1>
       <Notice tone="info">
-        <p>This account is not an administrator. An administrator of this Gatehouse can make it one, or whoever runs the server, with <code>npm run admin -- grant EMAIL</code>.</p>
+        <p>This account is not an administrator. An administrator of {appName} can make it one, or whoever runs the server, with <code>npm run admin -- grant EMAIL</code>.</p>
       </Notice>
     </div>
   );
@@ -97,7 +99,7 @@ function NeedsSecondFactor() {
       </p>
       <ol>
         <li>
-          On <Link href="/profile/">your profile</Link>, turn on two-step verification (an authenticator app) or add a passkey.
+          In <Link href="/profile/security/">Sign-in and security</Link>, turn on two-step verification (an authenticator app) or add a passkey.
         </li>
         <li>Sign out, then sign in again with your code or your passkey.</li>
         <li>Come back to this page.</li>

@@ -1,7 +1,9 @@
 "use client";
 
+import Link from "next/link";
 import { useEffect, useState } from "react";
 import { AnnouncedHeading } from "@/app/_components/announced-heading";
+import { useAppInfo } from "@/app/_components/app-info";
 import { Loading, MessageNotice } from "@/app/_components/status";
 import { callApi, problemMessage } from "@/lib/client/api";
 
@@ -15,6 +17,7 @@ const SCOPE_WORDS: Record<string, string> = {
 };
 
 export function ConsentPanel({ interaction }: { interaction: string | null }) {
+  const { name: appName } = useAppInfo();
   const [question, setQuestion] = useState<Question | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
   const [busy, setBusy] = useState<"allow" | "deny" | null>(null);
@@ -45,7 +48,7 @@ export function ConsentPanel({ interaction }: { interaction: string | null }) {
         <AnnouncedHeading>We could not continue</AnnouncedHeading>
         <MessageNotice tone="error" text={problem} />
         <p>
-          <a href="/profile/">Go to your Gatehouse account</a>
+          <a href="/profile/">Go to your {appName} account</a>
         </p>
       </>
     );
@@ -55,7 +58,9 @@ export function ConsentPanel({ interaction }: { interaction: string | null }) {
   const offline = question.scopes.includes("offline_access");
   return (
     <>
-      <AnnouncedHeading>Allow {question.app.name} to use your Gatehouse account?</AnnouncedHeading>
+      <AnnouncedHeading>
+        Allow {question.app.name} to use your {appName} account?
+      </AnnouncedHeading>
       {question.user ? (
         <p className="lead">
           Signed in as {question.user.username} ({question.user.email})
@@ -63,13 +68,15 @@ export function ConsentPanel({ interaction }: { interaction: string | null }) {
       ) : null}
       <p>{question.app.name} will see:</p>
       <ul>
-        <li>who you are on Gatehouse (an account number that stays the same)</li>
+        <li>who you are on {appName} (an account number that stays the same)</li>
         {sees.map((words) => (
           <li key={words}>{words}</li>
         ))}
       </ul>
       {offline ? <p>It will also be able to {SCOPE_WORDS.offline_access}.</p> : null}
-      <p className="muted">You can remove its access at any time under “Apps with access” on your profile.</p>
+      <p className="muted">
+        You can remove its access at any time under <Link href="/profile/apps/">Apps with access</Link> on your profile.
+      </p>
       <MessageNotice tone="error" text={problem} />
       <div className="row">
         <button type="button" className="button" onClick={() => void answer("allow")} disabled={busy !== null}>

@@ -5,7 +5,7 @@ import { useRouter } from "next/navigation";
 import { useEffect, useState } from "react";
 import { SessionUnavailable } from "@/app/_components/session-unavailable";
 import { Loading, MessageNotice } from "@/app/_components/status";
-import { useSession } from "@/lib/client/use-session";
+import { useSession, useSignOutReason } from "@/lib/client/use-session";
 import { PROVIDER_LABELS, type SocialProvider } from "@/lib/social";
 import { ConfirmAgain } from "./confirm-again";
 import { goToNext } from "./go-next";
@@ -24,8 +24,16 @@ type Props = {
   app?: string | null;
 };
 
+/** Why this tab is on the login page when it was signed in a moment ago (lib/client/session.ts). */
+const SIGNED_OUT = {
+  logout: "You are logged out.",
+  ended: "You were signed out: your session was ended from another device, or it expired. Sign in again to continue.",
+  none: null,
+} as const;
+
 export function LoginPanel({ next, socialError, providers, reauth = false, app = null }: Props) {
   const status = useSession();
+  const signedOut = useSignOutReason();
   const router = useRouter();
   // A new attempt with the password makes the social-login error old news.
   const [showSocialError, setShowSocialError] = useState(true);
@@ -50,6 +58,7 @@ export function LoginPanel({ next, socialError, providers, reauth = false, app =
         New here? <Link href="/register/">Create an account</Link>
       </p>
       {status === "unavailable" ? <SessionUnavailable /> : null}
+      <MessageNotice tone="info" text={showSocialError ? SIGNED_OUT[signedOut ?? "none"] : null} />
       <MessageNotice tone="error" text={showSocialError ? socialError : null} />
       <LoginForm onAttempt={() => setShowSocialError(false)} onSecondStep={setSecondStep} />
       <p className="divider">or</p>

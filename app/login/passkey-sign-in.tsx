@@ -16,6 +16,10 @@ export function PasskeySignIn({ onAttempt }: { onAttempt: () => void }) {
   const [busy, setBusy] = useState(false);
   const [problem, setProblem] = useState<string | null>(null);
   const mounted = useRef(true);
+  // The autofill request, one per page: React's development mode mounts every component
+  // twice, and the second mount must not start a second ceremony (each a challenge, and
+  // two assertions racing for one passkey's counter).
+  const autofill = useRef<"idle" | "starting" | "running">("idle");
 
   async function finish(assertion: Assertion, fromAutofill: boolean) {
     if (!mounted.current) return;
@@ -37,14 +41,25 @@ export function PasskeySignIn({ onAttempt }: { onAttempt: () => void }) {
   useEffect(() => {
     mounted.current = true;
     setSupported(browserSupportsWebAuthn());
-    void browserSupportsWebAuthnAutofill().then((autofill) => {
-      if (autofill && mounted.current) void getPasskeyAssertion({ autofill: true }).then((a) => finish(a, true));
-    });
+    if (autofill.current === "idle") {
+      autofill.current = "starting";
+      void browserSupportsWebAuthnAutofill().then((available) => {
+        if (!available || !mounted.current) {
+          autofill.current = "idle";
+          return;
+        }
+        autofill.current = "running";
+        void getPasskeyAssertion({ autofill: true, stillWanted: () => mounted.current }).then((a) => {
+          autofill.current = "idle";
+          void finish(a, true);
+        });
+      });
+    }
     return () => {
       mounted.current = false;
       // The form gave way (to the second step, or the next page): its pending autofill
       // request goes with it, so that it cannot answer a later prompt's passkey.
-      WebAuthnAbortService.cancelCeremony();
+      if (autofill.current === "running") WebAuthnAbortService.cancelCeremony();
     };
     // eslint-disable-next-line react-hooks/exhaustive-deps -- once per page: the autofill request lives as long as the form
   }, []);

@@ -1,8 +1,9 @@
 "use client";
 
 import Link from "next/link";
-import { useState, type FormEvent } from "react";
+import { useEffect, useRef, useState, type FormEvent } from "react";
 import { Field } from "@/app/_components/field";
+import { codeWords } from "@/app/_components/field-words";
 import { MessageNotice, SubmitButton } from "@/app/_components/status";
 import { useApiForm } from "@/app/_components/use-api-form";
 import { callApi, problemMessage, type ApiFailure } from "@/lib/client/api";
@@ -16,7 +17,6 @@ export type SecondStep = { mfaToken: string; methods: string[] };
 
 const FIELDS = ["code"] as const;
 const CodeSchema = z.object({ code: SecondFactorCodeSchema });
-const WRONG_CODE = "That code is not right. Check the app and try again.";
 const EXPIRED = "This sign-in has expired. Sign in again.";
 
 const explain = (failure: ApiFailure): string =>
@@ -33,6 +33,12 @@ export function SecondStepForm({ step }: { step: SecondStep }) {
   const [passkeyBusy, setPasskeyBusy] = useState(false);
   const form = useApiForm(FIELDS);
   const offersPasskey = step.methods.includes("passkey");
+  const input = useRef<HTMLInputElement | null>(null);
+  const switched = useRef(false);
+  // After "Use a recovery code instead" (or back), the field that changed takes focus.
+  useEffect(() => {
+    if (switched.current) input.current?.focus();
+  }, [kind]);
 
   function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -66,7 +72,7 @@ export function SecondStepForm({ step }: { step: SecondStep }) {
   }
 
   const expired = form.problem === EXPIRED || passkeyProblem === EXPIRED;
-  const codeErrors = form.errors.code?.map((message) => (message === "Invalid code" ? WRONG_CODE : message));
+  const codeErrors = codeWords(form.errors.code, kind);
 
   return (
     <>
@@ -94,19 +100,27 @@ export function SecondStepForm({ step }: { step: SecondStep }) {
           value={value}
           onChange={(e) => setValue(e.target.value)}
           errors={codeErrors}
-          inputRef={form.refFor("code")}
+          inputRef={(element) => {
+            form.refFor("code")(element);
+            input.current = element;
+          }}
         />
         <SubmitButton busy={form.busy} busyLabel="Checking…">
           Verify
         </SubmitButton>
       </form>
+      <p className="divider">or</p>
       <div className="stack">
         <button
           type="button"
           className="button button-secondary button-block"
           onClick={() => {
+            // Another kind of code: the last one's error is about nothing on screen now.
+            switched.current = true;
             setKind(kind === "code" ? "recovery_code" : "code");
             setValue("");
+            form.reset();
+            setPasskeyProblem(null);
           }}
         >
           {kind === "code" ? "Use a recovery code instead" : "Use a code from the app instead"}

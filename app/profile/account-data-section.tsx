@@ -1,6 +1,7 @@
 "use client";
 
 import { useRef, useState, type FormEvent } from "react";
+import { useAppInfo } from "@/app/_components/app-info";
 import { Field } from "@/app/_components/field";
 import { MessageNotice, SubmitButton } from "@/app/_components/status";
 import { useApiForm } from "@/app/_components/use-api-form";
@@ -26,6 +27,7 @@ export function AccountDataSection({ id, email }: { id: number; email: string })
 }
 
 function DownloadData({ id }: { id: number }) {
+  const { name: appName } = useAppInfo();
   const [busy, setBusy] = useState(false);
   const [problem, setProblem] = useState<string | null>(null);
 
@@ -51,7 +53,7 @@ function DownloadData({ id }: { id: number }) {
   return (
     <div className="stack">
       <p className="muted">
-        Everything Gatehouse stores about your account, in one JSON file: your details, sign-in methods, sessions and activity.
+        Everything {appName} stores about your account, in one JSON file: your details, sign-in methods, sessions and activity.
         Passwords, codes and keys are never in it.
       </p>
       <MessageNotice tone="error" text={problem} />
@@ -67,6 +69,7 @@ const CANCELLED = -1;
 const cancelled: ApiResult<never> = { ok: false, status: CANCELLED, data: {}, retryAfter: null };
 
 function DeleteAccount({ email }: { email: string }) {
+  const { name: appName } = useAppInfo();
   const [open, setOpen] = useState(false);
   const [value, setValue] = useState("");
   const form = useApiForm(FIELDS);
@@ -109,7 +112,7 @@ function DeleteAccount({ email }: { email: string }) {
       </h3>
       <p>
         Your account, its sign-in methods, sessions, two-step verification, passkeys and activity are erased for good. Apps you signed
-        in to with Gatehouse lose access. We send a last email to {email}.
+        in to with {appName} lose access. We send a last email to {email}.
       </p>
       {recent.prompt}
       <MessageNotice tone="error" text={form.problem} />

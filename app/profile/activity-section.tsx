@@ -1,55 +1,103 @@
 "use client";
 
+import Link from "next/link";
 import { useCallback, useEffect, useState } from "react";
 import { Loading, RetryNotice } from "@/app/_components/status";
-import { problemMessage } from "@/lib/client/api";
+import { linkTargets, problemMessage } from "@/lib/client/api";
 import { callWithSession } from "@/lib/client/session";
 import { describeEventAction, type ActivityItem } from "./activity-details";
+import { ItemMeta } from "./item-meta";
 import { describeDevice, formatDateTime, formatLastActive } from "./session-details";
 import styles from "./profile.module.css";
 
-type Load = { state: "loading" } | { state: "ready"; events: ActivityItem[] } | { state: "failed"; message: string };
+/** Events a page shows; the API pages with ?limit=&before=|after= (docs/decisions/037). */
+export const ACTIVITY_PAGE_SIZE = 10;
 
-/** "Recent security activity": GET /api/auth/activity/ in words. `reloadKey` changes after an action on the page. */
-export function ActivitySection({ reloadKey }: { reloadKey: number }) {
+type Page = { events: ActivityItem[]; older: string | null; newer: string | null };
+type Load = { state: "loading" } | { state: "ready"; page: Page } | { state: "failed"; message: string };
+
+/** The cursor of a profile URL for an API link: `/api/auth/activity/?before=X&limit=10` → `?before=X`. */
+function profileHref(apiLink: string | undefined): string | null {
+  if (!apiLink) return null;
+  const query = new URL(apiLink, "http://x").searchParams;
+  const [name, cursor] = query.has("before") ? ["before", query.get("before")] : ["after", query.get("after")];
+  return cursor ? `/profile/activity/?${new URLSearchParams({ [name!]: cursor })}` : null;
+}
+
+/** "Security activity": GET /api/auth/activity/ in words, ten at a time, each page its own URL. */
+export function ActivitySection({ before, after }: { before: string | null; after: string | null }) {
   const [load, setLoad] = useState<Load>({ state: "loading" });
 
   const reload = useCallback(async () => {
-    const result = await callWithSession<ActivityItem[]>("/api/auth/activity/");
-    if (result.ok) setLoad({ state: "ready", events: Array.isArray(result.data) ? result.data : [] });
-    else if (result.status !== 401) setLoad({ state: "failed", message: problemMessage(result) });
-  }, []);
+    setLoad({ state: "loading" });
+    const query = new URLSearchParams({ limit: String(ACTIVITY_PAGE_SIZE) });
+    if (before) query.set("before", before);
+    else if (after) query.set("after", after);
+    const result = await callWithSession<ActivityItem[]>(`/api/auth/activity/?${query}`);
+    if (result.ok) {
+      const links = linkTargets(result.headers.get("Link"));
+      const events = Array.isArray(result.data) ? result.data : [];
+      setLoad({ state: "ready", page: { events, older: profileHref(links.next), newer: profileHref(links.prev) } });
+    } else if (result.status !== 401) setLoad({ state: "failed", message: problemMessage(result) });
+  }, [before, after]);
 
   useEffect(() => {
     void reload();
-  }, [reload, reloadKey]);
+  }, [reload]);
 
   return (
-    <section aria-labelledby="activity-heading" className={styles.section}>
-      <h2 id="activity-heading">Recent security activity</h2>
+    <div className="stack">
+      <h1>Security activity</h1>
       <p className="muted">Sign-ins and changes to how you sign in, over the last 90 days. Anything you do not recognise? Change your password.</p>
       {load.state === "loading" ? <Loading>Loading your activity…</Loading> : null}
       {load.state === "failed" ? <RetryNotice onRetry={() => void reload()}>We could not load your activity. {load.message}</RetryNotice> : null}
-      {load.state === "ready" && load.events.length === 0 ? <p className="muted">Nothing yet.</p> : null}
-      {load.state === "ready" && load.events.length > 0 ? (
-        <ul className={styles.list}>
-          {load.events.map((event, index) => (
+      {load.state === "ready" && load.page.events.length === 0 ? (
+        before || after ? (
+          <p className="muted">
+            Nothing here any more. <Link href="/profile/activity/">See the latest activity</Link>
+          </p>
+        ) : (
+          <p className="muted">Nothing yet.</p>
+        )
+      ) : null}
+      {load.state === "ready" && load.page.events.length > 0 ? (
+        <ul className={styles.list} aria-label="Security events, newest first">
+          {load.page.events.map((event, index) => (
             <li key={`${event.at}-${index}`} className={styles.item}>
               <div className={styles.itemText}>
                 <p className={styles.itemName}>{describeEventAction(event)}</p>
-                <p className={styles.itemMeta}>
-                  <span title={event.user_agent ?? undefined}>{describeDevice(event.user_agent)}</span>
-                  {event.ip ? ` · ${event.ip}` : null}
-                  {" · "}
-                  <time className={styles.phrase} dateTime={event.at} title={formatDateTime(event.at)}>
-                    {formatLastActive(event.at)}
-                  </time>
-                </p>
+                <ItemMeta
+                  parts={[
+                    <span key="device" title={event.user_agent ?? undefined}>
+                      {describeDevice(event.user_agent)}
+                    </span>,
+                    event.ip,
+                    <time key="at" className={styles.phrase} dateTime={event.at} title={formatDateTime(event.at)}>
+                      {formatLastActive(event.at)}
+                    </time>,
+                  ]}
+                />
               </div>
             </li>
           ))}
         </ul>
       ) : null}
-    </section>
+      {load.state === "ready" && (load.page.newer || load.page.older) ? (
+        <nav aria-label="Pages of activity" className={styles.pager}>
+          {load.page.newer ? (
+            <Link className="button button-secondary button-small" href={load.page.newer}>
+              <span aria-hidden="true">← </span>Newer
+            </Link>
+          ) : (
+            <span />
+          )}
+          {load.page.older ? (
+            <Link className="button button-secondary button-small" href={load.page.older}>
+              Older<span aria-hidden="true"> →</span>
+            </Link>
+          ) : null}
+        </nav>
+      ) : null}
+    </div>
   );
 }

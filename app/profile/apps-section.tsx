@@ -1,35 +1,37 @@
 "use client";
 
 import { useCallback, useEffect, useRef, useState } from "react";
+import { useAppInfo } from "@/app/_components/app-info";
 import { Loading, MessageNotice, RetryNotice } from "@/app/_components/status";
+import type { AppAccess } from "@/lib/api-schemas";
 import { problemMessage } from "@/lib/client/api";
 import { callWithSession } from "@/lib/client/session";
+import { ItemMeta } from "./item-meta";
 import { formatDateTime } from "./session-details";
 import styles from "./profile.module.css";
-
-/** An item of GET /api/auth/apps/. */
-type AppAccess = { client_id: string; name: string; scopes: string[]; since: string };
 
 type Load = { state: "loading" } | { state: "ready"; apps: AppAccess[] } | { state: "failed"; message: string };
 type Message = { tone: "success" | "info" | "error"; text: string };
 
-const SCOPE_WORDS: Record<string, string> = {
-  profile: "your username",
-  email: "your email address",
-  offline_access: "stays signed in while you are away",
-};
+/** What each scope lets the app see, in the order people read them (the consent page's words). */
+const SEES: [scope: string, words: string][] = [
+  ["profile", "your username"],
+  ["email", "your email address"],
+];
 
+/** "Sees your username and your email address", or who you are only (the openid scope). */
 function describeScopes(scopes: string[]): string {
-  const words = scopes.map((scope) => SCOPE_WORDS[scope]).filter(Boolean);
-  return words.length ? `Sees who you are, ${words.join(", ")}` : "Sees who you are";
+  const words = SEES.filter(([scope]) => scopes.includes(scope)).map(([, words]) => words);
+  return words.length ? `Sees ${words.join(" and ")}` : "Knows only that it is you";
 }
 
 /**
- * "Apps with access": the apps that signed the user in through Gatehouse (OpenID Connect),
- * each with what it may see, and a button that takes its access back (its refresh tokens
- * stop working at once; next time it asks again).
+ * /profile/apps/, "Apps with access": the apps that signed the user in through this
+ * server (OpenID Connect), each with what it may see, and a button that takes its access
+ * back (its refresh tokens stop working at once; next time it asks again).
  */
 export function AppsSection() {
+  const { name: appName } = useAppInfo();
   const [load, setLoad] = useState<Load>({ state: "loading" });
   const [busy, setBusy] = useState<string | null>(null);
   const [message, setMessage] = useState<Message | null>(null);
@@ -54,15 +56,16 @@ export function AppsSection() {
     if (result.ok) setMessage({ tone: "success", text: `${app.name} no longer has access to your account.` });
     else if (result.status === 404) setMessage({ tone: "info", text: `${app.name} had no access any more.` });
     else setMessage({ tone: "error", text: problemMessage(result) });
+    // The button that was pressed is gone with its app: continue from the heading.
     heading.current?.focus();
   }
 
   return (
-    <section aria-labelledby="apps-heading" className={styles.section}>
-      <h2 id="apps-heading" tabIndex={-1} ref={heading}>
+    <div className="stack">
+      <h1 tabIndex={-1} ref={heading}>
         Apps with access
-      </h2>
-      <p className="muted">Apps you signed in to with your Gatehouse account. Remove any you no longer use.</p>
+      </h1>
+      <p className="muted">Apps you signed in to with your {appName} account. Remove any you no longer use.</p>
       {message ? <MessageNotice {...message} /> : null}
       {load.state === "loading" ? <Loading>Loading your apps…</Loading> : null}
       {load.state === "failed" ? <RetryNotice onRetry={() => void reload()}>We could not load your apps. {load.message}</RetryNotice> : null}
@@ -73,9 +76,15 @@ export function AppsSection() {
             <li key={app.client_id} className={styles.item}>
               <div className={styles.itemText}>
                 <p className={styles.itemName}>{app.name}</p>
-                <p className={styles.itemMeta}>
-                  {describeScopes(app.scopes)} · since {formatDateTime(app.since)}
-                </p>
+                <ItemMeta
+                  parts={[
+                    describeScopes(app.scopes),
+                    app.scopes.includes("offline_access") ? "Stays signed in while you are away" : null,
+                    <span key="since" className={styles.phrase}>
+                      Allowed <time dateTime={app.since}>{formatDateTime(app.since)}</time>
+                    </span>,
+                  ]}
+                />
               </div>
               <button
                 type="button"
@@ -90,6 +99,6 @@ export function AppsSection() {
           ))}
         </ul>
       ) : null}
-    </section>
+    </div>
   );
 }

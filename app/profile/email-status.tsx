@@ -19,7 +19,7 @@ export function EmailStatus({ email }: { email: string }) {
 
   return (
     <div className="alert alert-warning">
-      <p>Your email address is not verified yet. Open the link we sent to {email}, or ask for a new one.</p>
+      <p>To confirm it, open the link we sent to {email}. Nothing there? We can send a new one.</p>
       {state.step === "sent" ? (
         <Notice tone="success">
           <p>We sent a new verification link to {email}.</p>

@@ -24,6 +24,8 @@ export function LinkedProviders(props: {
   const [busy, setBusy] = useState<SocialProvider | null>(null);
   const [message, setMessage] = useState<Message | null>(null);
   const shown = SOCIAL_PROVIDERS.filter((p) => props.enabled.includes(p) || props.linked.includes(p));
+  // What a verified address would let this account link: offered here, not linked yet.
+  const linkable = shown.filter((p) => props.enabled.includes(p) && !props.linked.includes(p));
 
   async function unlink(provider: SocialProvider) {
     setBusy(provider);
@@ -40,16 +42,15 @@ export function LinkedProviders(props: {
 
   return (
     <section aria-labelledby="providers-heading" className={styles.section}>
-      <h2 id="providers-heading">Sign-in providers</h2>
+      <h2 id="providers-heading">Linked accounts</h2>
       {message ? <MessageNotice {...message} /> : null}
-      {shown.length > 0 && !props.emailVerified ? (
-        <p className="muted" id="providers-need-verification">
-          Confirm your email address first (use the link we emailed you): then you can link Google or GitHub.
+      <p className="muted">Accounts elsewhere that can sign you in here.</p>
+      {linkable.length > 0 && !props.emailVerified ? (
+        <p id="providers-need-verification">
+          Confirm your email address first (use the link we emailed you): then you can link {linkable.map((p) => PROVIDER_LABELS[p]).join(" or ")}.
         </p>
       ) : null}
-      {shown.length === 0 ? (
-        <p className="muted">This server does not offer sign-in with Google or GitHub.</p>
-      ) : (
+      {shown.length === 0 ? null : (
         <ul className={styles.providers}>
           {shown.map((provider) => {
             const label = PROVIDER_LABELS[provider];
@@ -60,7 +61,7 @@ export function LinkedProviders(props: {
                 {linked ? <span className="badge badge-success">Linked</span> : <span className="badge badge-neutral">Not linked</span>}
                 <span className={styles.providerAction}>
                   {!props.enabled.includes(provider) ? (
-                    <span className="muted">Unavailable on this server</span>
+                    <span className="muted">No longer offered for sign-in</span>
                   ) : linked ? (
                     <button
                       type="button"
@@ -71,13 +72,9 @@ export function LinkedProviders(props: {
                       {busy === provider ? "Unlinking…" : "Unlink"}
                       <span className="visually-hidden"> {label}</span>
                     </button>
-                  ) : !props.emailVerified ? (
-                    <span className="muted" aria-describedby="providers-need-verification">
-                      After verification
-                    </span>
-                  ) : (
+                  ) : !props.emailVerified ? null : (
                     // A plain link: the API redirects to the provider and back here.
-                    <a className="button button-secondary button-small" href={`/api/auth/social/${provider}/?intent=link`}>
+                    <a className="button button-secondary button-small" href={`/api/auth/social/${provider}/?intent=link&next=${encodeURIComponent("/profile/security/")}`}>
                       Link<span className="visually-hidden"> {label}</span>
                     </a>
                   )}

@@ -1,18 +1,15 @@
 import type { Metadata } from "next";
-import { CardPage } from "@/app/_components/card-page";
+import { redirect } from "next/navigation";
 import { firstParam, type SearchParams } from "@/app/_components/search-params";
-import { enabledProviders } from "@/lib/auth/oauth/providers";
-import { socialErrorMessage } from "@/lib/social";
-import { ProfileView } from "./profile-view";
+import { ACCOUNT_SECTION as account } from "./sections";
 
-export const metadata: Metadata = { title: "Your profile" };
+export const metadata: Metadata = { title: account.title };
 
 export default async function ProfilePage({ searchParams }: { searchParams: Promise<SearchParams> }) {
-  // Linking a provider that fails comes back here as ?error=<code> (docs/api.md, social login).
-  const linkError = socialErrorMessage(firstParam((await searchParams).error));
-  return (
-    <CardPage wide>
-      <ProfileView providers={enabledProviders()} linkError={linkError} />
-    </CardPage>
-  );
+  const query = await searchParams;
+  // A failed link of a provider comes back to /profile/?error=<code> (docs/api.md): it is
+  // explained where providers are linked.
+  const error = firstParam(query.error);
+  if (error) redirect(`/profile/security/?error=${encodeURIComponent(error)}`);
+  return account.render(query);
 }

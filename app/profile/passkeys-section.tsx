@@ -10,6 +10,7 @@ import { callWithSession } from "@/lib/client/session";
 import { PasskeyNameSchema } from "@/lib/validation";
 import { needsReauthentication, Reauthenticate } from "./reauthenticate";
 import type { MfaStatus, PasskeySummary } from "@/lib/api-schemas";
+import { ItemMeta } from "./item-meta";
 import { formatDateTime, formatLastActive } from "./session-details";
 import styles from "./profile.module.css";
 
@@ -89,13 +90,17 @@ export function PasskeysSection({ status, onChange }: { status: MfaStatus; onCha
             <li key={passkey.id} className={styles.item}>
               <div className={styles.itemText}>
                 <p className={styles.itemName}>{passkey.name}</p>
-                <p className={styles.itemMeta} id={`passkey-${passkey.id}-meta`}>
-                  <span className={styles.phrase}>
-                    Added <time dateTime={passkey.created_at}>{formatDateTime(passkey.created_at)}</time>
-                  </span>
-                  {" · "}
-                  <span className={styles.phrase}>{passkey.last_used_at ? `Last used ${formatLastActive(passkey.last_used_at)}` : "Never used"}</span>
-                </p>
+                <ItemMeta
+                  id={`passkey-${passkey.id}-meta`}
+                  parts={[
+                    <span key="added" className={styles.phrase}>
+                      Added <time dateTime={passkey.created_at}>{formatDateTime(passkey.created_at)}</time>
+                    </span>,
+                    <span key="used" className={styles.phrase}>
+                      {passkey.last_used_at ? `Last used ${formatLastActive(passkey.last_used_at)}` : "Never used"}
+                    </span>,
+                  ]}
+                />
               </div>
               <button
                 type="button"

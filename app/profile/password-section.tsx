@@ -2,7 +2,8 @@
 
 import Link from "next/link";
 import { useState, type FormEvent } from "react";
-import { NewPasswordField, PasswordField } from "@/app/_components/field";
+import { HiddenUsername, NewPasswordField, PasswordField } from "@/app/_components/field";
+import { newPasswordWords } from "@/app/_components/field-words";
 import { MessageNotice, SubmitButton } from "@/app/_components/status";
 import { useApiForm } from "@/app/_components/use-api-form";
 import { callWithSession } from "@/lib/client/session";
@@ -14,14 +15,14 @@ type FieldName = (typeof FIELDS)[number];
 const EMPTY: Record<FieldName, string> = { current_password: "", new_password: "" };
 
 type Props = {
+  /** What the account signs in with, for password managers (a hidden username field). */
+  username: string;
   /** Linked to Google or GitHub: the account may have no password yet. */
   hasProviders: boolean;
-  /** The change ended the other sessions. */
-  onChanged: () => void;
 };
 
 /** POST /api/auth/password/change/: keeps this session, ends the others. */
-export function PasswordSection({ hasProviders, onChanged }: Props) {
+export function PasswordSection({ username, hasProviders }: Props) {
   const [values, setValues] = useState(EMPTY);
   const form = useApiForm(FIELDS);
   const [changed, setChanged] = useState(false);
@@ -35,7 +36,6 @@ export function PasswordSection({ hasProviders, onChanged }: Props) {
       onSuccess: () => {
         setValues(EMPTY);
         setChanged(true);
-        onChanged();
       },
     });
   }
@@ -60,6 +60,7 @@ export function PasswordSection({ hasProviders, onChanged }: Props) {
       <MessageNotice tone="success" text={changed ? "Password changed. Other sessions were signed out." : null} />
       <MessageNotice tone="error" text={form.problem} />
       <form onSubmit={submit} noValidate aria-label="Change your password" className={styles.form}>
+        <HiddenUsername value={username} />
         <PasswordField
           id="current-password"
           label="Current password"
@@ -75,7 +76,7 @@ export function PasswordSection({ hasProviders, onChanged }: Props) {
           label="New password"
           value={values.new_password}
           onChange={(e) => setValues((v) => ({ ...v, new_password: e.target.value }))}
-          errors={form.errors.new_password}
+          errors={newPasswordWords(form.errors.new_password, values.new_password)}
           inputRef={form.refFor("new_password")}
         />
         <SubmitButton busy={form.busy} busyLabel="Changing password…" block={false}>

@@ -2,6 +2,7 @@
 
 import { useState, type FormEvent } from "react";
 import { Field, PasswordField } from "@/app/_components/field";
+import { codeWords } from "@/app/_components/field-words";
 import { MessageNotice, SubmitButton } from "@/app/_components/status";
 import { useApiForm } from "@/app/_components/use-api-form";
 import { problemMessage, type ApiResult } from "@/lib/client/api";
@@ -125,7 +126,7 @@ export function Reauthenticate({ purpose, hasPassword, hasTotp, hasPasskey, onCo
             autoFocus
             value={value}
             onChange={(e) => setValue(e.target.value)}
-            errors={form.errors.code}
+            errors={codeWords(form.errors.code)}
             inputRef={form.refFor("code")}
           />
         )}

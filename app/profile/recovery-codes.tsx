@@ -1,14 +1,39 @@
 "use client";
 
 import { useEffect, useRef, useState } from "react";
+import { useAppInfo } from "@/app/_components/app-info";
 import styles from "./profile.module.css";
 
+/** A file name that says whose codes these are and for what: "gatehouse-recovery-codes-alice@example.com.txt". */
+export function recoveryCodesFileName(appName: string, account: string): string {
+  const part = (value: string) => value.toLowerCase().replace(/[^\p{L}\p{N}@._-]+/gu, "-").replace(/^-+|-+$/g, "");
+  return `${part(appName) || "recovery"}-recovery-codes-${part(account)}.txt`;
+}
+
+/** What the saved copy says: the service, where it is, the account, the codes. */
+export function recoveryCodesText(input: { appName: string; origin: string; account: string; codes: string[] }): string {
+  return [
+    `${input.appName} recovery codes`,
+    `Account: ${input.account}`,
+    `Sign in at: ${input.origin}`,
+    "",
+    "Each code signs you in once instead of a code from your authenticator app.",
+    "Getting new codes makes these stop working.",
+    "",
+    ...input.codes,
+    "",
+  ].join("\n");
+}
+
 /** Ten recovery codes, shown this once: copy them, download them, then continue. */
-export function RecoveryCodes({ codes, intro, onDone }: { codes: string[]; intro: string; onDone: () => void }) {
+export function RecoveryCodes({ codes, account, intro, onDone }: { codes: string[]; account: string; intro: string; onDone: () => void }) {
   const heading = useRef<HTMLHeadingElement>(null);
   const [copied, setCopied] = useState<string | null>(null);
   const [download, setDownload] = useState<string | null>(null);
-  const text = `Gatehouse recovery codes (each works once)\n\n${codes.join("\n")}\n`;
+  const { name: appName } = useAppInfo();
+  // Shown only after an action in the browser, never rendered on the server.
+  const [origin] = useState(() => (typeof window === "undefined" ? "" : window.location.origin));
+  const text = recoveryCodesText({ appName, origin, account, codes });
 
   useEffect(() => {
     heading.current?.focus();
@@ -47,7 +72,7 @@ export function RecoveryCodes({ codes, intro, onDone }: { codes: string[]; intro
           Copy codes
         </button>
         {download ? (
-          <a className="button button-secondary" href={download} download="gatehouse-recovery-codes.txt">
+          <a className="button button-secondary" href={download} download={recoveryCodesFileName(appName, account)}>
             Download codes
           </a>
         ) : null}

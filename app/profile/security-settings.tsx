@@ -11,8 +11,8 @@ import { TwoStepSection } from "./two-step-section";
 
 type Load = { state: "loading" } | { state: "ready"; status: MfaStatus } | { state: "failed"; message: string };
 
-/** Two-step verification and passkeys, from one GET /api/auth/mfa/; `onChange` tells the page something changed. */
-export function SecuritySettings({ emailVerified, onChange }: { emailVerified: boolean; onChange: () => void }) {
+/** Two-step verification and passkeys, from one GET /api/auth/mfa/. `account` names the recovery codes' file. */
+export function SecuritySettings({ account, emailVerified }: { account: string; emailVerified: boolean }) {
   const [load, setLoad] = useState<Load>({ state: "loading" });
 
   const reload = useCallback(async () => {
@@ -25,10 +25,7 @@ export function SecuritySettings({ emailVerified, onChange }: { emailVerified: b
     void reload();
   }, [reload]);
 
-  const changed = () => {
-    void reload();
-    onChange();
-  };
+  const changed = () => void reload();
 
   // The API refuses both to an unverified account (docs/security.md, account ownership):
   // say why here instead of offering buttons that could only come back with an error.
@@ -44,7 +41,7 @@ export function SecuritySettings({ emailVerified, onChange }: { emailVerified: b
   if (load.state === "failed") return <RetryNotice onRetry={() => void reload()}>We could not load your sign-in settings. {load.message}</RetryNotice>;
   return (
     <>
-      <TwoStepSection status={load.status} onChange={changed} />
+      <TwoStepSection status={load.status} account={account} onChange={changed} />
       <PasskeysSection status={load.status} onChange={changed} />
     </>
   );

@@ -5,6 +5,7 @@ import { Loading, MessageNotice, RetryNotice } from "@/app/_components/status";
 import type { SessionSummary } from "@/lib/api-schemas";
 import { problemMessage } from "@/lib/client/api";
 import { callWithSession, signOut } from "@/lib/client/session";
+import { ItemMeta } from "./item-meta";
 import { describeDevice, formatDateTime, formatLastActive } from "./session-details";
 import styles from "./profile.module.css";
 
@@ -13,11 +14,8 @@ type Message = { tone: "success" | "info" | "error"; text: string };
 /** What is running: a session's id, or "others" for "Sign out all other sessions". */
 type Busy = string | null;
 
-/**
- * The user's sessions (devices), to end any of them (ASVS 3.3.4). `reloadKey` changes
- * when something else on the page ended sessions (a password change).
- */
-export function SessionsSection({ reloadKey }: { reloadKey: number }) {
+/** /profile/sessions/: the user's sessions (devices), to end any of them (ASVS 3.3.4). */
+export function SessionsSection() {
   const [load, setLoad] = useState<Load>({ state: "loading" });
   const [busy, setBusy] = useState<Busy>(null);
   const [message, setMessage] = useState<Message | null>(null);
@@ -32,7 +30,7 @@ export function SessionsSection({ reloadKey }: { reloadKey: number }) {
 
   useEffect(() => {
     void reload();
-  }, [reload, reloadKey]);
+  }, [reload]);
 
   /** Run an action, then show the list as the server now has it and say what happened. */
   async function act(key: string, run: () => Promise<Message | null>) {
@@ -70,10 +68,10 @@ export function SessionsSection({ reloadKey }: { reloadKey: number }) {
     });
 
   return (
-    <section aria-labelledby="sessions-heading" className={styles.section}>
-      <h2 id="sessions-heading" tabIndex={-1} ref={heading}>
+    <div className="stack">
+      <h1 tabIndex={-1} ref={heading}>
         Sessions
-      </h2>
+      </h1>
       <p className="muted">The devices and browsers signed in to your account. Sign out any you do not recognise.</p>
       {message ? <MessageNotice {...message} /> : null}
       {load.state === "loading" ? <Loading>Loading your sessions…</Loading> : null}
@@ -83,7 +81,7 @@ export function SessionsSection({ reloadKey }: { reloadKey: number }) {
       {load.state === "ready" ? (
         <SessionList sessions={load.sessions} busy={busy} onEnd={endSession} onEndOthers={endOthers} />
       ) : null}
-    </section>
+    </div>
   );
 }
 
@@ -101,7 +99,7 @@ function SessionList({ sessions, busy, onEnd, onEndOthers }: ListProps) {
   if (ordered.length === 0) return <p className="muted">No active sessions.</p>;
   return (
     <>
-      <ul className={styles.list}>
+      <ul className={styles.list} aria-label="Signed-in devices">
         {ordered.map((session) => {
           const device = describeDevice(session.user_agent);
           return (
@@ -111,19 +109,21 @@ function SessionList({ sessions, busy, onEnd, onEndOthers }: ListProps) {
                   <span title={session.user_agent ?? undefined}>{device}</span>
                   {session.current ? <span className="badge badge-success">This device</span> : null}
                 </p>
-                <p className={styles.itemMeta} id={`session-${session.id}-meta`}>
-                  {session.ip ? `${session.ip} · ` : null}
-                  <span className={styles.phrase}>
-                    Signed in <time dateTime={session.created_at}>{formatDateTime(session.created_at)}</time>
-                  </span>
-                  {" · "}
-                  <span className={styles.phrase}>
-                    Last active{" "}
-                    <time dateTime={session.last_used_at} title={formatDateTime(session.last_used_at)}>
-                      {formatLastActive(session.last_used_at)}
-                    </time>
-                  </span>
-                </p>
+                <ItemMeta
+                  id={`session-${session.id}-meta`}
+                  parts={[
+                    session.ip,
+                    <span key="created" className={styles.phrase}>
+                      Signed in <time dateTime={session.created_at}>{formatDateTime(session.created_at)}</time>
+                    </span>,
+                    <span key="used" className={styles.phrase}>
+                      Last active{" "}
+                      <time dateTime={session.last_used_at} title={formatDateTime(session.last_used_at)}>
+                        {formatLastActive(session.last_used_at)}
+                      </time>
+                    </span>,
+                  ]}
+                />
               </div>
               <button
                 type="button"

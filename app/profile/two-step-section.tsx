@@ -2,6 +2,7 @@
 
 import { useState, type FormEvent } from "react";
 import { Field } from "@/app/_components/field";
+import { codeWords } from "@/app/_components/field-words";
 import { MessageNotice, SubmitButton } from "@/app/_components/status";
 import { useApiForm } from "@/app/_components/use-api-form";
 import type { MfaStatus, TotpSetup } from "@/lib/api-schemas";
@@ -20,7 +21,7 @@ type Step =
   | { kind: "codes"; codes: string[]; why: "enabled" | "renewed" };
 
 /** "Two-step verification": turn TOTP on (QR code, key, first code), see recovery codes once, renew them, turn it off. */
-export function TwoStepSection({ status, onChange }: { status: MfaStatus; onChange: () => void }) {
+export function TwoStepSection({ status, account, onChange }: { status: MfaStatus; account: string; onChange: () => void }) {
   const [step, setStep] = useState<Step>({ kind: "idle" });
   const [busy, setBusy] = useState(false);
   const [message, setMessage] = useState<{ tone: "success" | "error"; text: string } | null>(null);
@@ -35,9 +36,11 @@ export function TwoStepSection({ status, onChange }: { status: MfaStatus; onChan
     else setMessage({ tone: "error", text: problemMessage(result) });
   }
 
-  const finish = (text: string) => {
+  // The status line says "On" or "Off" (and is announced): no banner repeats it. Only
+  // what the line cannot say gets a message.
+  const finish = (text: string | null) => {
     setStep({ kind: "idle" });
-    setMessage({ tone: "success", text });
+    setMessage(text ? { tone: "success", text } : null);
     onChange();
   };
 
@@ -45,11 +48,17 @@ export function TwoStepSection({ status, onChange }: { status: MfaStatus; onChan
     <section aria-labelledby="two-step-heading" className={styles.section}>
       <h2 id="two-step-heading">Two-step verification</h2>
       <p className="muted">
-        Signing in also asks for a six-digit code from an authenticator app on your phone, so a stolen password is not enough.
+        Signing in also asks for a 6-digit code from an authenticator app on your phone, so a stolen password is not enough.
       </p>
+      <TwoStepStatus status={status} />
       {message ? <MessageNotice {...message} /> : null}
       {step.kind === "codes" ? (
-        <RecoveryCodes codes={step.codes} intro={step.why === "enabled" ? "Two-step verification is on." : "Your old recovery codes no longer work."} onDone={() => finish(step.why === "enabled" ? "Two-step verification is on." : "New recovery codes saved.")} />
+        <RecoveryCodes
+          codes={step.codes}
+          account={account}
+          intro={step.why === "enabled" ? "Two-step verification is on." : "Your old recovery codes no longer work."}
+          onDone={() => finish(step.why === "enabled" ? null : "New recovery codes saved. The old ones no longer work.")}
+        />
       ) : step.kind === "setup" ? (
         <ConfirmSetup setup={step.setup} onConfirmed={(codes) => setStep({ kind: "codes", codes, why: "enabled" })} onCancel={() => setStep({ kind: "idle" })} />
       ) : step.kind === "reauth" ? (
@@ -62,16 +71,11 @@ export function TwoStepSection({ status, onChange }: { status: MfaStatus; onChan
           onCancel={() => setStep({ kind: "idle" })}
         />
       ) : status.totp ? (
-        <TotpOn left={status.recovery_codes_left} onRenewed={(codes) => setStep({ kind: "codes", codes, why: "renewed" })} onDisabled={() => finish("Two-step verification is off.")} />
+        <TotpOn onRenewed={(codes) => setStep({ kind: "codes", codes, why: "renewed" })} onDisabled={() => finish(null)} />
       ) : (
-        <>
-          <p>
-            <span className="badge badge-neutral">Off</span>
-          </p>
-          <button type="button" className="button" onClick={() => void startSetup()} disabled={busy}>
-            {busy ? "Starting…" : "Turn on two-step verification"}
-          </button>
-        </>
+        <button type="button" className="button" onClick={() => void startSetup()} disabled={busy}>
+          {busy ? "Starting…" : "Turn on two-step verification"}
+        </button>
       )}
     </section>
   );
@@ -97,17 +101,18 @@ function ConfirmSetup({ setup, onConfirmed, onCancel }: { setup: TotpSetup; onCo
         <li>
           <p>Scan this QR code with your authenticator app (Google Authenticator, 1Password, Aegis…).</p>
           <QrCode text={setup.otpauth_uri} label="QR code for your authenticator app" />
+          {/* Not a step of its own: the way to do step 1 without a camera. */}
+          <div className={styles.alternative}>
+            <p>Cannot scan it? Type this key into the app instead:</p>
+            <p>
+              <code className={styles.secret} aria-label={`Key: ${setup.secret.split("").join(" ")}`}>
+                {grouped}
+              </code>
+            </p>
+          </div>
         </li>
         <li>
-          <p>Or type this key into the app instead:</p>
-          <p>
-            <code className={styles.secret} aria-label={`Key: ${setup.secret.split("").join(" ")}`}>
-              {grouped}
-            </code>
-          </p>
-        </li>
-        <li>
-          <p>Enter the six-digit code the app shows.</p>
+          <p>Enter the 6-digit code the app shows.</p>
           <MessageNotice tone="error" text={form.problem} />
           <form onSubmit={submit} noValidate aria-label="Confirm two-step verification" className={styles.form}>
             <Field
@@ -117,7 +122,7 @@ function ConfirmSetup({ setup, onConfirmed, onCancel }: { setup: TotpSetup; onCo
               autoComplete="one-time-code"
               value={code}
               onChange={(e) => setCode(e.target.value)}
-              errors={form.errors.code}
+              errors={codeWords(form.errors.code)}
               inputRef={form.refFor("code")}
             />
             <div className="row">
@@ -143,6 +148,8 @@ function CodeAction(props: {
   submitLabel: string;
   busyLabel: string;
   danger?: boolean;
+  /** What the field takes, for the words of a refused code. */
+  accepts: "code" | "either";
   send: (code: string) => Promise<ApiResult<{ recovery_codes?: string[] }>>;
   onDone: (codes: string[]) => void;
 }) {
@@ -166,7 +173,7 @@ function CodeAction(props: {
         autoComplete="one-time-code"
         value={code}
         onChange={(e) => setCode(e.target.value)}
-        errors={form.errors.code}
+        errors={codeWords(form.errors.code, props.accepts)}
         inputRef={form.refFor("code")}
       />
       {props.danger ? (
@@ -182,15 +189,28 @@ function CodeAction(props: {
   );
 }
 
-function TotpOn({ left, onRenewed, onDisabled }: { left: number; onRenewed: (codes: string[]) => void; onDisabled: () => void }) {
+/** "On" or "Off", and the recovery codes left: one line, announced when it changes. */
+function TwoStepStatus({ status }: { status: MfaStatus }) {
+  const left = status.recovery_codes_left;
+  return (
+    <p role="status" className={styles.statusLine}>
+      {status.totp ? (
+        <>
+          <span className="badge badge-success">On</span>{" "}
+          <span className={left <= 2 ? styles.warningText : "muted"}>
+            {left === 1 ? "1 recovery code left." : `${left} recovery codes left.`}
+          </span>
+        </>
+      ) : (
+        <span className="badge badge-neutral">Off</span>
+      )}
+    </p>
+  );
+}
+
+function TotpOn({ onRenewed, onDisabled }: { onRenewed: (codes: string[]) => void; onDisabled: () => void }) {
   return (
     <>
-      <p>
-        <span className="badge badge-success">On</span>{" "}
-        <span className={left <= 2 ? styles.warningText : "muted"}>
-          {left === 1 ? "1 recovery code left." : `${left} recovery codes left.`}
-        </span>
-      </p>
       <details className={styles.disclosure}>
         <summary>Get new recovery codes</summary>
         <CodeAction
@@ -199,6 +219,7 @@ function TotpOn({ left, onRenewed, onDisabled }: { left: number; onRenewed: (cod
           hint="Your current recovery codes stop working."
           submitLabel="Get new recovery codes"
           busyLabel="Making codes…"
+          accepts="code"
           send={(code) => callWithSession("/api/auth/mfa/recovery-codes/", { method: "POST", body: { code } })}
           onDone={onRenewed}
         />
@@ -211,6 +232,7 @@ function TotpOn({ left, onRenewed, onDisabled }: { left: number; onRenewed: (cod
           hint="Signing in will ask for your password only."
           submitLabel="Turn off"
           busyLabel="Turning off…"
+          accepts="either"
           danger
           send={(code) => callWithSession("/api/auth/mfa/totp/", { method: "DELETE", body: { code } })}
           onDone={() => onDisabled()}

@@ -2,6 +2,7 @@
 
 import { useState, type FormEvent } from "react";
 import { Field } from "@/app/_components/field";
+import { usernameWords } from "@/app/_components/field-words";
 import { MessageNotice, SubmitButton } from "@/app/_components/status";
 import { useApiForm } from "@/app/_components/use-api-form";
 import { callWithSession } from "@/lib/client/session";
@@ -40,14 +41,14 @@ export function UsernameSection({ username, onChanged }: { username: string; onC
         <Field
           id="new-username"
           label="Username"
-          hint="Letters, digits and @ . + - _ (up to 150). Not already taken, whatever the case."
+          hint="Letters, numbers and @ . + - _ only."
           autoComplete="username"
           autoCapitalize="off"
           spellCheck={false}
           maxLength={USERNAME_MAX_LENGTH}
           value={value}
           onChange={(e) => setValue(e.target.value)}
-          errors={form.errors.username}
+          errors={usernameWords(form.errors.username, value)}
           inputRef={form.refFor("username")}
         />
         <SubmitButton busy={form.busy} busyLabel="Saving…" block={false} secondary>

@@ -2,7 +2,9 @@
 
 import Link from "next/link";
 import { useState, type ChangeEvent, type FormEvent } from "react";
+import { DevMailboxNote } from "@/app/_components/dev-mailbox-note";
 import { EmailField, Field, NewPasswordField } from "@/app/_components/field";
+import { newPasswordWords, usernameWords } from "@/app/_components/field-words";
 import { ResendVerification } from "@/app/_components/resend-verification";
 import { ResultScreen } from "@/app/_components/result-screen";
 import { MessageNotice, SubmitButton } from "@/app/_components/status";
@@ -51,7 +53,7 @@ export function RegisterForm() {
           hint="Letters, numbers and @ . + - _ only."
           value={values.username}
           onChange={set("username")}
-          errors={form.errors.username}
+          errors={usernameWords(form.errors.username, values.username)}
           inputRef={form.refFor("username")}
         />
         <EmailField
@@ -66,7 +68,7 @@ export function RegisterForm() {
           label="Password"
           value={values.password}
           onChange={set("password")}
-          errors={form.errors.password}
+          errors={newPasswordWords(form.errors.password, values.password)}
           inputRef={form.refFor("password")}
         />
         <SubmitButton busy={form.busy} busyLabel="Creating account…">
@@ -83,6 +85,7 @@ function CheckYourEmail({ email, onStartOver }: { email: string; onStartOver: ()
       <p>
         We sent an email to <strong>{email}</strong>. Open the link in it to verify your address.
       </p>
+      <DevMailboxNote />
       <p className="muted">Nothing there? Check your spam folder, or send it again.</p>
       <ResendVerification email={email} />
       <div className="row">

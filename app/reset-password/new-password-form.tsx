@@ -1,7 +1,8 @@
 "use client";
 
 import { useState, type FormEvent } from "react";
-import { NewPasswordField } from "@/app/_components/field";
+import { HiddenUsername, NewPasswordField } from "@/app/_components/field";
+import { newPasswordWords } from "@/app/_components/field-words";
 import { MessageNotice, SubmitButton } from "@/app/_components/status";
 import { useApiForm } from "@/app/_components/use-api-form";
 import { callApi, problemMessage } from "@/lib/client/api";
@@ -9,10 +10,11 @@ import { PasswordResetConfirmSchema } from "@/lib/validation";
 
 const FIELDS = ["password"] as const;
 
-type Props = { token: string; onChanged: () => void; onInvalid: () => void };
+/** `username`: the account's address from the link's fragment, for password managers. */
+type Props = { token: string; username: string | null; onChanged: () => void; onInvalid: () => void };
 
 /** POST /api/auth/password/reset/confirm/ with the emailed token and the new password. */
-export function NewPasswordForm({ token, onChanged, onInvalid }: Props) {
+export function NewPasswordForm({ token, username, onChanged, onInvalid }: Props) {
   const [password, setPassword] = useState("");
   const form = useApiForm(FIELDS);
 
@@ -35,12 +37,13 @@ export function NewPasswordForm({ token, onChanged, onInvalid }: Props) {
   return (
     <form onSubmit={submit} noValidate aria-label="Choose a new password">
       <MessageNotice tone="error" text={form.problem} />
+      {username ? <HiddenUsername value={username} /> : null}
       <NewPasswordField
         id="new-password"
         label="New password"
         value={password}
         onChange={(e) => setPassword(e.target.value)}
-        errors={form.errors.password}
+        errors={newPasswordWords(form.errors.password, password)}
         inputRef={form.refFor("password")}
       />
       <SubmitButton busy={form.busy} busyLabel="Saving…">

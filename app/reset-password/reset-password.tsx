@@ -2,12 +2,14 @@
 
 import Link from "next/link";
 import { useEffect, useState } from "react";
+import { DevMailboxNote } from "@/app/_components/dev-mailbox-note";
 import { ResultScreen } from "@/app/_components/result-screen";
 import { Loading } from "@/app/_components/status";
 import { callApi } from "@/lib/client/api";
 import { LinkTokenSchema } from "@/lib/validation";
 import { NewPasswordForm } from "./new-password-form";
 import { RequestResetForm } from "./request-reset-form";
+import { ResendResetLink } from "./resend-reset-link";
 
 type Why = "used" | "expired" | "invalid";
 
@@ -56,6 +58,9 @@ export function ResetPassword({ token }: { token: string | null }) {
     token === null ? { name: "request" } : LinkTokenSchema.safeParse(token).success ? { name: "checking" } : { name: "invalid", why: "invalid" },
   );
   const sent = (email: string) => setStep({ name: "sent", email });
+  // The emailed link carries the account's address in its fragment (lib/auth/password-reset.ts).
+  const [username, setUsername] = useState<string | null>(null);
+  useEffect(() => setUsername(new URLSearchParams(window.location.hash.slice(1)).get("email")), []);
 
   useEffect(() => {
     if (!token || step.name !== "checking") return;
@@ -89,10 +94,12 @@ export function ResetPassword({ token }: { token: string | null }) {
       return (
         <ResultScreen title="Check your email">
           <p>
-            If <strong>{step.email}</strong> belongs to a Gatehouse account, we sent it a link to reset the password.
-            The link works once, for one hour.
+            If <strong>{step.email}</strong> belongs to an account here, we sent it a link to reset the password. The
+            link works once, for one hour.
           </p>
-          <p className="muted">Nothing there? Check your spam folder, or ask again: a new link replaces the old one.</p>
+          <DevMailboxNote />
+          <p className="muted">Nothing there? Check your spam folder, or send it again: a new link replaces the old one.</p>
+          <ResendResetLink email={step.email} />
           <div className="row">
             <Link href="/login/" className="button">
               Back to sign in
@@ -110,6 +117,7 @@ export function ResetPassword({ token }: { token: string | null }) {
           <p className="lead">Setting it signs your account out everywhere, on this device too.</p>
           <NewPasswordForm
             token={token ?? ""}
+            username={username}
             onChanged={() => setStep({ name: "changed" })}
             onInvalid={() => setStep({ name: "checking" })}
           />

@@ -2,6 +2,7 @@
 
 import Link from "next/link";
 import { useEffect, useState } from "react";
+import { useAppInfo } from "@/app/_components/app-info";
 import { ResendVerification } from "@/app/_components/resend-verification";
 import { ResultScreen } from "@/app/_components/result-screen";
 import { Loading, MessageNotice } from "@/app/_components/status";
@@ -28,6 +29,7 @@ async function checkLink(token: string): Promise<{ view: View; emailChange: bool
 export function VerifyEmail({ token }: { token: string | null }) {
   // Restored alongside, to offer the right way on afterwards.
   const session = useSession();
+  const { name: appName } = useAppInfo();
   const [view, setView] = useState<View>(token ? "checking" : "invalid");
   const [round, setRound] = useState(0);
   const [busy, setBusy] = useState(false);
@@ -66,7 +68,7 @@ export function VerifyEmail({ token }: { token: string | null }) {
       if (emailChange) {
         return (
           <ResultScreen title="Confirm your new email address">
-            <p>Press the button to make this the email address of your Gatehouse account. Your other sessions are then signed out.</p>
+            <p>Press the button to make this the email address of your {appName} account. Your other sessions are then signed out.</p>
             <MessageNotice tone="error" text={problem} />
             <button type="button" className="button button-block" onClick={() => void verify()} disabled={busy}>
               {busy ? "Confirming…" : "Confirm my new address"}
@@ -76,7 +78,7 @@ export function VerifyEmail({ token }: { token: string | null }) {
       }
       return (
         <ResultScreen title="Confirm your email address">
-          <p>Press the button to finish verifying the email address of your Gatehouse account.</p>
+          <p>Press the button to finish verifying the email address of your {appName} account.</p>
           <MessageNotice tone="error" text={problem} />
           <button type="button" className="button button-block" onClick={() => void verify()} disabled={busy}>
             {busy ? "Verifying…" : "Verify my email address"}
@@ -88,7 +90,7 @@ export function VerifyEmail({ token }: { token: string | null }) {
     case "unreachable":
       return (
         <ResultScreen title="We could not open your link yet">
-          <p>Gatehouse did not answer. Check your connection, then try again.</p>
+          <p>{appName} did not answer. Check your connection, then try again.</p>
           <button
             type="button"
             className="button"

@@ -3,15 +3,20 @@ import { signInByApi, type TestUser } from "./users";
 
 // Every test fails if a page logged an error: a script or style blocked by the CSP, a
 // hydration mismatch, an uncaught exception. Failed requests are left out: the browser
-// logs one for every answer the pages expect and explain in words (400 from a refresh
-// without a cookie, 400 for a wrong password, a network failure a test simulates).
-// A request the CSP blocks is logged separately ("Refused to …"), so it still counts.
+// logs one for every answer the pages expect and explain in words (400 for a wrong
+// password, 401 from a session ended elsewhere, a network failure a test simulates) —
+// except the silent refresh answering 400: a signed-out page must not ask for a refresh
+// it knows will fail (the session hint, docs/decisions/036). A request the CSP blocks is
+// logged separately ("Refused to …"), so it still counts.
 const EXPECTED = [/^Failed to load resource: /];
+const NEVER_EXPECTED = (text: string, url: string) => url.endsWith("/api/auth/token/refresh/") && /status of 400/.test(text);
 
 function watchConsole(context: BrowserContext, problems: string[]): void {
   context.on("console", (message) => {
-    if (message.type() === "error" && !EXPECTED.some((pattern) => pattern.test(message.text()))) {
-      problems.push(`console error on ${message.page()?.url()}: ${message.text()}`);
+    if (message.type() !== "error") return;
+    const url = message.location().url;
+    if (!EXPECTED.some((pattern) => pattern.test(message.text())) || NEVER_EXPECTED(message.text(), url)) {
+      problems.push(`console error on ${message.page()?.url()}: ${message.text()} (${url})`);
     }
   });
   context.on("weberror", (error) => problems.push(`uncaught: ${error.error().message}`));

@@ -26,7 +26,7 @@ export async function signIn(page: Page, user: TestUser): Promise<void> {
   await page.getByLabel("Password", { exact: true }).fill(user.password);
   await page.getByRole("button", { name: "Sign in", exact: true }).click();
   await expect(page).toHaveURL(/^[^?]*\/profile\/$/);
-  await expect(page.getByRole("heading", { name: "Your profile" })).toBeVisible();
+  await expect(page.getByRole("heading", { name: "Your account" })).toBeVisible();
 }
 
 /**
@@ -38,5 +38,17 @@ export async function signInByApi(page: Page, user: TestUser, to = "/profile/"):
   const response = await page.request.post("/api/auth/login/", { data: { email: user.email, password: user.password } });
   expect(response.status(), await response.text()).toBe(200);
   await page.goto(to);
-  if (to === "/profile/") await expect(page.getByRole("heading", { name: "Your profile" })).toBeVisible();
+  // A profile section is on screen once it has its profile: the account menu then names the user.
+  if (to.startsWith("/profile/")) await expect(accountMenu(page)).toBeVisible();
+}
+
+/** The header's account menu button of the signed-in user. */
+export const accountMenu = (page: Page) => page.getByRole("banner").getByRole("button", { name: /account menu/ });
+
+/** "Log out" from the account menu in the header, then the login page says so. */
+export async function logOutFromMenu(page: Page): Promise<void> {
+  await accountMenu(page).click();
+  await page.getByRole("banner").getByRole("button", { name: "Log out" }).click();
+  await expect(page.getByRole("heading", { name: "Sign in" })).toBeVisible();
+  await expect(page.getByRole("main").getByRole("status").filter({ hasText: "You are logged out." })).toBeVisible();
 }

@@ -117,7 +117,7 @@ export function resetSecondFactor(input: { targetId: number; actor: Admin; reaso
       const appUrl = getEnv().APP_URL;
       const emailId = await queueEmail(
         tx,
-        secondFactorResetEmail({ to: user.email, username: user.username, profileUrl: `${appUrl}/profile/`, resetUrl: `${appUrl}/reset-password/` }),
+        secondFactorResetEmail({ to: user.email, username: user.username, profileUrl: `${appUrl}/profile/security/`, resetUrl: `${appUrl}/reset-password/` }),
         "notice",
         now,
       );

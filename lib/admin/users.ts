@@ -93,7 +93,7 @@ export async function getAdminUserDetail(id: number, viewerSessionId: string): P
   const user = await getAdminUser(getDb(), id);
   if (!user) return null;
   const [sessions, activity] = await Promise.all([listUserSessions(id, viewerSessionId), listSecurityEvents(id)]);
-  return { ...user, sessions, activity };
+  return { ...user, sessions, activity: activity.events };
 }
 
 /** A path segment that is a user id, or null (then the answer is 404). */

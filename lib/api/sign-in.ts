@@ -14,7 +14,7 @@ import { deviceCookie, setDeviceCookie, setRefreshCookie } from "@/lib/http/cook
 /** A session, or the second step still owed (signInResponse). */
 export const SIGNED_IN = answer(
   200,
-  'The access token and the user, the refresh token in the cookie; or, when a second factor is still owed, `{"mfa_required": true, "mfa_token": ..., "methods": [...]}` with neither.',
+  'The access token and the user, the refresh token in the cookie; or, when a second factor is still owed, `{"mfa_required": true, "mfa_token": ..., "methods": [...], "detail": "Enter the code from your authenticator app to finish signing in."}` with neither.',
   [LoginResponseSchema, MfaRequiredSchema],
   ["Set-Cookie"],
 );
@@ -28,6 +28,9 @@ export const SIGN_IN_REFUSED = detailAnswer(
   '`REQUIRE_VERIFIED_EMAIL=true` and the address is unverified: `{"detail": "Email not verified", "code": "email_not_verified"}`; or the account is disabled (said only after the right password, passkey or code): `{"detail": "This account is disabled.", "code": "account_disabled"}`.',
 );
 
+/** What a client that knows no second step can show of the `mfa_required` body (docs/api.md). */
+export const MFA_REQUIRED_DETAIL = "Enter the code from your authenticator app to finish signing in.";
+
 /** The login body with its cookies, the `mfa_required` body (no token, no cookie), or 403 (unverified or disabled). */
 export function signInResponse(result: Exclude<SignInResult, { reason: "credentials_changed" }>): NextResponse {
   if (!result.ok) {
@@ -35,7 +38,9 @@ export function signInResponse(result: Exclude<SignInResult, { reason: "credenti
       ? detail(403, "This account is disabled.", "account_disabled")
       : detail(403, "Email not verified", "email_not_verified");
   }
-  if (result.kind === "mfa_required") return json({ mfa_required: true, mfa_token: result.mfaToken, methods: result.methods });
+  if (result.kind === "mfa_required") {
+    return json({ mfa_required: true, mfa_token: result.mfaToken, methods: result.methods, detail: MFA_REQUIRED_DETAIL });
+  }
   return sessionResponse({ access: result.grant.access, user: toPublicUser(result.user) }, result.grant);
 }
 

@@ -1,5 +1,5 @@
 import "server-only";
-import { desc, eq, lt } from "drizzle-orm";
+import { and, asc, desc, eq, gt, lt, or, type SQL } from "drizzle-orm";
 import { getDb, type Queryable } from "@/lib/db";
 import { securityEvents, type SecurityEventType, type User } from "@/db/schema";
 import { queueEmail } from "@/lib/email/send";
@@ -67,15 +67,57 @@ export async function recordAndNotifyIn(tx: Queryable, input: { user: Pick<User,
   return queueEmail(tx, message, "notice", now);
 }
 
-/** The user's last 50 events, newest first. */
-export async function listSecurityEvents(userId: number): Promise<ActivityItem[]> {
+/**
+ * Where a page of events starts or ends, in the order events are listed (time, then id):
+ * opaque to clients, which only hand back what a `Link` header gave them
+ * (docs/decisions/037).
+ */
+export type ActivityCursor = { at: number; id: number };
+
+export const encodeActivityCursor = (c: ActivityCursor): string => Buffer.from(`${c.at}.${c.id}`).toString("base64url");
+
+export function decodeActivityCursor(value: string): ActivityCursor | null {
+  const match = /^(\d{1,15})\.(\d{1,15})$/.exec(Buffer.from(value, "base64url").toString("latin1"));
+  return match ? { at: Number(match[1]), id: Number(match[2]) } : null;
+}
+
+export type ActivityPage = {
+  events: ActivityItem[];
+  /** Where the next older page starts (`?before=`), or null at the oldest event. */
+  older: string | null;
+  /** Where the next newer page starts (`?after=`), or null on the newest page. */
+  newer: string | null;
+};
+
+/**
+ * The user's events, newest first: the newest `limit` (50 by default, the first page and
+ * the whole answer of clients that do not page), or the `limit` just older than `before`,
+ * or just newer than `after`.
+ */
+export async function listSecurityEvents(
+  userId: number,
+  page: { limit?: number; before?: ActivityCursor; after?: ActivityCursor } = {},
+): Promise<ActivityPage> {
+  const limit = page.limit ?? ACTIVITY_LIST_LIMIT;
+  const { at, id } = securityEvents;
+  const beyond = (c: ActivityCursor, cmp: typeof lt): SQL => or(cmp(at, new Date(c.at)), and(eq(at, new Date(c.at)), cmp(id, c.id)))!;
+  const forward = page.after !== undefined;
   const rows = await getDb()
     .select()
     .from(securityEvents)
-    .where(eq(securityEvents.userId, userId))
-    .orderBy(desc(securityEvents.at), desc(securityEvents.id))
-    .limit(ACTIVITY_LIST_LIMIT);
-  return rows.map((e) => ({ type: e.type, at: e.at.toISOString(), ip: e.ip, user_agent: e.userAgent, detail: e.detail }));
+    .where(and(eq(securityEvents.userId, userId), page.after ? beyond(page.after, gt) : page.before ? beyond(page.before, lt) : undefined))
+    .orderBy(...(forward ? [asc(at), asc(id)] : [desc(at), desc(id)]))
+    .limit(limit + 1);
+  // One more than asked: whether there is anything beyond this page.
+  const more = rows.length > limit;
+  const shown = rows.slice(0, limit);
+  if (forward) shown.reverse();
+  const cursorOf = (e: (typeof rows)[number] | undefined) => (e ? encodeActivityCursor({ at: e.at.getTime(), id: e.id }) : null);
+  return {
+    events: shown.map((e) => ({ type: e.type, at: e.at.toISOString(), ip: e.ip, user_agent: e.userAgent, detail: e.detail })),
+    older: (forward || more) && shown.length ? cursorOf(shown.at(-1)) : null,
+    newer: (forward ? more : page.before !== undefined) && shown.length ? cursorOf(shown[0]) : null,
+  };
 }
 
 /** Delete events older than 90 days; returns how many went. */

@@ -26,7 +26,7 @@ export async function queueClaimEmail(
 ): Promise<number | null> {
   await consumeVerificationTokens(tx, user.id, now);
   if (await emailCapSpent(tx, user.email, now)) return null;
-  const link = await issueResetLink(tx, user.id, now);
+  const link = await issueResetLink(tx, user, now);
   return queueEmail(tx, claimAccountEmail({ to: user.email, link, validForSeconds: RESET_TOKEN_TTL_SECONDS, reason }), "request", now);
 }
 

@@ -30,7 +30,7 @@ const CHALLENGE_TTL_MS = 5 * 60 * 1000;
 const relyingParty = () => {
   const appUrl = new URL(getEnv().APP_URL);
   // The RP ID is a domain: no scheme, no port (WebAuthn §5.1.2).
-  return { id: appUrl.hostname, origin: appUrl.origin, name: "Gatehouse" };
+  return { id: appUrl.hostname, origin: appUrl.origin, name: getEnv().APP_NAME };
 };
 
 const summary = (p: Passkey): PasskeySummary => ({
@@ -218,7 +218,9 @@ export async function verifyPasskeyLogin(input: { response: AuthenticationRespon
       expectedOrigin: rp.origin,
       expectedRPID: rp.id,
       requireUserVerification: true,
-      credential: { id: passkey.credentialId, publicKey: new Uint8Array(Buffer.from(passkey.publicKey, "base64url")), counter: passkey.counter, transports: passkey.transports },
+      // Counter 0: the library skips its own counter check, which this function makes
+      // below, where it can tell a counter that went back from one that merely lost a race.
+      credential: { id: passkey.credentialId, publicKey: new Uint8Array(Buffer.from(passkey.publicKey, "base64url")), counter: 0, transports: passkey.transports },
     });
   } catch (error) {
     log.info("passkey sign-in refused", { passkeyId: passkey.id, reason: error instanceof Error ? error.message : "unknown" });
@@ -226,9 +228,17 @@ export async function verifyPasskeyLogin(input: { response: AuthenticationRespon
   }
   if (!verified.verified) return { ok: false, reason: "verification_failed" };
   const { newCounter, credentialBackedUp, credentialDeviceType } = verified.authenticationInfo;
-  // Stored only if it still moves forward from the value checked: two parallel assertions
-  // from a cloned authenticator cannot both pass and leave the counter behind. An
-  // authenticator that keeps no counter reports 0 every time (WebAuthn §6.1.1).
+  // The signature counter (WebAuthn §6.1.1): an authenticator that keeps one moves it
+  // forward at every use; one that keeps none reports 0 every time. A counter at or below
+  // the one stored before this sign-in began is the sign of a cloned authenticator.
+  if ((newCounter !== 0 || passkey.counter !== 0) && newCounter <= passkey.counter) {
+    log.warn("passkey counter went backwards: a cloned authenticator?", { passkeyId: passkey.id, stored: passkey.counter, presented: newCounter });
+    return { ok: false, reason: "verification_failed" };
+  }
+  // Stored only if it still moves forward from the value checked: of two assertions of one
+  // passkey verified at once, the one whose counter another has overtaken meanwhile is
+  // refused (never two sign-ins from one step of the counter), quietly: that is a race
+  // (two ceremonies of one page), not a counter that went back.
   const counterStillFits = newCounter === 0 ? eq(passkeys.counter, 0) : lt(passkeys.counter, newCounter);
   const stored = await getDb()
     .update(passkeys)
@@ -236,7 +246,7 @@ export async function verifyPasskeyLogin(input: { response: AuthenticationRespon
     .where(and(eq(passkeys.id, passkey.id), counterStillFits))
     .returning({ id: passkeys.id });
   if (stored.length === 0) {
-    log.warn("passkey counter went backwards: a cloned authenticator?", { passkeyId: passkey.id });
+    log.info("passkey sign-in refused: another use of the same passkey moved its counter meanwhile", { passkeyId: passkey.id });
     return { ok: false, reason: "verification_failed" };
   }
   return { ok: true, userId: passkey.userId, passkeyId: passkey.id };

@@ -25,8 +25,13 @@ import { getUserByEmail } from "./user";
 
 export const RESET_TOKEN_TTL_SECONDS = 3600;
 
-/** A fresh reset token for `user` that supersedes every older one; returns its link. */
-export async function issueResetLink(tx: Queryable, userId: number, now: number): Promise<string> {
+/**
+ * A fresh reset token for `user` that supersedes every older one; returns its link. The
+ * address rides in the fragment (which no server and no Referer sees): the page puts it
+ * in a hidden username field, so password managers file the new password under it.
+ */
+export async function issueResetLink(tx: Queryable, user: { id: number; email: string }, now: number): Promise<string> {
+  const userId = user.id;
   const token = randomToken(32);
   await supersedeResetLinks(tx, userId, new Date(now));
   await tx.insert(passwordResetTokens).values({
@@ -35,7 +40,7 @@ export async function issueResetLink(tx: Queryable, userId: number, now: number)
     createdAt: new Date(now),
     expiresAt: new Date(now + RESET_TOKEN_TTL_SECONDS * 1000),
   });
-  return `${getEnv().APP_URL}/reset-password/?token=${encodeURIComponent(token)}`;
+  return `${getEnv().APP_URL}/reset-password/?token=${encodeURIComponent(token)}#${new URLSearchParams({ email: user.email })}`;
 }
 
 /**
@@ -55,7 +60,7 @@ export async function requestPasswordReset(email: string, options: { device?: De
     // link the owner holds.
     const capSpent = await emailCapSpent(tx, user.email, now);
     if (capSpent && !(knownDevice && !(await reservedEmailSpent(tx, user.email, now)))) return null;
-    const link = await issueResetLink(tx, user.id, now);
+    const link = await issueResetLink(tx, user, now);
     const message = passwordResetEmail({ to: user.email, username: user.username, link, validForSeconds: RESET_TOKEN_TTL_SECONDS });
     return queueEmail(tx, message, capSpent ? "reserved" : "request", now);
   });

@@ -7,7 +7,7 @@ import { SOCIAL_ERROR_MESSAGES } from "@/lib/social";
 export type ApiBody = Record<string, unknown>;
 
 export type ApiResult<T = ApiBody> =
-  | { ok: true; status: number; data: T }
+  | { ok: true; status: number; data: T; headers: Headers }
   /** status 0: the request never got an answer (offline, server down, aborted). */
   | { ok: false; status: number; data: ApiBody; retryAfter: number | null };
 
@@ -41,7 +41,7 @@ export async function callApi<T = ApiBody>(path: string, options: ApiOptions = {
   }
   const value = await readJson(response);
   // A success body may be a list (GET /api/auth/sessions/); an error body is an object.
-  if (response.ok) return { ok: true, status: response.status, data: (value ?? {}) as T };
+  if (response.ok) return { ok: true, status: response.status, data: (value ?? {}) as T, headers: response.headers };
   const data = isObject(value) ? value : {};
   const retryAfter = Number(response.headers.get("Retry-After"));
   return { ok: false, status: response.status, data, retryAfter: retryAfter > 0 ? retryAfter : null };
@@ -74,7 +74,7 @@ export function fieldErrorsOf<F extends string>(data: ApiBody, fields: readonly 
 
 /** A sentence for everything that is not a field error: detail, non_field_errors, 429, no network. */
 export function problemMessage(result: ApiFailure): string {
-  if (result.status === 0) return "Could not reach Gatehouse. Check your connection and try again.";
+  if (result.status === 0) return "Could not reach the server. Check your connection and try again.";
   if (result.status === 429) {
     const detail = typeof result.data.detail === "string" ? result.data.detail : null;
     return detail ?? `Too many attempts. Try again in ${result.retryAfter ?? 60} seconds.`;
@@ -86,4 +86,11 @@ export function problemMessage(result: ApiFailure): string {
   if (general.length) return general.join(" ");
   if (typeof result.data.detail === "string") return result.data.detail;
   return "Something went wrong. Please try again.";
+}
+
+/** The targets of an RFC 8288 `Link` header by relation: `</x/?before=…>; rel="next"` → {next: "/x/?before=…"}. */
+export function linkTargets(header: string | null): Record<string, string> {
+  const targets: Record<string, string> = {};
+  for (const match of (header ?? "").matchAll(/<([^>]*)>\s*;\s*rel="?([a-z]+)"?/g)) targets[match[2]!] = match[1]!;
+  return targets;
 }

@@ -11,9 +11,11 @@ export type Assertion =
   | { ok: false; reason: "cancelled" }
   | { ok: false; reason: "failed"; message: string };
 
-export async function getPasskeyAssertion(options: { autofill?: boolean } = {}): Promise<Assertion> {
+export async function getPasskeyAssertion(options: { autofill?: boolean; stillWanted?: () => boolean } = {}): Promise<Assertion> {
   const requestOptions = await callApi<PublicKeyCredentialRequestOptionsJSON>("/api/auth/passkeys/login/options/", { method: "POST" });
   if (!requestOptions.ok) return { ok: false, reason: "failed", message: problemMessage(requestOptions) };
+  // The form that asked went away while the options were on their way: no prompt for it.
+  if (options.stillWanted && !options.stillWanted()) return { ok: false, reason: "cancelled" };
   try {
     const response = await startAuthentication({ optionsJSON: requestOptions.data, useBrowserAutofill: options.autofill ?? false });
     return { ok: true, response };

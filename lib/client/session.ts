@@ -3,14 +3,22 @@ import { callApi, type ApiFailure, type ApiOptions, type ApiResult } from "./api
 // The browser's side of a Gatehouse session (docs/api.md, tokens and sessions).
 // - The access token lives in this module's memory only: never in storage a script
 //   injected later could read. The refresh token is an HttpOnly cookie scripts never see.
-// - On page load one refresh call restores the session from that cookie.
+// - On page load one refresh call restores the session from that cookie, when the
+//   session hint (a readable cookie set and cleared with it, docs/decisions/036) says
+//   there is one: a signed-out page asks nothing, so it logs no failed request.
 // - The token is refreshed shortly before it expires, and once after a 401.
 // - Callers in one tab share a single refresh in flight; two tabs refreshing at once
 //   are covered by the server's 30-second reuse grace, so no cross-tab lock is needed.
 // - Signing out in one tab signs out the others (BroadcastChannel).
 
 export type SessionStatus = "loading" | "signed-in" | "signed-out" | "unavailable";
-export type SessionSnapshot = { readonly status: SessionStatus };
+/**
+ * Why a tab that was signed in is not any more, for the login page to say so: "logout" in
+ * this tab or another, "ended" when the server refused the session (signed out from
+ * another device, a password change elsewhere, expiry). Absent for a tab never signed in.
+ */
+export type SignOutReason = "logout" | "ended";
+export type SessionSnapshot = { readonly status: SessionStatus; readonly signedOut?: SignOutReason };
 
 type RefreshOutcome = Exclude<SessionStatus, "loading">;
 type TabMessage = { type: "login" | "logout" };
@@ -18,6 +26,8 @@ type TabMessage = { type: "login" | "logout" };
 const REFRESH_PATH = "/api/auth/token/refresh/";
 const LOGOUT_PATH = "/api/auth/logout/";
 const CHANNEL_NAME = "gatehouse-session";
+/** lib/http.ts sets it beside the refresh cookie; its value is not read, only its presence. */
+const HINT_COOKIE = "has_session";
 /** Refresh this long before expiry (or at 3/4 of a shorter lifetime). */
 const REFRESH_MARGIN_MS = 60_000;
 /** After a refresh that got no answer, try again this much later. */
@@ -35,10 +45,16 @@ let epoch = 0;
 let channel: BroadcastChannel | null = null;
 const listeners = new Set<() => void>();
 
-function setStatus(status: SessionStatus): void {
-  if (snapshot.status === status) return;
-  snapshot = { status };
+function setStatus(status: SessionStatus, signedOut?: SignOutReason): void {
+  if (snapshot.status === status && snapshot.signedOut === signedOut) return;
+  snapshot = signedOut ? { status, signedOut } : { status };
   for (const listener of listeners) listener();
+}
+
+/** The session hint: does this browser hold a refresh cookie? A hint, never a credential. */
+export function hasSessionHint(): boolean {
+  if (typeof document === "undefined") return false;
+  return document.cookie.split(";").some((part) => part.trim().startsWith(`${HINT_COOKIE}=`));
 }
 
 export const getSnapshot = (): SessionSnapshot => snapshot;
@@ -53,6 +69,8 @@ export function subscribe(listener: () => void): () => void {
 export function restoreSession(): void {
   if (restoreStarted) return;
   restoreStarted = true;
+  // No hint, no refresh cookie: a refresh could only answer 400 (and the browser would log it).
+  if (!hasSessionHint()) return setStatus("signed-out");
   void refreshSession();
 }
 
@@ -80,9 +98,10 @@ async function runRefresh(): Promise<RefreshOutcome> {
     adopt(result.data.access);
     return "signed-in";
   }
-  // 400 (no cookie) and 401 (revoked, expired, reused) both mean there is no session.
+  // 400 (no cookie) and 401 (revoked, expired, reused) both mean there is no session; a
+  // tab that held one, or a cookie the server now refuses, is told it ended.
   if (result.status === 400 || result.status === 401) {
-    clear();
+    clear(accessToken || result.status === 401 ? "ended" : undefined);
     return "signed-out";
   }
   // No answer, 429 or 5xx: the session may well be alive. Keep a token we still hold;
@@ -102,10 +121,10 @@ function adopt(token: string): void {
   setStatus("signed-in");
 }
 
-function clear(): void {
+function clear(reason?: SignOutReason): void {
   accessToken = null;
   clearTimeout(refreshTimer);
-  setStatus("signed-out");
+  setStatus("signed-out", reason);
 }
 
 /**
@@ -141,7 +160,7 @@ export async function signOut(): Promise<{ ok: true } | { ok: false; result: Api
   // happen, and pretending otherwise would leave a live cookie behind.
   if (!result.ok) return { ok: false, result };
   epoch += 1;
-  clear();
+  clear("logout");
   broadcast({ type: "logout" });
   return { ok: true };
 }
@@ -168,7 +187,7 @@ function openChannel(): void {
     if (event.data?.type === "logout") {
       // The server already revoked the session; only this tab's memory is left.
       epoch += 1;
-      clear();
+      clear("logout");
     } else if (event.data?.type === "login" && snapshot.status !== "signed-in") {
       void refreshSession();
     }

@@ -1,9 +1,10 @@
 import "server-only";
 import type { OutgoingEmail } from "./send";
-import { describeDuration, layout, securityNotice } from "./templates";
+import { app, describeDuration, layout, securityNotice } from "./templates";
 
 // The messages of the account's own lifecycle (docs/api.md): a change of address, the
-// account erased, and what an administrator did to it.
+// account erased, and what an administrator did to it. The service is named as its
+// operator calls it (APP_NAME), as in ./templates.ts.
 
 /** `n***@example.com`: enough for the owner to recognise, too little to learn the address from. */
 export function maskEmail(address: string): string {
@@ -15,7 +16,7 @@ export function maskEmail(address: string): string {
 /** To the new address: the link that makes it the account's (the verification page's). */
 export function emailChangeConfirmationEmail(input: { to: string; username: string; link: string; validForSeconds: number }): OutgoingEmail {
   const lines = [
-    "Someone signed in to your Gatehouse account asked to make this the account's email address. Nothing changes until you confirm it with the link below.",
+    `Someone signed in to your ${app()} account asked to make this the account's email address. Nothing changes until you confirm it with the link below.`,
     `This link expires in ${describeDuration(input.validForSeconds)} and works once. Confirming it signs out the account's other sessions.`,
     "If you did not ask for this, ignore this email: the account keeps its current address.",
   ];
@@ -35,7 +36,7 @@ export function emailChangeNoticeEmail(input: { to: string; username: string; ne
     subject: "Your email address is about to change",
     heading: "A change of email address was asked for",
     lines: [
-      `Someone signed in to your Gatehouse account asked to change its email address to ${maskEmail(input.newAddress)}. It changes once the new address is confirmed.`,
+      `Someone signed in to your ${app()} account asked to change its email address to ${maskEmail(input.newAddress)}. It changes once the new address is confirmed.`,
       `If this wasn't you, open the link below within ${describeDuration(input.validForSeconds)}: it cancels the change (or undoes it, if it was already confirmed) and signs out every session of the account. Then reset your password.`,
     ],
     link: { text: "This wasn't me", label: "This wasn't me", url: input.cancelUrl },
@@ -46,15 +47,15 @@ export function emailChangeNoticeEmail(input: { to: string; username: string; ne
 export function accountDeletedEmail(input: { to: string; username: string; by: "owner" | "administrator"; registerUrl: string }): OutgoingEmail {
   const what =
     input.by === "owner"
-      ? "Your Gatehouse account has been deleted, as you asked."
-      : "Your Gatehouse account has been deleted by an administrator.";
+      ? `Your ${app()} account has been deleted, as you asked.`
+      : `Your ${app()} account has been deleted by an administrator.`;
   const lines = [
     `${what} Everything stored about it is gone: its sign-in methods, sessions, two-step verification, passkeys and activity.`,
     "This address can be used to create a new account at any time. There is nothing else to do.",
   ];
   return {
     to: input.to,
-    subject: "Your Gatehouse account was deleted",
+    subject: `Your ${app()} account was deleted`,
     text: `Hello ${input.username},\n\n${lines.join("\n\n")}\n\nCreate a new account: ${input.registerUrl}\n`,
     html: layout({ heading: "Your account was deleted", paragraphs: [`Hello ${input.username},`, ...lines], action: { label: "Create a new account", url: input.registerUrl } }),
   };
@@ -68,7 +69,7 @@ export function secondFactorResetEmail(input: { to: string; username: string; pr
     subject: "Your two-step verification was reset",
     heading: "Your two-step verification was reset",
     lines: [
-      "An administrator removed the two-step verification of your Gatehouse account: its authenticator app, recovery codes and passkeys. Every session was signed out. You can now sign in with your password alone; turn two-step verification on again from your profile.",
+      `An administrator removed the two-step verification of your ${app()} account: its authenticator app, recovery codes and passkeys. Every session was signed out. You can now sign in with your password alone; turn two-step verification on again from your profile, under Sign-in and security.`,
       `If you did not ask for this, reset your password now (${input.resetUrl}) and tell your administrator.`,
     ],
     link: { text: "Your profile", label: "Go to my profile", url: input.profileUrl },

@@ -1,8 +1,13 @@
 import "server-only";
+import { getEnv } from "@/lib/env";
 import type { OutgoingEmail } from "./send";
 
 // Every message has a plain-text part (read by many clients and by screen readers as is)
-// and a small HTML part with inline styles only: mail clients ignore stylesheets.
+// and a small HTML part with inline styles only: mail clients ignore stylesheets. The
+// service is named as its operator calls it (APP_NAME, "Gatehouse" by default).
+
+/** The name people know this service by. */
+export const app = () => getEnv().APP_NAME;
 
 const escapeHtml = (value: string) =>
   value.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
@@ -26,7 +31,7 @@ export function layout(input: { heading: string; paragraphs: string[]; action?: 
 <h1 style="font-size:20px;margin:0 0 16px">${escapeHtml(input.heading)}</h1>
 ${input.paragraphs.map((p) => `<p style="line-height:1.5">${escapeHtml(p)}</p>`).join("\n")}
 ${button}
-<p style="font-size:12px;color:#777;margin-top:28px">Sent by Gatehouse.</p>
+<p style="font-size:12px;color:#777;margin-top:28px">Sent by ${escapeHtml(app())}.</p>
 </div></body></html>`;
 }
 
@@ -43,10 +48,10 @@ export function verificationEmail(input: {
   return {
     to: input.to,
     subject: "Verify your email address",
-    text: `Hello ${input.username},\n\nConfirm your email address for Gatehouse by opening this link:\n\n${input.link}\n\n${expiry}\n\n${ignore}\n`,
+    text: `Hello ${input.username},\n\nConfirm your email address for ${app()} by opening this link:\n\n${input.link}\n\n${expiry}\n\n${ignore}\n`,
     html: layout({
       heading: "Verify your email address",
-      paragraphs: [`Hello ${input.username},`, "Confirm your email address for Gatehouse with the button below.", expiry, ignore],
+      paragraphs: [`Hello ${input.username},`, `Confirm your email address for ${app()} with the button below.`, expiry, ignore],
       action: { label: "Verify email address", url: input.link },
     }),
   };
@@ -55,7 +60,7 @@ export function verificationEmail(input: {
 /** Sent to the owner of an address when someone tries to register it again. */
 export function registrationAttemptEmail(input: { to: string; username: string; loginUrl: string }): OutgoingEmail {
   const lines = [
-    `Someone (perhaps you) tried to create a new Gatehouse account with this email address. You already have an account, with the username ${input.username}, so no new account was made.`,
+    `Someone (perhaps you) tried to create a new ${app()} account with this email address. You already have an account, with the username ${input.username}, so no new account was made.`,
     "If it was you, sign in instead. If it was not, you can ignore this email: nothing about your account has changed.",
   ];
   return {
@@ -76,10 +81,10 @@ export function passwordResetEmail(input: { to: string; username: string; link: 
   return {
     to: input.to,
     subject: "Reset your password",
-    text: `Hello ${input.username},\n\nSet a new Gatehouse password by opening this link:\n\n${input.link}\n\n${expiry}\n\n${ignore}\n`,
+    text: `Hello ${input.username},\n\nSet a new ${app()} password by opening this link:\n\n${input.link}\n\n${expiry}\n\n${ignore}\n`,
     html: layout({
       heading: "Reset your password",
-      paragraphs: [`Hello ${input.username},`, "Set a new Gatehouse password with the button below.", expiry, ignore],
+      paragraphs: [`Hello ${input.username},`, `Set a new ${app()} password with the button below.`, expiry, ignore],
       action: { label: "Set a new password", url: input.link },
     }),
   };
@@ -95,8 +100,8 @@ export function passwordChangedEmail(input: {
 }): OutgoingEmail {
   const lines = [
     input.how === "reset"
-      ? "The password of your Gatehouse account was just reset with a link sent to this address, and every session was signed out."
-      : "The password of your Gatehouse account was just changed, and your other sessions were signed out.",
+      ? `The password of your ${app()} account was just reset with a link sent to this address, and every session was signed out.`
+      : `The password of your ${app()} account was just changed, and your other sessions were signed out.`,
     "If this was not you, reset your password now with the link below.",
   ];
   return securityNotice({
@@ -145,8 +150,8 @@ export function claimAccountEmail(input: {
 }): OutgoingEmail {
   const asked =
     input.reason === "registration"
-      ? "Someone (perhaps you) just tried to register at Gatehouse with this email address."
-      : "Someone (perhaps you) just asked Gatehouse for a new confirmation email for this address.";
+      ? `Someone (perhaps you) just tried to register at ${app()} with this email address.`
+      : `Someone (perhaps you) just asked ${app()} for a new confirmation email for this address.`;
   const lines = [
     `${asked} An account with this address was started earlier but never confirmed.`,
     "If it is yours, set a password to claim it. Claiming it confirms your address, signs out every session of that account and removes any sign-in provider linked to it, so whoever started it keeps no way in.",
@@ -155,7 +160,7 @@ export function claimAccountEmail(input: {
   ];
   return {
     to: input.to,
-    subject: "Claim your Gatehouse account",
+    subject: `Claim your ${app()} account`,
     text: `Hello,\n\n${lines.slice(0, 2).join("\n\n")}\n\nSet a password: ${input.link}\n\n${lines.slice(2).join("\n\n")}\n`,
     html: layout({
       heading: "Claim your account",
@@ -168,7 +173,7 @@ export function claimAccountEmail(input: {
 /** Sent when a refresh token comes back after it was replaced: the theft signal (RFC 9700 §4.14.2). */
 export function refreshReuseEmail(input: { to: string; username: string; resetUrl: string }): OutgoingEmail {
   const lines = [
-    "One of your Gatehouse sessions was just signed out because its sign-in token was used twice. That happens when a copy of the token is used by someone else, or, rarely, when a device restores an old copy.",
+    `One of your ${app()} sessions was just signed out because its sign-in token was used twice. That happens when a copy of the token is used by someone else, or, rarely, when a device restores an old copy.`,
     "If this wasn't you, change your password now with the link below: that signs out every other session too.",
   ];
   return securityNotice({
@@ -195,29 +200,29 @@ function accountChangeWords(change: AccountChange): { subject: string; line: str
     case "totp_enabled":
       return {
         subject: "Two-step verification is on",
-        line: "Two-step verification was just turned on for your Gatehouse account: signing in now also asks for a code from your authenticator app.",
+        line: `Two-step verification was just turned on for your ${app()} account: signing in now also asks for a code from your authenticator app.`,
       };
     case "totp_disabled":
       return {
         subject: "Two-step verification is off",
-        line: "Two-step verification was just turned off for your Gatehouse account: signing in no longer asks for a code.",
+        line: `Two-step verification was just turned off for your ${app()} account: signing in no longer asks for a code.`,
       };
     case "recovery_code_used": {
       const left = change.remaining === 1 ? "1 code is" : `${change.remaining} codes are`;
-      return { subject: "A recovery code was used", line: `One of your Gatehouse recovery codes was just used. ${left} left.` };
+      return { subject: "A recovery code was used", line: `One of your ${app()} recovery codes was just used. ${left} left.` };
     }
     case "recovery_codes_regenerated":
       return {
         subject: "New recovery codes were made",
-        line: "Ten new recovery codes were just made for your Gatehouse account, and the old ones no longer work. The codes themselves are never sent by email.",
+        line: `Ten new recovery codes were just made for your ${app()} account, and the old ones no longer work. The codes themselves are never sent by email.`,
       };
     case "passkey_added":
       return {
         subject: "A passkey was added",
-        line: `A passkey named "${change.name}" was just added to your Gatehouse account. It can sign in to your account on its own.`,
+        line: `A passkey named "${change.name}" was just added to your ${app()} account. It can sign in to your account on its own.`,
       };
     case "provider_linked":
-      return { subject: `${change.provider} was linked to your account`, line: `Your Gatehouse account can now be signed in to with ${change.provider}.` };
+      return { subject: `${change.provider} was linked to your account`, line: `Your ${app()} account can now be signed in to with ${change.provider}.` };
   }
 }
 

@@ -2,6 +2,7 @@ import "server-only";
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import path from "node:path";
+import { getEnv } from "@/lib/env";
 import { singleton } from "@/lib/singleton";
 
 // The few screens the provider itself renders for a person (an error, the sign-out
@@ -49,16 +50,17 @@ export function page(input: { title: string; body: SafeHtml; status?: number; fo
     "frame-ancestors 'none'",
     "base-uri 'none'",
   ].join("; ");
+  const name = escapeHtml(getEnv().APP_NAME);
   const body = `<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escapeHtml(input.title)} · Gatehouse</title>
+<title>${escapeHtml(input.title)} · ${name}</title>
 <style nonce="${nonce}">${stylesheet()}</style>
 </head>
 <body>
-<header class="site-header"><div class="site-header-inner"><a class="brand" href="/"><span class="brand-mark" aria-hidden="true">◆</span>Gatehouse</a></div></header>
+<header class="site-header"><div class="site-header-inner"><a class="brand" href="/"><span class="brand-mark" aria-hidden="true">◆</span>${name}</a></div></header>
 <main class="site-main" id="main"><div class="card stack">${input.body.value}</div></main>
 </body>
 </html>`;
@@ -76,9 +78,10 @@ export function page(input: { title: string; body: SafeHtml; status?: number; fo
 
 /** What an OAuth error means to a person who landed on it. */
 export function errorPage(error: string, description: string | undefined, status: number): Page {
+  const name = getEnv().APP_NAME;
   const words: Record<string, string> = {
-    invalid_redirect_uri: "The app sent you to an address it has not registered with Gatehouse, so Gatehouse did not send you back there.",
-    invalid_client: "Gatehouse does not know the app that sent you here, or it has been turned off.",
+    invalid_redirect_uri: `The app sent you to an address it has not registered with ${name}, so ${name} did not send you back there.`,
+    invalid_client: `${name} does not know the app that sent you here, or it has been turned off.`,
     invalid_request: "The app sent an incomplete or malformed sign-in request.",
     session_not_found: "This sign-in has expired or was already finished. Go back to the app and start again.",
     access_denied: "The request was refused.",
@@ -90,6 +93,6 @@ export function errorPage(error: string, description: string | undefined, status
     body: html`<h1>We could not continue</h1>
 <p>${explanation}</p>
 ${description ? html`<p class="muted">Details for the app's developers: <code>${error}</code>: ${description}</p>` : html`<p class="muted">Details for the app's developers: <code>${error}</code></p>`}
-<p><a href="/profile/">Go to your Gatehouse account</a></p>`,
+<p><a href="/profile/">Go to your ${name} account</a></p>`,
   });
 }

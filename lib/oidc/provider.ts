@@ -6,6 +6,7 @@ import { oidcConsents, users } from "@/db/schema";
 import { recordSecurityEvent } from "@/lib/auth/activity";
 import { endSession } from "@/lib/auth/session";
 import { getEnv } from "@/lib/env";
+import { clearedRefreshCookieHeaders } from "@/lib/http/cookies";
 import { log } from "@/lib/log";
 import { singleton } from "@/lib/singleton";
 import { DatabaseAdapter, withGatehouseSession } from "./adapter";
@@ -236,8 +237,8 @@ async function createProvider(): Promise<Provider> {
             page({
               title: "Sign out",
               formTargets: logoutTargets(),
-              body: html`<h1>Sign out of Gatehouse?</h1>
-<p class="lead">${app ? `${app} asked to sign you out.` : "An app asked to sign you out."} Signing out of Gatehouse signs you out of every app you signed in to with it.</p>
+              body: html`<h1>Sign out of ${env.APP_NAME}?</h1>
+<p class="lead">${app ? `${app} asked to sign you out.` : "An app asked to sign you out."} Signing out of ${env.APP_NAME} signs you out of every app you signed in to with it.</p>
 ${new SafeHtml(form)}
 <div class="stack">
 <button class="button button-block" type="submit" form="op.logoutForm" name="logout" value="yes" autofocus>Sign out</button>
@@ -342,7 +343,7 @@ async function afterProviderRequest(ctx: KoaContextWithOIDC, state: State): Prom
   if (state.signedOut) {
     // RP-initiated logout ends the Gatehouse session too, and its cookie.
     await endSession({ refreshToken: readCookie(ctx.req, "refresh_token"), accessToken: null }, client);
-    ctx.append("Set-Cookie", `refresh_token=; Path=/api/auth/; Max-Age=0; HttpOnly; SameSite=Lax${getEnv().APP_URL.startsWith("https:") ? "; Secure" : ""}`);
+    for (const cookie of clearedRefreshCookieHeaders()) ctx.append("Set-Cookie", cookie);
   }
   if (state.authorized && ctx.oidc?.client && ctx.oidc.session?.accountId && !ctx.oidc.prompts?.has("none")) {
     const app = clientName(findClient(ctx.oidc.client.clientId), ctx.oidc.client.clientId);

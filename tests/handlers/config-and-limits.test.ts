@@ -26,7 +26,10 @@ describe("configuration", () => {
     expect((await client.post("/api/auth/register/", { username: "produser", email: "prod@example.com", password: PASSWORD })).status).toBe(201);
     const login = await client.post("/api/auth/login/", { email: "prod@example.com", password: PASSWORD });
     expect(login.status).toBe(200);
-    expect(parseSetCookie(login.setCookies[0]!).attributes.secure).toBe(true);
+    // Every one: the refresh cookie and the session hint among them.
+    const set = login.setCookies.map((c) => parseSetCookie(c));
+    expect(set.map((c) => c.name)).toEqual(expect.arrayContaining(["refresh_token", "has_session"]));
+    for (const cookie of set) expect(cookie.attributes.secure, cookie.name).toBe(true);
     expect(linkIn(await secure.mail.waitForEmail("prod@example.com"), "https://auth.example.com/verify-email/?token=")).toBeTruthy();
   });
 

@@ -137,7 +137,7 @@ describe("with TOTP on", () => {
     const { email, secret } = await withTotp();
     const { client, res } = await firstStep(email);
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ mfa_required: true, mfa_token: expect.any(String), methods: ["totp", "recovery_code"] });
+    expect(res.body).toEqual({ mfa_required: true, mfa_token: expect.any(String), methods: ["totp", "recovery_code"], detail: "Enter the code from your authenticator app to finish signing in." });
     expect(res.setCookies).toEqual([]);
     expect(client.cookies.size).toBe(0);
 
@@ -319,7 +319,7 @@ describe("social sign-in of a user with TOTP on", () => {
     const client = new ApiClient(app.url);
     const res = await client.post("/api/auth/social/github/", { code: back.searchParams.get("code"), code_verifier: authorizeUrl.verifier, redirect_uri: redirectUri });
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ mfa_required: true, mfa_token: expect.any(String), methods: ["totp", "recovery_code"] });
+    expect(res.body).toEqual({ mfa_required: true, mfa_token: expect.any(String), methods: ["totp", "recovery_code"], detail: "Enter the code from your authenticator app to finish signing in." });
     expect(res.setCookies).toEqual([]);
   });
 });

@@ -67,7 +67,8 @@ describe("register → verify → login → me → refresh → logout", () => {
     const refreshed = await client.post("/api/auth/token/refresh/");
     expect(refreshed.status).toBe(200);
     expect(Object.keys(refreshed.body)).toEqual(["access"]);
-    expect(refreshed.setCookies).toHaveLength(1);
+    // The rotated refresh cookie, and the pages' session hint renewed with it (docs/decisions/036).
+    expect(refreshed.setCookies.map((c) => parseSetCookie(c).name).sort()).toEqual(["has_session", "refresh_token"]);
     expect(client.cookies.get("refresh_token")).not.toBe(cookie.value);
 
     const meAgain = await client.get("/api/auth/me/", { authorization: `Bearer ${refreshed.body.access}` });
@@ -77,9 +78,10 @@ describe("register → verify → login → me → refresh → logout", () => {
     const logout = await client.post("/api/auth/logout/");
     expect(logout.status).toBe(200);
     expect(logout.body).toEqual({ detail: "Logged out" });
-    const cleared = parseSetCookie(logout.setCookies[0]!);
+    const cleared = parseSetCookie(logout.setCookies.find((c) => c.startsWith("refresh_token="))!);
     expect(cleared).toMatchObject({ name: "refresh_token", value: "" });
     expect(cleared.attributes).toMatchObject({ path: "/api/auth/", "max-age": "0" });
+    expect(parseSetCookie(logout.setCookies.find((c) => c.startsWith("has_session="))!).attributes).toMatchObject({ path: "/", "max-age": "0" });
 
     // Logout takes effect at once on this app's endpoints, not at the token's expiry.
     for (const access of [login.body.access, refreshed.body.access]) {
@@ -93,7 +95,7 @@ describe("register → verify → login → me → refresh → logout", () => {
     });
     expect(refreshRefused.status).toBe(401);
     expect(refreshRefused.body).toEqual({ detail: "Invalid refresh token", code: "token_not_valid" });
-    expect(parseSetCookie(refreshRefused.setCookies[0]!).attributes["max-age"]).toBe("0");
+    expect(refreshRefused.setCookies.map((c) => parseSetCookie(c).attributes["max-age"])).toEqual(["0", "0"]);
   });
 
   it("sends every email through Resend with the configured key and nothing refused", () => {

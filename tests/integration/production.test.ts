@@ -92,15 +92,20 @@ describe("startup refuses what it cannot run safely, naming the variable", () =>
 });
 
 describe("a production run", () => {
-  it("runs on https with its keys: Secure cookie, HSTS, no development mailbox", async () => {
+  it("runs on https with its keys: Secure cookie, HSTS, no development mailbox; named as APP_NAME says", async () => {
     const resend = await startFakeResend();
     defer(() => resend.stop());
-    const prod = await app({ env: { APP_URL: "https://auth.example.com", AUTH_SIGNING_KEY: SIGNING_KEY, RESEND_API_KEY: resend.apiKey, RESEND_BASE_URL: resend.url } });
+    const prod = await app({
+      env: { APP_NAME: "Acme Accounts", APP_URL: "https://auth.example.com", AUTH_SIGNING_KEY: SIGNING_KEY, RESEND_API_KEY: resend.apiKey, RESEND_BASE_URL: resend.url },
+    });
     const client = new ApiClient(prod.url);
     expect((await client.post("/api/auth/register/", { username: "produser", email: "prod@example.com", password: PASSWORD })).status).toBe(201);
     const login = await client.post("/api/auth/login/", { email: "prod@example.com", password: PASSWORD });
     expect(login.status).toBe(200);
-    expect(parseSetCookie(login.setCookies[0]!).attributes.secure).toBe(true);
+    // Every one: the refresh cookie and the session hint among them (https APP_URL).
+    const set = login.setCookies.map((c) => parseSetCookie(c));
+    expect(set.map((c) => c.name)).toEqual(expect.arrayContaining(["refresh_token", "has_session"]));
+    for (const cookie of set) expect(cookie.attributes.secure, cookie.name).toBe(true);
     const jwks = await client.get("/.well-known/jwks.json");
     expect(jwks.body.keys[0].x).toBe(JSON.parse(SIGNING_KEY).x);
     const page = await fetch(`${prod.url}/dev/mail/`);
@@ -108,6 +113,12 @@ describe("a production run", () => {
     expect(page.headers.get("strict-transport-security")).toMatch(/max-age=\d+/);
     const email = await resend.waitForEmail("prod@example.com");
     expect(linkIn(email, "https://auth.example.com/verify-email/?token=")).toBeTruthy();
+    // APP_NAME: the sender, the words of the email, the page title and header.
+    expect(JSON.stringify(email)).toContain("Acme Accounts <no-reply@localhost>");
+    expect(JSON.stringify(email)).toContain("Confirm your email address for Acme Accounts");
+    const loginPage = await (await fetch(`${prod.url}/login/`)).text();
+    expect(loginPage).toContain("<title>Sign in · Acme Accounts</title>");
+    expect(loginPage).not.toContain("Gatehouse");
     // Delivered mail leaves no copy of its single-use link behind (the row is marked once Resend answered).
     await expect.poll(() => prod.db().get("select status, text, html from emails"), { timeout: 30_000, message: "the outbox row marked sent" }).toEqual({ status: "sent", text: null, html: null });
   });

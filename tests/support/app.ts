@@ -87,11 +87,16 @@ export async function startApp(
     dev?: boolean;
     /** Start with plain `next start` instead of server.js (a careless deployment). */
     nextStart?: boolean;
+    /**
+     * Known as http://localhost:PORT rather than 127.0.0.1 (it still listens on 127.0.0.1
+     * only): WebAuthn refuses an IP address as a relying party.
+     */
+    localhost?: boolean;
   } = {},
   attempt = 1,
 ): Promise<RunningApp> {
   const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
+  const url = `http://${options.localhost ? "localhost" : "127.0.0.1"}:${port}`;
   const dataDir = options.dataDir ?? mkdtempSync(path.join(tmpdir(), "gatehouse-it-"));
   const databaseUrl = options.env?.DATABASE_URL ?? (await testDatabaseUrl(dataDir));
   const ownResend = options.env?.RESEND_API_KEY === undefined && !options.dev ? await startFakeResend() : null;
@@ -143,7 +148,7 @@ export async function startApp(
   };
 
   try {
-    await waitForHealth(url, child, logs);
+    await waitForHealth(`http://127.0.0.1:${port}`, child, logs);
   } catch (error) {
     await stop();
     // freePort() lets the port go before the server binds it, and on a shared machine

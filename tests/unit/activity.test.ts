@@ -3,7 +3,14 @@ import { describe, expect, it } from "vitest";
 import { getDb } from "@/lib/db";
 import { sessions } from "@/db/schema";
 import { describeEvent, describeEventAction } from "@/app/profile/activity-details";
-import { ACTIVITY_RETENTION_MS, listSecurityEvents, recordSecurityEvent, trimSecurityEvents } from "@/lib/auth/activity";
+import {
+  ACTIVITY_RETENTION_MS,
+  decodeActivityCursor,
+  encodeActivityCursor,
+  listSecurityEvents,
+  recordSecurityEvent,
+  trimSecurityEvents,
+} from "@/lib/auth/activity";
 import { isRecentSignIn, reauthenticate } from "@/lib/auth/reauth";
 import { createUser, PASSWORD, newSession } from "./helpers";
 
@@ -19,11 +26,43 @@ describe("security events", () => {
     const start = Date.now() - 60 * 60_000;
     for (let i = 0; i < 55; i++) await recordSecurityEvent({ userId: alice.id, type: "login", client, detail: { method: "password", i } }, start + i * 1000);
     await recordSecurityEvent({ userId: bob.id, type: "logout", client }, start);
-    const listed = await listSecurityEvents(alice.id);
+    const listed = (await listSecurityEvents(alice.id)).events;
     expect(listed).toHaveLength(50);
     expect(listed[0]).toEqual({ type: "login", at: new Date(start + 54_000).toISOString(), ip: client.ip, user_agent: chromeOnLinux, detail: { method: "password", i: 54 } });
     expect(listed.at(-1)!.detail.i).toBe(5);
-    expect((await listSecurityEvents(bob.id)).map((e) => e.type)).toEqual(["logout"]);
+    expect((await listSecurityEvents(bob.id)).events.map((e) => e.type)).toEqual(["logout"]);
+  });
+
+  it("pages through every event, older and newer, with no event twice or missed, ties in time included", async () => {
+    const user = await createUser();
+    const start = Date.now() - 60 * 60_000;
+    // 23 events; three pairs share a millisecond, so the order needs the id too.
+    for (let i = 0; i < 23; i++) await recordSecurityEvent({ userId: user.id, type: "login", client, detail: { i } }, start + Math.floor(i / 2) * 1000);
+    const seen: unknown[] = [];
+    let page = await listSecurityEvents(user.id, { limit: 10 });
+    expect(page.newer).toBeNull();
+    const pages = [page];
+    while (page.older) {
+      page = await listSecurityEvents(user.id, { limit: 10, before: decodeActivityCursor(page.older)! });
+      pages.push(page);
+    }
+    for (const p of pages) seen.push(...p.events.map((e) => e.detail.i));
+    expect(pages.map((p) => p.events.length)).toEqual([10, 10, 3]);
+    expect(seen).toEqual([...Array(23).keys()].reverse());
+    // Back again from the oldest page: the same pages, newest last.
+    const oldest = pages.at(-1)!;
+    const back = await listSecurityEvents(user.id, { limit: 10, after: decodeActivityCursor(oldest.newer!)! });
+    expect(back.events.map((e) => e.detail.i)).toEqual(pages[1]!.events.map((e) => e.detail.i));
+    const first = await listSecurityEvents(user.id, { limit: 10, after: decodeActivityCursor(back.newer!)! });
+    expect(first.events.map((e) => e.detail.i)).toEqual(pages[0]!.events.map((e) => e.detail.i));
+    expect(first.newer).toBeNull();
+  });
+
+  it("reads only cursors it wrote: anything else is no cursor", () => {
+    expect(decodeActivityCursor(encodeActivityCursor({ at: 1_700_000_000_123, id: 42 }))).toEqual({ at: 1_700_000_000_123, id: 42 });
+    for (const hostile of ["", "x", "MSc7ZHJvcCB0YWJsZQ", Buffer.from("1.2.3").toString("base64url"), Buffer.from("-1.2").toString("base64url"), Buffer.from("9".repeat(16) + ".1").toString("base64url")]) {
+      expect(decodeActivityCursor(hostile)).toBeNull();
+    }
   });
 
   it("trims events older than 90 days, and only those", async () => {
@@ -32,7 +71,7 @@ describe("security events", () => {
     await recordSecurityEvent({ userId: user.id, type: "login", client }, now - ACTIVITY_RETENTION_MS - 1000);
     await recordSecurityEvent({ userId: user.id, type: "logout", client }, now - ACTIVITY_RETENTION_MS + 60_000);
     expect(await trimSecurityEvents(now)).toBe(1);
-    expect((await listSecurityEvents(user.id)).map((e) => e.type)).toEqual(["logout"]);
+    expect((await listSecurityEvents(user.id)).events.map((e) => e.type)).toEqual(["logout"]);
   });
 
   it("reads as words: what, which device, when", () => {

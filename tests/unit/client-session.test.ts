@@ -26,6 +26,8 @@ beforeEach(() => {
   // Tabs talking to each other is the browser suite's business (e2e/session.spec.ts);
   // here the module copies of earlier tests must not hear this one.
   vi.stubGlobal("BroadcastChannel", undefined);
+  // The session hint the server sets beside the refresh cookie (docs/decisions/036).
+  vi.stubGlobal("document", { cookie: "theme=dark; has_session=1" });
   vi.stubGlobal("fetch", async (path: string, init: RequestInit) => {
     const headers = (init.headers ?? {}) as Record<string, string>;
     calls.push({ path, method: init.method ?? "GET", auth: headers.Authorization ?? null });
@@ -54,6 +56,38 @@ describe("client session", () => {
     await Promise.all([session.refreshSession(), session.refreshSession()]);
     expect(refreshCalls()).toBe(1);
     expect(session.getSnapshot().status).toBe("signed-in");
+  });
+
+  it("asks nothing on load without the session hint: signed out, no failed request for the browser to log", async () => {
+    vi.stubGlobal("document", { cookie: "theme=dark; not_has_session=1" });
+    const session = await load();
+    session.restoreSession();
+    expect(calls).toEqual([]);
+    expect(session.getSnapshot()).toEqual({ status: "signed-out" });
+  });
+
+  it("says why a tab that was signed in is not any more: its own logout, or a session the server ended", async () => {
+    const here = await load();
+    here.signIn(accessToken());
+    reply("/api/auth/logout/", { status: 200, body: { detail: "Logged out" } });
+    await here.signOut();
+    expect(here.getSnapshot()).toEqual({ status: "signed-out", signedOut: "logout" });
+
+    vi.resetModules();
+    const elsewhere = await load();
+    elsewhere.signIn(accessToken());
+    // Revoked from another device: the next call's 401 survives one refresh.
+    reply("/api/auth/me/", { status: 401 });
+    reply("/api/auth/token/refresh/", { status: 401, body: { detail: "Invalid refresh token", code: "token_not_valid" } });
+    expect((await elsewhere.callWithSession("/api/auth/me/")).status).toBe(401);
+    expect(elsewhere.getSnapshot()).toEqual({ status: "signed-out", signedOut: "ended" });
+
+    vi.resetModules();
+    const stale = await load();
+    // A hint whose cookie is gone (deleted by hand): signed out, nothing ended.
+    reply("/api/auth/token/refresh/", { status: 400, body: { detail: "No refresh token" } });
+    await stale.refreshSession();
+    expect(stale.getSnapshot()).toEqual({ status: "signed-out" });
   });
 
   it("treats 400 (no cookie) and 401 (revoked) from refresh as signed out", async () => {

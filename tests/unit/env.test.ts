@@ -45,6 +45,15 @@ describe("defaults", () => {
     expect(env.GITHUB_CLIENT_SECRET).toBeUndefined();
   });
 
+  it("names the service APP_NAME (Gatehouse by default), which also names the default sender; no colon in it", async () => {
+    expect(parseEnv({})).toMatchObject({ APP_NAME: "Gatehouse", EMAIL_FROM: "Gatehouse <no-reply@localhost>" });
+    expect(parseEnv({ APP_NAME: "  Acme Accounts " })).toMatchObject({ APP_NAME: "Acme Accounts", EMAIL_FROM: "Acme Accounts <no-reply@localhost>" });
+    expect(parseEnv({ APP_NAME: "Acme", EMAIL_FROM: "Acme <auth@acme.test>" }).EMAIL_FROM).toBe("Acme <auth@acme.test>");
+    // An authenticator app reads "issuer:account" from the key URI's label.
+    expect(parseError({ APP_NAME: "Acme: Accounts" })).toMatch(/APP_NAME: must not contain a colon/);
+    expect(parseError({ APP_NAME: "x".repeat(65) })).toMatch(/APP_NAME/);
+  });
+
   it("has the abuse limits of docs/security.md", async () => {
     expect(parseEnv({})).toMatchObject({
       RATE_LIMIT_LOGIN_PER_IP: 20,

@@ -156,3 +156,16 @@ describe("refreshReuseEmail", () => {
     expect(email.html).not.toContain("<img");
   });
 });
+
+describe("APP_NAME", () => {
+  it("names the service in every email, text and HTML, escaped", async () => {
+    const { setEnv } = await import("./helpers");
+    setEnv({ APP_NAME: "Acme <Accounts>" });
+    const email = verification();
+    expect(email.text).toContain("Confirm your email address for Acme <Accounts> by opening this link");
+    expect(email.html).toContain("Sent by Acme &lt;Accounts&gt;.");
+    expect(email.html).not.toContain("Gatehouse");
+    expect(claimAccountEmail({ to: "a@example.com", link: LINK, validForSeconds: 3600, reason: "resend" }).subject).toBe("Claim your Acme <Accounts> account");
+  });
+});
+

@@ -106,7 +106,7 @@ describe("new password", () => {
 describe("current password", () => {
   it("accepts any non-empty string at login, whatever today's rules", async () => {
     expect(CurrentPasswordSchema.parse("short")).toBe("short");
-    expect(errorsOf(CurrentPasswordSchema, "")).toEqual(["This field may not be blank."]);
+    expect(errorsOf(CurrentPasswordSchema, "")).toEqual(["This field is required."]);
     expect(errorsOf(CurrentPasswordSchema, "x".repeat(4097))?.[0]).toMatch(/no more than 4096/);
   });
 });

@@ -2,6 +2,7 @@
 
 import Link from "next/link";
 import { useState } from "react";
+import { useAppInfo } from "@/app/_components/app-info";
 import { ResultScreen } from "@/app/_components/result-screen";
 import { MessageNotice } from "@/app/_components/status";
 import { callApi, problemMessage } from "@/lib/client/api";
@@ -14,6 +15,7 @@ import { callApi, problemMessage } from "@/lib/client/api";
 type View = { state: "ready" } | { state: "done"; message: string } | { state: "invalid" };
 
 export function CancelEmailChange({ token }: { token: string | null }) {
+  const { name: appName } = useAppInfo();
   const [view, setView] = useState<View>(token ? { state: "ready" } : { state: "invalid" });
   const [busy, setBusy] = useState(false);
   const [problem, setProblem] = useState<string | null>(null);
@@ -34,7 +36,7 @@ export function CancelEmailChange({ token }: { token: string | null }) {
       return (
         <ResultScreen title="Was this not you?">
           <p>
-            Someone asked to change the email address of your Gatehouse account. If it was not you, press the button: the change is
+            Someone asked to change the email address of your {appName} account. If it was not you, press the button: the change is
             cancelled (or undone, if it was already confirmed) and every session of the account is signed out.
           </p>
           <MessageNotice tone="error" text={problem} />

@@ -67,7 +67,7 @@ export async function startTotpSetup(user: User): Promise<TotpSetup> {
   return {
     ok: true,
     secret: encodeTotpSecret(secret),
-    otpauthUri: totpUri({ secret, issuer: new URL(getEnv().APP_URL).host, account: user.email }),
+    otpauthUri: totpUri({ secret, issuer: getEnv().APP_NAME, account: user.email }),
   };
 }
 

@@ -126,6 +126,7 @@ export type CodeExchangeResult =
       ok: false;
       reason:
         | "redirect_uri_not_allowed"
+        | "redirect_uri_required"
         | "exchange_failed"
         | "profile_failed"
         | "account_exists"
@@ -138,16 +139,20 @@ export async function signInWithAuthorizationCode(input: {
   provider: ProviderConfig;
   code: string;
   codeVerifier: string;
-  redirectUri: string;
+  /** Absent: the first of OAUTH_REDIRECT_URIS, as the seed's backend took it from its settings. */
+  redirectUri: string | undefined;
   client: Client;
 }): Promise<CodeExchangeResult> {
+  const configured = getEnv().OAUTH_REDIRECT_URIS;
+  const redirectUri = input.redirectUri ?? configured[0];
+  if (redirectUri === undefined) return { ok: false, reason: "redirect_uri_required" };
   // Exact string comparison (RFC 9700 §4.1.3): no prefixes, no normalising.
-  const allowed = [callbackUrl(input.provider.name), ...getEnv().OAUTH_REDIRECT_URIS];
-  if (!allowed.includes(input.redirectUri)) return { ok: false, reason: "redirect_uri_not_allowed" };
+  const allowed = [callbackUrl(input.provider.name), ...configured];
+  if (!allowed.includes(redirectUri)) return { ok: false, reason: "redirect_uri_not_allowed" };
 
   const exchanged = await exchangeCodeForProfile({
     provider: input.provider,
-    redirectUri: input.redirectUri,
+    redirectUri,
     code: input.code,
     codeVerifier: input.codeVerifier,
   });

@@ -10,7 +10,7 @@ export const POST = apiRoute(
     tag: "Accounts",
     summary: "Sign in with email and password: access token and refresh cookie",
     description:
-      'With two-step verification on, the right password answers `{"mfa_required": true, "mfa_token": ..., "methods": [...]}` with no token and no cookie: send the second step to POST /api/auth/mfa/verify/.',
+      'With two-step verification on, the right password answers `{"mfa_required": true, "mfa_token": ..., "methods": [...], "detail": "..."}` with no token and no cookie: send the second step to POST /api/auth/mfa/verify/. `detail` is a sentence a client written for the seed (which knows no second step) can show as it shows any `detail`.',
     rateLimit: "login",
     accountLockout: "after repeated failures",
     body: LoginSchema,

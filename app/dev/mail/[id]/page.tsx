@@ -4,6 +4,7 @@ import { notFound } from "next/navigation";
 import { connection } from "next/server";
 import { getMailboxMessage, isMailboxEnabled } from "@/lib/email/mailbox";
 import styles from "../mail.module.css";
+import { MailPreview } from "./mail-preview";
 
 export const metadata: Metadata = { title: "Email", referrer: "no-referrer" };
 
@@ -58,12 +59,7 @@ export default async function MailboxMessagePage({ params }: { params: Promise<{
           {message.html ? (
             <>
               <h2>HTML</h2>
-              <iframe
-                className={styles.html}
-                src={`/dev/mail/${message.id}/html/`}
-                title={`HTML version of “${message.subject}”`}
-                sandbox="allow-popups allow-top-navigation-by-user-activation"
-              />
+              <MailPreview src={`/dev/mail/${message.id}/html/`} title={`HTML version of “${message.subject}”`} />
             </>
           ) : null}
         </>

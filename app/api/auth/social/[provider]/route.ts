@@ -12,6 +12,9 @@ import { apiRoute, deliverAfterResponse, methodNotAllowed } from "@/lib/http/rou
 import { SOCIAL_ERROR_MESSAGES } from "@/lib/social";
 import { CodeExchangeSchema } from "@/lib/validation";
 
+// DRF's word for a missing field, and why it is needed here: no default is configured.
+const REDIRECT_URI_REQUIRED = "This field is required: the server has no OAUTH_REDIRECT_URIS entry to use instead.";
+
 /** Start the browser flow: `?next=` where to land, `?intent=link` to link to the signed-in user. */
 export const GET = apiRoute(
   {
@@ -47,6 +50,8 @@ export const POST = apiRoute(
   {
     tag: "Social login",
     summary: "Exchange a code that an external client obtained with PKCE",
+    description:
+      "`redirect_uri` may be left out, as the seed's own frontend does: the first entry of `OAUTH_REDIRECT_URIS` is then used. A given one must be the app's callback or listed there, exactly.",
     rateLimit: "social-exchange",
     params: { provider: PROVIDER },
     body: CodeExchangeSchema,
@@ -54,7 +59,7 @@ export const POST = apiRoute(
       SIGNED_IN,
       answer(
         400,
-        '`{"detail": "Code exchange failed"}`, `{"detail": "Failed to fetch user from provider"}`, `{"detail": ..., "code": "account_exists" | "email_required" | "provider_account_mismatch" | "credentials_changed"}` (`credentials_changed`: the password or second factor changed during the sign-in; start again), or `{"redirect_uri": ["This redirect URI is not allowed."]}`.',
+        '`{"detail": "Code exchange failed"}`, `{"detail": "Failed to fetch user from provider"}`, `{"detail": ..., "code": "account_exists" | "email_required" | "provider_account_mismatch" | "credentials_changed"}` (`credentials_changed`: the password or second factor changed during the sign-in; start again), `{"redirect_uri": ["This redirect URI is not allowed."]}`, or, without `redirect_uri` and with no `OAUTH_REDIRECT_URIS` configured, `{"redirect_uri": ["This field is required: …"]}`.',
         [DetailSchema, FieldErrorsSchema],
       ),
       detailAnswer(403, '`REQUIRE_VERIFIED_EMAIL=true` and the account is unverified (`"code": "email_not_verified"`), or the account is disabled (`"code": "account_disabled"`).'),
@@ -75,6 +80,8 @@ export const POST = apiRoute(
       switch (result.reason) {
         case "redirect_uri_not_allowed":
           return fieldErrors({ redirect_uri: ["This redirect URI is not allowed."] });
+        case "redirect_uri_required":
+          return fieldErrors({ redirect_uri: [REDIRECT_URI_REQUIRED] });
         case "exchange_failed":
           return detail(400, "Code exchange failed");
         case "profile_failed":

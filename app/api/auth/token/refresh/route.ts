@@ -15,13 +15,14 @@ export const POST = apiRoute(
     crossSite: "refuse",
     answers: [
       answer(200, "A new access token, and the rotated refresh cookie (none inside the grace window).", AccessResponseSchema, ["Set-Cookie"]),
-      detailAnswer(400, '`{"detail": "No refresh token"}`'),
+      detailAnswer(400, '`{"detail": "No refresh token"}`; the session hint is deleted.', ["Set-Cookie"]),
       detailAnswer(401, '`{"detail": "Invalid refresh token", "code": "token_not_valid"}`; the cookie is deleted.', ["Set-Cookie"]),
     ],
   },
   async ({ request, client }) => {
     const token = refreshCookie(request);
-    if (!token) return detail(400, "No refresh token");
+    // The page's session hint may outlive the cookie (deleted by hand): it goes too.
+    if (!token) return clearRefreshCookie(detail(400, "No refresh token"));
     const result = await rotateRefreshToken(token, Date.now(), client);
     if (!result.ok) {
       if (result.reason === "reused") deliverAfterResponse(result.emailId);
