@@ -3,6 +3,7 @@
 import Link from "next/link";
 import { useCallback, useEffect, useRef, useState } from "react";
 import { Loading, RetryNotice } from "@/app/_components/status";
+import { ItemMeta } from "@/app/profile/item-meta";
 import { formatDateTime, formatLastActive } from "@/app/profile/session-details";
 import { ADMIN_PAGE_SIZE, type AdminUser, type AdminUserPage } from "@/lib/client/admin";
 import { problemMessage } from "@/lib/client/api";
@@ -125,25 +126,25 @@ function UserItem({ user }: { user: AdminUser }) {
           {user.email_verified ? null : <span className="badge badge-warning">Not verified</span>}
         </p>
         <p className={styles.itemMeta}>{user.email}</p>
-        <p className={styles.itemMeta}>
-          <span className={styles.phrase}>
-            Joined <time dateTime={user.created_at}>{formatDateTime(user.created_at)}</time>
-          </span>
-          {" · "}
-          <span className={styles.phrase}>
-            {user.last_login_at ? (
-              <>
-                Last sign-in <time dateTime={user.last_login_at} title={formatDateTime(user.last_login_at)}>{formatLastActive(user.last_login_at)}</time>
-              </>
-            ) : (
-              "Never signed in"
-            )}
-          </span>
-          {" · "}
-          {[user.totp ? "two-step on" : "no two-step", user.passkeys ? `${user.passkeys} passkey${user.passkeys === 1 ? "" : "s"}` : null, ...providers]
-            .filter(Boolean)
-            .join(", ")}
-        </p>
+        <ItemMeta
+          parts={[
+            <span key="joined" className={styles.phrase}>
+              Joined <time dateTime={user.created_at}>{formatDateTime(user.created_at)}</time>
+            </span>,
+            <span key="last" className={styles.phrase}>
+              {user.last_login_at ? (
+                <>
+                  Last sign-in <time dateTime={user.last_login_at} title={formatDateTime(user.last_login_at)}>{formatLastActive(user.last_login_at)}</time>
+                </>
+              ) : (
+                "Never signed in"
+              )}
+            </span>,
+            [user.totp ? "two-step on" : "no two-step", user.passkeys ? `${user.passkeys} passkey${user.passkeys === 1 ? "" : "s"}` : null, ...providers]
+              .filter(Boolean)
+              .join(", "),
+          ]}
+        />
       </div>
     </li>
   );

@@ -222,7 +222,11 @@ describe("DELETE /api/auth/me/", () => {
       await call(emailChange.POST, req("/api/auth/email/change/", "POST", a.headers, { email: "elsewhere@example.com" }));
       const res = await erase(a, "leaving@example.com");
       expect(res.status).toBe(204);
-      expect(res.response.headers.getSetCookie()).toEqual([expect.stringMatching(/^refresh_token=; Path=\/api\/auth\/; Max-Age=0/)]);
+      // The refresh cookie and the pages' session hint go together (decision 036).
+      expect(res.response.headers.getSetCookie()).toEqual([
+        expect.stringMatching(/^refresh_token=; Path=\/api\/auth\/; Max-Age=0/),
+        expect.stringMatching(/^has_session=; Path=\/; Max-Age=0/),
+      ]);
       expect((await call(me.GET, req("/api/auth/me/", "GET", a.headers))).status).toBe(401);
 
       // Every table of the schema, read raw: nothing names the account, but its goodbye, until delivered.

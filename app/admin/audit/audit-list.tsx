@@ -3,6 +3,7 @@
 import Link from "next/link";
 import { useCallback, useEffect, useState } from "react";
 import { Loading, RetryNotice } from "@/app/_components/status";
+import { ItemMeta } from "@/app/profile/item-meta";
 import { formatDateTime, formatLastActive } from "@/app/profile/session-details";
 import { ADMIN_PAGE_SIZE, describeAuditEntry, type AuditEntry, type AuditPage } from "@/lib/client/admin";
 import { problemMessage } from "@/lib/client/api";
@@ -54,12 +55,14 @@ export function AuditList() {
                   ) : null}
                 </p>
                 {entry.reason ? <p className={styles.itemMeta}>Reason: {entry.reason}</p> : null}
-                <p className={styles.itemMeta}>
-                  <time className={styles.phrase} dateTime={entry.at} title={formatDateTime(entry.at)}>
-                    {formatLastActive(entry.at)}
-                  </time>
-                  {entry.ip ? ` · from ${entry.ip}` : null}
-                </p>
+                <ItemMeta
+                  parts={[
+                    <time key="at" className={styles.phrase} dateTime={entry.at} title={formatDateTime(entry.at)}>
+                      {formatLastActive(entry.at)}
+                    </time>,
+                    entry.ip ? `from ${entry.ip}` : null,
+                  ]}
+                />
               </div>
             </li>
           ))}

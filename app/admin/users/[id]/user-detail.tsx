@@ -6,6 +6,7 @@ import { Field } from "@/app/_components/field";
 import { Loading, MessageNotice, RetryNotice } from "@/app/_components/status";
 import { useRecentSignIn } from "@/app/_components/use-recent-sign-in";
 import { describeEventAction } from "@/app/profile/activity-details";
+import { ItemMeta } from "@/app/profile/item-meta";
 import { describeDevice, formatDateTime, formatLastActive } from "@/app/profile/session-details";
 import type { AdminUserDetail } from "@/lib/client/admin";
 import { fieldErrorsOf, problemMessage, type ApiResult } from "@/lib/client/api";
@@ -288,16 +289,20 @@ function Sessions({ user }: { user: AdminUserDetail }) {
                   <span title={s.user_agent ?? undefined}>{describeDevice(s.user_agent)}</span>
                   {s.current ? <span className="badge badge-success">Your session</span> : null}
                 </p>
-                <p className={styles.itemMeta}>
-                  {s.ip ? `${s.ip} · ` : null}
-                  <span className={styles.phrase}>
-                    Signed in <time dateTime={s.created_at}>{formatDateTime(s.created_at)}</time>
-                  </span>
-                  {" · "}
-                  <span className={styles.phrase}>
-                    Last active <time dateTime={s.last_used_at}>{formatLastActive(s.last_used_at)}</time>
-                  </span>
-                </p>
+                <ItemMeta
+                  parts={[
+                    s.ip,
+                    <span key="created" className={styles.phrase}>
+                      Signed in <time dateTime={s.created_at}>{formatDateTime(s.created_at)}</time>
+                    </span>,
+                    <span key="used" className={styles.phrase}>
+                      Last active{" "}
+                      <time dateTime={s.last_used_at} title={formatDateTime(s.last_used_at)}>
+                        {formatLastActive(s.last_used_at)}
+                      </time>
+                    </span>,
+                  ]}
+                />
               </div>
             </li>
           ))}
@@ -320,14 +325,17 @@ function Activity({ user }: { user: AdminUserDetail }) {
             <li key={`${event.at}-${index}`} className={styles.item}>
               <div className={styles.itemText}>
                 <p className={styles.itemName}>{describeEventAction(event)}</p>
-                <p className={styles.itemMeta}>
-                  {describeDevice(event.user_agent)}
-                  {event.ip ? ` · ${event.ip}` : null}
-                  {" · "}
-                  <time className={styles.phrase} dateTime={event.at} title={formatDateTime(event.at)}>
-                    {formatLastActive(event.at)}
-                  </time>
-                </p>
+                <ItemMeta
+                  parts={[
+                    <span key="device" title={event.user_agent ?? undefined}>
+                      {describeDevice(event.user_agent)}
+                    </span>,
+                    event.ip,
+                    <time key="at" className={styles.phrase} dateTime={event.at} title={formatDateTime(event.at)}>
+                      {formatLastActive(event.at)}
+                    </time>,
+                  ]}
+                />
               </div>
             </li>
           ))}
