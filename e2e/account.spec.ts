@@ -42,7 +42,7 @@ test("a person changes their email address, downloads their data, and deletes th
 
   // A new username shows at once in the header's account menu, which has no Administration.
   const renamed = `${user.username}.new`;
-  await page.getByRole("textbox", { name: "Username" }).fill(renamed);
+  await page.getByLabel("New username").fill(renamed);
   await page.getByRole("button", { name: "Change username" }).click();
   await expect(page.getByText(`Your username is now ${renamed}.`)).toBeVisible();
   await expect(accountMenu(page)).toContainText(renamed);
@@ -70,14 +70,14 @@ test("a person changes their email address, downloads their data, and deletes th
   // This browser asked for it, so its session is the one the change kept.
   await page.getByRole("link", { name: "Go to your profile" }).click();
   await expect(page.getByRole("heading", { name: "Your account" })).toBeVisible();
-  await expect(page.getByText(newAddress).first()).toBeVisible();
+  await expect(page.getByRole("main").getByText(newAddress).first()).toBeVisible();
 
   const downloading = page.waitForEvent("download");
   await page.getByRole("button", { name: "Download my data" }).click();
   const download = await downloading;
   expect(download.suggestedFilename()).toMatch(/^gatehouse-account-\d+-\d{4}-\d\d-\d\d\.json$/);
   const data = JSON.parse(await readFile((await download.path())!, "utf8"));
-  expect(data.account).toMatchObject({ username: user.username, email: newAddress, email_verified: true });
+  expect(data.account).toMatchObject({ username: renamed, email: newAddress, email_verified: true });
   expect(data.activity.map((e: { type: string }) => e.type)).toContain("email_changed");
   expect(JSON.stringify(data)).not.toMatch(/argon2|password_hash|token_hash/);
 
@@ -139,7 +139,7 @@ test("an administrator with TOTP finds a user, disables them (their open tab is 
   await page.getByRole("button", { name: "Disable the account…" }).click();
   await expect(page.getByRole("heading", { name: `Disable ${target.username}?` })).toBeFocused();
   await page.getByRole("button", { name: "Disable the account", exact: true }).click();
-  await expect(page.locator("#action-reason-error")).toContainText("Say why");
+  await expect(page.locator("#action-reason-error")).toHaveText("This field is required.");
   await page.getByLabel("Reason (kept in the audit)").fill("Spam reported by three people");
   await page.getByRole("button", { name: "Disable the account", exact: true }).click();
   await expect(page.getByText(`${target.username} is disabled and signed out everywhere.`)).toBeVisible();

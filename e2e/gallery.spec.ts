@@ -369,6 +369,11 @@ test.describe("administration", () => {
     await expect(page.getByRole("heading", { name: "Users" })).toBeVisible();
     await expect(page.getByRole("list", { name: "Accounts" })).toBeVisible();
     await checkScreen(page, testInfo, "admin-users");
+    // An administrator's account menu has the way here.
+    await accountMenu(page).click();
+    await expect(page.getByRole("banner").getByRole("link", { name: "Administration" })).toBeVisible();
+    await checkScreen(page, testInfo, "admin-account-menu");
+    await accountMenu(page).click();
     await page.getByLabel("Search by username or email").fill(member.username);
     await expect(page.getByRole("status").filter({ hasText: "1 account matches" })).toBeVisible();
     await page.getByRole("link", { name: member.username }).click();

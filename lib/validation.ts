@@ -224,7 +224,7 @@ export const EmailChangeSchema = z.object({ email: EmailSchema });
 export const DeleteAccountSchema = z.object({
   confirm: requiredString()
     .trim()
-    .min(1, { error: "Type your account's email address to confirm." })
+    .min(1, { error: REQUIRED })
     .max(EMAIL_MAX_LENGTH, { error: `Ensure this field has no more than ${EMAIL_MAX_LENGTH} characters.` })
     .meta({ description: "The account's email address, typed by its owner to confirm." }),
 });
@@ -239,8 +239,8 @@ const AdminReason = requiredString()
 /** The body of an administrator's action: a reason for the audit, optional. */
 export const AdminActionSchema = z.object({ reason: AdminReason.optional() });
 
-/** Disabling needs its reason. */
-export const AdminDisableSchema = z.object({ reason: AdminReason.min(1, { error: "Say why the account is disabled." }) });
+/** Disabling needs its reason (empty: said as every empty field is). */
+export const AdminDisableSchema = z.object({ reason: AdminReason.min(1, { error: REQUIRED }) });
 
 export const AdminRoleSchema = z.object({
   role: z.enum(["user", "admin"], { error: 'Must be "user" or "admin".' }),

@@ -13,10 +13,10 @@ import styles from "./admin.module.css";
 
 type Gate = { state: "checking" } | { state: "open" } | { state: "not_admin" } | { state: "needs_second_factor" } | { state: "failed"; message: string };
 
+// The way back to the profile is the header's account menu, as on every page.
 const NAV = [
   { href: "/admin/", label: "Users" },
   { href: "/admin/audit/", label: "Audit" },
-  { href: "/profile/", label: "Your profile" },
 ];
 
 /**
@@ -55,10 +55,20 @@ export function AdminShell({ children }: { children: ReactNode }) {
   else if (gate.state === "needs_second_factor") body = <NeedsSecondFactor />;
   else body = children;
 
+  // Refused or still asking: the explanation alone, without a navigation it could not use.
+  if (gate.state !== "open" || status !== "signed-in") {
+    return (
+      <main className="site-main">
+        <div className="card card-wide">{body}</div>
+      </main>
+    );
+  }
+
   return (
     <main className="site-main">
-      <div className={`card ${styles.frame}`}>
-        <nav className={styles.nav} aria-label="Administration">
+      {/* The profile's frame (app/globals.css): the navigation beside the page on a desktop, chips above it on a phone. */}
+      <div className="profile-layout">
+        <nav className="profile-nav" aria-label="Administration">
           <ul>
             {NAV.map((item) => (
               <li key={item.href}>
@@ -69,7 +79,7 @@ export function AdminShell({ children }: { children: ReactNode }) {
             ))}
           </ul>
         </nav>
-        {body}
+        <div className="card profile-card">{body}</div>
       </div>
     </main>
   );
@@ -92,7 +102,9 @@ function NeedsSecondFactor() {
   const [busy, setBusy] = useState(false);
   return (
     <div className="stack">
-      <h1>Administration needs two-step sign-in</h1>
+      <h1>
+        Administration needs two-step <span className={styles.phrase}>sign-in</span>
+      </h1>
       <p>
         An administrator can act on every account, so a password alone is not enough here: this session must have been signed in with a
         second factor.
@@ -101,7 +113,7 @@ function NeedsSecondFactor() {
         <li>
           In <Link href="/profile/security/">Sign-in and security</Link>, turn on two-step verification (an authenticator app) or add a passkey.
         </li>
-        <li>Sign out, then sign in again with your code or your passkey.</li>
+        <li>Log out, then sign in again with your code or your passkey.</li>
         <li>Come back to this page.</li>
       </ol>
       <button
@@ -113,7 +125,7 @@ function NeedsSecondFactor() {
           void signOut().then(() => setBusy(false));
         }}
       >
-        {busy ? "Signing out…" : "Sign out to sign in again"}
+        {busy ? "Logging out…" : "Log out to sign in again"}
       </button>
     </div>
   );

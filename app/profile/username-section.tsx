@@ -11,9 +11,12 @@ import styles from "./profile.module.css";
 
 const FIELDS = ["username"] as const;
 
-/** "Username": a new one under register's rules (PATCH /api/auth/me/). Self-contained: the profile passes the current name. */
+/**
+ * "Username": a new one under register's rules (PATCH /api/auth/me/), typed into an empty
+ * field as a new password or a new address is. The profile passes the current name.
+ */
 export function UsernameSection({ username, onChanged }: { username: string; onChanged: (username: string) => void }) {
-  const [value, setValue] = useState(username);
+  const [value, setValue] = useState("");
   const [saved, setSaved] = useState<string | null>(null);
   const form = useApiForm(FIELDS);
 
@@ -25,7 +28,7 @@ export function UsernameSection({ username, onChanged }: { username: string; onC
       send: (data) => callWithSession<{ username?: unknown }>("/api/auth/me/", { method: "PATCH", body: data }),
       onSuccess: (body) => {
         const name = typeof body.username === "string" ? body.username : value.trim();
-        setValue(name);
+        setValue("");
         setSaved(name === username ? "That is your username already." : `Your username is now ${name}.`);
         onChanged(name);
       },
@@ -40,7 +43,7 @@ export function UsernameSection({ username, onChanged }: { username: string; onC
       <form onSubmit={submit} noValidate className={styles.form} aria-label="Change username">
         <Field
           id="new-username"
-          label="Username"
+          label="New username"
           hint="Letters, numbers and @ . + - _ only."
           autoComplete="username"
           autoCapitalize="off"

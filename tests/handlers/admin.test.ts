@@ -145,6 +145,9 @@ describe("the actions", () => {
     const phone = await t.another();
     const missingReason = await as(a, disable.POST, `/api/admin/users/${t.user.id}/disable/`, { json: {}, id: t.user.id });
     expect(missingReason.body).toEqual({ reason: ["This field is required."] });
+    // Blank is said as missing, as every empty field is (app/_components/field-words.ts).
+    const blankReason = await as(a, disable.POST, `/api/admin/users/${t.user.id}/disable/`, { json: { reason: "   " }, id: t.user.id });
+    expect(blankReason.body).toEqual({ reason: ["This field is required."] });
     const res = await as(a, disable.POST, `/api/admin/users/${t.user.id}/disable/`, { json: { reason: "Spam reports" }, id: t.user.id });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ id: t.user.id, disabled: true });

@@ -132,7 +132,7 @@ export function UserDetail({ id }: { id: number }) {
       <p>
         <Link href="/admin/">← All accounts</Link>
       </p>
-      <h1 tabIndex={-1} ref={heading}>
+      <h1 tabIndex={-1} ref={heading} className={styles.title}>
         {user.username}
       </h1>
       {message ? <MessageNotice {...message} /> : null}
@@ -231,7 +231,8 @@ function ConfirmAction({ action, onCancel, onDone }: { action: Action; onCancel:
   async function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     setProblem(null);
-    if (action.reason === "required" && !reason.trim()) return setErrors(["Say why: the audit keeps it."]);
+    // Said as every empty field is (the API's words too); the label says the audit keeps it.
+    if (action.reason === "required" && !reason.trim()) return setErrors(["This field is required."]);
     setErrors(undefined);
     setBusy(true);
     const body = { ...action.body, ...(reason.trim() ? { reason: reason.trim() } : {}) };
