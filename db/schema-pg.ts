@@ -7,4 +7,4 @@ import { defineTables } from "./tables";
 
 export const { users, socialAccounts, emailVerificationTokens, passwordResetTokens, sessions, refreshTokens, emails, rateLimits,
   sessionReauthentications, totpCredentials, recoveryCodes, mfaTokens, passkeys, webauthnChallenges, securityEvents, oidcModels, oidcConsents,
-  backchannelLogouts } = defineTables(pgKit);
+  backchannelLogouts, emailChanges, adminAudit } = defineTables(pgKit);

@@ -7,7 +7,7 @@ import { defineTables } from "./tables";
 
 export const { users, socialAccounts, emailVerificationTokens, passwordResetTokens, sessions, refreshTokens, emails, rateLimits,
   sessionReauthentications, totpCredentials, recoveryCodes, mfaTokens, passkeys, webauthnChallenges, securityEvents, oidcModels, oidcConsents,
-  backchannelLogouts } = defineTables(sqliteKit);
+  backchannelLogouts, emailChanges, adminAudit } = defineTables(sqliteKit);
 
 export type User = typeof users.$inferSelect;
 export type Session = typeof sessions.$inferSelect;
@@ -15,4 +15,6 @@ export type SocialAccount = typeof socialAccounts.$inferSelect;
 export type Email = typeof emails.$inferSelect;
 export type Passkey = typeof passkeys.$inferSelect;
 export type SecurityEvent = typeof securityEvents.$inferSelect;
+export type EmailChange = typeof emailChanges.$inferSelect;
+export type AdminAuditEntry = typeof adminAudit.$inferSelect;
 export type { SecurityEventType };

@@ -1,4 +1,4 @@
-import { SECURITY_EVENT_TYPES } from "./security-event-types";
+import { ADMIN_ACTIONS, SECURITY_EVENT_TYPES, USER_ROLES } from "./security-event-types";
 import type { Kit } from "./kit";
 
 // Every table, written once (docs/decisions/031): db/schema.ts is this with SQLite's kit,
@@ -26,9 +26,13 @@ export function defineTables(kit: Kit) {
       lastLoginAt: kit.timestamp("last_login_at"),
       createdAt: kit.timestamp("created_at").notNull().default(kit.now),
       updatedAt: kit.timestamp("updated_at").notNull().default(kit.now),
-      // Set while the account may not sign in (an inactive user moved in from Django;
-      // administrators later): completeSignIn refuses it (lib/auth/sign-in.ts).
+      // Set while the account may not sign in (an inactive user moved in from Django, or
+      // disabled by an administrator: lib/admin/actions.ts): completeSignIn refuses it
+      // (lib/auth/sign-in.ts), and so does every access token (lib/auth/session.ts).
       disabledAt: kit.timestamp("disabled_at"),
+      // `admin` may use /api/admin/ (with a second factor): granted from the shell, `npm run
+      // admin -- grant EMAIL` (lib/admin/roles.ts), or by another administrator, never by signing up.
+      role: kit.text("role", { enum: USER_ROLES }).notNull().default("user"),
     },
     (t) => [
       // Unique without regard to case (docs/api.md, register).
@@ -139,6 +143,9 @@ export function defineTables(kit: Kit) {
       // Sent from the allowance an owner's known device keeps past a spent cap
       // (docs/decisions/025): at most one such message per address per hour.
       reserved: kit.boolean("reserved").notNull().default(false),
+      // The goodbye of an erased account (lib/account/erasure.ts): once delivered (or given
+      // up on), the row itself goes, so nothing of the account stays in the outbox.
+      forgetAfterDelivery: kit.boolean("forget_after_delivery").notNull().default(false),
       status: kit.text("status", { enum: ["pending", "sending", "sent", "failed", "mailbox"] })
         .notNull()
         .default("pending"),
@@ -352,6 +359,63 @@ export function defineTables(kit: Kit) {
     (t) => [kit.uniqueIndex("backchannel_logouts_client_sid_unique").on(t.clientId, t.sid), kit.index("backchannel_logouts_status_idx").on(t.status)],
   );
 
+  /**
+   * A change of address the account asked for (POST /api/auth/email/change/): nothing
+   * changes until the new address's link is used (lib/account/email-change.ts). The
+   * confirmation link is the verification page's (`/verify-email/?token=`); the cancel
+   * link went to the old address and also undoes a change already made.
+   */
+  const emailChanges = kit.table(
+    "email_changes",
+    {
+      id: kit.id(),
+      userId: kit.integer("user_id")
+        .notNull()
+        .references(() => users.id, { onDelete: "cascade" }),
+      oldEmail: kit.text("old_email").notNull(),
+      oldEmailVerified: kit.boolean("old_email_verified").notNull(),
+      newEmail: kit.text("new_email").notNull(),
+      // SHA-256 of the links' tokens. For an address that has an account already, the
+      // confirmation token was never sent anywhere: the change looks the same and cannot happen.
+      tokenHash: kit.text("token_hash").notNull().unique(),
+      cancelTokenHash: kit.text("cancel_token_hash").notNull().unique(),
+      // The session that asked: the only one the change leaves signed in.
+      sessionId: kit.text("session_id").references(() => sessions.id, { onDelete: "set null" }),
+      createdAt: kit.timestamp("created_at").notNull().default(kit.now),
+      expiresAt: kit.timestamp("expires_at").notNull(),
+      cancelExpiresAt: kit.timestamp("cancel_expires_at").notNull(),
+      confirmedAt: kit.timestamp("confirmed_at"),
+      // No longer pending: cancelled by the old address, withdrawn from the profile, or
+      // superseded by a newer request.
+      cancelledAt: kit.timestamp("cancelled_at"),
+      // The cancel link was used. It works once, until cancel_expires_at, whatever became
+      // of the change (a newer request does not silence the older notice's link).
+      cancelUsedAt: kit.timestamp("cancel_used_at"),
+    },
+    (t) => [kit.index("email_changes_user_idx").on(t.userId)],
+  );
+
+  /**
+   * What administrators did (GET /api/admin/audit/), kept a year. No foreign keys: the
+   * entry keeps the ids and addresses as they were, after either account is erased.
+   */
+  const adminAudit = kit.table(
+    "admin_audit",
+    {
+      id: kit.id(),
+      at: kit.timestamp("at").notNull().default(kit.now),
+      action: kit.text("action", { enum: ADMIN_ACTIONS }).notNull(),
+      // Null for a change made from the server's shell (npm run admin).
+      adminId: kit.integer("admin_id"),
+      adminEmail: kit.text("admin_email"),
+      targetId: kit.integer("target_id"),
+      targetEmail: kit.text("target_email"),
+      reason: kit.text("reason"),
+      ip: kit.text("ip"),
+    },
+    (t) => [kit.index("admin_audit_at_idx").on(t.at)],
+  );
+
   return { users, socialAccounts, emailVerificationTokens, passwordResetTokens, sessions, refreshTokens, emails, rateLimits, sessionReauthentications,
-    totpCredentials, recoveryCodes, mfaTokens, passkeys, webauthnChallenges, securityEvents, oidcModels, oidcConsents, backchannelLogouts };
+    totpCredentials, recoveryCodes, mfaTokens, passkeys, webauthnChallenges, securityEvents, oidcModels, oidcConsents, backchannelLogouts, emailChanges, adminAudit };
 }

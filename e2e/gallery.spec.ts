@@ -4,9 +4,10 @@ import type { APIRequestContext, Page, TestInfo } from "@playwright/test";
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { seriousViolations } from "./support/axe";
-import { linkProviderAccount, markEmailVerified } from "./support/db";
+import { grantAdmin, linkProviderAccount, markEmailVerified } from "./support/db";
 import { expect, test } from "./support/fixtures";
-import { emailedLink } from "./support/mailbox";
+import { emailedLink, emailsTo } from "./support/mailbox";
+import { totpCode, turnOnTotpByApi } from "./support/totp";
 import { accountMenu, logOutFromMenu, newUser, registerByApi, type TestUser } from "./support/users";
 
 // The screen gallery (the `gallery` project in playwright.config.ts): every screen, one
@@ -305,6 +306,101 @@ test.describe("with providers configured", () => {
     await login(user, { to: "/profile/security/" });
     await expect(page.getByRole("button", { name: "Unlink GitHub" })).toBeVisible();
     await checkScreen(page, testInfo, "profile-providers");
+  });
+});
+
+test.describe("the account's own lifecycle", () => {
+  test("a change of address: its confirmation page, the old address's cancel page", async ({ page, request, login }, testInfo) => {
+    const user = newUser("shot");
+    await registerByApi(request, user);
+    markEmailVerified(user.email);
+    await login(user);
+    const newAddress = `new.${user.email}`;
+    await page.getByLabel("New email address").fill(newAddress);
+    await page.getByRole("button", { name: "Send confirmation link" }).click();
+    await expect(page.getByText("Waiting for confirmation")).toBeVisible();
+    const link = async (to: string, subject: RegExp, path: string) => {
+      await expect.poll(async () => (await emailsTo(to)).some((m) => subject.test(m.subject)), { timeout: 15_000 }).toBe(true);
+      const mail = (await emailsTo(to)).find((m) => subject.test(m.subject))!;
+      return [...mail.html.matchAll(/href="([^"]+)"/g)].map((m) => m[1]!.replaceAll("&amp;", "&")).find((href) => new URL(href).pathname === path)!;
+    };
+    await page.goto(await link(newAddress, /Confirm your new email/, "/verify-email/"));
+    await expect(page.getByRole("heading", { name: "Confirm your new email address" })).toBeVisible();
+    await checkScreen(page, testInfo, "verify-email-change");
+    await page.goto(await link(user.email, /about to change/, "/email-change/cancel/"));
+    await expect(page.getByRole("heading", { name: "Was this not you?" })).toBeVisible();
+    await checkScreen(page, testInfo, "email-change-cancel");
+  });
+
+  test("deleting the account: the confirmation, then the page after", async ({ page, request, login }, testInfo) => {
+    const user = newUser("shot");
+    await registerByApi(request, user);
+    await login(user);
+    await page.getByRole("button", { name: "Delete my account…" }).click();
+    await page.getByRole("button", { name: "Delete my account", exact: true }).click();
+    await expect(page.locator("#delete-confirm-error")).toBeVisible();
+    await checkScreen(page, testInfo, "profile-delete-confirm");
+    await page.getByLabel("Type your email address to confirm").fill(user.email);
+    await page.getByRole("button", { name: "Delete my account", exact: true }).click();
+    await expect(page.getByRole("heading", { name: "Your account is deleted" })).toBeVisible();
+    await checkScreen(page, testInfo, "account-deleted");
+  });
+});
+
+test.describe("administration", () => {
+  /** An administrator signed in with TOTP through the API, from the page's own browser (its refresh cookie). */
+  async function asAdministrator(page: Page): Promise<TestUser> {
+    const admin = newUser("shotadmin");
+    await registerByApi(page.request, admin);
+    markEmailVerified(admin.email);
+    grantAdmin(admin.email);
+    const secret = await turnOnTotpByApi(page.request, admin);
+    const first = await (await page.request.post("/api/auth/login/", { data: { email: admin.email, password: admin.password } })).json();
+    const second = await page.request.post("/api/auth/mfa/verify/", { data: { mfa_token: first.mfa_token, code: totpCode(secret, 1) } });
+    expect(second.status()).toBe(200);
+    return admin;
+  }
+
+  test("the accounts, one account with a confirmation, the audit", async ({ page }, testInfo) => {
+    await asAdministrator(page);
+    const member = newUser("shotmember");
+    await registerByApi(page.request, member);
+    await page.goto("/admin/");
+    await expect(page.getByRole("heading", { name: "Users" })).toBeVisible();
+    await expect(page.getByRole("list", { name: "Accounts" })).toBeVisible();
+    await checkScreen(page, testInfo, "admin-users");
+    // An administrator's account menu has the way here.
+    await accountMenu(page).click();
+    await expect(page.getByRole("banner").getByRole("link", { name: "Administration" })).toBeVisible();
+    await checkScreen(page, testInfo, "admin-account-menu");
+    await accountMenu(page).click();
+    await page.getByLabel("Search by username or email").fill(member.username);
+    await expect(page.getByRole("status").filter({ hasText: "1 account matches" })).toBeVisible();
+    await page.getByRole("link", { name: member.username }).click();
+    await expect(page.getByRole("heading", { name: "Actions" })).toBeVisible();
+    await checkScreen(page, testInfo, "admin-user");
+    await page.getByRole("button", { name: "Disable the account…" }).click();
+    await page.getByRole("button", { name: "Disable the account", exact: true }).click();
+    await expect(page.locator("#action-reason-error")).toBeVisible();
+    await checkScreen(page, testInfo, "admin-confirm");
+    await page.getByLabel("Reason (kept in the audit)").fill("Gallery");
+    await page.getByRole("button", { name: "Disable the account", exact: true }).click();
+    await expect(page.getByText("is disabled and signed out everywhere")).toBeVisible();
+    await page.getByRole("navigation", { name: "Administration" }).getByRole("link", { name: "Audit" }).click();
+    await expect(page.getByRole("list", { name: "Audit entries" })).toBeVisible();
+    await checkScreen(page, testInfo, "admin-audit");
+  });
+
+  test("refused: not an administrator, and an administrator without a second factor", async ({ page, login }, testInfo) => {
+    const user = newUser("shot");
+    await registerByApi(page.request, user);
+    await login(user, { to: "/admin/" });
+    await expect(page.getByText("This account is not an administrator.")).toBeVisible();
+    await checkScreen(page, testInfo, "admin-not-admin");
+    grantAdmin(user.email);
+    await page.reload();
+    await expect(page.getByRole("heading", { name: "Administration needs two-step sign-in" })).toBeVisible();
+    await checkScreen(page, testInfo, "admin-needs-second-factor");
   });
 });
 

@@ -14,6 +14,9 @@ import { newUser, registerByApi, type TestUser } from "./support/users";
 
 const RP = process.env.E2E_RP_URL!;
 
+/** Back at the app: Gatehouse's own pages say "Signed in as" too (the consent page, the account menu). */
+const atTheApp = (url: URL) => url.origin === new URL(RP).origin;
+
 const codeAt = (key: string, offsetSteps = 0) =>
   generateHOTP(decodeBase32IgnorePadding(key), BigInt(Math.floor(Date.now() / 30_000) + offsetSteps), 6);
 
@@ -36,6 +39,7 @@ test("a second app signs a person in through Gatehouse with a password, then wit
   await expect(page.getByText("your email address and whether it is verified")).toBeVisible();
   await expectAccessible(page, "the consent page");
   await page.getByRole("button", { name: "Allow" }).click();
+  await page.waitForURL(atTheApp);
   await expect(page.getByText(`Signed in as ${user.username}`)).toBeVisible();
   await expect(page.getByText(`(${user.email})`)).toBeVisible();
 
@@ -71,6 +75,7 @@ test("a second app signs a person in through Gatehouse with a password, then wit
   await page.getByLabel("Code from your authenticator app").fill(codeAt(secret));
   await page.getByRole("button", { name: "Verify" }).click();
   // The consent is remembered: straight back to the app, signed in.
+  await page.waitForURL(atTheApp);
   await expect(page.getByText(`Signed in as ${user.username}`)).toBeVisible();
 
   // 4. The app asks for a fresh sign-in (prompt=login): signed in at Gatehouse already, the
@@ -83,6 +88,7 @@ test("a second app signs a person in through Gatehouse with a password, then wit
   await expectAccessible(page, "the fresh sign-in an app asked for");
   await page.getByLabel("Code from your authenticator app").fill(codeAt(secret, 1));
   await page.getByRole("button", { name: "Confirm" }).click();
+  await page.waitForURL(atTheApp);
   await expect(page.getByText(`Signed in as ${user.username}`)).toBeVisible();
 
   // 5. Back at Gatehouse, the profile's Apps section lists the app and takes its access back.

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { SECURITY_EVENT_TYPES } from "@/db/security-event-types";
+import { ADMIN_ACTIONS, SECURITY_EVENT_TYPES } from "@/db/security-event-types";
 import { SOCIAL_PROVIDERS } from "./social";
 
 // The shapes of the API's response bodies (docs/api.md), as zod schemas. The routes
@@ -35,6 +35,7 @@ export type PublicUser = z.output<typeof PublicUserSchema>;
 export const ProfileSchema = z.strictObject({
   ...PublicUserSchema.shape,
   providers: z.array(z.enum(SOCIAL_PROVIDERS)).meta({ description: "Linked sign-in providers, by name." }),
+  is_admin: z.literal(true).optional().meta({ description: "Present (true) for an administrator only; everyone else's profile has exactly the seed's keys." }),
 });
 
 /** The body of GET /api/auth/me/. */
@@ -59,6 +60,10 @@ export type LoginAnswer = z.output<typeof LoginResponseSchema> | z.output<typeof
 
 export const VerificationLinkStateSchema = z.strictObject({
   state: z.enum(["ready", "verified"]).meta({ description: "`ready`: the page's button verifies; `verified`: the address is verified already." }),
+  purpose: z
+    .literal("email_change")
+    .optional()
+    .meta({ description: "Present for the link of a change of address: the button makes this the account's address." }),
 });
 
 export const ResetLinkStateSchema = z.strictObject({ state: z.literal("ready") });
@@ -168,3 +173,122 @@ export const OpenApiDocumentSchema = z.looseObject({
   info: z.looseObject({ title: z.string(), version: z.string() }),
   paths: z.record(z.string(), z.unknown()),
 });
+
+// The account's own lifecycle and administration (docs/api.md).
+
+export const PendingEmailChangeSchema = z.strictObject({
+  pending: z
+    .strictObject({ email: z.string(), expires_at: z.iso.datetime() })
+    .nullable()
+    .meta({ description: "The change of address waiting for its link to be used, or null." }),
+});
+/** The body of GET /api/auth/email/change/. */
+export type PendingEmailChange = z.output<typeof PendingEmailChangeSchema>;
+
+const Timestamp = z.iso.datetime();
+const NullableTimestamp = z.iso.datetime().nullable();
+
+/** GET /api/auth/me/export/: everything stored about the user, and no secret. */
+export const AccountExportSchema = z.strictObject({
+  exported_at: Timestamp,
+  account: z.strictObject({
+    id: z.int().min(1),
+    username: z.string(),
+    email: z.string(),
+    email_verified: z.boolean(),
+    has_password: z.boolean(),
+    role: z.enum(["user", "admin"]),
+    disabled_at: NullableTimestamp,
+    created_at: Timestamp,
+    updated_at: Timestamp,
+    last_login_at: NullableTimestamp,
+  }),
+  providers: z.array(
+    z.strictObject({
+      provider: z.enum(SOCIAL_PROVIDERS),
+      provider_user_id: z.string(),
+      email: z.string().nullable(),
+      profile: z.record(z.string(), z.unknown()),
+      linked_at: Timestamp,
+    }),
+  ),
+  sessions: z.array(
+    z.strictObject({
+      id: z.string(),
+      created_at: Timestamp,
+      last_used_at: Timestamp,
+      expires_at: Timestamp,
+      revoked_at: NullableTimestamp,
+      user_agent: z.string().nullable(),
+      ip: z.string().nullable(),
+      second_factor: z.enum(["totp", "recovery_code", "passkey"]).nullable(),
+    }),
+  ),
+  passkeys: z.array(
+    z.strictObject({ name: z.string(), created_at: Timestamp, last_used_at: NullableTimestamp, device_type: z.enum(["singleDevice", "multiDevice"]), backed_up: z.boolean() }),
+  ),
+  two_step: z.strictObject({ totp: z.boolean(), enabled_at: NullableTimestamp, recovery_codes_left: z.int().min(0) }),
+  email_changes: z.array(
+    z.strictObject({ old_email: z.string(), new_email: z.string(), requested_at: Timestamp, confirmed_at: NullableTimestamp, cancelled_at: NullableTimestamp }),
+  ),
+  activity: z.array(ActivityItemSchema).meta({ description: "Every security event kept (90 days), newest first." }),
+  emails: z
+    .array(z.strictObject({ to: z.string(), subject: z.string(), status: z.enum(["pending", "sending", "sent", "failed", "mailbox"]), created_at: Timestamp, sent_at: NullableTimestamp }))
+    .meta({ description: "Messages to the address in the outbox (their bodies are not kept once sent, and never exported)." }),
+  administrator_actions: z.array(z.strictObject({ at: Timestamp, action: z.enum(ADMIN_ACTIONS), reason: z.string().nullable() })),
+  app_consents: z
+    .array(z.strictObject({ client_id: z.string(), name: z.string().nullable(), scopes: z.array(z.string()), given_at: Timestamp }))
+    .meta({ description: "Apps the user let in through Gatehouse's OpenID provider." }),
+});
+export type AccountExport = z.output<typeof AccountExportSchema>;
+
+export const AdminUserSchema = z.strictObject({
+  id: z.int().min(1),
+  username: z.string(),
+  email: z.string(),
+  email_verified: z.boolean(),
+  is_admin: z.boolean(),
+  disabled: z.boolean(),
+  created_at: Timestamp,
+  last_login_at: NullableTimestamp,
+  providers: z.array(z.enum(SOCIAL_PROVIDERS)),
+  totp: z.boolean().meta({ description: "Whether two-step verification with an authenticator app is on." }),
+  passkeys: z.int().min(0).meta({ description: "How many passkeys the account has." }),
+});
+/** An account as an administrator sees it (GET /api/admin/users/ and the actions' answers). */
+export type AdminUser = z.output<typeof AdminUserSchema>;
+
+export const AdminUserDetailSchema = z.strictObject({
+  ...AdminUserSchema.shape,
+  sessions: SessionListSchema.meta({ description: "Live sessions, newest first; `current` marks the administrator's own." }),
+  activity: ActivityListSchema.meta({ description: "The last 50 security events, newest first." }),
+});
+export type AdminUserDetail = z.output<typeof AdminUserDetailSchema>;
+
+/** Django REST Framework's page shape. */
+const pageOf = <T extends z.ZodType>(item: T) =>
+  z.strictObject({
+    count: z.int().min(0),
+    next: z.string().nullable().meta({ description: "The next page's absolute URL, or null." }),
+    previous: z.string().nullable().meta({ description: "The previous page's absolute URL, or null." }),
+    results: z.array(item),
+  });
+
+export const AdminUserPageSchema = pageOf(AdminUserSchema);
+export type AdminUserPage = z.output<typeof AdminUserPageSchema>;
+
+const AuditParty = z.strictObject({ id: z.int().nullable(), email: z.string().nullable() });
+
+export const AuditEntrySchema = z.strictObject({
+  id: z.int().min(1),
+  at: Timestamp,
+  action: z.enum(ADMIN_ACTIONS),
+  admin: AuditParty.nullable().meta({ description: "Who acted; null for a change made from the server's shell (`npm run admin`)." }),
+  target: AuditParty.nullable().meta({ description: "The account acted on, as it was (an erased account keeps its id and address here)." }),
+  reason: z.string().nullable(),
+  ip: z.string().nullable(),
+});
+export type AuditEntry = z.output<typeof AuditEntrySchema>;
+
+export const AuditPageSchema = pageOf(AuditEntrySchema);
+export type AuditPage = z.output<typeof AuditPageSchema>;

@@ -5,7 +5,12 @@ import type { Answer, Header } from "./http/answers";
 import { REFRESH_COOKIE, REFRESH_COOKIE_PATH, SESSION_HINT_COOKIE, STATE_COOKIE } from "./http/cookies";
 import type { Declaration, RouteContract, Tag } from "./http/route";
 import {
+  AdminActionSchema,
+  AdminDisableSchema,
+  AdminRoleSchema,
   CodeExchangeSchema,
+  DeleteAccountSchema,
+  EmailChangeSchema,
   LinkTokenRequestSchema,
   LoginSchema,
   MfaCodeSchema,
@@ -15,6 +20,7 @@ import {
   PasswordChangeSchema,
   PasswordResetConfirmSchema,
   PasswordResetRequestSchema,
+  ProfileUpdateSchema,
   ReauthenticateSchema,
   RegisterSchema,
   ResendVerificationSchema,
@@ -42,6 +48,12 @@ const REQUEST_SCHEMAS = {
   PasskeyRegisterRequest: PasskeyRegisterSchema,
   MfaVerifyRequest: MfaVerifySchema,
   PasskeyLoginRequest: PasskeyLoginSchema,
+  ProfileUpdateRequest: ProfileUpdateSchema,
+  EmailChangeRequest: EmailChangeSchema,
+  DeleteAccountRequest: DeleteAccountSchema,
+  AdminActionRequest: AdminActionSchema,
+  AdminDisableRequest: AdminDisableSchema,
+  AdminRoleRequest: AdminRoleSchema,
 } satisfies Record<string, z.ZodType>;
 
 const RESPONSE_SCHEMAS = {
@@ -71,6 +83,13 @@ const RESPONSE_SCHEMAS = {
   ActivityItem: Bodies.ActivityItemSchema,
   ActivityList: Bodies.ActivityListSchema,
   OpenApiDocument: Bodies.OpenApiDocumentSchema,
+  PendingEmailChange: Bodies.PendingEmailChangeSchema,
+  AccountExport: Bodies.AccountExportSchema,
+  AdminUser: Bodies.AdminUserSchema,
+  AdminUserDetail: Bodies.AdminUserDetailSchema,
+  AdminUserPage: Bodies.AdminUserPageSchema,
+  AuditEntry: Bodies.AuditEntrySchema,
+  AuditPage: Bodies.AuditPageSchema,
 } satisfies Record<string, z.ZodType>;
 
 type JsonSchema = Record<string, unknown>;
@@ -83,7 +102,7 @@ export type ApiRoutes = Record<string, RouteModule>;
 
 const METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"] as const;
 
-const TAGS: Tag[] = ["Accounts", "Sessions", "Passwords", "Second factor", "Social login", "Service"];
+const TAGS: Tag[] = ["Accounts", "Sessions", "Passwords", "Second factor", "Social login", "Administration", "Service"];
 
 const HEADER_DESCRIPTIONS: Record<Header, string> = {
   "Retry-After": "Seconds to wait before trying again.",
@@ -91,12 +110,14 @@ const HEADER_DESCRIPTIONS: Record<Header, string> = {
   Location: "Where the browser goes next.",
   "WWW-Authenticate": 'Bearer realm="api"',
   Allow: "The methods the path serves.",
+  "Content-Disposition": '`attachment; filename="gatehouse-account-<id>-<date>.json"`: a download.',
   Link: 'RFC 8288 links to the neighbouring pages: `</api/auth/activity/?before=…>; rel="next"` (older), `</api/auth/activity/?after=…>; rel="prev"` (newer), each only when there is such a page.',
 };
 
 const SECURITY: Record<NonNullable<RouteContract["auth"]>, Array<Record<string, string[]>>> = {
   bearer: [{ bearer: [] }],
   optionalBearer: [{}, { bearer: [] }],
+  admin: [{ bearer: [] }],
   refreshCookie: [{ refreshCookie: [] }],
   stateCookie: [{ stateCookie: [] }],
 };
@@ -170,8 +191,10 @@ function operationObject(declaration: Declaration): JsonSchema {
     security: declaration.auth ? SECURITY[declaration.auth] : [],
     parameters: parameters(declaration),
     requestBody: declaration.body && {
-      // With an optional Bearer token, the token names the account and no body is read.
-      required: declaration.auth !== "optionalBearer",
+      // With an optional Bearer token, the token names the account and no body is read. An
+      // empty body reads as `{}` (lib/http/body.ts): one whose fields are all optional
+      // (an administrator's action with its reason left out) need not be sent.
+      required: declaration.auth !== "optionalBearer" && !declaration.body.safeParse({}).success,
       content: { "application/json": { schema: ref(declaration.body) } },
     },
     responses: Object.fromEntries(responses.map(([status, answer]) => [status, responseObject(answer)])),

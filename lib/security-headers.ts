@@ -6,7 +6,7 @@ import { getEnv } from "./env";
 // every response before Next answers, proxy.ts adds the page headers and answers preflights.
 
 /** Pages that carry a token in their URL must not leak it through Referer. */
-const TOKEN_PAGES = ["/verify-email/", "/reset-password/"];
+const TOKEN_PAGES = ["/verify-email/", "/reset-password/", "/email-change/cancel/"];
 
 /** The HTML part of a development-mailbox message: framed by its own page, no scripts. */
 const MAIL_PREVIEW = /^\/dev\/mail\/\d+\/html\/$/;

@@ -2,6 +2,7 @@ import "server-only";
 import { describeDatabase } from "@/db/client";
 import { databaseReady } from "@/lib/db";
 import { DatabaseUnreachableError } from "@/db/postgres";
+import { trimAdminAudit } from "./admin/audit";
 import { scheduleSecurityEventTrim } from "./auth/activity";
 import { trimExpiredMfaTokens } from "./auth/mfa/mfa-token";
 import { resealTotpSecrets } from "./auth/mfa/second-factor";
@@ -55,6 +56,8 @@ export async function startServer(): Promise<void> {
     "expired mfa tokens": () => trimExpiredMfaTokens(),
     "expired OpenID Connect codes, tokens and sessions": () => purgeExpiredOidcModels(),
     "delivered back-channel logouts": () => trimBackchannelLogouts(),
+    // The administrators' audit is kept a year.
+    "admin audit entries older than a year": () => trimAdminAudit(),
   });
   await resealSecondFactors();
   registerShutdown({ timeoutMs: getEnv().SHUTDOWN_TIMEOUT_MS, stopBackgroundWork: retries.stop });

@@ -212,6 +212,41 @@ export const PasskeyRegisterSchema = z.object({
   response: RegistrationCredentialSchema.meta({ description: "The credential from navigator.credentials.create(), as @simplewebauthn/browser's startRegistration() returns it." }),
 });
 
+// The account's own lifecycle and administration (docs/api.md).
+
+/** PATCH /api/auth/me/: register's username rules. */
+export const ProfileUpdateSchema = z.object({ username: UsernameSchema });
+
+/** POST /api/auth/email/change/: the new address, under register's rules. */
+export const EmailChangeSchema = z.object({ email: EmailSchema });
+
+/** DELETE /api/auth/me/: the account's address, typed again (compared without regard to case). */
+export const DeleteAccountSchema = z.object({
+  confirm: requiredString()
+    .trim()
+    .min(1, { error: REQUIRED })
+    .max(EMAIL_MAX_LENGTH, { error: `Ensure this field has no more than ${EMAIL_MAX_LENGTH} characters.` })
+    .meta({ description: "The account's email address, typed by its owner to confirm." }),
+});
+
+export const ADMIN_REASON_MAX_LENGTH = 500;
+
+const AdminReason = requiredString()
+  .trim()
+  .max(ADMIN_REASON_MAX_LENGTH, { error: `Ensure this field has no more than ${ADMIN_REASON_MAX_LENGTH} characters.` })
+  .meta({ description: "Why, for the audit (GET /api/admin/audit/); never shown to the account's owner." });
+
+/** The body of an administrator's action: a reason for the audit, optional. */
+export const AdminActionSchema = z.object({ reason: AdminReason.optional() });
+
+/** Disabling needs its reason (empty: said as every empty field is). */
+export const AdminDisableSchema = z.object({ reason: AdminReason.min(1, { error: REQUIRED }) });
+
+export const AdminRoleSchema = z.object({
+  role: z.enum(["user", "admin"], { error: 'Must be "user" or "admin".' }),
+  reason: AdminReason.optional(),
+});
+
 /** GET /api/auth/activity/'s query: all optional, so a client that does not page gets the last 50. */
 export const ActivityQuerySchema = z
   .object({

@@ -9,7 +9,7 @@ import { signOut } from "@/lib/client/session";
 
 /**
  * The signed-in person's menu in the header of every page: who they are, the way to their
- * profile and its security section, and "Log out". A disclosure (a button that shows a
+ * profile and its security section, the administration for an administrator, and "Log out". A disclosure (a button that shows a
  * panel of links), not an ARIA menu: links and a button are all it holds. Nothing shows
  * while nobody is signed in.
  */
@@ -97,6 +97,14 @@ export function AccountMenu() {
               Security
             </Link>
           </li>
+          {/* Only an administrator's profile says is_admin; the pages under /admin/ ask the API again. */}
+          {profile.is_admin ? (
+            <li>
+              <Link href="/admin/" aria-current={pathname.startsWith("/admin/") ? "page" : undefined}>
+                Administration
+              </Link>
+            </li>
+          ) : null}
         </ul>
         {problem ? (
           <p className="account-problem" role="alert">

@@ -1,10 +1,18 @@
 "use client";
 
+import { reloadAccount } from "@/lib/client/account";
+import { AccountDataSection } from "./account-data-section";
+import { EmailChangeSection } from "./email-change-section";
 import { EmailStatus } from "./email-status";
 import { useProfile } from "./profile-shell";
+import { UsernameSection } from "./username-section";
 import styles from "./profile.module.css";
 
-/** /profile/: who the account is. The other sections are in the navigation beside it. */
+/**
+ * /profile/: who the account is, and its own lifecycle: a new username, a new address
+ * (confirmed by a link to it), the account's data to download, the account to delete.
+ * The other sections are in the navigation beside it.
+ */
 export function AccountSection() {
   const profile = useProfile();
   return (
@@ -24,6 +32,10 @@ export function AccountSection() {
         </dd>
       </dl>
       {profile.email_verified ? null : <EmailStatus email={profile.email} />}
+      {/* A new name shows at once here and in the header's account menu. */}
+      <UsernameSection username={profile.username} onChanged={() => void reloadAccount()} />
+      <EmailChangeSection email={profile.email} />
+      <AccountDataSection id={profile.id} email={profile.email} />
     </div>
   );
 }

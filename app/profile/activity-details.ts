@@ -74,6 +74,26 @@ export function describeEventAction(event: Pick<ActivityItem, "type" | "detail">
       return `Signed in to ${text(detail.app) ?? "an app"}`;
     case "app_access_revoked":
       return `Access removed for ${text(detail.app) ?? "an app"}`;
+    case "username_changed":
+      return text(detail.to) ? `Username changed to ${text(detail.to)}` : "Username changed";
+    case "email_change_requested":
+      return text(detail.to) ? `A change of email address to ${text(detail.to)} was asked for` : "A change of email address was asked for";
+    case "email_changed":
+      return text(detail.to) ? `Email address changed to ${text(detail.to)}` : "Email address changed";
+    case "email_change_cancelled":
+      return detail.reverted === true ? "The change of email address was undone from the old address" : "A change of email address was cancelled";
+    case "admin_disabled":
+      return "An administrator disabled your account";
+    case "admin_enabled":
+      return "An administrator enabled your account again";
+    case "admin_sessions_revoked":
+      return "An administrator signed out every session of your account";
+    case "admin_second_factor_reset":
+      return "An administrator reset your two-step verification and passkeys";
+    case "admin_verification_resent":
+      return "An administrator sent you a new verification link";
+    case "admin_role_changed":
+      return detail.role === "admin" ? "Your account was made an administrator" : "Your account is no longer an administrator";
   }
 }
 

@@ -18,10 +18,12 @@ import { useSession } from "@/lib/client/use-session";
 
 type View = "checking" | "ready" | "verified" | "invalid" | "unreachable";
 
-async function checkLink(token: string): Promise<View> {
-  const result = await callApi<{ state?: unknown }>("/api/auth/verify-email/check/", { method: "POST", body: { token } });
-  if (result.ok) return result.data.state === "verified" ? "verified" : "ready";
-  return result.status === 400 ? "invalid" : "unreachable";
+/** What the button would do, and whether the link is a change of address's (worded as such). */
+async function checkLink(token: string): Promise<{ view: View; emailChange: boolean }> {
+  const result = await callApi<{ state?: unknown; purpose?: unknown }>("/api/auth/verify-email/check/", { method: "POST", body: { token } });
+  const emailChange = result.ok && result.data.purpose === "email_change";
+  if (result.ok) return { view: result.data.state === "verified" ? "verified" : "ready", emailChange };
+  return { view: result.status === 400 ? "invalid" : "unreachable", emailChange };
 }
 
 export function VerifyEmail({ token }: { token: string | null }) {
@@ -32,13 +34,16 @@ export function VerifyEmail({ token }: { token: string | null }) {
   const [round, setRound] = useState(0);
   const [busy, setBusy] = useState(false);
   const [problem, setProblem] = useState<string | null>(null);
+  const [emailChange, setEmailChange] = useState(false);
 
   useEffect(() => {
     if (!token) return;
     let current = true;
     // A read: asking twice (React's strict mode in development) changes nothing.
     void checkLink(token).then((next) => {
-      if (current) setView(next);
+      if (!current) return;
+      setView(next.view);
+      setEmailChange(next.emailChange);
     });
     return () => {
       current = false;
@@ -60,6 +65,17 @@ export function VerifyEmail({ token }: { token: string | null }) {
     case "checking":
       return <Loading>Opening your verification link…</Loading>;
     case "ready":
+      if (emailChange) {
+        return (
+          <ResultScreen title="Confirm your new email address">
+            <p>Press the button to make this the email address of your {appName} account. Your other sessions are then signed out.</p>
+            <MessageNotice tone="error" text={problem} />
+            <button type="button" className="button button-block" onClick={() => void verify()} disabled={busy}>
+              {busy ? "Confirming…" : "Confirm my new address"}
+            </button>
+          </ResultScreen>
+        );
+      }
       return (
         <ResultScreen title="Confirm your email address">
           <p>Press the button to finish verifying the email address of your {appName} account.</p>
@@ -70,7 +86,7 @@ export function VerifyEmail({ token }: { token: string | null }) {
         </ResultScreen>
       );
     case "verified":
-      return <Verified session={session} />;
+      return <Verified session={session} emailChange={emailChange} />;
     case "unreachable":
       return (
         <ResultScreen title="We could not open your link yet">
@@ -100,10 +116,10 @@ export function VerifyEmail({ token }: { token: string | null }) {
   }
 }
 
-function Verified({ session }: { session: SessionStatus }) {
+function Verified({ session, emailChange }: { session: SessionStatus; emailChange: boolean }) {
   return (
-    <ResultScreen title="Your email address is verified">
-      <p>Thank you. Your email address is confirmed.</p>
+    <ResultScreen title={emailChange ? "Your new email address is confirmed" : "Your email address is verified"}>
+      <p>{emailChange ? "Your account now uses this address. Sign in with it from now on." : "Thank you. Your email address is confirmed."}</p>
       {session === "loading" ? null : session === "signed-in" ? (
         <Link href="/profile/" className="button">
           Go to your profile

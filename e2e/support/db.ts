@@ -83,3 +83,10 @@ export function ageSessions(email: string): number {
     return result.changes;
   });
 }
+
+/** Make the account an administrator, as `npm run admin -- grant` does (the CLI has its own test). */
+export function grantAdmin(email: string): void {
+  withDb(pathOf("main"), (db) => {
+    db.prepare("UPDATE users SET role = 'admin' WHERE lower(email) = lower(?)").run(email);
+  });
+}

@@ -14,15 +14,28 @@ import { revokeUserSessions } from "./session";
 // handed out before it, gets nothing. A password change that raced a reset checks the
 // version it was proven against the same way, and loses.
 
-/** What changed; a password change also ends sessions and spends reset links. */
-export type CredentialChange = "password_reset" | "password_changed" | "totp_enabled" | "totp_disabled" | "recovery_codes_regenerated";
+/**
+ * What changed. A password change, an email change (the address reset links go to), an
+ * account disabled and a second factor reset by an administrator also end sessions;
+ * all but the last spend reset links too.
+ */
+export type CredentialChange =
+  | "password_reset"
+  | "password_changed"
+  | "totp_enabled"
+  | "totp_disabled"
+  | "recovery_codes_regenerated"
+  | "email_changed"
+  | "account_disabled"
+  | "second_factor_reset";
 
-const PASSWORD_CHANGES: ReadonlySet<CredentialChange> = new Set(["password_reset", "password_changed"]);
+const ENDS_SESSIONS: ReadonlySet<CredentialChange> = new Set(["password_reset", "password_changed", "email_changed", "account_disabled", "second_factor_reset"]);
+const SPENDS_RESET_LINKS: ReadonlySet<CredentialChange> = new Set(["password_reset", "password_changed", "email_changed", "account_disabled"]);
 
 /**
  * Record a credential change of `userId` inside `tx`: move its version on (with `set`,
  * the change's own columns, in the same statement), spend its outstanding mfa_tokens, and
- * for a password change end its sessions (but `keepSessionId`) and spend its reset links.
+ * where the change says so end its sessions (but `keepSessionId`) and spend its reset links.
  * With `ifVersion`, only when the version is still that one: false, and nothing written,
  * when another change got there first (the caller rolls back or answers as refused).
  */
@@ -31,7 +44,7 @@ export async function retireCredentials(
   input: {
     userId: number;
     change: CredentialChange;
-    set?: Partial<Pick<User, "passwordHash" | "emailVerified">>;
+    set?: Partial<Pick<User, "passwordHash" | "emailVerified" | "email" | "emailKey" | "disabledAt">>;
     ifVersion?: number;
     keepSessionId?: string;
     now: number;
@@ -45,9 +58,12 @@ export async function retireCredentials(
     .returning({ id: users.id });
   if (moved.length === 0) return false;
   await tx.update(mfaTokens).set({ usedAt: at }).where(and(eq(mfaTokens.userId, input.userId), isNull(mfaTokens.usedAt)));
-  if (PASSWORD_CHANGES.has(input.change)) {
+  if (ENDS_SESSIONS.has(input.change)) {
     await revokeUserSessions(input.userId, { tx, exceptSessionId: input.keepSessionId, now: input.now });
-    // A reset link asked for before the change would undo it (OWASP Forgot Password).
+  }
+  if (SPENDS_RESET_LINKS.has(input.change)) {
+    // A reset link asked for before the change would undo it (OWASP Forgot Password); after
+    // an email change it went to an address the account no longer has.
     await tx.update(passwordResetTokens).set({ usedAt: at }).where(and(eq(passwordResetTokens.userId, input.userId), isNull(passwordResetTokens.usedAt)));
   }
   return true;

@@ -8,6 +8,7 @@ import { getEnv } from "@/lib/env";
 import { emailCapSpent, queueEmail } from "@/lib/email/send";
 import { verificationEmail } from "@/lib/email/templates";
 import { LinkTokenSchema } from "@/lib/validation";
+import { checkEmailChangeLink, confirmEmailChangeIn } from "@/lib/account/email-change";
 import { getUserByEmail, getUserById } from "./user";
 
 // Verification tokens: 256 random bits, stored as SHA-256, single use, valid
@@ -87,10 +88,15 @@ export async function verifyEmailToken(
       .returning({ userId: emailVerificationTokens.userId, tokenHash: emailVerificationTokens.tokenHash });
     const claimed = spent.find((row) => row.tokenHash === tokenHash);
     if (!claimed) {
-      if (options.again !== "verified") return { ok: false, reason: "invalid_or_expired" } as const;
-      // Used before (or by the click beside this one), expired: verified anyway?
       const row = await findVerificationToken(tx, parsed.data);
-      return row?.verified ? ({ ok: true, userId: row.token.userId } as const) : ({ ok: false, reason: "invalid_or_expired" } as const);
+      if (!row) {
+        // The confirmation link of an email change lands on the same page and API (docs/api.md).
+        const changed = await confirmEmailChangeIn(tx, parsed.data, { again: options.again, client }, now);
+        return changed?.ok ? ({ ok: true, userId: changed.userId } as const) : ({ ok: false, reason: "invalid_or_expired" } as const);
+      }
+      // Used before (or by the click beside this one), expired: verified anyway?
+      if (options.again !== "verified") return { ok: false, reason: "invalid_or_expired" } as const;
+      return row.verified ? ({ ok: true, userId: row.token.userId } as const) : ({ ok: false, reason: "invalid_or_expired" } as const);
     }
     await tx.update(users).set({ emailVerified: true, updatedAt: new Date(now) }).where(eq(users.id, claimed.userId));
     await recordSecurityEventIn(tx, { userId: claimed.userId, type: "email_verified", client, detail: {} }, now);
@@ -98,17 +104,23 @@ export async function verifyEmailToken(
   });
 }
 
-/** What the page of a verification link shows before anything changes: the button, or the outcome already. */
-export type VerificationLinkState = { ok: true; state: "ready" | "verified" } | { ok: false; reason: "invalid_or_expired" };
+/**
+ * What the page of a verification link shows before anything changes: the button, or the
+ * outcome already; `emailChange` for the link of a change of address (its page words it so).
+ */
+export type VerificationLinkState = { ok: true; state: "ready" | "verified"; emailChange: boolean } | { ok: false; reason: "invalid_or_expired" };
 
 /** Read-only: what pressing the page's button would do. A scanner that opens the page changes nothing. */
 export async function checkVerificationLink(token: unknown, now = Date.now()): Promise<VerificationLinkState> {
   const parsed = LinkTokenSchema.safeParse(token);
   const row = parsed.success ? await findVerificationToken(getDb(), parsed.data) : null;
-  if (!row) return { ok: false, reason: "invalid_or_expired" };
-  if (row.verified) return { ok: true, state: "verified" };
+  if (!row) {
+    const change = parsed.success ? await checkEmailChangeLink(parsed.data, now) : null;
+    return change?.ok ? { ok: true, state: change.state, emailChange: true } : { ok: false, reason: "invalid_or_expired" };
+  }
+  if (row.verified) return { ok: true, state: "verified", emailChange: false };
   const usable = row.token.usedAt === null && row.token.expiresAt.getTime() > now;
-  return usable ? { ok: true, state: "ready" } : { ok: false, reason: "invalid_or_expired" };
+  return usable ? { ok: true, state: "ready", emailChange: false } : { ok: false, reason: "invalid_or_expired" };
 }
 
 /** The address is proven (a link, a reset, a provider): outstanding verification links have nothing left to do. */

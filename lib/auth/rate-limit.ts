@@ -1,7 +1,7 @@
 import "server-only";
 import { inArray } from "drizzle-orm";
 import { RateLimiterRes, type RateLimiterAbstract } from "rate-limiter-flexible";
-import { createRateLimiter, getDb } from "@/lib/db";
+import { createRateLimiter, getDb, type Queryable } from "@/lib/db";
 import { rateLimits } from "@/db/schema";
 import { getEnv, type Env } from "@/lib/env";
 import { peekSingleton, singleton } from "@/lib/singleton";
@@ -279,4 +279,13 @@ async function clearLockout(key: string): Promise<void> {
  */
 export function clearAccountLockout(account: string): Promise<void> {
   return clearLockout(identityKey(account));
+}
+
+/**
+ * The rows of the limiters' table that are keyed by an address (its count of checks and
+ * its lock): an erased account takes them along (lib/account/erasure.ts). Call inside its transaction.
+ */
+export async function deleteAccountLimits(q: Queryable, account: string): Promise<void> {
+  const key = identityKey(account);
+  await q.delete(rateLimits).where(inArray(rateLimits.key, [limiter("account-checks").getKey(key), limiter("account-lock").getKey(key)]));
 }

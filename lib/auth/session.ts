@@ -32,8 +32,8 @@ export type RefreshTokenRow = { token: typeof refreshTokens.$inferSelect; sessio
 
 /**
  * The one "refresh token by hash" lookup: the token and its session, when the session is
- * live, whatever the token's own state (rotated, expired): each caller decides what that
- * state means to it.
+ * live and its account not disabled, whatever the token's own state (rotated, expired):
+ * each caller decides what that state means to it.
  */
 export async function findRefreshToken(q: Queryable, token: string, now: Date): Promise<RefreshTokenRow | null> {
   // Built once: every refresh runs it (docs/benchmarks.md).
@@ -42,6 +42,8 @@ export async function findRefreshToken(q: Queryable, token: string, now: Date): 
       .select({ token: refreshTokens, session: sessions })
       .from(refreshTokens)
       .innerJoin(sessions, eq(sessions.id, refreshTokens.sessionId))
+      // Disabling ends the sessions too; this holds for one a racing sign-in started.
+      .innerJoin(users, and(eq(users.id, sessions.userId), isNull(users.disabledAt)))
       .where(and(eq(refreshTokens.tokenHash, sql.placeholder("tokenHash")), liveSession(bindTime("now", sessions.expiresAt))))
       .prepare(),
   );
@@ -114,6 +116,8 @@ export async function startSession(
         and(
           eq(users.id, input.userId),
           eq(users.credentialsVersion, proof.credentialsVersion),
+          // Disabled meanwhile (an administrator, lib/admin/actions.ts): no session.
+          isNull(users.disabledAt),
           upgrade ? eq(users.passwordHash, upgrade.from) : undefined,
         ),
       )
@@ -257,15 +261,20 @@ export async function revokeUserSessions(
   return revoked.length;
 }
 
+/** What proved the second factor at a session's sign-in (sessions.second_factor), if anything did. */
+export type SessionSecondFactor = Session["secondFactor"];
+
 /**
- * The user behind a verified access token, if its session is still live. Called on
- * every authenticated request so that logout and revocation take effect at once.
+ * The user behind a verified access token, if its session is still live and the account
+ * is not disabled, with what proved the session's second factor (administrators need
+ * one: lib/admin/access.ts). Called on every authenticated request so that logout,
+ * revocation and disabling take effect at once.
  */
-export async function getUserForAccess(claims: AccessClaims, now = Date.now()): Promise<User | null> {
+export async function getUserForAccess(claims: AccessClaims, now = Date.now()): Promise<{ user: User; secondFactor: SessionSecondFactor } | null> {
   // Built once (docs/benchmarks.md).
   const query = preparedQuery(getDb(), "user-for-access", (db) =>
     db
-      .select({ user: users })
+      .select({ user: users, secondFactor: sessions.secondFactor })
       .from(sessions)
       .innerJoin(users, eq(users.id, sessions.userId))
       .where(
@@ -273,24 +282,27 @@ export async function getUserForAccess(claims: AccessClaims, now = Date.now()): 
           eq(sessions.id, sql.placeholder("sessionId")),
           eq(sessions.userId, sql.placeholder("userId")),
           liveSession(bindTime("now", sessions.expiresAt)),
+          // Disabling ends every session too; this holds even against a session started
+          // by a sign-in that raced it (docs/security.md, administration).
+          isNull(users.disabledAt),
         ),
       )
       .prepare(),
   );
   const [row] = await query.execute({ sessionId: claims.sessionId, userId: claims.userId, now: new Date(now) });
-  return row?.user ?? null;
+  return row ?? null;
 }
 
 export type Authentication =
-  | { ok: true; user: User; sessionId: string }
+  | { ok: true; user: User; sessionId: string; secondFactor: SessionSecondFactor }
   | { ok: false; reason: "missing" | "invalid" };
 
-/** A Bearer access token to its user: signature, claims, and a live session. */
+/** A Bearer access token to its user: signature, claims, a live session and an account not disabled. */
 export async function authenticateAccessToken(token: string | null): Promise<Authentication> {
   if (token === null) return { ok: false, reason: "missing" };
   const claims = token ? await verifyAccessToken(token) : null;
-  const user = claims ? await getUserForAccess(claims) : null;
-  return user && claims ? { ok: true, user, sessionId: claims.sessionId } : { ok: false, reason: "invalid" };
+  const found = claims ? await getUserForAccess(claims) : null;
+  return found && claims ? { ok: true, user: found.user, sessionId: claims.sessionId, secondFactor: found.secondFactor } : { ok: false, reason: "invalid" };
 }
 
 /**

@@ -62,5 +62,6 @@ export async function getUserProviders(userId: number): Promise<Profile["provide
 
 /** The body of GET /api/auth/me/. */
 export async function getProfile(user: User): Promise<Profile> {
-  return { ...toPublicUser(user), providers: await getUserProviders(user.id) };
+  const profile: Profile = { ...toPublicUser(user), providers: await getUserProviders(user.id) };
+  return user.role === "admin" ? { ...profile, is_admin: true } : profile;
 }

@@ -1,4 +1,5 @@
 import { useEffect, useSyncExternalStore } from "react";
+import type { Profile } from "@/lib/api-schemas";
 import { problemMessage } from "./api";
 import { callWithSession } from "./session";
 import { useSession } from "./use-session";
@@ -7,8 +8,8 @@ import { useSession } from "./use-session";
 // every component that shows it: the header's account menu and the profile's sections.
 // A section that changes the profile calls reloadAccount() and every reader redraws.
 
-/** The body of GET /api/auth/me/. */
-export type Profile = { id: number; username: string; email: string; email_verified: boolean; providers: string[] };
+/** The body of GET /api/auth/me/ (`is_admin` only for an administrator). */
+export type { Profile };
 
 export type AccountState = { state: "loading" } | { state: "ready"; profile: Profile } | { state: "failed"; message: string };
 

@@ -14,7 +14,7 @@ export type ApiResult<T = ApiBody> =
 export type ApiFailure = Extract<ApiResult, { ok: false }>;
 
 export type ApiOptions = {
-  method?: "GET" | "POST" | "DELETE";
+  method?: "GET" | "POST" | "PATCH" | "DELETE";
   body?: unknown;
   /** Access token for `Authorization: Bearer`. */
   token?: string | null;

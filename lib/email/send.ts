@@ -53,8 +53,11 @@ export function mailboxKey(address: string): string {
   return at < 0 ? key : key.slice(0, at).replace(/\+.*$/, "") + key.slice(at);
 }
 
-/** The lock of one mailbox's hourly cap: held from its count to its commit. */
-const mailboxLock = (to: string) => `mailbox:${mailboxKey(to)}`;
+/**
+ * The lock of one mailbox: its hourly cap is counted under it, and a change of address
+ * onto it holds it, so that the change and a registration of the address take turns.
+ */
+export const mailboxLock = (to: string) => `mailbox:${mailboxKey(to)}`;
 
 /**
  * True when `to` has had RATE_LIMIT_EMAIL_PER_ADDRESS requested emails in the last hour.
@@ -93,7 +96,13 @@ export async function reservedEmailSpent(q: Queryable, to: string, now: number):
  * deliverEmail(id) once the transaction commits. Capped messages must be queued inside
  * a write transaction (writeTransaction), so that parallel requests count each other.
  */
-export async function queueEmail(q: Queryable, message: OutgoingEmail, purpose: EmailPurpose, now = Date.now()): Promise<number | null> {
+export async function queueEmail(
+  q: Queryable,
+  message: OutgoingEmail,
+  purpose: EmailPurpose,
+  now = Date.now(),
+  options: { forgetAfterDelivery?: boolean } = {},
+): Promise<number | null> {
   const env = getEnv();
   const recipientKey = mailboxKey(message.to);
   if (purpose === "request" && (await emailCapSpent(q, message.to, now))) return null;
@@ -105,6 +114,7 @@ export async function queueEmail(q: Queryable, message: OutgoingEmail, purpose: 
       recipientKey,
       capped: purpose !== "notice",
       reserved: purpose === "reserved",
+      forgetAfterDelivery: options.forgetAfterDelivery ?? false,
       from: env.EMAIL_FROM,
       status: env.RESEND_API_KEY ? "pending" : "mailbox",
       createdAt: new Date(now),
@@ -140,15 +150,20 @@ export async function deliverEmail(id: number): Promise<boolean> {
     );
     if (error || !data) throw new DeliveryError(error?.name ?? "no_data", error?.statusCode ?? null);
     // The bodies carry single-use links: once delivered, the copy here is only a liability.
-    await db
-      .update(emails)
-      .set({ status: "sent", attempts, sentAt: new Date(), providerMessageId: data.id, text: null, html: null })
-      .where(eq(emails.id, id));
+    // The goodbye of an erased account goes whole: nothing of the account stays.
+    if (message.forgetAfterDelivery) await db.delete(emails).where(eq(emails.id, id));
+    else {
+      await db
+        .update(emails)
+        .set({ status: "sent", attempts, sentAt: new Date(), providerMessageId: data.id, text: null, html: null })
+        .where(eq(emails.id, id));
+    }
     log.info("email sent", { emailId: id, providerMessageId: data.id });
     return true;
   } catch (error) {
     const status = attempts >= MAX_ATTEMPTS ? "failed" : "pending";
-    await db.update(emails).set({ status, attempts }).where(eq(emails.id, id));
+    if (status === "failed" && message.forgetAfterDelivery) await db.delete(emails).where(eq(emails.id, id));
+    else await db.update(emails).set({ status, attempts }).where(eq(emails.id, id));
     // Name and status only: never the key, the body, or Resend's own words.
     const reason =
       error instanceof DeliveryError

@@ -7,19 +7,19 @@ import type { OutgoingEmail } from "./send";
 // service is named as its operator calls it (APP_NAME, "Gatehouse" by default).
 
 /** The name people know this service by. */
-const app = () => getEnv().APP_NAME;
+export const app = () => getEnv().APP_NAME;
 
 const escapeHtml = (value: string) =>
   value.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
 
-function describeDuration(seconds: number): string {
+export function describeDuration(seconds: number): string {
   if (seconds % 86_400 === 0) return seconds === 86_400 ? "24 hours" : `${seconds / 86_400} days`;
   if (seconds % 3600 === 0) return seconds === 3600 ? "1 hour" : `${seconds / 3600} hours`;
   const minutes = Math.max(1, Math.round(seconds / 60));
   return minutes === 1 ? "1 minute" : `${minutes} minutes`;
 }
 
-function layout(input: { heading: string; paragraphs: string[]; action?: { label: string; url: string } }): string {
+export function layout(input: { heading: string; paragraphs: string[]; action?: { label: string; url: string } }): string {
   const button = input.action
     ? `<p style="margin:24px 0"><a href="${escapeHtml(input.action.url)}" style="background:#1d4ed8;color:#ffffff;padding:12px 20px;border-radius:6px;text-decoration:none;display:inline-block">${escapeHtml(input.action.label)}</a></p>
 <p style="font-size:13px;color:#555">If the button does not work, copy this address into your browser:<br><a href="${escapeHtml(input.action.url)}" style="color:#1d4ed8;word-break:break-all">${escapeHtml(input.action.url)}</a></p>`
@@ -115,7 +115,7 @@ export function passwordChangedEmail(input: {
 }
 
 /** A notice to the owner of an account about something done to it, with one way to act. */
-function securityNotice(input: {
+export function securityNotice(input: {
   to: string;
   username: string;
   subject: string;

@@ -9,7 +9,7 @@ import type { FieldErrors } from "@/lib/validation";
 // as a route states it (lib/http/route.ts) and the OpenAPI document shows it.
 
 /** The headers an answer may carry that a client acts on. */
-export type Header = "Retry-After" | "Set-Cookie" | "Location" | "WWW-Authenticate" | "Allow" | "Link";
+export type Header = "Retry-After" | "Set-Cookie" | "Location" | "WWW-Authenticate" | "Allow" | "Content-Disposition" | "Link";
 
 /** One answer of a route: its status, the shapes its body may take, the headers that carry meaning. */
 export type Answer = { status: number; description: string; body: readonly z.ZodType[]; headers: readonly Header[] };

@@ -6,6 +6,8 @@ import type { User } from "@/db/schema";
 import type { Client } from "@/lib/auth/activity";
 import { ClientGoneError, ServerBusyError } from "@/lib/auth/password";
 import { consumeRateLimit, LIMITS, type PerIpLimit } from "@/lib/auth/rate-limit";
+import { checkAdminAccess } from "@/lib/admin/access";
+import { ADMIN_REFUSED, adminRefusal } from "@/lib/api/admin";
 import { authenticateAccessToken } from "@/lib/auth/session";
 import { deliverEmail } from "@/lib/email/send";
 import { envDefault, runMode } from "@/lib/env";
@@ -23,7 +25,7 @@ import { bearerToken, clientIp, isCrossSite, requestClient } from "./request";
 // the handler answered as declared, and carries the declaration, from which
 // lib/openapi.ts writes the API's document.
 
-export type Tag = "Accounts" | "Sessions" | "Passwords" | "Second factor" | "Social login" | "Service";
+export type Tag = "Accounts" | "Sessions" | "Passwords" | "Second factor" | "Social login" | "Administration" | "Service";
 
 /** A path or query parameter, as the document describes it. */
 export type Parameter = { description: string; schema: z.ZodType };
@@ -39,10 +41,13 @@ export type RouteContract = {
   /**
    * "bearer": an access token of a live session is needed (401 in simplejwt's words
    * otherwise) and the handler gets its user and session. "optionalBearer": with a token,
-   * the same, and the body is not read; without one, the body. "refreshCookie" and
-   * "stateCookie": the handler reads that cookie itself; said for the document.
+   * the same, and the body is not read; without one, the body. "admin": as "bearer", and
+   * an administrator whose session used a second factor at sign-in and, for a change
+   * (any method but GET and HEAD), signed in recently (lib/admin/access.ts; 403 in
+   * DRF's words otherwise). "refreshCookie" and "stateCookie": the handler reads that
+   * cookie itself; said for the document.
    */
-  auth?: "bearer" | "optionalBearer" | "refreshCookie" | "stateCookie";
+  auth?: "bearer" | "optionalBearer" | "admin" | "refreshCookie" | "stateCookie";
   /**
    * "refuse": a cookie authenticates this route, so a cross-site request is refused with
    * 403 before the handler runs (docs/security.md, cross-site requests).
@@ -58,7 +63,7 @@ export type RouteContract = {
   answers: readonly Answer[];
 };
 
-/** What a route with `auth: "bearer"` is handed: the token's user and its session. */
+/** What a route with `auth: "bearer"` (or "admin") is handed: the token's user and its session. */
 export type Authenticated = { user: User; sessionId: string };
 
 type BodyOf<C extends RouteContract> = C["body"] extends z.ZodType ? z.output<C["body"]> : undefined;
@@ -66,7 +71,7 @@ type Strings<R> = { [K in keyof R]: string };
 type ParamsOf<C extends RouteContract> = C["params"] extends Record<string, Parameter> ? Strings<C["params"]> : Record<string, never>;
 type QueryOf<C extends RouteContract> = { [K in keyof C["query"]]: string | null };
 
-type Credentials<C extends RouteContract> = C["auth"] extends "bearer"
+type Credentials<C extends RouteContract> = C["auth"] extends "bearer" | "admin"
   ? { auth: Authenticated; body: BodyOf<C> }
   : C["auth"] extends "optionalBearer"
     ? { auth: Authenticated; body: undefined } | { auth: null; body: BodyOf<C> }
@@ -118,12 +123,13 @@ function limitAnswer(name: PerIpLimit, accountLockout?: string): Answer {
 
 /** The answers a contract's options imply, then its own: in the order the document merges them. */
 function answersOf(contract: RouteContract): Answer[] {
-  const bearer = contract.auth === "bearer" || contract.auth === "optionalBearer";
+  const bearer = contract.auth === "bearer" || contract.auth === "optionalBearer" || contract.auth === "admin";
   return [
     INTERNAL_ERROR,
     ...(contract.body ? BODY_ANSWERS : []),
     ...contract.answers,
     ...(bearer ? [BEARER] : []),
+    ...(contract.auth === "admin" ? [ADMIN_REFUSED] : []),
     ...(contract.crossSite === "refuse" ? [CROSS_SITE] : []),
     ...(contract.rateLimit ? [limitAnswer(contract.rateLimit, contract.accountLockout)] : []),
     ...(contract.hashesPasswords ? [BUSY] : []),
@@ -134,7 +140,8 @@ type Checked = { refused: Response } | { input: { auth: Authenticated | null; bo
 
 /**
  * What every route of a kind repeats, in one order: the per-IP limit, the cross-site
- * check, the Bearer token, the body. The refusal, or what the handler is handed.
+ * check, the Bearer token (and an administrator's access), the body. The refusal, or
+ * what the handler is handed.
  */
 async function routeChecks(contract: RouteContract, request: NextRequest): Promise<Checked> {
   const limited = contract.rateLimit ? await consumeRateLimit(contract.rateLimit, rateLimitKey(clientIp(request))) : null;
@@ -143,9 +150,14 @@ async function routeChecks(contract: RouteContract, request: NextRequest): Promi
 
   let auth: Authenticated | null = null;
   const token = bearerToken(request);
-  if (contract.auth === "bearer" || (contract.auth === "optionalBearer" && token !== null)) {
+  if (contract.auth === "bearer" || contract.auth === "admin" || (contract.auth === "optionalBearer" && token !== null)) {
     const authenticated = await authenticateAccessToken(token);
     if (!authenticated.ok) return { refused: unauthorized(authenticated.reason) };
+    if (contract.auth === "admin") {
+      // Checked on every request: a demoted or disabled administrator is out at once.
+      const access = await checkAdminAccess(authenticated, { change: request.method !== "GET" && request.method !== "HEAD" });
+      if (!access.ok) return { refused: adminRefusal(access.reason) };
+    }
     auth = { user: authenticated.user, sessionId: authenticated.sessionId };
   }
   // With an optional token that was given, the token says who is meant: no body is read.

@@ -106,7 +106,9 @@ async function loadExistingGrant(ctx: KoaContextWithOIDC) {
 async function findAccount(_ctx: KoaContextWithOIDC, sub: string) {
   if (!/^\d{1,15}$/.test(sub)) return undefined;
   const [user] = await getDb().select().from(users).where(eq(users.id, Number(sub)));
-  if (!user) return undefined;
+  // A disabled account is no account to an app either: refresh and userinfo fail for it
+  // (its grants were revoked when it was disabled: lib/account/app-access.ts).
+  if (!user || user.disabledAt) return undefined;
   return {
     accountId: sub,
     async claims() {

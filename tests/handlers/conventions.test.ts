@@ -34,6 +34,18 @@ import * as reauthenticate from "@/app/api/auth/reauthenticate/route";
 import * as mfaVerify from "@/app/api/auth/mfa/verify/route";
 import * as passkeyLogin from "@/app/api/auth/passkeys/login/route";
 import * as passkeyLoginOptions from "@/app/api/auth/passkeys/login/options/route";
+import * as meExport from "@/app/api/auth/me/export/route";
+import * as emailChange from "@/app/api/auth/email/change/route";
+import * as emailChangeCancel from "@/app/api/auth/email/change/cancel/route";
+import * as adminUsers from "@/app/api/admin/users/route";
+import * as adminUser from "@/app/api/admin/users/[id]/route";
+import * as adminDisable from "@/app/api/admin/users/[id]/disable/route";
+import * as adminEnable from "@/app/api/admin/users/[id]/enable/route";
+import * as adminSessionsRevoke from "@/app/api/admin/users/[id]/sessions/revoke/route";
+import * as adminSecondFactorReset from "@/app/api/admin/users/[id]/second-factor/reset/route";
+import * as adminVerifyResend from "@/app/api/admin/users/[id]/verify-email/resend/route";
+import * as adminRole from "@/app/api/admin/users/[id]/role/route";
+import * as adminAudit from "@/app/api/admin/audit/route";
 import { MAX_BODY_BYTES } from "@/lib/http/body";
 import { apiRequest, call, params } from "../support/handlers";
 
@@ -52,7 +64,19 @@ const ROUTES: Array<{ path: string; module: Partial<Record<Method, Handler>>; se
   { path: "/api/openapi.json", module: openapi, serves: ["GET", "HEAD"] },
   { path: "/api/auth/login/", module: login, serves: ["POST"] },
   { path: "/api/auth/logout/", module: logout, serves: ["POST"] },
-  { path: "/api/auth/me/", module: me, serves: ["GET", "HEAD"] },
+  { path: "/api/auth/me/", module: me, serves: ["GET", "HEAD", "PATCH", "DELETE"] },
+  { path: "/api/auth/me/export/", module: meExport, serves: ["GET", "HEAD"] },
+  { path: "/api/auth/email/change/", module: emailChange, serves: ["GET", "HEAD", "POST", "DELETE"] },
+  { path: "/api/auth/email/change/cancel/", module: emailChangeCancel, serves: ["POST"] },
+  { path: "/api/admin/users/", module: adminUsers, serves: ["GET", "HEAD"] },
+  { path: "/api/admin/users/1/", module: adminUser, serves: ["GET", "HEAD", "DELETE"], context: params({ id: "1" }) },
+  { path: "/api/admin/users/1/disable/", module: adminDisable, serves: ["POST"], context: params({ id: "1" }) },
+  { path: "/api/admin/users/1/enable/", module: adminEnable, serves: ["POST"], context: params({ id: "1" }) },
+  { path: "/api/admin/users/1/sessions/revoke/", module: adminSessionsRevoke, serves: ["POST"], context: params({ id: "1" }) },
+  { path: "/api/admin/users/1/second-factor/reset/", module: adminSecondFactorReset, serves: ["POST"], context: params({ id: "1" }) },
+  { path: "/api/admin/users/1/verify-email/resend/", module: adminVerifyResend, serves: ["POST"], context: params({ id: "1" }) },
+  { path: "/api/admin/users/1/role/", module: adminRole, serves: ["POST"], context: params({ id: "1" }) },
+  { path: "/api/admin/audit/", module: adminAudit, serves: ["GET", "HEAD"] },
   { path: "/api/auth/password/change/", module: passwordChange, serves: ["POST"] },
   { path: "/api/auth/password/reset/", module: passwordReset, serves: ["POST"] },
   { path: "/api/auth/password/reset/confirm/", module: passwordResetConfirm, serves: ["POST"] },

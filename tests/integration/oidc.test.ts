@@ -7,6 +7,7 @@ import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify } from 
 import * as oidc from "openid-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startApp, type RunningApp } from "../support/app";
+import { administrator } from "../support/accounts";
 import { ApiClient } from "../support/client";
 import { startFakeResend, type FakeResend } from "../support/fake-resend";
 import { TEST_POSTGRES_URL } from "../support/test-database";
@@ -373,6 +374,29 @@ describe("Sign in with Gatehouse (OpenID Connect provider)", () => {
     await expect(oidc.refreshTokenGrant(crm, tokens.refresh_token!)).rejects.toMatchObject({ error: "invalid_grant" });
     expect((await browser.api.request("GET", "/api/auth/apps/", { headers: bearer })).body).toEqual([]);
     expect((await browser.api.request("DELETE", "/api/auth/apps/crm/", { headers: bearer })).status).toBe(404);
+  });
+
+  it("an account an administrator disables or erases loses its apps at once: refresh, userinfo and a back-channel logout", async () => {
+    const chief = await administrator(app, "oidc_chief");
+    const browser = new Browser(app.url);
+    const frank = await register(app, "frank");
+    await browser.signIn(frank.email);
+    const { tokens } = await signInThrough(browser, crm);
+    const before = sink.tokens.length;
+    expect((await chief.call("POST", `/api/admin/users/${frank.id}/disable/`, { reason: "oidc" })).status).toBe(200);
+    await expect(oidc.refreshTokenGrant(crm, tokens.refresh_token!)).rejects.toMatchObject({ error: "invalid_grant" });
+    await expect(oidc.fetchUserInfo(crm, tokens.access_token, String(frank.id))).rejects.toBeTruthy();
+    await sink.waitFor(before + 1);
+    expect(decodeJwt(sink.tokens.at(-1)!).sub).toBe(String(frank.id));
+
+    const grace = await register(app, "grace");
+    const other = new Browser(app.url);
+    await other.signIn(grace.email);
+    const second = await signInThrough(other, crm);
+    expect((await chief.call("DELETE", `/api/admin/users/${grace.id}/`, { reason: "oidc" })).status).toBe(204);
+    await expect(oidc.refreshTokenGrant(crm, second.tokens.refresh_token!)).rejects.toMatchObject({ error: "invalid_grant" });
+    expect(await app.db().all("select model from oidc_models where account_id = ?", grace.id)).toEqual([]);
+    expect(await app.db().all("select client_id from oidc_consents where user_id = ?", grace.id)).toEqual([]);
   });
 
   it("RP-initiated logout ends the Gatehouse session too, echoes state, and the app's back channel gets a signed logout token", async () => {

@@ -2,6 +2,7 @@ import { connect } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { servedOpenApiDocument } from "../support/api-contract";
 import { startApp, type RunningApp } from "../support/app";
+import { UA } from "../support/accounts";
 import { ApiClient } from "../support/client";
 import { linkIn } from "../support/fake-resend";
 
@@ -163,5 +164,12 @@ describe("pages", () => {
     expect(page.headers.get("referrer-policy")).toBe("no-referrer");
     expect(await app.db().get("select email_verified as v from users where email = ?", email)).toEqual({ v: 0 });
     expect((await client.post("/api/auth/verify-email/check/", { token })).body).toEqual({ state: "ready" });
+  });
+
+  it("serves the page of the old address's cancel link, its token kept from any Referer", async () => {
+    const res = await fetch(`${app.url}/email-change/cancel/?token=${"A".repeat(43)}`, { headers: { "user-agent": UA } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("referrer-policy")).toBe("no-referrer");
+    expect(await res.text()).toContain("Was this not you?");
   });
 });

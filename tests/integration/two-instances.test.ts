@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { administrator } from "../support/accounts";
 import { startApp, type RunningApp } from "../support/app";
 import { ApiClient } from "../support/client";
 import { startFakeResend, type FakeResend } from "../support/fake-resend";
@@ -122,6 +123,20 @@ describe.skipIf(!TEST_POSTGRES_URL)(TITLE, () => {
     expect((await client.post("/api/auth/logout/", undefined, { authorization: `Bearer ${access}` })).status).toBe(200);
     expect((await me(b, access)).status).toBe(401);
     expect((await onB.post("/api/auth/token/refresh/")).status).toBe(401);
+  });
+
+  it("refuses on B, at once, the live session of an account an administrator disabled on A", async () => {
+    const chief = await administrator(a, "pairchief");
+    const { client, access, email } = await signedIn(b, "pairdisabled");
+    const id = Number((await a.db().get<{ id: number }>("select id from users where email = ?", email))!.id);
+    expect((await me(b, access)).status).toBe(200);
+    const disabled = await chief.call("POST", `/api/admin/users/${id}/disable/`, { reason: "two instances" });
+    expect(disabled.status).toBe(200);
+    expect((await me(b, access)).status).toBe(401);
+    expect((await client.post("/api/auth/token/refresh/")).status).toBe(401);
+    const again = await new ApiClient(b.url).post("/api/auth/login/", { email, password: PASSWORD });
+    expect(again.status).toBe(403);
+    expect(again.body.code).toBe("account_disabled");
   });
 
   it("locks on B an account whose failures were counted on A", async () => {

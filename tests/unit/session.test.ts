@@ -257,7 +257,7 @@ describe("access on this app's own endpoints", () => {
     const a = await login();
     const b = await login();
     expect(await getUserForAccess({ userId: b.userId, sessionId: a.sessionId })).toBeNull();
-    expect((await getUserForAccess({ userId: a.userId, sessionId: a.sessionId }))?.id).toBe(a.userId);
+    expect((await getUserForAccess({ userId: a.userId, sessionId: a.sessionId }))?.user.id).toBe(a.userId);
   });
 });
 
@@ -333,5 +333,24 @@ describe("endSession (logout)", () => {
     await expect(endSession({ refreshToken: "unknown", accessToken: "garbage" })).resolves.toBeUndefined();
     expect((await sessionRow(sessionId)).revokedAt).toBeNull();
     expect(await accessWorks(access)).toBe(true);
+  });
+});
+
+describe("a disabled account", () => {
+  it("is refused by every authenticated request and every refresh, even while a session of it is live", async () => {
+    const { access, refreshToken, userId } = await login();
+    await getDb().update(users).set({ disabledAt: new Date() }).where(eq(users.id, userId));
+    // The session itself is still live here (disabling through lib/admin ends it too).
+    expect((await sessionRow((await verifyAccessToken(access))!.sessionId)).revokedAt).toBeNull();
+    expect(await authenticateAccessToken(access)).toEqual({ ok: false, reason: "invalid" });
+    expect(await rotateRefreshToken(refreshToken)).toEqual({ ok: false, reason: "invalid" });
+  });
+
+  it("gets no session from a proof checked before it was disabled", async () => {
+    const created = await createUser({ password: null });
+    const proof = { credentialsVersion: created.credentialsVersion };
+    await getDb().update(users).set({ disabledAt: new Date() }).where(eq(users.id, created.id));
+    expect(await startSession({ userId: created.id, ...client }, proof)).toBeNull();
+    expect(rawRows("sessions")).toEqual([]);
   });
 });

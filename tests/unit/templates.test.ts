@@ -7,6 +7,7 @@ import {
   registrationAttemptEmail,
   verificationEmail,
 } from "@/lib/email/templates";
+import { accountDeletedEmail, emailChangeConfirmationEmail, emailChangeNoticeEmail, secondFactorResetEmail } from "@/lib/email/account-templates";
 
 // Every message has a text part and a small HTML part; links appear in both, escaped in
 // the HTML; anything a user typed (the username) is escaped; expiry is said in words.
@@ -166,6 +167,25 @@ describe("APP_NAME", () => {
     expect(email.html).toContain("Sent by Acme &lt;Accounts&gt;.");
     expect(email.html).not.toContain("Gatehouse");
     expect(claimAccountEmail({ to: "a@example.com", link: LINK, validForSeconds: 3600, reason: "resend" }).subject).toBe("Claim your Acme <Accounts> account");
+  });
+
+  it("names it in the account's own emails too: a change of address, the goodbye, a reset second factor", async () => {
+    const { setEnv } = await import("./helpers");
+    setEnv({ APP_NAME: "Acme <Accounts>" });
+    const base = { to: "a@example.com", username: "alice" };
+    const emails = [
+      emailChangeConfirmationEmail({ ...base, link: LINK, validForSeconds: 3600 }),
+      emailChangeNoticeEmail({ ...base, newAddress: "b@example.com", cancelUrl: LINK, validForSeconds: 86_400 }),
+      accountDeletedEmail({ ...base, by: "owner", registerUrl: LINK }),
+      accountDeletedEmail({ ...base, by: "administrator", registerUrl: LINK }),
+      secondFactorResetEmail({ ...base, profileUrl: LINK, resetUrl: LINK }),
+    ];
+    for (const email of emails) {
+      expect(email.text).toContain("Acme <Accounts> account");
+      expect(email.html).toContain("Acme &lt;Accounts&gt; account");
+      expect(`${email.subject}${email.text}${email.html}`).not.toContain("Gatehouse");
+    }
+    expect(emails[2]!.subject).toBe("Your Acme <Accounts> account was deleted");
   });
 });
 

@@ -1,9 +1,21 @@
 import * as jwks from "@/app/.well-known/jwks.json/route";
 import * as activity from "@/app/api/auth/activity/route";
+import * as adminAudit from "@/app/api/admin/audit/route";
+import * as adminUserDisable from "@/app/api/admin/users/[id]/disable/route";
+import * as adminUserEnable from "@/app/api/admin/users/[id]/enable/route";
+import * as adminUserRole from "@/app/api/admin/users/[id]/role/route";
+import * as adminUser from "@/app/api/admin/users/[id]/route";
+import * as adminUserSecondFactorReset from "@/app/api/admin/users/[id]/second-factor/reset/route";
+import * as adminUserSessionsRevoke from "@/app/api/admin/users/[id]/sessions/revoke/route";
+import * as adminUserVerifyEmailResend from "@/app/api/admin/users/[id]/verify-email/resend/route";
+import * as adminUsers from "@/app/api/admin/users/route";
 import * as app from "@/app/api/auth/apps/[client_id]/route";
 import * as apps from "@/app/api/auth/apps/route";
+import * as emailChangeCancel from "@/app/api/auth/email/change/cancel/route";
+import * as emailChange from "@/app/api/auth/email/change/route";
 import * as login from "@/app/api/auth/login/route";
 import * as logout from "@/app/api/auth/logout/route";
+import * as meExport from "@/app/api/auth/me/export/route";
 import * as me from "@/app/api/auth/me/route";
 import * as recoveryCodes from "@/app/api/auth/mfa/recovery-codes/route";
 import * as mfa from "@/app/api/auth/mfa/route";
@@ -46,6 +58,9 @@ export const API_ROUTES: ApiRoutes = {
   "/api/auth/login/": login,
   "/api/auth/token/refresh/": refresh,
   "/api/auth/me/": me,
+  "/api/auth/me/export/": meExport,
+  "/api/auth/email/change/": emailChange,
+  "/api/auth/email/change/cancel/": emailChangeCancel,
   "/api/auth/logout/": logout,
   "/api/auth/social/{provider}/": social,
   "/api/auth/social/{provider}/callback/": socialCallback,
@@ -70,6 +85,15 @@ export const API_ROUTES: ApiRoutes = {
   "/api/auth/passkeys/register/": passkeyRegister,
   "/api/auth/passkeys/{id}/": passkey,
   "/api/auth/activity/": activity,
+  "/api/admin/users/": adminUsers,
+  "/api/admin/users/{id}/": adminUser,
+  "/api/admin/users/{id}/disable/": adminUserDisable,
+  "/api/admin/users/{id}/enable/": adminUserEnable,
+  "/api/admin/users/{id}/sessions/revoke/": adminUserSessionsRevoke,
+  "/api/admin/users/{id}/second-factor/reset/": adminUserSecondFactorReset,
+  "/api/admin/users/{id}/verify-email/resend/": adminUserVerifyEmailResend,
+  "/api/admin/users/{id}/role/": adminUserRole,
+  "/api/admin/audit/": adminAudit,
   "/api/health/": health,
   "/.well-known/jwks.json": jwks,
 };

@@ -10,6 +10,7 @@ export const GET = apiRoute(
   {
     tag: "Accounts",
     summary: "Confirm an email address with the emailed token",
+    description: "The token of a change of address's link (`POST /api/auth/email/change/`) works too: it makes the new address the account's, verified.",
     rateLimit: "api",
     query: { token: { description: "The token of the emailed link.", schema: z.string() } },
     answers: [
@@ -32,7 +33,7 @@ export const POST = apiRoute(
     tag: "Accounts",
     summary: "Verify with the token of an emailed link: the button of the page the link opens",
     description:
-      'As the GET, but a link used before, or whose address is verified anyway (another link, a reset), answers 200 too: a second click, a reload or a mail scanner that opened the link first never ends in "this link does not work".',
+      'As the GET, but a link used before, or whose address is verified anyway (another link, a reset), answers 200 too: a second click, a reload or a mail scanner that opened the link first never ends in "this link does not work". The link of a change of address (`POST /api/auth/email/change/`) lands here too: its button makes the new address the account\'s, verified.',
     rateLimit: "api",
     body: LinkTokenRequestSchema,
     answers: [

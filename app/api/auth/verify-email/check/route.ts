@@ -13,13 +13,18 @@ export const POST = apiRoute(
     rateLimit: "api",
     body: LinkTokenRequestSchema,
     answers: [
-      answer(200, '`{"state": "ready"}` (the button verifies) or `{"state": "verified"}` (the address is verified already).', VerificationLinkStateSchema),
+      answer(
+        200,
+        '`{"state": "ready"}` (the button verifies) or `{"state": "verified"}` (the address is verified already); `"purpose": "email_change"` with either for the link of a change of address, whose button makes this the account\'s address.',
+        VerificationLinkStateSchema,
+      ),
       answer(400, 'Field errors, or `{"detail": "Invalid or expired token"}`.', [FieldErrorsSchema, DetailSchema]),
     ],
   },
   async ({ body }) => {
     const result = await checkVerificationLink(body.token);
-    return result.ok ? json({ state: result.state }) : detail(400, "Invalid or expired token");
+    if (!result.ok) return detail(400, "Invalid or expired token");
+    return json(result.emailChange ? { state: result.state, purpose: "email_change" } : { state: result.state });
   },
 );
 export const { GET, PUT, PATCH, DELETE } = methodNotAllowed("POST");

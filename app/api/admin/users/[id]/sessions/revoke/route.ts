@@ -1,0 +1,27 @@
+import { revokeSessionsOf } from "@/lib/admin/actions";
+import { parseUserId } from "@/lib/admin/users";
+import { adminActor, notFound, USER_ID, USER_NOT_FOUND } from "@/lib/api/admin";
+import { RevokedCountSchema } from "@/lib/api-schemas";
+import { answer, json } from "@/lib/http/answers";
+import { apiRoute, methodNotAllowed } from "@/lib/http/route";
+import { AdminActionSchema } from "@/lib/validation";
+
+export const POST = apiRoute(
+  {
+    tag: "Administration",
+    summary: "End every session of the account",
+    rateLimit: "api",
+    auth: "admin",
+    params: USER_ID,
+    body: AdminActionSchema,
+    answers: [answer(200, '`{"revoked": N}`: how many sessions ended.', RevokedCountSchema), USER_NOT_FOUND],
+  },
+  async ({ params, auth, body, client }) => {
+    const id = parseUserId(params.id);
+    if (id === null) return notFound();
+    const result = await revokeSessionsOf({ targetId: id, actor: adminActor(auth, client), reason: body.reason });
+    return result.ok ? json({ revoked: result.revoked }) : notFound();
+  },
+);
+
+export const { GET, PUT, PATCH, DELETE } = methodNotAllowed("POST");
