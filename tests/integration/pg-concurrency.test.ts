@@ -104,6 +104,17 @@ describe.skipIf(!TEST_POSTGRES_URL)(TITLE, () => {
     return { ...user, secret: setup.body.secret as string, recoveryCodes: confirm.body.recovery_codes as string[] };
   }
 
+  /** An administrator signed in with their code (a session that used a second factor, and recent). */
+  async function administrator() {
+    const user = await withTotp();
+    await db.run("update users set role = 'admin' where id = ?", user.id);
+    const client = new ApiClient(a.url);
+    const first = await client.post("/api/auth/login/", { email: user.email, password: PASSWORD });
+    const second = await client.post("/api/auth/mfa/verify/", { mfa_token: first.body.mfa_token, code: totp(user.secret, 0) });
+    expect(second.status).toBe(200);
+    return { ...user, client, access: second.body.access as string };
+  }
+
   /** `n` copies of a request, all sent at once, alternating instances; their statuses. */
   async function atOnce(n: number, send: (app: RunningApp, i: number) => Promise<Response>): Promise<number[]> {
     const answers = await Promise.all(Array.from({ length: n }, (_, i) => send(on(i), i)));
@@ -256,6 +267,56 @@ describe.skipIf(!TEST_POSTGRES_URL)(TITLE, () => {
         await db.run("delete from social_accounts where user_id = ?", user.id);
         await db.run("delete from passkeys where user_id = ?", user.id);
       }
+    });
+
+    it("two administrators disabling each other at once, on the two instances, leave one who can act", async () => {
+      const [x, y] = [await administrator(), await administrator()];
+      const active = async () => Number((await db.get<{ n: number }>("select count(*) as n from users where role = 'admin' and disabled_at is null"))!.n);
+      expect(await active()).toBe(2);
+      const [first, second] = await Promise.all([
+        post(a, `/api/admin/users/${y.id}/disable/`, { reason: "race" }, bearer(x.access)),
+        post(b, `/api/admin/users/${x.id}/disable/`, { reason: "race" }, bearer(y.access)),
+      ]);
+      await Promise.all([first.arrayBuffer(), second.arrayBuffer()]);
+      const statuses = [first.status, second.status].sort();
+      // One disable; the other refused by the count (409) or, if it came later, by its
+      // own session having ended (401).
+      expect(statuses[0]).toBe(200);
+      expect([401, 409]).toContain(statuses[1]);
+      expect(await active()).toBe(1);
+      // The next round starts with no administrator left over.
+      await db.run("update users set role = 'user' where id in (?, ?)", x.id, y.id);
+    });
+
+    it("a burst of deletes of one account on both erases it once, with one goodbye", async () => {
+      const user = await account();
+      const statuses = await atOnce(6, (app) =>
+        fetch(`${app.url}/api/auth/me/`, { method: "DELETE", headers: { "content-type": "application/json", ...bearer(user.access) }, body: JSON.stringify({ confirm: user.email }) }),
+      );
+      expect(count(statuses, 204)).toBe(1);
+      expect(statuses.filter((s) => s !== 204).every((s) => s === 401 || s === 404)).toBe(true);
+      expect(await db.get("select id from users where id = ?", user.id)).toBeUndefined();
+      // Every goodbye queued is delivered and then forgotten (its outbox row deleted): wait
+      // for the outbox to hold nothing to the address, then count what Resend received.
+      await resend.waitForEmail(user.email, { subject: /was deleted/ });
+      await expect.poll(async () => Number((await db.get<{ n: number }>("select count(*) as n from emails where recipient_key = ?", user.email))!.n), { timeout: 30_000 }).toBe(0);
+      expect(resend.messages.filter((m) => m.to.includes(user.email) && /was deleted/.test(m.subject))).toHaveLength(1);
+    });
+
+    it("an email change's confirmation link clicked on both at once changes the address once", async () => {
+      const user = await account();
+      counter += 1;
+      const newEmail = `racemoved${counter}@example.com`;
+      const asked = await post(a, "/api/auth/email/change/", { email: newEmail }, bearer(user.access));
+      expect(asked.status).toBe(202);
+      // The link's token as the app stored it: replace it with one whose value is known.
+      const token = randomBytes(32).toString("base64url");
+      await db.run("update email_changes set token_hash = ? where user_id = ? and confirmed_at is null and cancelled_at is null", sha256(token), user.id);
+      const statuses = await atOnce(6, (app) => post(app, "/api/auth/verify-email/", { token }));
+      expect(count(statuses, 200)).toBeGreaterThanOrEqual(1);
+      expect(statuses.every((s) => s === 200 || s === 400)).toBe(true);
+      expect((await db.get<{ email: string }>("select email from users where id = ?", user.id))!.email).toBe(newEmail);
+      expect(await db.all("select id from security_events where user_id = ? and type = 'email_changed'", user.id)).toHaveLength(1);
     });
 
     it("a login on one instance racing a reset on the other holds no session that outlives the reset", async () => {
