@@ -14,7 +14,11 @@ type MfaStatusBody = { password?: unknown; totp?: unknown; passkeys?: unknown };
  * to be rendered where the action is) and makes the call again once confirmed. Resolves
  * to the final answer, or null when the person cancelled.
  */
-export function useRecentSignIn(purpose: string): {
+export function useRecentSignIn(
+  purpose: string,
+  /** `secondFactor`: only a code or a passkey will do (the administration: docs/decisions/053), so no password is asked. */
+  options: { secondFactor?: boolean } = {},
+): {
   send: <T>(call: () => Promise<ApiResult<T>>) => Promise<ApiResult<T> | null>;
   prompt: ReactNode;
 } {
@@ -27,7 +31,7 @@ export function useRecentSignIn(purpose: string): {
       const status = await callWithSession<MfaStatusBody>("/api/auth/mfa/");
       if (!status.ok) return result;
       const methods = {
-        hasPassword: status.data.password === true,
+        hasPassword: status.data.password === true && !options.secondFactor,
         hasTotp: status.data.totp === true,
         hasPasskey: Array.isArray(status.data.passkeys) && status.data.passkeys.length > 0,
       };

@@ -7,7 +7,7 @@ import { NO_CLIENT, recordSecurityEventIn, type Client } from "@/lib/auth/activi
 import { retireCredentials } from "@/lib/auth/credentials";
 import { emailIs, identityKey } from "@/lib/auth/user";
 import { randomToken, sha256 } from "@/lib/crypto";
-import { emailChangeConfirmationEmail, emailChangeNoticeEmail } from "@/lib/email/account-templates";
+import { emailChangeConfirmationEmail, emailChangeNoticeEmail, emailChangeUndoneEmail } from "@/lib/email/account-templates";
 import { emailCapSpent, mailboxLock, queueEmail } from "@/lib/email/send";
 import { registrationAttemptEmail } from "@/lib/email/templates";
 import { getEnv } from "@/lib/env";
@@ -217,13 +217,15 @@ async function removeProvidersOfOldAddress(tx: Queryable, userId: number, oldEma
   return gone.map((a) => a.provider);
 }
 
-export type CancelEmailChangeResult = { ok: true; reverted: boolean } | { ok: false; reason: "invalid_or_expired" };
+/** `emailId`: the notice to the address the undo took the account off (null: nothing was undone), for deliverAfterResponse. */
+export type CancelEmailChangeResult = { ok: true; reverted: boolean; emailId: number | null } | { ok: false; reason: "invalid_or_expired" };
 
 /**
  * The current address's "this wasn't me" (POST /api/auth/email/change/cancel/): the
  * change stops; if it was confirmed already and the account still has the new address,
  * the old one comes back (when nobody took it meanwhile). Every session ends either way,
- * with the reset links and mfa tokens, so whoever asked is out.
+ * with the reset links and mfa tokens, so whoever asked is out. An undo tells the address
+ * it took the account off (docs/decisions/050).
  */
 export async function cancelEmailChange(token: unknown, client: Client = NO_CLIENT, now = Date.now()): Promise<CancelEmailChangeResult> {
   const parsed = LinkTokenSchema.safeParse(token);
@@ -244,8 +246,19 @@ export async function cancelEmailChange(token: unknown, client: Client = NO_CLIE
       set: revert ? { email: row.oldEmail, emailKey: identityKey(row.oldEmail), emailVerified: row.oldEmailVerified } : undefined,
       now,
     });
-    if (revert) await consumeVerificationTokens(tx, user.id, now);
+    let emailId: number | null = null;
+    if (revert) {
+      await consumeVerificationTokens(tx, user.id, now);
+      // The new address proved itself and held the account; it hears that it lost it, in
+      // the same transaction as the undo (a notice: never held back by a cap).
+      emailId = await queueEmail(
+        tx,
+        emailChangeUndoneEmail({ to: user.email, username: user.username, oldAddress: row.oldEmail, loginUrl: `${getEnv().APP_URL}/login/` }),
+        "notice",
+        now,
+      );
+    }
     await recordSecurityEventIn(tx, { userId: user.id, type: "email_change_cancelled", client, detail: { to: row.newEmail, reverted: revert } }, now);
-    return { ok: true, reverted: revert };
+    return { ok: true, reverted: revert, emailId };
   });
 }

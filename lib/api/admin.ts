@@ -14,7 +14,7 @@ import { reauthenticationRequired } from "./second-factor";
 /** What apiRoute answers an administrator request it refuses (lib/admin/access.ts says why). */
 export const ADMIN_REFUSED = detailAnswer(
   403,
-  `Not an administrator: \`{"detail": "You do not have permission to perform this action."}\`; an administrator whose session used no second factor (a code, a recovery code or a passkey) at sign-in: \`{"detail": ..., "code": "admin_requires_second_factor"}\`; for a change (any method but GET), a sign-in older than \`REAUTH_MAX_AGE\` (${envDefault("REAUTH_MAX_AGE") / 60} minutes) without a re-authentication since: \`{"detail": ..., "code": "reauthentication_required"}\`.`,
+  `Not an administrator: \`{"detail": "You do not have permission to perform this action."}\`; an administrator whose session used no second factor (a code, a recovery code or a passkey) at sign-in, or whose account has none any more (TOTP off, no passkey): \`{"detail": ..., "code": "admin_requires_second_factor"}\`; for a change (any method but GET), no sign-in or re-authentication with a code or a passkey within \`REAUTH_MAX_AGE\` (${envDefault("REAUTH_MAX_AGE") / 60} minutes; a password alone never counts here): \`{"detail": ..., "code": "reauthentication_required"}\`.`,
 );
 
 /** Why an administrator request was refused, in words. */

@@ -47,12 +47,15 @@ async function sessionProofs(sessionId: string): Promise<{ proofs: Proof[]; totp
  * True when the session's user proved who they are within REAUTH_MAX_AGE, with the
  * strongest factor the account has: with TOTP on, a proof by password alone does not
  * count (a password is what a phished or reused credential gives away; the code or a
- * passkey is what the account relies on: docs/decisions/019).
+ * passkey is what the account relies on: docs/decisions/019). With `secondFactor`, a
+ * proof by password alone never counts.
  */
-export async function isRecentSignIn(sessionId: string, now = Date.now()): Promise<boolean> {
+export async function isRecentSignIn(sessionId: string, now = Date.now(), options: { secondFactor?: boolean } = {}): Promise<boolean> {
   const found = await sessionProofs(sessionId);
   if (!found) return false;
-  const counted = found.proofs.filter((p) => p.strong || !found.totp);
+  // `secondFactor`: only a proof with a code or a passkey counts, whatever the account has
+  // (an administrator's change: docs/decisions/053).
+  const counted = found.proofs.filter((p) => p.strong || (!found.totp && !options.secondFactor));
   return counted.some((p) => now - p.at <= getEnv().REAUTH_MAX_AGE * 1000);
 }
 

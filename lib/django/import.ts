@@ -1,6 +1,6 @@
 import "server-only";
 import { bulkInsert, getDb, reserveIds, writeTransaction, type Queryable } from "@/lib/db";
-import { socialAccounts, users } from "@/db/schema";
+import { adminAudit, socialAccounts, users } from "@/db/schema";
 import { classifyDjangoPassword, type DjangoPassword } from "@/lib/auth/django-hashes";
 import { usernameBaseFrom } from "@/lib/auth/oauth/username";
 import { identityKey } from "@/lib/auth/user";
@@ -25,6 +25,7 @@ export type UserSkipReason =
   | "duplicate_id"
   | "id_out_of_range"
   | "id_taken"
+  | "id_in_audit"
   | "email_taken";
 
 /** Why a SocialAccount row is not carried over. */
@@ -42,6 +43,7 @@ const USER_SKIP_LABELS: Record<UserSkipReason, string> = {
   duplicate_id: "id twice in the file",
   id_out_of_range: "id out of range",
   id_taken: "id taken",
+  id_in_audit: "id of an erased account",
   email_taken: "email taken",
 };
 
@@ -226,6 +228,10 @@ async function planImport(q: Queryable, dump: Dump, examined: Examined, now: Dat
   const existing = await q.select({ id: users.id, emailKey: users.emailKey, usernameKey: users.usernameKey, createdAt: users.createdAt }).from(users);
   const existingById = new Map(existing.map((row) => [row.id, row]));
   const existingByEmail = new Map(existing.map((row) => [row.emailKey, row]));
+  // Ids the administrators' audit names (as target or as administrator) that no account has
+  // any more: an erased account's. Its entries keep the id (docs/decisions/054); a user
+  // imported under it would inherit them (docs/decisions/046).
+  const audited = await auditedIds(q);
   const already = new Set<DumpUser>();
   const toImport: Candidate[] = [];
   for (const c of remaining) {
@@ -236,6 +242,7 @@ async function planImport(q: Queryable, dump: Dump, examined: Examined, now: Dat
     // same id is not this user, and gets none of its providers.
     if (sameId && sameId.emailKey === c.emailKey && sameId.createdAt.getTime() === c.user.dateJoined.getTime()) already.add(c.user);
     else if (sameId) skip(c.user, "id_taken", `id ${c.user.id} already belongs to another Gatehouse account; nothing there changes`);
+    else if (audited.has(c.user.id)) skip(c.user, "id_in_audit", `id ${c.user.id} belonged to a Gatehouse account that was erased, and the administrators' audit still names it; importing it would hand that account's audit entries to this user`);
     else if (sameEmail) skip(c.user, "email_taken", `its email already belongs to Gatehouse user ${sameEmail.id}; nothing there changes`);
     else toImport.push(c);
   }
@@ -294,6 +301,13 @@ async function planImport(q: Queryable, dump: Dump, examined: Examined, now: Dat
   report.lines.push(...social.lines);
   for (const reason of skipped.values()) report.skippedUsers[reason] = (report.skippedUsers[reason] ?? 0) + 1;
   return { report, users: rows, socialAccounts: social.rows };
+}
+
+/** Every user id the administrators' audit names, as its target or as the administrator. */
+async function auditedIds(q: Queryable): Promise<Set<number>> {
+  const targets = await q.selectDistinct({ id: adminAudit.targetId }).from(adminAudit);
+  const admins = await q.selectDistinct({ id: adminAudit.adminId }).from(adminAudit);
+  return new Set([...targets, ...admins].map((row) => row.id).filter((id): id is number => id !== null));
 }
 
 async function planSocialAccounts(

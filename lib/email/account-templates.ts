@@ -43,6 +43,25 @@ export function emailChangeNoticeEmail(input: { to: string; username: string; ne
   });
 }
 
+/**
+ * To the address a confirmed change moved the account onto, when the old address's
+ * "this wasn't me" undid it: whoever holds this mailbox must not find the account gone
+ * without a word (docs/decisions/050).
+ */
+export function emailChangeUndoneEmail(input: { to: string; username: string; oldAddress: string; loginUrl: string }): OutgoingEmail {
+  return securityNotice({
+    to: input.to,
+    username: input.username,
+    subject: `Your ${app()} account no longer uses this address`,
+    heading: "The change of email address was undone",
+    lines: [
+      `The change of your ${app()} account's email address to this one was undone from the previous address, ${maskEmail(input.oldAddress)}, with the "this wasn't me" link it was sent. The account uses that address again, and every session of the account was signed out.`,
+      "If you undid it yourself, there is nothing to do. If you did not, whoever reads that mailbox can now reset the account's password: sign in at once with the previous address and your password, and ask the service's administrator for help.",
+    ],
+    link: { text: "Sign in", label: "Sign in", url: input.loginUrl },
+  });
+}
+
 /** To the address of an account that has just been erased (by its owner or an administrator). */
 export function accountDeletedEmail(input: { to: string; username: string; by: "owner" | "administrator"; registerUrl: string }): OutgoingEmail {
   const what =

@@ -1,5 +1,5 @@
 import "server-only";
-import { and, eq, isNull, lt, or, inArray } from "drizzle-orm";
+import { and, eq, isNull, lt, or } from "drizzle-orm";
 import { getDb, type Queryable } from "@/lib/db";
 import { backchannelLogouts } from "@/db/schema";
 import { log } from "@/lib/log";
@@ -102,11 +102,23 @@ export async function deliverPendingBackchannelLogouts(now = Date.now()): Promis
   for (const { id } of pending) await deliver(id);
 }
 
-/** Delivered or given-up rows older than a day (hourly). */
+/** How long a row (and the user id in its `sub`) is kept, whatever became of it. */
+export const BACKCHANNEL_KEPT_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * Every row older than a day (hourly), whatever its status: delivered, given up after
+ * MAX_ATTEMPTS, or never tried because no sender registered since (the provider turned
+ * off, a crash loop). A logout token nobody could send in a day is given up, and said so;
+ * so the user id of an erased account stays at most a day and an hour (docs/decisions/052).
+ */
 export async function trimBackchannelLogouts(now = Date.now()): Promise<number> {
   const gone = await getDb()
     .delete(backchannelLogouts)
-    .where(and(inArray(backchannelLogouts.status, ["sent", "failed"]), lt(backchannelLogouts.createdAt, new Date(now - 24 * 60 * 60 * 1000))))
-    .returning({ id: backchannelLogouts.id });
+    .where(lt(backchannelLogouts.createdAt, new Date(now - BACKCHANNEL_KEPT_MS)))
+    .returning({ id: backchannelLogouts.id, status: backchannelLogouts.status, clientId: backchannelLogouts.clientId });
+  const undelivered = gone.filter((row) => row.status === "pending" || row.status === "sending");
+  if (undelivered.length) {
+    log.warn("back-channel logouts given up undelivered after a day", { count: undelivered.length, clients: [...new Set(undelivered.map((row) => row.clientId))] });
+  }
   return gone.length;
 }

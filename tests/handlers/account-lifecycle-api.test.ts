@@ -153,6 +153,29 @@ describe("POST /api/auth/email/change/", () => {
     expect((await attacker.client.post("/api/auth/token/refresh/")).status).toBe(401);
     expect((await new ApiClient(app.url).post("/api/auth/login/", { email: account.email, password: PASSWORD })).status).toBe(200);
     expect((await new ApiClient(app.url).post("/api/auth/login/", { email: "thief.two@example.net", password: PASSWORD })).status).toBe(400);
+    // The new address held the account: it hears that the old one took it back, and that
+    // every session ended (queued in the undo's transaction, as a notice, so read the
+    // outbox first: a missing notice fails here, not on a mail wait).
+    const outbox = await app.db().all<{ subject: string; capped: unknown }>("select subject, capped from emails where recipient_key = ? order by id", "thief.two@example.net");
+    expect(outbox.map((r) => [r.subject, Boolean(r.capped)])).toEqual([
+      ["Confirm your new email address", true],
+      [expect.stringMatching(/no longer uses this address/), false],
+    ]);
+    const undone = await mailTo("thief.two@example.net", /no longer uses this address/i, before);
+    expect(undone.text).toMatch(/undone from the previous address, v\*\*\*@example\.com/);
+    expect(undone.text).toMatch(/every session of the account was signed out/);
+    expect(undone.text).not.toContain(account.email);
+  });
+
+  it("tells the new address nothing when the cancel only stops a change that was never confirmed", async () => {
+    const account = await register(app, "victim_three");
+    const asker = await signIn(app, account.email);
+    const before = app.mail.messages.length;
+    await asker.call("POST", "/api/auth/email/change/", { email: "thief.three@example.net" });
+    const cancel = linkIn(await mailTo(account.email, /about to change/i, before), `${app.url}/email-change/cancel/?token=`);
+    expect((await new ApiClient(app.url).post("/api/auth/email/change/cancel/", { token: tokenOf(cancel) })).body.message).toMatch(/cancelled/);
+    const outbox = await app.db().all<{ subject: string }>("select subject from emails where recipient_key = ? order by id", "thief.three@example.net");
+    expect(outbox.map((r) => r.subject)).toEqual(["Confirm your new email address"]);
   });
 });
 

@@ -256,6 +256,21 @@ describe("DELETE /api/auth/me/", () => {
     }
   });
 
+  it("deletes the lockout rows of every address the account had, not only its last", async () => {
+    const a = await signedIn({ email: "first.address@example.com" });
+    const wrong = (email: string) => call(login.POST, apiRequest("/api/auth/login/", { json: { email, password: "not it" } }));
+    expect((await wrong("first.address@example.com")).status).toBe(400);
+    expect((await call(emailChange.POST, req("/api/auth/email/change/", "POST", a.headers, { email: "second.address@example.com" }))).status).toBe(202);
+    const confirm = linkToken((await allEmails()).find((m) => m.to === "second.address@example.com")!.text, "/verify-email/");
+    expect((await call(verifyEmail.POST, apiRequest("/api/auth/verify-email/", { json: { token: confirm } }))).status).toBe(200);
+    expect((await wrong("second.address@example.com")).status).toBe(400);
+    const limits = () => rawRows("rate_limits").map((r) => String(r.key)).filter((k) => k.includes(".address@example.com"));
+    expect(limits().some((k) => k.includes("first.address@"))).toBe(true);
+    expect(limits().some((k) => k.includes("second.address@"))).toBe(true);
+    expect((await erase(a, "second.address@example.com")).status).toBe(204);
+    expect(limits()).toEqual([]);
+  });
+
   it("refuses the last administrator with 409 last_admin", async () => {
     const admin = await signedIn({ admin: true, secondFactor: "totp", email: "boss@example.com" });
     const res = await erase(admin, "boss@example.com");

@@ -2,6 +2,7 @@ import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import * as activity from "@/app/api/auth/activity/route";
 import * as me from "@/app/api/auth/me/route";
+import * as reauthenticate from "@/app/api/auth/reauthenticate/route";
 import * as refresh from "@/app/api/auth/token/refresh/route";
 import * as audit from "@/app/api/admin/audit/route";
 import * as user from "@/app/api/admin/users/[id]/route";
@@ -14,6 +15,7 @@ import * as verifyResend from "@/app/api/admin/users/[id]/verify-email/resend/ro
 import * as users from "@/app/api/admin/users/route";
 import { deleteUser, disableUser } from "@/lib/admin/actions";
 import { setRole } from "@/lib/admin/roles";
+import { recordReauthenticationIn } from "@/lib/auth/session";
 import { getDb } from "@/lib/db";
 import { adminAudit, passkeys, recoveryCodes, sessions, totpCredentials, users as usersTable } from "@/db/schema";
 import { describeEventAction } from "@/app/profile/activity-details";
@@ -75,6 +77,42 @@ describe("who may call /api/admin/", () => {
     // Nothing was done to the target by any of them.
     expect(await getDb().select().from(adminAudit)).toEqual([]);
     expect((await getDb().select({ role: usersTable.role, disabledAt: usersTable.disabledAt }).from(usersTable).where(eq(usersTable.id, target.id)))[0]).toEqual({ role: "user", disabledAt: null });
+  });
+
+  it("refuses an administrator whose account lost its second factor since the session signed in with it", async () => {
+    const target = await createUser();
+    const withCode = await admin();
+    const withPasskey = await signedIn({ admin: true, secondFactor: "passkey" });
+    for (const who of [withCode, withPasskey]) expect((await as(who, users.GET, "/api/admin/users/")).status).toBe(200);
+    // TOTP turned off, the last passkey removed: the sessions stay, their sign-ins' proof does not.
+    await getDb().delete(totpCredentials).where(eq(totpCredentials.userId, withCode.user.id));
+    await getDb().delete(passkeys).where(eq(passkeys.userId, withPasskey.user.id));
+    for (const who of [withCode, withPasskey]) {
+      const list = await as(who, users.GET, "/api/admin/users/");
+      expect(list.status).toBe(403);
+      expect(list.body.code).toBe("admin_requires_second_factor");
+      const change = await as(who, disable.POST, `/api/admin/users/${target.id}/disable/`, { json: { reason: "spam" }, id: target.id });
+      expect(change.status).toBe(403);
+      expect(change.body.code).toBe("admin_requires_second_factor");
+    }
+    expect(await getDb().select().from(adminAudit)).toEqual([]);
+  });
+
+  it("takes for a change only a recent proof with a second factor, also from an administrator with passkeys and no TOTP", async () => {
+    const target = await createUser();
+    const a = await signedIn({ admin: true, secondFactor: "passkey" });
+    await ageSessions(a.user.id);
+    const change = () => as(a, disable.POST, `/api/admin/users/${target.id}/disable/`, { json: { reason: "spam" }, id: target.id });
+    // The password again is a re-authentication the profile takes (no TOTP on), not the console.
+    const byPassword = await as(a, reauthenticate.POST, "/api/auth/reauthenticate/", { json: { password: a.password } });
+    expect(byPassword.status).toBe(200);
+    const refused = await change();
+    expect(refused.status).toBe(403);
+    expect(refused.body.code).toBe("reauthentication_required");
+    expect(await getDb().select().from(adminAudit)).toEqual([]);
+    // A passkey's re-authentication (its WebAuthn check has its own tests) counts.
+    await recordReauthenticationIn(getDb(), a.sessionId, "passkey");
+    expect((await change()).status).toBe(200);
   });
 
   it("adds is_admin to an administrator's /me only", async () => {

@@ -10,6 +10,7 @@ import { importDjangoDump } from "@/lib/django/import";
 import { chooseAtProvider, signInThroughProvider, startAppWithFakeProvider } from "../../e2e/fake-oauth/drive";
 import type { FakeOAuthProvider } from "../../e2e/fake-oauth/server";
 import { ROOT } from "../support/app";
+import { administrator, register } from "../support/accounts";
 import { ApiClient } from "../support/client";
 import { startInProcessApp, type InProcessApp } from "../support/in-process-app";
 import { TEST_DIALECT } from "../support/test-database";
@@ -201,5 +202,25 @@ describe("after the import", () => {
     const verified = await new ApiClient(app.url).post("/api/auth/mfa/verify/", { mfa_token: password.body.mfa_token, code: step(1) });
     expect(verified.status).toBe(403);
     expect(verified.body).toEqual({ detail: "This account is disabled.", code: "account_disabled" });
+  });
+});
+
+describe("an id the administrators' audit names (docs/decisions/046)", () => {
+  it("is not given to an imported user once its account was erased: skipped and reported, the audit untouched", async () => {
+    const admin = await administrator(app, "import_eraser");
+    const gone = await register(app, "erased_before_import");
+    expect((await admin.call("DELETE", `/api/admin/users/${gone.id}/`, { reason: "Asked to be forgotten" })).status).toBe(204);
+    // The Django system still has that id (the erased person's own account there, or anyone's: ids are sequential in both).
+    const fields = { password: "", last_login: null, is_superuser: false, username: "returning", first_name: "", last_name: "", is_staff: false, is_active: true, date_joined: "2024-03-01T10:00:00Z", email: gone.email, email_verified: true, groups: [], user_permissions: [] };
+    const dump = parseDump(JSON.stringify([{ model: "accounts.user", pk: gone.id, fields }]));
+    for (const dryRun of [true, false]) {
+      const report = await importDjangoDump(dump, { dryRun });
+      expect(report.imported.users, `dryRun ${dryRun}`).toBe(0);
+      expect(report.skippedUsers).toEqual({ id_in_audit: 1 });
+      expect(report.lines).toEqual([{ kind: "skipped", subject: expect.stringContaining(String(gone.id)), message: expect.stringMatching(/erased.*audit/) }]);
+    }
+    expect(await app.db().all("select id from users where id = ? or email = ?", gone.id, gone.email)).toEqual([]);
+    const audit = await admin.call("GET", "/api/admin/audit/");
+    expect(audit.body.results[0]).toMatchObject({ action: "user_deleted", target: { id: gone.id, email: gone.email } });
   });
 });

@@ -137,6 +137,27 @@ describe("POST /api/auth/social/<provider>/", () => {
     expect(exists.setCookies).toEqual([]);
   });
 
+  it("answers 403 account_disabled for a disabled owner the provider vouches for, having written nothing and mailed nothing", async () => {
+    fake.addUser({ id: "4004", login: "disabled-native", name: null, email: "disabled.native@example.test", emailVerified: true });
+    const registered = await new ApiClient(app.url).post("/api/auth/register/", { username: "disabled_native", email: "disabled.native@example.test", password: "a long and unusual passphrase" });
+    expect(registered.status).toBe(201);
+    const { id } = (await app.db().get<{ id: number }>("select id from users where email = ?", "disabled.native@example.test"))!;
+    await app.db().run("update users set disabled_at = ? where id = ?", Date.now(), id);
+    const state = async () => ({
+      user: await app.db().get("select password_hash, email_verified, credentials_version from users where id = ?", id),
+      providers: await app.db().all("select provider from social_accounts where user_id = ?", id),
+      events: await app.db().all("select type from security_events where user_id = ? order by id", id),
+      mail: await app.db().all("select subject from emails where recipient_key = ? order by id", "disabled.native@example.test"),
+    });
+    const before = await state();
+    const { code, verifier } = await codeFromProvider("4004");
+    const response = await exchange(new ApiClient(app.url), { code, code_verifier: verifier, redirect_uri: NATIVE_REDIRECT });
+    expect(response.status).toBe(403);
+    expect(response.body).toEqual({ detail: "This account is disabled.", code: "account_disabled" });
+    expect(response.setCookies).toEqual([]);
+    expect(await state()).toEqual(before);
+  });
+
   it("validates the body: field errors, malformed JSON, wrong types", async () => {
     const client = new ApiClient(app.url);
     const empty = await exchange(client, {});

@@ -131,6 +131,58 @@ describe("rule 2, second case: the pre-registration takeover", () => {
   });
 });
 
+describe("a disabled account (docs/decisions/047)", () => {
+  /** Everything a social sign-in could change about the account, and the mail it could send. */
+  const footprint = async (userId: number, email: string) => ({
+    user: await app.db().get("select password_hash, email_verified, credentials_version from users where id = ?", userId),
+    providers: await app.db().all("select provider, email, profile from social_accounts where user_id = ? order by provider", userId),
+    passkeys: await app.db().get("select count(*) as n from passkeys where user_id = ?", userId),
+    totp: await app.db().get("select count(*) as n from totp_credentials where user_id = ?", userId),
+    events: await app.db().all("select type from security_events where user_id = ? order by id", userId),
+    mail: await app.db().all("select subject from emails where recipient_key = ? order by id", email),
+  });
+  const disable = (userId: number) => app.db().run("update users set disabled_at = ? where id = ?", Date.now(), userId);
+
+  it("refuses an unverified owner before any write: its password, passkey and TOTP stay, nothing is linked or mailed", async () => {
+    const userId = await register("disabled.unverified@example.test", "disabled_unverified", { verified: false });
+    await app.db().run("insert into passkeys (id, user_id, credential_id, public_key, device_type, user_handle, name) values ('pk-disabled', ?, 'cred-disabled', 'key', 'singleDevice', 'handle-disabled', 'a key')", userId);
+    await app.db().run("insert into totp_credentials (user_id, encrypted_secret) values (?, 'v1.x.y.z.w')", userId);
+    await disable(userId);
+    const before = await footprint(userId, "disabled.unverified@example.test");
+    const person = providerUser("disabled.unverified@example.test", true);
+    const client = new ApiClient(app.url);
+    const { callback } = await signInThroughProvider(client, "google", person.id);
+    expect(callback.headers.get("location")).toBe(`${app.url}/login/?error=account_disabled`);
+    expect(client.cookies.has("refresh_token")).toBe(false);
+    expect(await footprint(userId, "disabled.unverified@example.test")).toEqual(before);
+    expect((before.user as { password_hash: string | null }).password_hash).not.toBeNull();
+  });
+
+  it("refuses a verified owner without linking the provider or sending the notice", async () => {
+    const userId = await register("disabled.verified@example.test", "disabled_verified", { verified: true });
+    await disable(userId);
+    const before = await footprint(userId, "disabled.verified@example.test");
+    const person = providerUser("disabled.verified@example.test", true);
+    const { callback } = await signInThroughProvider(new ApiClient(app.url), "github", person.id);
+    expect(callback.headers.get("location")).toBe(`${app.url}/login/?error=account_disabled`);
+    expect(await footprint(userId, "disabled.verified@example.test")).toEqual(before);
+    expect(before.providers).toEqual([]);
+  });
+
+  it("refuses a returning provider account without touching its stored profile", async () => {
+    const userId = await register("disabled.returning@example.test", "disabled_returning", { verified: true });
+    const person = providerUser("disabled.returning@example.test", true);
+    expect((await signInThroughProvider(new ApiClient(app.url), "github", person.id)).callback.headers.get("location")).toBe(`${app.url}/profile/`);
+    await disable(userId);
+    // The provider now reports another address: a sign-in that got as far as rule 1's update would store it.
+    person.email = "moved.elsewhere@example.test";
+    const before = await footprint(userId, "disabled.returning@example.test");
+    const { callback } = await signInThroughProvider(new ApiClient(app.url), "github", person.id);
+    expect(callback.headers.get("location")).toBe(`${app.url}/login/?error=account_disabled`);
+    expect(await footprint(userId, "disabled.returning@example.test")).toEqual(before);
+  });
+});
+
 describe("rule 3: an address the provider does not vouch for", () => {
   it("refuses to link by an unverified provider email, and leaves the account alone", async () => {
     const userId = await register("carol@example.test", "carol", { verified: false });

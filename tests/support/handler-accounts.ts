@@ -1,12 +1,13 @@
 import { eq } from "drizzle-orm";
 import { getDb } from "@/lib/db";
-import { sessions, users } from "@/db/schema";
+import { passkeys, sessions, totpCredentials, users } from "@/db/schema";
 import { startSession } from "@/lib/auth/session";
 import { createUser, getUserRow } from "../unit/helpers";
 
 // Accounts with a session for the handler tests (tests/handlers/): a user row written as
 // the app writes it, and a session started by startSession as completeSignIn starts one
-// (with what proved its second factor, for administrators), with its access token.
+// (with what proved its second factor, for administrators, whose account then holds that
+// factor), with its access token.
 
 export type SignedIn = Awaited<ReturnType<typeof signedIn>>;
 
@@ -15,6 +16,14 @@ export async function signedIn(
 ) {
   const created = await createUser({ email: input.email, username: input.username, password: input.password, emailVerified: input.emailVerified ?? true });
   if (input.admin) await getDb().update(users).set({ role: "admin" }).where(eq(users.id, created.id));
+  // An administrator's account must still hold the second factor its session was opened
+  // with (lib/admin/access.ts): a code's TOTP (confirmed), or a passkey.
+  if (input.admin && (input.secondFactor === "totp" || input.secondFactor === "recovery_code")) {
+    await getDb().insert(totpCredentials).values({ userId: created.id, encryptedSecret: "v1.handler-test-not-a-secret", confirmedAt: new Date() });
+  }
+  if (input.admin && input.secondFactor === "passkey") {
+    await getDb().insert(passkeys).values({ id: `pk-admin-${created.id}`, userId: created.id, credentialId: `cred-admin-${created.id}`, publicKey: "key", deviceType: "singleDevice", userHandle: `handle-${created.id}`, name: "Admin key" });
+  }
   const user = await getUserRow(created.id);
   const grant = await startSession({ userId: user.id, userAgent: "Mozilla/5.0 (handler test)", ip: "127.0.0.1" }, { credentialsVersion: user.credentialsVersion, secondFactor: input.secondFactor });
   if (!grant?.refresh) throw new Error("startSession refused a fresh proof");

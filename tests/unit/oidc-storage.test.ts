@@ -1,10 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { errors } from "oidc-provider";
 import { getDb, writeTransaction } from "@/lib/db";
+import { trimBackchannelLogouts } from "@/lib/oidc/backchannel";
 import { backchannelLogouts, oidcModels } from "@/db/schema";
 import { revokeUserSessions } from "@/lib/auth/session";
 import { DatabaseAdapter, purgeExpiredOidcModels, withGatehouseSession } from "@/lib/oidc/adapter";
 import { createUser, newSession, setEnv } from "./helpers";
+import { logLines } from "../support/unit-setup";
 
 // The provider's storage (docs/decisions/041) and session unity (decision 043), on a real
 // SQLite file: what the integration suite cannot force, a race decided by the database.
@@ -67,5 +69,27 @@ describe("ending a Gatehouse session", () => {
     const queued = await getDb().select().from(backchannelLogouts);
     expect(queued.map((row) => [row.clientId, row.sub, row.sid, row.status])).toEqual([["crm", String(user.id), "sid-crm", "pending"]]);
     expect((await getDb().select().from(oidcModels)).map((row) => row.id)).toEqual(["g-elsewhere"]);
+  });
+});
+
+describe("the back-channel logout outbox's trim", () => {
+  it("forgets every row older than a day, whatever became of it, and keeps younger ones", async () => {
+    const now = Date.now();
+    const day = 24 * 60 * 60 * 1000;
+    const row = (sid: string, status: "pending" | "sending" | "sent" | "failed", age: number) => ({ clientId: "crm", sub: "42", sid, status, createdAt: new Date(now - age) });
+    await getDb()
+      .insert(backchannelLogouts)
+      .values([
+        row("old-sent", "sent", day + 60_000),
+        row("old-failed", "failed", day + 60_000),
+        // No sender since (the provider turned off): the user id in `sub` must not stay for ever.
+        row("old-pending", "pending", 30 * day),
+        row("old-sending", "sending", day + 60_000),
+        row("young-failed", "failed", 60_000),
+        row("young-pending", "pending", 60_000),
+      ]);
+    expect(await trimBackchannelLogouts(now)).toBe(4);
+    expect((await getDb().select({ sid: backchannelLogouts.sid }).from(backchannelLogouts)).map((r) => r.sid).sort()).toEqual(["young-failed", "young-pending"]);
+    expect(logLines.some((line) => line.includes("back-channel logouts given up undelivered") && line.includes('"count":2'))).toBe(true);
   });
 });

@@ -7,7 +7,7 @@ import {
   registrationAttemptEmail,
   verificationEmail,
 } from "@/lib/email/templates";
-import { accountDeletedEmail, emailChangeConfirmationEmail, emailChangeNoticeEmail, secondFactorResetEmail } from "@/lib/email/account-templates";
+import { accountDeletedEmail, emailChangeConfirmationEmail, emailChangeNoticeEmail, emailChangeUndoneEmail, secondFactorResetEmail } from "@/lib/email/account-templates";
 
 // Every message has a text part and a small HTML part; links appear in both, escaped in
 // the HTML; anything a user typed (the username) is escaped; expiry is said in words.
@@ -179,6 +179,7 @@ describe("APP_NAME", () => {
       accountDeletedEmail({ ...base, by: "owner", registerUrl: LINK }),
       accountDeletedEmail({ ...base, by: "administrator", registerUrl: LINK }),
       secondFactorResetEmail({ ...base, profileUrl: LINK, resetUrl: LINK }),
+      emailChangeUndoneEmail({ ...base, oldAddress: "old@example.com", loginUrl: LINK }),
     ];
     for (const email of emails) {
       expect(email.text).toContain("Acme <Accounts> account");
@@ -186,6 +187,9 @@ describe("APP_NAME", () => {
       expect(`${email.subject}${email.text}${email.html}`).not.toContain("Gatehouse");
     }
     expect(emails[2]!.subject).toBe("Your Acme <Accounts> account was deleted");
+    // The undo's notice names the old address masked, as the change's own notice does.
+    expect(emails[5]!.text).toContain("o***@example.com");
+    expect(emails[5]!.text).not.toContain("old@example.com");
   });
 });
 

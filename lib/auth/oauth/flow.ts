@@ -159,7 +159,8 @@ export async function signInWithAuthorizationCode(input: {
   if (!exchanged.ok) return exchanged;
 
   const signedIn = await signInOrLinkSocialAccount({ provider: input.provider.name, profile: exchanged.profile, client: input.client });
-  if (!signedIn.ok) return signedIn;
+  // A disabled account answers as completeSignIn would have (403 account_disabled), nothing written.
+  if (!signedIn.ok) return signedIn.reason === "account_disabled" ? { ok: false, reason: "account_disabled", emailId: null } : signedIn;
   return { ...(await completeSocialSignIn(input.provider, signedIn, input.client)), emailId: signedIn.emailId };
 }
 

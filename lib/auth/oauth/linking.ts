@@ -29,6 +29,11 @@ export type SocialSignInOutcome =
 export type SocialSignInResult =
   /** `emailId`: the notice of a provider linked on the way (rule 2), for deliverAfterResponse. */
   | { ok: true; userId: number; outcome: SocialSignInOutcome; emailId: number | null }
+  /**
+   * The account the provider proves (a returning provider account, or the address it
+   * vouches for) is disabled: nothing was written, no mail queued (docs/decisions/047).
+   */
+  | { ok: false; reason: "account_disabled" }
   | { ok: false; reason: "account_exists" | "email_required" | "provider_account_mismatch" };
 
 /** Apply the linking rules to a provider account that has just signed in; say whom it signs in as. */
@@ -46,6 +51,8 @@ export function signInOrLinkSocialAccount(input: {
       // Rule 1: a returning provider account.
       const linked = await findSocialAccount(tx, provider, profile.providerUserId);
       if (linked) {
+        // A disabled account is refused before anything of it changes, the profile copy included.
+        if (await isDisabled(tx, linked.userId)) return { ok: false, reason: "account_disabled" };
         await tx.update(socialAccounts).set({ email: profile.email, profile: storedProfile(profile) }).where(eq(socialAccounts.id, linked.id));
         return { ok: true, userId: linked.userId, outcome: "returning", emailId: null };
       }
@@ -59,6 +66,10 @@ export function signInOrLinkSocialAccount(input: {
 
       // Rule 2: the provider vouches for an address that has an account.
       if (owner && profile.emailVerified) {
+        // Said only now that the provider has proven the address (as password login says it
+        // only after the right password), and before any write: a disabled account gets no
+        // link, no notice, and an unverified one keeps its password, passkeys and TOTP.
+        if (owner.disabledAt) return { ok: false, reason: "account_disabled" };
         if (!owner.emailVerified) {
           // The provider proves the address; the password was never proven, and may be
           // an attacker's who registered the address first. Everything that password
@@ -186,6 +197,11 @@ async function findUserProviderAccount(tx: Queryable, userId: number, provider: 
     .from(socialAccounts)
     .where(and(eq(socialAccounts.userId, userId), eq(socialAccounts.provider, provider)));
   return account ?? null;
+}
+
+async function isDisabled(tx: Queryable, userId: number): Promise<boolean> {
+  const [user] = await tx.select({ disabledAt: users.disabledAt }).from(users).where(eq(users.id, userId));
+  return user?.disabledAt != null;
 }
 
 async function findUserByEmail(tx: Queryable, email: string): Promise<User | null> {

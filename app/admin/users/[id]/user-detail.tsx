@@ -224,7 +224,7 @@ function ConfirmAction({ action, onCancel, onDone }: { action: Action; onCancel:
   const [problem, setProblem] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const heading = useRef<HTMLHeadingElement>(null);
-  const recent = useRecentSignIn("act on this account");
+  const recent = useRecentSignIn("act on this account", { secondFactor: true });
 
   useEffect(() => heading.current?.focus(), []);
 
