@@ -1,5 +1,6 @@
 import "server-only";
 import { createStore, type Db, type Queryable, type RateLimiterOptions, type Store } from "@/db/client";
+import { committed, inTransactionFrame, type AfterCommitTask } from "./after-commit";
 import { getEnv } from "./env";
 import { log } from "./log";
 import { peekSingleton, resetSingletons, singleton } from "./singleton";
@@ -48,9 +49,20 @@ export async function databaseAnswers(): Promise<boolean> {
   }
 }
 
-/** See Store.writeTransaction: a transaction that reads and then writes, alone. */
-export function writeTransaction<T>(run: (tx: Queryable) => Promise<T>): Promise<T> {
-  return getStore().writeTransaction(run);
+/**
+ * See Store.writeTransaction: a transaction that reads and then writes. What its body left
+ * for after the answer (`whenCommitted`: the emails it queued) is passed on only once it
+ * has committed, and only from the attempt that did (lib/after-commit.ts).
+ */
+export async function writeTransaction<T>(run: (tx: Queryable) => Promise<T>): Promise<T> {
+  let tasks: AfterCommitTask[] = [];
+  const result = await getStore().writeTransaction(async (tx) => {
+    const attempt = await inTransactionFrame(() => run(tx));
+    tasks = attempt.tasks;
+    return attempt.result;
+  });
+  committed(tasks);
+  return result;
 }
 
 /**

@@ -27,9 +27,6 @@ import { LinkTokenSchema } from "@/lib/validation";
 /** How long the current address's "this wasn't me" link works, also after the change is confirmed. */
 export const CANCEL_LINK_TTL_SECONDS = 7 * 24 * 60 * 60;
 
-/** Ids of the emails the request queued, for deliverAfterResponse. */
-export type EmailChangeRequest = { emailIds: number[] };
-
 const pending = (userId: number) => and(eq(emailChanges.userId, userId), isNull(emailChanges.confirmedAt), isNull(emailChanges.cancelledAt));
 
 /**
@@ -37,16 +34,16 @@ const pending = (userId: number) => and(eq(emailChanges.userId, userId), isNull(
  * change will keep). Past the new address's hourly cap nothing is recorded or sent (the
  * pending change the owner may hold stays as it is); the caller answers 202 either way.
  */
-export function requestEmailChange(input: { user: User; sessionId: string; newEmail: string; client: Client }, now = Date.now()): Promise<EmailChangeRequest> {
+export function requestEmailChange(input: { user: User; sessionId: string; newEmail: string; client: Client }, now = Date.now()): Promise<void> {
   return writeTransaction(async (tx) => {
     // Two requests of one account must not both supersede the older change and each leave
     // a pending one: they take turns on the account's lock (docs/decisions/026).
     await lockFor(tx, accountLock(input.user.id));
     const [user] = await tx.select().from(users).where(eq(users.id, input.user.id));
     // The address it has already: there is nothing to confirm.
-    if (!user || identityKey(input.newEmail) === user.emailKey) return { emailIds: [] };
+    if (!user || identityKey(input.newEmail) === user.emailKey) return;
     // Counted under the new address's mailbox lock, held to the commit (lib/email/send.ts).
-    if (await emailCapSpent(tx, input.newEmail, now)) return { emailIds: [] };
+    if (await emailCapSpent(tx, input.newEmail, now)) return;
 
     const env = getEnv();
     const token = randomToken(32);
@@ -77,9 +74,9 @@ export function requestEmailChange(input: { user: User; sessionId: string; newEm
           validForSeconds: env.VERIFICATION_TOKEN_TTL,
         });
     // Counted toward the new address's cap (anyone with a session could aim it at a stranger).
-    const first = await queueEmail(tx, toNew, "request", now);
+    await queueEmail(tx, toNew, "request", now);
     // A notice, never held back: whoever filled the current address's cap must not silence it.
-    const notice = await queueEmail(
+    await queueEmail(
       tx,
       emailChangeNoticeEmail({
         to: user.email,
@@ -92,7 +89,6 @@ export function requestEmailChange(input: { user: User; sessionId: string; newEm
       now,
     );
     await recordSecurityEventIn(tx, { userId: user.id, type: "email_change_requested", client: input.client, detail: { to: input.newEmail } }, now);
-    return { emailIds: [first, notice].filter((id): id is number => id !== null) };
   });
 }
 
@@ -217,8 +213,7 @@ async function removeProvidersOfOldAddress(tx: Queryable, userId: number, oldEma
   return gone.map((a) => a.provider);
 }
 
-/** `emailId`: the notice to the address the undo took the account off (null: nothing was undone), for deliverAfterResponse. */
-export type CancelEmailChangeResult = { ok: true; reverted: boolean; emailId: number | null } | { ok: false; reason: "invalid_or_expired" };
+export type CancelEmailChangeResult = { ok: true; reverted: boolean } | { ok: false; reason: "invalid_or_expired" };
 
 /**
  * The current address's "this wasn't me" (POST /api/auth/email/change/cancel/): the
@@ -246,12 +241,11 @@ export async function cancelEmailChange(token: unknown, client: Client = NO_CLIE
       set: revert ? { email: row.oldEmail, emailKey: identityKey(row.oldEmail), emailVerified: row.oldEmailVerified } : undefined,
       now,
     });
-    let emailId: number | null = null;
     if (revert) {
       await consumeVerificationTokens(tx, user.id, now);
       // The new address proved itself and held the account; it hears that it lost it, in
       // the same transaction as the undo (a notice: never held back by a cap).
-      emailId = await queueEmail(
+      await queueEmail(
         tx,
         emailChangeUndoneEmail({ to: user.email, username: user.username, oldAddress: row.oldEmail, loginUrl: `${getEnv().APP_URL}/login/` }),
         "notice",
@@ -259,6 +253,6 @@ export async function cancelEmailChange(token: unknown, client: Client = NO_CLIE
       );
     }
     await recordSecurityEventIn(tx, { userId: user.id, type: "email_change_cancelled", client, detail: { to: row.newEmail, reverted: revert } }, now);
-    return { ok: true, reverted: revert, emailId };
+    return { ok: true, reverted: revert };
   });
 }

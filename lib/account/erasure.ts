@@ -25,7 +25,7 @@ import { endAppAccess } from "./app-access";
 // needs nothing of it (the outbox has no reference to users), then deleted once sent.
 
 export type Erasure =
-  | { ok: true; emailId: number | null }
+  | { ok: true }
   | { ok: false; reason: "not_found" | "last_admin" | "confirmation_mismatch" };
 
 /**
@@ -62,14 +62,14 @@ export function eraseAccount(
     await forgetMessagesTo(tx, addresses);
     // The limiter's rows keyed by any of them (an address changed away is in them too).
     for (const address of addresses) await deleteAccountLimits(tx, address);
-    const emailId = await queueEmail(
+    await queueEmail(
       tx,
       accountDeletedEmail({ to: user.email, username: user.username, by: input.by.kind === "owner" ? "owner" : "administrator", registerUrl: `${getEnv().APP_URL}/register/` }),
       "notice",
       now,
       { forgetAfterDelivery: true },
     );
-    return { ok: true, emailId };
+    return { ok: true };
   });
 }
 

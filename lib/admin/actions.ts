@@ -23,9 +23,9 @@ import { getAdminUser, type AdminUser } from "./users";
 
 type Admin = Extract<AuditActor, { kind: "admin" }>;
 
-/** An action's outcome: done (`emailId` for a mail to deliver), or refused: no such account, or `Refusal`. */
+/** An action's outcome: done, or refused: no such account, or `Refusal`. */
 export type ActionResult<T = { user: AdminUser }, Refusal extends string = never> =
-  | ({ ok: true; emailId?: number | null } & T)
+  | ({ ok: true } & T)
   | { ok: false; reason: "not_found" | Refusal };
 
 /** Run `act` on the target inside one transaction, then record it (audit and owner's activity). */
@@ -117,7 +117,7 @@ export function resetSecondFactor(input: { targetId: number; actor: Admin; reaso
       const keys = await tx.delete(passkeys).where(eq(passkeys.userId, user.id)).returning({ id: passkeys.id });
       await retireCredentials(tx, { userId: user.id, change: "second_factor_reset", now });
       const appUrl = getEnv().APP_URL;
-      const emailId = await queueEmail(
+      await queueEmail(
         tx,
         secondFactorResetEmail({ to: user.email, username: user.username, profileUrl: `${appUrl}/profile/security/`, resetUrl: `${appUrl}/reset-password/` }),
         "notice",
@@ -125,7 +125,7 @@ export function resetSecondFactor(input: { targetId: number; actor: Admin; reaso
       );
       return {
         audit: { action: "second_factor_reset" as const, reason: input.reason, event: "admin_second_factor_reset" as const, detail: { passkeys_removed: keys.length } },
-        result: { ...(await described(tx, user.id)), emailId },
+        result: await described(tx, user.id),
       };
     },
     input.actor,
@@ -140,8 +140,8 @@ export function resendVerificationOf(input: { targetId: number; actor: Admin; re
     async (tx, user) => {
       // The hourly cap is counted under the mailbox's lock (queueVerificationEmail); a
       // verification racing this sends a link to a verified address, which says so.
-      const emailId = user.emailVerified ? null : await queueVerificationEmail(tx, user, now);
-      return { audit: { action: "verification_resent" as const, reason: input.reason, event: "admin_verification_resent" as const }, result: { emailId } };
+      if (!user.emailVerified) await queueVerificationEmail(tx, user, now);
+      return { audit: { action: "verification_resent" as const, reason: input.reason, event: "admin_verification_resent" as const }, result: {} };
     },
     input.actor,
     now,

@@ -50,10 +50,10 @@ export async function recordSecurityEventIn(tx: Queryable, event: SecurityEventI
 
 /**
  * Record an event and tell the owner by email, inside the change's transaction: a second
- * factor on or off, a recovery code used, a passkey added, a provider linked. Returns
- * the email's id for deliverAfterResponse.
+ * factor on or off, a recovery code used, a passkey added, a provider linked. The mail
+ * goes after the answer once the transaction commits (lib/after-commit.ts).
  */
-export async function recordAndNotifyIn(tx: Queryable, input: { user: Pick<User, "id" | "email" | "username">; event: Omit<SecurityEventInput, "userId">; change: AccountChange }, now = Date.now()): Promise<number | null> {
+export async function recordAndNotifyIn(tx: Queryable, input: { user: Pick<User, "id" | "email" | "username">; event: Omit<SecurityEventInput, "userId">; change: AccountChange }, now = Date.now()): Promise<void> {
   await recordSecurityEventIn(tx, { ...input.event, userId: input.user.id }, now);
   const appUrl = getEnv().APP_URL;
   const message = accountChangeEmail({
@@ -64,7 +64,7 @@ export async function recordAndNotifyIn(tx: Queryable, input: { user: Pick<User,
     resetUrl: `${appUrl}/reset-password/`,
   });
   // A notice, never capped: whoever filled the address's cap must not silence it.
-  return queueEmail(tx, message, "notice", now);
+  await queueEmail(tx, message, "notice", now);
 }
 
 /**

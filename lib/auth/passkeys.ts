@@ -109,7 +109,7 @@ export async function passkeyRegistrationOptions(user: User, now = Date.now()): 
 }
 
 export type PasskeyRegistration =
-  | { ok: true; passkey: PasskeySummary; emailId: number | null }
+  | { ok: true; passkey: PasskeySummary }
   | { ok: false; reason: "invalid_challenge" | "verification_failed" | "already_registered" };
 
 /** Check the browser's answer to our options and keep the new passkey under `name`. */
@@ -152,11 +152,11 @@ export async function registerPasskey(
     createdAt: new Date(now),
   };
   try {
-    const emailId = await writeTransaction(async (tx) => {
+    await writeTransaction(async (tx) => {
       await tx.insert(passkeys).values(row);
-      return recordAndNotifyIn(tx, { user, event: { type: "passkey_added", client: input.client, detail: { name: input.name } }, change: { kind: "passkey_added", name: input.name } }, now);
+      await recordAndNotifyIn(tx, { user, event: { type: "passkey_added", client: input.client, detail: { name: input.name } }, change: { kind: "passkey_added", name: input.name } }, now);
     });
-    return { ok: true, passkey: summary({ ...row, lastUsedAt: null }), emailId };
+    return { ok: true, passkey: summary({ ...row, lastUsedAt: null }) };
   } catch (error) {
     if (isUniqueViolation(error)) return { ok: false, reason: "already_registered" };
     throw error;

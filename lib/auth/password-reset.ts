@@ -87,7 +87,7 @@ export async function checkResetLink(token: unknown, now = Date.now()): Promise<
 }
 
 export type PasswordUpdateResult =
-  | { ok: true; emailId: number | null }
+  | { ok: true }
   | { ok: false; reason: "invalid_or_expired" }
   | { ok: false; reason: "invalid_password"; errors: FieldErrors };
 
@@ -138,16 +138,17 @@ export async function confirmPasswordReset(input: { token: string; password: str
     let providersRemoved = 0;
     if (!before?.verified) providersRemoved = (await removeUnprovenAccess(tx, row.user.id, now)).removed;
     await recordSecurityEventIn(tx, { userId: row.user.id, type: "password_reset", client: input.client ?? NO_CLIENT, detail: { providers_removed: providersRemoved } }, now);
-    return { ok: true, emailId: await queueEmail(tx, changedNotice(row.user, "reset"), "notice", now), providersRemoved };
+    await queueEmail(tx, changedNotice(row.user, "reset"), "notice", now);
+    return { ok: true, providersRemoved };
   });
   if (!result.ok) return result;
   await clearAccountLockout(row.user.email);
   if (result.providersRemoved) log.warn("reset of an unverified account removed its providers and passkeys", { userId: row.user.id, removed: result.providersRemoved });
-  return { ok: true, emailId: result.emailId };
+  return { ok: true };
 }
 
 export type PasswordChangeResult =
-  | { ok: true; emailId: number | null }
+  | { ok: true }
   | { ok: false; reason: "incorrect_password" | "invalid_password"; errors: FieldErrors }
   | { ok: false; reason: "locked"; retryAfter: number };
 
@@ -188,7 +189,8 @@ export async function changePassword(input: {
     });
     if (!changed) return incorrect;
     await recordSecurityEventIn(tx, { userId: user.id, type: "password_changed", client: input.client ?? NO_CLIENT, detail: {} }, now);
-    return { ok: true, emailId: await queueEmail(tx, changedNotice(user, "change"), "notice", now) };
+    await queueEmail(tx, changedNotice(user, "change"), "notice", now);
+    return { ok: true };
   });
 }
 

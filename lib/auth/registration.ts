@@ -13,7 +13,7 @@ import { emailIs, newUserRow, usernameIs } from "./user";
 
 export const USERNAME_TAKEN = "A user with that username already exists.";
 
-export type RegisterResult = { ok: true; emailId: number | null } | { ok: false; errors: FieldErrors };
+export type RegisterResult = { ok: true } | { ok: false; errors: FieldErrors };
 
 /**
  * Create an account and queue its verification email, in one transaction.
@@ -49,24 +49,20 @@ function insertAccount(input: RegisterInput, passwordHash: string): Promise<Regi
 
     const [existing] = await tx.select().from(users).where(emailIs(input.email));
     if (existing) {
-      const emailId = existing.emailVerified
-        ? await queueEmail(
-            tx,
-            registrationAttemptEmail({
-              to: existing.email,
-              username: existing.username,
-              loginUrl: `${getEnv().APP_URL}/login/`,
-            }),
-            "request",
-          )
-        : await queueClaimEmail(tx, existing, "registration");
-      return { ok: true, emailId };
+      if (existing.emailVerified) {
+        const loginUrl = `${getEnv().APP_URL}/login/`;
+        await queueEmail(tx, registrationAttemptEmail({ to: existing.email, username: existing.username, loginUrl }), "request");
+      } else {
+        await queueClaimEmail(tx, existing, "registration");
+      }
+      return { ok: true };
     }
 
     const [user] = await tx
       .insert(users)
       .values(newUserRow({ username: input.username, email: input.email, passwordHash, emailVerified: false }))
       .returning();
-    return { ok: true, emailId: await queueVerificationEmail(tx, user!) };
+    await queueVerificationEmail(tx, user!);
+    return { ok: true };
   });
 }

@@ -68,8 +68,8 @@ export type SessionGrant = {
 export type RotateResult =
   | ({ ok: true; userId: number } & SessionGrant)
   | { ok: false; reason: "invalid" }
-  /** The theft signal: the session is revoked, and `emailId` tells its owner. */
-  | { ok: false; reason: "reused"; emailId: number | null };
+  /** The theft signal: the session is revoked, and its owner is told by email. */
+  | { ok: false; reason: "reused" };
 
 async function issueRefreshToken(tx: Queryable, sessionId: string, sessionExpiresAt: Date, now: number) {
   const token = randomToken(32);
@@ -143,7 +143,7 @@ export async function startSession(
 
 type RotateDecision =
   | { kind: "invalid" }
-  | { kind: "reused"; userId: number; sessionId: string; emailId: number | null }
+  | { kind: "reused"; userId: number; sessionId: string }
   | { kind: "grace"; userId: number; sessionId: string }
   | { kind: "rotated"; userId: number; sessionId: string; token: string; maxAgeSeconds: number };
 
@@ -168,15 +168,10 @@ export async function rotateRefreshToken(token: string, now = Date.now(), client
       await revokeSessionsWhere(tx, eq(sessions.id, session.id), now);
       await recordSecurityEventIn(tx, { userId: session.userId, type: "refresh_reuse", client, detail: {} }, now);
       const [owner] = await tx.select({ email: users.email, username: users.username }).from(users).where(eq(users.id, session.userId));
-      const emailId = owner
-        ? await queueEmail(
-            tx,
-            refreshReuseEmail({ to: owner.email, username: owner.username, resetUrl: `${getEnv().APP_URL}/reset-password/` }),
-            "notice",
-            now,
-          )
-        : null;
-      return { kind: "reused", userId: session.userId, sessionId: session.id, emailId };
+      if (owner) {
+        await queueEmail(tx, refreshReuseEmail({ to: owner.email, username: owner.username, resetUrl: `${getEnv().APP_URL}/reset-password/` }), "notice", now);
+      }
+      return { kind: "reused", userId: session.userId, sessionId: session.id };
     }
 
     // The successor first, then the claim that names it, guarded by rotated_at IS NULL:
@@ -205,7 +200,7 @@ export async function rotateRefreshToken(token: string, now = Date.now(), client
   if (decision.kind === "reused") {
     // Ids only: the token itself never reaches a log line (docs/security.md, signals).
     log.warn("refresh token reused after rotation: session revoked", { userId: decision.userId, sessionId: decision.sessionId });
-    return { ok: false, reason: "reused", emailId: decision.emailId };
+    return { ok: false, reason: "reused" };
   }
   const access = await signAccessToken({ userId: decision.userId, sessionId: decision.sessionId });
   const grant = { ok: true as const, userId: decision.userId, sessionId: decision.sessionId, access };

@@ -1,6 +1,7 @@
 import "server-only";
 import { and, count, eq, gt, isNull, lt, or } from "drizzle-orm";
 import { Resend } from "resend";
+import { whenCommitted } from "@/lib/after-commit";
 import { getDb, lockFor, type Queryable } from "@/lib/db";
 import { emails } from "@/db/schema";
 import { identityKey } from "@/lib/auth/user";
@@ -92,9 +93,11 @@ export async function reservedEmailSpent(q: Queryable, to: string, now: number):
 }
 
 /**
- * Write a message to the outbox, or null when the address's hourly cap is spent. Call
- * deliverEmail(id) once the transaction commits. Capped messages must be queued inside
- * a write transaction (writeTransaction), so that parallel requests count each other.
+ * Write a message to the outbox, or null when the address's hourly cap is spent. Its
+ * delivery runs after the answer once the transaction commits (whenCommitted: the request
+ * that queued it sends it; lib/after-commit.ts), else the outbox worker's next pass.
+ * Capped messages must be queued inside a write transaction (writeTransaction), so that
+ * parallel requests count each other.
  */
 export async function queueEmail(
   q: Queryable,
@@ -120,7 +123,11 @@ export async function queueEmail(
       createdAt: new Date(now),
     })
     .returning({ id: emails.id });
-  return row!.id;
+  const id = row!.id;
+  // Sent once the response is out, so its latency (or failure) neither delays the answer
+  // nor tells anyone which path a request took.
+  if (env.RESEND_API_KEY) whenCommitted(() => deliverEmail(id));
+  return id;
 }
 
 function resendClient(apiKey: string): Resend {

@@ -9,7 +9,7 @@ import { consumeRateLimit, LIMITS, type PerIpLimit } from "@/lib/auth/rate-limit
 import { checkAdminAccess } from "@/lib/admin/access";
 import { ADMIN_REFUSED, adminRefusal } from "@/lib/api/admin";
 import { authenticateAccessToken } from "@/lib/auth/session";
-import { deliverEmail } from "@/lib/email/send";
+import { collectAfterCommit, type AfterCommitTask } from "@/lib/after-commit";
 import { envDefault, runMode } from "@/lib/env";
 import { rateLimitKey } from "@/lib/ip";
 import { log, withRequestContext } from "@/lib/log";
@@ -189,7 +189,14 @@ export function apiRoute<const C extends RouteContract>(
         else {
           const params = ((await context?.params) ?? {}) as Record<string, string>;
           const query = Object.fromEntries(Object.keys(contract.query ?? {}).map((name) => [name, request.nextUrl.searchParams.get(name)]));
-          response = await run({ request, params, query, client: requestClient(request), ...checked.input } as RouteInput<RouteContract>);
+          // What the handler's committed writes left (the emails it queued) runs after the
+          // answer (lib/after-commit.ts): no handler has to remember it.
+          const tasks: AfterCommitTask[] = [];
+          try {
+            response = await collectAfterCommit(tasks, async () => run({ request, params, query, client: requestClient(request), ...checked.input } as RouteInput<RouteContract>));
+          } finally {
+            for (const task of tasks) after(task);
+          }
         }
       } catch (error) {
         if (error instanceof ServerBusyError) {
@@ -233,15 +240,6 @@ async function breachOf(answers: readonly Answer[], response: Response): Promise
   }
   if (schemas.some((schema) => schema.safeParse(body).success)) return null;
   return `a body of no declared shape: ${text.slice(0, 300)}`;
-}
-
-/**
- * Deliver a queued email once the response is sent, so its latency (or failure) neither
- * delays the answer nor tells anyone which path a request took. Null (nothing queued,
- * or the address's hourly cap spent) sends nothing.
- */
-export function deliverAfterResponse(emailId: number | null): void {
-  if (emailId !== null) after(() => deliverEmail(emailId));
 }
 
 /**

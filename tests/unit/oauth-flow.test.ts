@@ -76,7 +76,7 @@ describe("REQUIRE_VERIFIED_EMAIL", () => {
     process.env.REQUIRE_VERIFIED_EMAIL = "true";
     resetSingletons("env");
     const result = await signInWithAuthorizationCode({ provider: github(), ...(await externalCode("5001")), client });
-    expect(result).toEqual({ ok: false, reason: "email_not_verified", emailId: null });
+    expect(result).toEqual({ ok: false, reason: "email_not_verified" });
   });
 
   it("refuses it in the browser flow too, on the login page", async () => {
@@ -93,7 +93,7 @@ describe("REQUIRE_VERIFIED_EMAIL", () => {
       refreshToken: null,
       client,
     });
-    expect(result).toEqual({ ok: false, code: "email_not_verified", errorPage: "/login/", emailId: null });
+    expect(result).toEqual({ ok: false, code: "email_not_verified", errorPage: "/login/" });
   });
 
   it("lets the same sign-in through when the setting is off", async () => {

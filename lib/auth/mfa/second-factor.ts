@@ -187,7 +187,7 @@ async function replaceRecoveryCodesIn(tx: Queryable, userId: number, now: number
 
 type Refused = { ok: false; reason: "no_setup" } | { ok: false; reason: "invalid_code" } | Locked;
 
-export type RecoveryCodesResult = { ok: true; recoveryCodes: string[]; emailId: number | null } | Refused;
+export type RecoveryCodesResult = { ok: true; recoveryCodes: string[] } | Refused;
 
 /**
  * The first code from the app turns TOTP on and gives the ten recovery codes. The code
@@ -213,10 +213,10 @@ export async function confirmTotpSetup(input: { user: User; code: string; client
     await retireCredentials(tx, { userId: user.id, change: "totp_enabled", now });
     if (input.sessionId) await recordReauthenticationIn(tx, input.sessionId, "totp", now);
     const codes = await replaceRecoveryCodesIn(tx, user.id, now);
-    const emailId = await recordAndNotifyIn(tx, { user, event: { type: "mfa_enabled", client: input.client, detail: { method: "totp" } }, change: { kind: "totp_enabled" } }, now);
-    return { codes, emailId };
+    await recordAndNotifyIn(tx, { user, event: { type: "mfa_enabled", client: input.client, detail: { method: "totp" } }, change: { kind: "totp_enabled" } }, now);
+    return codes;
   });
-  return done ? { ok: true, recoveryCodes: done.codes, emailId: done.emailId } : { ok: false, reason: "invalid_code" };
+  return done ? { ok: true, recoveryCodes: done } : { ok: false, reason: "invalid_code" };
 }
 
 /**
@@ -232,17 +232,17 @@ export async function regenerateRecoveryCodes(input: { user: User; code: string;
   const done = await writeTransaction(async (tx) => {
     await retireCredentials(tx, { userId: user.id, change: "recovery_codes_regenerated", now });
     const codes = await replaceRecoveryCodesIn(tx, user.id, now);
-    const emailId = await recordAndNotifyIn(
+    await recordAndNotifyIn(
       tx,
       { user, event: { type: "recovery_codes_regenerated", client: input.client, detail: {} }, change: { kind: "recovery_codes_regenerated" } },
       now,
     );
-    return { codes, emailId };
+    return codes;
   });
-  return { ok: true, recoveryCodes: done.codes, emailId: done.emailId };
+  return { ok: true, recoveryCodes: done };
 }
 
-export type DisableResult = { ok: true; emailId: number | null } | Refused;
+export type DisableResult = { ok: true } | Refused;
 
 /** Turn TOTP off with a current code or a recovery code; the recovery codes go with it. */
 export async function disableTotp(input: { user: User; code: string; client: Client }, now = Date.now()): Promise<DisableResult> {
@@ -250,16 +250,16 @@ export async function disableTotp(input: { user: User; code: string; client: Cli
   if (!(await hasTotp(user.id))) return { ok: false, reason: "no_setup" };
   const checked = await checkSecondFactorCode(user, input.code, { accept: "either", now });
   if (!checked.ok) return checked;
-  const emailId = await writeTransaction(async (tx) => {
+  await writeTransaction(async (tx) => {
     await tx.delete(totpCredentials).where(eq(totpCredentials.userId, user.id));
     await tx.delete(recoveryCodes).where(eq(recoveryCodes.userId, user.id));
     await retireCredentials(tx, { userId: user.id, change: "totp_disabled", now });
-    return recordAndNotifyIn(tx, { user, event: { type: "mfa_disabled", client: input.client, detail: { method: checked.method } }, change: { kind: "totp_disabled" } }, now);
+    await recordAndNotifyIn(tx, { user, event: { type: "mfa_disabled", client: input.client, detail: { method: checked.method } }, change: { kind: "totp_disabled" } }, now);
   });
-  return { ok: true, emailId };
+  return { ok: true };
 }
 
-export type SecondStepResult = { ok: true; method: "totp" | "recovery_code"; emailId: number | null } | { ok: false; reason: "invalid_code" } | Locked;
+export type SecondStepResult = { ok: true; method: "totp" | "recovery_code" } | { ok: false; reason: "invalid_code" } | Locked;
 
 /**
  * The second step of a login (mfa/verify): a TOTP code or a recovery code. A recovery
@@ -271,10 +271,10 @@ export async function passSecondStep(
 ): Promise<SecondStepResult> {
   const checked = await checkSecondFactorCode(input.user, input.code, { accept: input.accept, now, device: input.device });
   if (!checked.ok) return checked;
-  if (checked.method === "totp") return { ok: true, method: "totp", emailId: null };
+  if (checked.method === "totp") return { ok: true, method: "totp" };
   const remaining = await recoveryCodesLeft(input.user.id);
-  const emailId = await writeTransaction((tx) =>
+  await writeTransaction((tx) =>
     recordAndNotifyIn(tx, { user: input.user, event: { type: "recovery_code_used", client: input.client, detail: { remaining } }, change: { kind: "recovery_code_used", remaining } }, now),
   );
-  return { ok: true, method: "recovery_code", emailId };
+  return { ok: true, method: "recovery_code" };
 }

@@ -16,18 +16,18 @@ import { passSecondStep } from "./second-factor";
 export type SecondStepProof = { code: string } | { recoveryCode: string } | { passkey: AuthenticationResponseJSON };
 
 export type SecondStepVerification =
-  | (Exclude<SignInResult, { reason: "credentials_changed" }> & { emailId: number | null })
+  | Exclude<SignInResult, { reason: "credentials_changed" }>
   | { ok: false; reason: "invalid_token" }
   | { ok: false; reason: "invalid_code" }
   | { ok: false; reason: "invalid_passkey" }
   | { ok: false; reason: "locked"; retryAfter: number };
 
-type Proven = { ok: true; method: SecondFactorMethod; emailId: number | null } | Exclude<SecondStepVerification, { ok: true }>;
+type Proven = { ok: true; method: SecondFactorMethod } | Exclude<SecondStepVerification, { ok: true }>;
 
 async function proveSecondStep(user: User, proof: SecondStepProof, client: Client, device: DeviceClaim | null): Promise<Proven> {
   if ("passkey" in proof) {
     const checked = await verifyPasskeyLogin({ response: proof.passkey, userId: user.id });
-    return checked.ok ? { ok: true, method: "passkey", emailId: null } : { ok: false, reason: "invalid_passkey" };
+    return checked.ok ? { ok: true, method: "passkey" } : { ok: false, reason: "invalid_passkey" };
   }
   const [code, accept] = "code" in proof ? [proof.code, "totp" as const] : [proof.recoveryCode, "recovery_code" as const];
   return passSecondStep({ user, code, accept, client, device });
@@ -61,7 +61,7 @@ export async function verifySecondStep(input: {
     credentialsVersion: token.credentialsVersion,
   });
   if (!signedIn.ok && signedIn.reason === "credentials_changed") return { ok: false, reason: "invalid_token" };
-  return { ...signedIn, emailId: proven.emailId };
+  return signedIn;
 }
 
 const secondFactorOf = (proof: SecondStepProof): SecondFactorMethod =>

@@ -54,13 +54,12 @@ export async function startSocialLogin(input: {
 /** Where a failed browser flow lands; see docs/decisions on link errors. */
 export type ErrorPage = "/login/" | "/profile/";
 
-/** `emailId`: the notice of a provider just linked, for deliverAfterResponse (null: none). */
 export type CallbackResult =
-  | { ok: true; kind: "signed_in"; grant: SessionGrant; next: string; emailId: number | null }
+  | { ok: true; kind: "signed_in"; grant: SessionGrant; next: string }
   /** A second factor is on: no session yet, the browser goes to the page that asks for the code. */
-  | { ok: true; kind: "mfa_required"; mfaToken: string; methods: SecondFactorMethod[]; next: string; emailId: number | null }
-  | { ok: true; kind: "linked"; next: string; emailId: number | null }
-  | { ok: false; code: SocialErrorCode; errorPage: ErrorPage; emailId?: number | null };
+  | { ok: true; kind: "mfa_required"; mfaToken: string; methods: SecondFactorMethod[]; next: string }
+  | { ok: true; kind: "linked"; next: string }
+  | { ok: false; code: SocialErrorCode; errorPage: ErrorPage };
 
 /** Step 2 of the browser flow: the provider sent the browser back with a code (or an error). */
 export async function completeSocialCallback(input: {
@@ -107,21 +106,20 @@ export async function completeSocialCallback(input: {
     const linked = await linkSocialAccountToUser({ userId: session.userId, provider: input.provider.name, profile: exchanged.profile, client: input.client });
     if (!linked.ok) return fail(linked.reason, intent);
     log.info("social account linked", { provider: input.provider.name, userId: session.userId, outcome: linked.outcome });
-    return { ok: true, kind: "linked", next, emailId: linked.emailId };
+    return { ok: true, kind: "linked", next };
   }
 
   const signedIn = await signInOrLinkSocialAccount({ provider: input.provider.name, profile: exchanged.profile, client: input.client });
   if (!signedIn.ok) return fail(signedIn.reason, intent);
-  const { emailId } = signedIn;
   const started = await completeSocialSignIn(input.provider, signedIn, input.client);
-  if (!started.ok) return { ...fail(started.reason, intent), emailId };
+  if (!started.ok) return fail(started.reason, intent);
   return started.kind === "session"
-    ? { ok: true, kind: "signed_in", grant: started.grant, next, emailId }
-    : { ok: true, kind: "mfa_required", mfaToken: started.mfaToken, methods: started.methods, next, emailId };
+    ? { ok: true, kind: "signed_in", grant: started.grant, next }
+    : { ok: true, kind: "mfa_required", mfaToken: started.mfaToken, methods: started.methods, next };
 }
 
 export type CodeExchangeResult =
-  | (SignInResult & { emailId: number | null })
+  | SignInResult
   | {
       ok: false;
       reason:
@@ -160,8 +158,8 @@ export async function signInWithAuthorizationCode(input: {
 
   const signedIn = await signInOrLinkSocialAccount({ provider: input.provider.name, profile: exchanged.profile, client: input.client });
   // A disabled account answers as completeSignIn would have (403 account_disabled), nothing written.
-  if (!signedIn.ok) return signedIn.reason === "account_disabled" ? { ok: false, reason: "account_disabled", emailId: null } : signedIn;
-  return { ...(await completeSocialSignIn(input.provider, signedIn, input.client)), emailId: signedIn.emailId };
+  if (!signedIn.ok) return signedIn.reason === "account_disabled" ? { ok: false, reason: "account_disabled" } : signedIn;
+  return completeSocialSignIn(input.provider, signedIn, input.client);
 }
 
 /**

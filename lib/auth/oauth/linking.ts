@@ -27,8 +27,7 @@ export type SocialSignInOutcome =
   | "created";
 
 export type SocialSignInResult =
-  /** `emailId`: the notice of a provider linked on the way (rule 2), for deliverAfterResponse. */
-  | { ok: true; userId: number; outcome: SocialSignInOutcome; emailId: number | null }
+  | { ok: true; userId: number; outcome: SocialSignInOutcome }
   /**
    * The account the provider proves (a returning provider account, or the address it
    * vouches for) is disabled: nothing was written, no mail queued (docs/decisions/047).
@@ -54,7 +53,7 @@ export function signInOrLinkSocialAccount(input: {
         // A disabled account is refused before anything of it changes, the profile copy included.
         if (await isDisabled(tx, linked.userId)) return { ok: false, reason: "account_disabled" };
         await tx.update(socialAccounts).set({ email: profile.email, profile: storedProfile(profile) }).where(eq(socialAccounts.id, linked.id));
-        return { ok: true, userId: linked.userId, outcome: "returning", emailId: null };
+        return { ok: true, userId: linked.userId, outcome: "returning" };
       }
 
       // The owner's state decides rule 2 (verified or not), and two providers arriving at
@@ -80,14 +79,14 @@ export function signInOrLinkSocialAccount(input: {
           await revokeUserSessions(owner.id, { tx, now: now.getTime() });
           await removeUnprovenAccess(tx, owner.id, now);
           await insertSocialAccount(tx, owner.id, provider, profile, now);
-          const emailId = await recordProviderLinked(tx, owner, provider, input.client, now);
-          return { ok: true, userId: owner.id, outcome: "took_over_unverified", emailId };
+          await recordProviderLinked(tx, owner, provider, input.client, now);
+          return { ok: true, userId: owner.id, outcome: "took_over_unverified" };
         }
         // One account per provider per user: a second GitHub account is not linked silently.
         if (await findUserProviderAccount(tx, owner.id, provider)) return { ok: false, reason: "provider_account_mismatch" };
         await insertSocialAccount(tx, owner.id, provider, profile, now);
-        const emailId = await recordProviderLinked(tx, owner, provider, input.client, now);
-        return { ok: true, userId: owner.id, outcome: "linked_to_verified", emailId };
+        await recordProviderLinked(tx, owner, provider, input.client, now);
+        return { ok: true, userId: owner.id, outcome: "linked_to_verified" };
       }
 
       // Rule 3: an address the provider does not vouch for is never linked by.
@@ -109,13 +108,13 @@ export function signInOrLinkSocialAccount(input: {
         )
         .returning({ id: users.id });
       await insertSocialAccount(tx, user!.id, provider, profile, now);
-      return { ok: true, userId: user!.id, outcome: "created", emailId: null };
+      return { ok: true, userId: user!.id, outcome: "created" };
     }),
   );
 }
 
 export type LinkResult =
-  | { ok: true; outcome: "linked" | "already_linked_to_you"; emailId: number | null }
+  | { ok: true; outcome: "linked" | "already_linked_to_you" }
   | { ok: false; reason: "already_linked" | "provider_account_mismatch" | "not_signed_in" | "email_not_verified" };
 
 /**
@@ -138,7 +137,7 @@ export function linkSocialAccountToUser(input: {
 
       const linked = await findSocialAccount(tx, provider, profile.providerUserId);
       // Never moved from another user: that would hand their sign-in method to this one.
-      if (linked) return linked.userId === input.userId ? { ok: true, outcome: "already_linked_to_you", emailId: null } : { ok: false, reason: "already_linked" };
+      if (linked) return linked.userId === input.userId ? { ok: true, outcome: "already_linked_to_you" } : { ok: false, reason: "already_linked" };
 
       const [user] = await tx.select().from(users).where(eq(users.id, input.userId));
       if (!user) return { ok: false, reason: "not_signed_in" };
@@ -146,7 +145,8 @@ export function linkSocialAccountToUser(input: {
       if (await findUserProviderAccount(tx, user.id, provider)) return { ok: false, reason: "provider_account_mismatch" };
 
       await insertSocialAccount(tx, user.id, provider, profile, now);
-      return { ok: true, outcome: "linked", emailId: await recordProviderLinked(tx, user, provider, input.client, now) };
+      await recordProviderLinked(tx, user, provider, input.client, now);
+      return { ok: true, outcome: "linked" };
     }),
   );
 }
@@ -175,7 +175,7 @@ export function unlinkSocialAccount(input: { userId: number; provider: SocialPro
 }
 
 /** A provider can now sign in to `user`: recorded, and its owner told (they may not be the one who did it). */
-function recordProviderLinked(tx: Queryable, user: User, provider: SocialProvider, client: Client | undefined, now: Date): Promise<number | null> {
+function recordProviderLinked(tx: Queryable, user: User, provider: SocialProvider, client: Client | undefined, now: Date): Promise<void> {
   return recordAndNotifyIn(
     tx,
     { user, event: { type: "provider_linked", client: client ?? NO_CLIENT, detail: { provider } }, change: { kind: "provider_linked", provider: PROVIDER_LABELS[provider] } },

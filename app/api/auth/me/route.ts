@@ -6,7 +6,7 @@ import { isRecentSignIn } from "@/lib/auth/reauth";
 import { getProfile } from "@/lib/auth/user";
 import { answer, detail, detailAnswer, fieldErrors, json, noContent, unauthorized } from "@/lib/http/answers";
 import { clearRefreshCookie } from "@/lib/http/cookies";
-import { apiRoute, deliverAfterResponse, methodNotAllowed } from "@/lib/http/route";
+import { apiRoute, methodNotAllowed } from "@/lib/http/route";
 import { DeleteAccountSchema, ProfileUpdateSchema } from "@/lib/validation";
 
 export const GET = apiRoute(
@@ -72,7 +72,6 @@ export const DELETE = apiRoute(
           return unauthorized("invalid");
       }
     }
-    deliverAfterResponse(result.emailId);
     return clearRefreshCookie(noContent());
   },
 );

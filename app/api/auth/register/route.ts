@@ -1,7 +1,7 @@
 import { registerUser } from "@/lib/auth/registration";
 import { MessageSchema } from "@/lib/api-schemas";
 import { answer, fieldErrors, json } from "@/lib/http/answers";
-import { apiRoute, deliverAfterResponse, methodNotAllowed } from "@/lib/http/route";
+import { apiRoute, methodNotAllowed } from "@/lib/http/route";
 import { RegisterSchema } from "@/lib/validation";
 
 export const POST = apiRoute(
@@ -18,7 +18,6 @@ export const POST = apiRoute(
   async ({ body }) => {
     const result = await registerUser(body);
     if (!result.ok) return fieldErrors(result.errors);
-    deliverAfterResponse(result.emailId);
     return json({ message: "Registered. Please verify email." }, { status: 201 });
   },
 );

@@ -4,7 +4,7 @@ import { adminActor, LAST_ADMIN, lastAdmin, notFound, USER_ID, USER_NOT_FOUND } 
 import { AdminUserDetailSchema } from "@/lib/api-schemas";
 import { answer, json, noContent } from "@/lib/http/answers";
 import { clearRefreshCookie } from "@/lib/http/cookies";
-import { apiRoute, deliverAfterResponse, methodNotAllowed } from "@/lib/http/route";
+import { apiRoute, methodNotAllowed } from "@/lib/http/route";
 import { AdminActionSchema } from "@/lib/validation";
 
 export const GET = apiRoute(
@@ -43,7 +43,6 @@ export const DELETE = apiRoute(
     if (id === null) return notFound();
     const result = await deleteUser({ targetId: id, actor: adminActor(auth, client), reason: body.reason });
     if (!result.ok) return result.reason === "last_admin" ? lastAdmin() : notFound();
-    deliverAfterResponse(result.emailId);
     // An administrator who erased their own account is signed out like its owner would be.
     return id === auth.user.id ? clearRefreshCookie(noContent()) : noContent();
   },

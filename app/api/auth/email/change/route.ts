@@ -3,7 +3,7 @@ import { REAUTHENTICATION_REQUIRED, reauthenticationRequired } from "@/lib/api/s
 import { MessageSchema, PendingEmailChangeSchema } from "@/lib/api-schemas";
 import { isRecentSignIn } from "@/lib/auth/reauth";
 import { answer, json, noContent } from "@/lib/http/answers";
-import { apiRoute, deliverAfterResponse, methodNotAllowed } from "@/lib/http/route";
+import { apiRoute, methodNotAllowed } from "@/lib/http/route";
 import { EmailChangeSchema } from "@/lib/validation";
 
 export const GET = apiRoute(
@@ -31,8 +31,7 @@ export const POST = apiRoute(
   async ({ auth, body, client }) => {
     if (!(await isRecentSignIn(auth.sessionId))) return reauthenticationRequired();
     // The same answer whether the address has an account or its hourly cap is spent (lib/account/email-change.ts).
-    const result = await requestEmailChange({ user: auth.user, sessionId: auth.sessionId, newEmail: body.email, client });
-    for (const id of result.emailIds) deliverAfterResponse(id);
+    await requestEmailChange({ user: auth.user, sessionId: auth.sessionId, newEmail: body.email, client });
     return json({ message: "If that address can be used, we sent a link to confirm it." }, { status: 202 });
   },
 );

@@ -1,7 +1,7 @@
 import { disableTotp } from "@/lib/auth/mfa/second-factor";
 import { CHECKS_A_CODE, codeRefusal, invalidCode, secondFactorOff } from "@/lib/api/second-factor";
 import { answer, noContent } from "@/lib/http/answers";
-import { apiRoute, deliverAfterResponse, methodNotAllowed } from "@/lib/http/route";
+import { apiRoute, methodNotAllowed } from "@/lib/http/route";
 import { MfaCodeSchema } from "@/lib/validation";
 
 export const DELETE = apiRoute(
@@ -17,7 +17,6 @@ export const DELETE = apiRoute(
   async ({ auth, body, client }) => {
     const result = await disableTotp({ user: auth.user, code: body.code, client });
     if (!result.ok) return result.reason === "no_setup" ? secondFactorOff("Two-step verification is not on.", "totp_not_enabled") : codeRefusal(result);
-    deliverAfterResponse(result.emailId);
     return noContent();
   },
 );

@@ -3,7 +3,7 @@ import { CHECKS_A_CODE, codeRefusal } from "@/lib/api/second-factor";
 import { deviceClaim, SIGN_IN_REFUSED, SESSION_STARTED, signInResponse } from "@/lib/api/sign-in";
 import { DetailSchema, FieldErrorsSchema } from "@/lib/api-schemas";
 import { answer, detail } from "@/lib/http/answers";
-import { apiRoute, deliverAfterResponse, methodNotAllowed } from "@/lib/http/route";
+import { apiRoute, methodNotAllowed } from "@/lib/http/route";
 import { MfaVerifySchema } from "@/lib/validation";
 
 export const POST = apiRoute(
@@ -42,7 +42,6 @@ export const POST = apiRoute(
           return signInResponse(result);
       }
     }
-    deliverAfterResponse(result.emailId);
     return signInResponse(result);
   },
 );

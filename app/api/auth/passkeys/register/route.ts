@@ -3,7 +3,7 @@ import { isRecentSignIn } from "@/lib/auth/reauth";
 import { REAUTHENTICATION_REQUIRED, reauthenticationRequired, secondFactorNeedsVerifiedEmail } from "@/lib/api/second-factor";
 import { DetailSchema, FieldErrorsSchema, PasskeySummarySchema } from "@/lib/api-schemas";
 import { answer, detail, json } from "@/lib/http/answers";
-import { apiRoute, deliverAfterResponse, methodNotAllowed } from "@/lib/http/route";
+import { apiRoute, methodNotAllowed } from "@/lib/http/route";
 import { PasskeyRegisterSchema } from "@/lib/validation";
 
 export const POST = apiRoute(
@@ -29,7 +29,6 @@ export const POST = apiRoute(
     if (!(await isRecentSignIn(auth.sessionId))) return reauthenticationRequired();
     const result = await registerPasskey({ user: auth.user, ...body, client });
     if (result.ok) {
-      deliverAfterResponse(result.emailId);
       return json(result.passkey, { status: 201 });
     }
     switch (result.reason) {

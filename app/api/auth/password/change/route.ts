@@ -1,7 +1,7 @@
 import { changePassword } from "@/lib/auth/password-reset";
 import { FieldErrorsSchema, MessageSchema } from "@/lib/api-schemas";
 import { answer, fieldErrors, json, tooManyRequests } from "@/lib/http/answers";
-import { apiRoute, deliverAfterResponse, methodNotAllowed } from "@/lib/http/route";
+import { apiRoute, methodNotAllowed } from "@/lib/http/route";
 import { PasswordChangeSchema } from "@/lib/validation";
 
 export const POST = apiRoute(
@@ -28,7 +28,6 @@ export const POST = apiRoute(
       client,
     });
     if (!result.ok) return result.reason === "locked" ? tooManyRequests(result.retryAfter) : fieldErrors(result.errors);
-    deliverAfterResponse(result.emailId);
     return json({ message: "Password updated" });
   },
 );

@@ -2,7 +2,7 @@ import { requestPasswordReset } from "@/lib/auth/password-reset";
 import { deviceClaim } from "@/lib/api/sign-in";
 import { MessageSchema } from "@/lib/api-schemas";
 import { answer, json } from "@/lib/http/answers";
-import { apiRoute, deliverAfterResponse, methodNotAllowed } from "@/lib/http/route";
+import { apiRoute, methodNotAllowed } from "@/lib/http/route";
 import { PasswordResetRequestSchema } from "@/lib/validation";
 
 const ANSWER = { message: "If that account exists, we sent a link to reset its password." };
@@ -17,7 +17,7 @@ export const POST = apiRoute(
   },
   async ({ request, body }) => {
     // The same answer whether there is an account, and whether its hourly email cap is spent.
-    deliverAfterResponse(await requestPasswordReset(body.email, { device: deviceClaim(request) }));
+    await requestPasswordReset(body.email, { device: deviceClaim(request) });
     return json(ANSWER, { status: 202 });
   },
 );

@@ -8,7 +8,7 @@ import { PROVIDER, redirectToProvider, redirectWithError, UNSUPPORTED_PROVIDER, 
 import { DetailSchema, FieldErrorsSchema, ProfileSchema } from "@/lib/api-schemas";
 import { answer, detail, detailAnswer, fieldErrors, json } from "@/lib/http/answers";
 import { refreshCookie } from "@/lib/http/cookies";
-import { apiRoute, deliverAfterResponse, methodNotAllowed } from "@/lib/http/route";
+import { apiRoute, methodNotAllowed } from "@/lib/http/route";
 import { SOCIAL_ERROR_MESSAGES } from "@/lib/social";
 import { CodeExchangeSchema } from "@/lib/validation";
 
@@ -93,7 +93,6 @@ export const POST = apiRoute(
           return detail(400, SOCIAL_ERROR_MESSAGES[result.reason], result.reason);
       }
     }
-    deliverAfterResponse(result.emailId);
     // The login body, the mfa_required body, or 403 email_not_verified or account_disabled, as password login answers.
     return signInResponse(result);
   },

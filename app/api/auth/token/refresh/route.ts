@@ -3,7 +3,7 @@ import { sessionResponse } from "@/lib/api/sign-in";
 import { AccessResponseSchema } from "@/lib/api-schemas";
 import { answer, detail, detailAnswer } from "@/lib/http/answers";
 import { clearRefreshCookie, refreshCookie } from "@/lib/http/cookies";
-import { apiRoute, deliverAfterResponse, methodNotAllowed } from "@/lib/http/route";
+import { apiRoute, methodNotAllowed } from "@/lib/http/route";
 
 export const POST = apiRoute(
   {
@@ -25,7 +25,6 @@ export const POST = apiRoute(
     if (!token) return clearRefreshCookie(detail(400, "No refresh token"));
     const result = await rotateRefreshToken(token, Date.now(), client);
     if (!result.ok) {
-      if (result.reason === "reused") deliverAfterResponse(result.emailId);
       return clearRefreshCookie(detail(401, "Invalid refresh token", "token_not_valid"));
     }
     // Inside the reuse grace window there is no new refresh token: no Set-Cookie.

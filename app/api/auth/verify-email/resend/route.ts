@@ -1,7 +1,7 @@
 import { queueVerificationResend } from "@/lib/auth/claim";
 import { MessageSchema } from "@/lib/api-schemas";
 import { answer, json } from "@/lib/http/answers";
-import { apiRoute, deliverAfterResponse, methodNotAllowed } from "@/lib/http/route";
+import { apiRoute, methodNotAllowed } from "@/lib/http/route";
 import { ResendVerificationSchema } from "@/lib/validation";
 
 const ANSWER = { message: "If that account exists and is not verified, we sent a new email." };
@@ -18,7 +18,7 @@ export const POST = apiRoute(
   },
   async ({ auth, body }) => {
     // The same answer whether there is an account, and whether its hourly email cap is spent.
-    deliverAfterResponse(await queueVerificationResend(auth ? { userId: auth.user.id } : { email: body.email }));
+    await queueVerificationResend(auth ? { userId: auth.user.id } : { email: body.email });
     return json(ANSWER, { status: 202 });
   },
 );

@@ -1,7 +1,7 @@
 import { cancelEmailChange } from "@/lib/account/email-change";
 import { DetailSchema, FieldErrorsSchema, MessageSchema } from "@/lib/api-schemas";
 import { answer, detail, json } from "@/lib/http/answers";
-import { apiRoute, deliverAfterResponse, methodNotAllowed } from "@/lib/http/route";
+import { apiRoute, methodNotAllowed } from "@/lib/http/route";
 import { LinkTokenRequestSchema } from "@/lib/validation";
 
 export const POST = apiRoute(
@@ -20,7 +20,6 @@ export const POST = apiRoute(
   async ({ body, client }) => {
     const result = await cancelEmailChange(body.token, client);
     if (!result.ok) return detail(400, "Invalid or expired token");
-    deliverAfterResponse(result.emailId);
     return json({
       message: result.reverted
         ? "The change is undone: the account's email address is this one again, and every session is signed out."

@@ -2,7 +2,7 @@ import { confirmTotpSetup } from "@/lib/auth/mfa/second-factor";
 import { CHECKS_A_CODE, codeRefusal, invalidCode, secondFactorOff } from "@/lib/api/second-factor";
 import { RecoveryCodesSchema } from "@/lib/api-schemas";
 import { answer, json } from "@/lib/http/answers";
-import { apiRoute, deliverAfterResponse, methodNotAllowed } from "@/lib/http/route";
+import { apiRoute, methodNotAllowed } from "@/lib/http/route";
 import { MfaCodeSchema } from "@/lib/validation";
 
 export const POST = apiRoute(
@@ -18,7 +18,6 @@ export const POST = apiRoute(
   async ({ auth, body, client }) => {
     const result = await confirmTotpSetup({ user: auth.user, code: body.code, client, sessionId: auth.sessionId });
     if (!result.ok) return result.reason === "no_setup" ? secondFactorOff("Start the setup first: there is no code to confirm.", "totp_not_set_up") : codeRefusal(result);
-    deliverAfterResponse(result.emailId);
     return json({ recovery_codes: result.recoveryCodes });
   },
 );

@@ -1,7 +1,7 @@
 import { confirmPasswordReset } from "@/lib/auth/password-reset";
 import { DetailSchema, FieldErrorsSchema, MessageSchema } from "@/lib/api-schemas";
 import { answer, detail, fieldErrors, json } from "@/lib/http/answers";
-import { apiRoute, deliverAfterResponse, methodNotAllowed } from "@/lib/http/route";
+import { apiRoute, methodNotAllowed } from "@/lib/http/route";
 import { PasswordResetConfirmSchema } from "@/lib/validation";
 
 export const POST = apiRoute(
@@ -20,7 +20,6 @@ export const POST = apiRoute(
   async ({ body, client }) => {
     const result = await confirmPasswordReset({ ...body, client });
     if (!result.ok) return result.reason === "invalid_password" ? fieldErrors(result.errors) : detail(400, "Invalid or expired token");
-    deliverAfterResponse(result.emailId);
     return json({ message: "Password updated" });
   },
 );

@@ -4,7 +4,7 @@ import { getProviderConfig } from "@/lib/auth/oauth/providers";
 import { PROVIDER, redirectAfterSignIn, redirectToSecondStep, redirectWithError, unsupportedProvider } from "@/lib/api/social";
 import { answer, detailAnswer } from "@/lib/http/answers";
 import { clearStateCookie, refreshCookie, stateCookie } from "@/lib/http/cookies";
-import { apiRoute, deliverAfterResponse, methodNotAllowed } from "@/lib/http/route";
+import { apiRoute, methodNotAllowed } from "@/lib/http/route";
 import { log } from "@/lib/log";
 
 /**
@@ -46,7 +46,6 @@ export const GET = apiRoute(
         refreshToken: refreshCookie(request),
         client,
       });
-      deliverAfterResponse(result.emailId ?? null);
       if (!result.ok) return redirectWithError(result.errorPage, result.code);
       if (result.kind === "mfa_required") return redirectToSecondStep(result.next, result.mfaToken, result.methods);
       return redirectAfterSignIn(result.next, result.kind === "signed_in" ? result.grant : null);

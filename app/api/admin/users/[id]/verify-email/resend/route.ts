@@ -3,7 +3,7 @@ import { parseUserId } from "@/lib/admin/users";
 import { adminActor, notFound, USER_ID, USER_NOT_FOUND } from "@/lib/api/admin";
 import { MessageSchema } from "@/lib/api-schemas";
 import { answer, json } from "@/lib/http/answers";
-import { apiRoute, deliverAfterResponse, methodNotAllowed } from "@/lib/http/route";
+import { apiRoute, methodNotAllowed } from "@/lib/http/route";
 import { AdminActionSchema } from "@/lib/validation";
 
 export const POST = apiRoute(
@@ -22,7 +22,6 @@ export const POST = apiRoute(
     if (id === null) return notFound();
     const result = await resendVerificationOf({ targetId: id, actor: adminActor(auth, client), reason: body.reason });
     if (!result.ok) return notFound();
-    deliverAfterResponse(result.emailId ?? null);
     return json({ message: "If the address is not verified, we sent a new link." }, { status: 202 });
   },
 );
