@@ -63,10 +63,11 @@ describe.skipIf(!TEST_POSTGRES_URL)(TITLE, () => {
     expect(store.isUniqueViolation(notNull)).toBe(false);
   });
 
-  it("runs write transactions one at a time across pools: no lost update in a read-then-write", async () => {
+  it("makes read-then-writes about one key take turns across pools (Store.lock): no lost update", async () => {
     await store.db.insert(rateLimits).values({ key: "counter", points: 0 });
     const increment = (s: Store) =>
       s.writeTransaction(async (tx) => {
+        await s.lock(tx, ["counter"]);
         const [row] = await tx.select({ points: rateLimits.points }).from(rateLimits).where(eq(rateLimits.key, "counter"));
         // Another transaction gets every chance to read the same value in between.
         await new Promise((r) => setTimeout(r, 5));
@@ -75,6 +76,62 @@ describe.skipIf(!TEST_POSTGRES_URL)(TITLE, () => {
     await Promise.all(Array.from({ length: 20 }, (_, i) => increment(i % 2 ? store : other)));
     const [row] = await store.db.select({ points: rateLimits.points }).from(rateLimits).where(eq(rateLimits.key, "counter"));
     expect(row!.points).toBe(20);
+  });
+
+  it("runs write transactions about different keys side by side (no global lock, decision 026)", async () => {
+    // Each holds its own key and waits, inside its transaction, for the other to be inside
+    // its own: one global lock would keep the second out until the first gave up.
+    let arrived = 0;
+    const bothInside = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error("the second transaction never started while the first was open")), 10_000);
+      const check = setInterval(() => {
+        if (arrived === 2) {
+          clearInterval(check);
+          clearTimeout(timer);
+          resolve();
+        }
+      }, 5);
+    });
+    const inside = (s: Store, key: string) =>
+      s.writeTransaction(async (tx) => {
+        await s.lock(tx, [key]);
+        arrived += 1;
+        await bothInside;
+      });
+    await Promise.all([inside(store, "side-a"), inside(other, "side-b")]);
+    expect(arrived).toBe(2);
+  });
+
+  it("runs a transaction again after a deadlock, and says so", async () => {
+    const retries: string[] = [];
+    const url = await testDatabaseUrl(dataDir);
+    const watched = openPostgresStore(url, { poolSize: 4, onTransactionRetry: ({ code }) => retries.push(code) });
+    try {
+      await watched.ready();
+      // Two transactions that take two keys in opposite orders, each waiting for the other
+      // to hold its first: the server breaks the deadlock by failing one, which runs again.
+      let holding = 0;
+      const bothHold = () =>
+        new Promise<void>((resolve) => {
+          const check = setInterval(() => {
+            if (holding >= 2) {
+              clearInterval(check);
+              resolve();
+            }
+          }, 5);
+        });
+      const crossing = (first: string, second: string) =>
+        watched.writeTransaction(async (tx) => {
+          await watched.lock(tx, [first]);
+          holding += 1;
+          await bothHold();
+          await watched.lock(tx, [second]);
+        });
+      await Promise.all([crossing("cross-a", "cross-b"), crossing("cross-b", "cross-a")]);
+      expect(retries).toEqual(["40P01"]);
+    } finally {
+      await watched.close();
+    }
   });
 
   it("rolls back a transaction that throws", async () => {
