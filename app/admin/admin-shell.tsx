@@ -4,6 +4,7 @@ import Link from "next/link";
 import { usePathname, useRouter } from "next/navigation";
 import { useCallback, useEffect, useState, type ReactNode } from "react";
 import { useAppInfo } from "@/app/_components/app-info";
+import { SectionLayout } from "@/app/_components/section-layout";
 import { SessionUnavailable } from "@/app/_components/session-unavailable";
 import { Loading, Notice, RetryNotice } from "@/app/_components/status";
 import { problemMessage } from "@/lib/client/api";
@@ -64,24 +65,12 @@ export function AdminShell({ children }: { children: ReactNode }) {
     );
   }
 
+  // A user's page belongs to the list of users it was opened from.
+  const current = NAV.find((item) => item.href === pathname)?.href ?? (pathname.startsWith("/admin/users/") ? "/admin/" : undefined);
   return (
-    <main className="site-main">
-      {/* The profile's frame (app/globals.css): the navigation beside the page on a desktop, chips above it on a phone. */}
-      <div className="profile-layout">
-        <nav className="profile-nav" aria-label="Administration">
-          <ul>
-            {NAV.map((item) => (
-              <li key={item.href}>
-                <Link href={item.href} aria-current={pathname === item.href ? "page" : undefined}>
-                  {item.label}
-                </Link>
-              </li>
-            ))}
-          </ul>
-        </nav>
-        <div className="card profile-card">{body}</div>
-      </div>
-    </main>
+    <SectionLayout label="Administration" links={NAV} current={current}>
+      {body}
+    </SectionLayout>
   );
 }
 

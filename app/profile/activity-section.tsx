@@ -5,9 +5,8 @@ import { useCallback, useEffect, useState } from "react";
 import { Loading, RetryNotice } from "@/app/_components/status";
 import { linkTargets, problemMessage } from "@/lib/client/api";
 import { callWithSession } from "@/lib/client/session";
-import { describeEventAction, type ActivityItem } from "./activity-details";
-import { ItemMeta } from "./item-meta";
-import { describeDevice, formatDateTime, formatLastActive } from "./session-details";
+import type { ActivityItem } from "./activity-details";
+import { ActivityList } from "./activity-list";
 import styles from "./profile.module.css";
 
 /** Events a page shows; the API pages with ?limit=&before=|after= (docs/decisions/037). */
@@ -61,26 +60,7 @@ export function ActivitySection({ before, after }: { before: string | null; afte
         )
       ) : null}
       {load.state === "ready" && load.page.events.length > 0 ? (
-        <ul className={styles.list} aria-label="Security events, newest first">
-          {load.page.events.map((event, index) => (
-            <li key={`${event.at}-${index}`} className={styles.item}>
-              <div className={styles.itemText}>
-                <p className={styles.itemName}>{describeEventAction(event)}</p>
-                <ItemMeta
-                  parts={[
-                    <span key="device" title={event.user_agent ?? undefined}>
-                      {describeDevice(event.user_agent)}
-                    </span>,
-                    event.ip,
-                    <time key="at" className={styles.phrase} dateTime={event.at} title={formatDateTime(event.at)}>
-                      {formatLastActive(event.at)}
-                    </time>,
-                  ]}
-                />
-              </div>
-            </li>
-          ))}
-        </ul>
+        <ActivityList events={load.page.events} label="Security events, newest first" />
       ) : null}
       {load.state === "ready" && (load.page.newer || load.page.older) ? (
         <nav aria-label="Pages of activity" className={styles.pager}>

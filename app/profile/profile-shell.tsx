@@ -1,8 +1,8 @@
 "use client";
 
-import Link from "next/link";
 import { usePathname, useRouter } from "next/navigation";
 import { useEffect, type ReactNode } from "react";
+import { SectionLayout } from "@/app/_components/section-layout";
 import { SessionUnavailable } from "@/app/_components/session-unavailable";
 import { Loading, RetryNotice } from "@/app/_components/status";
 import { useAccount, type Profile } from "@/lib/client/account";
@@ -40,22 +40,9 @@ export function ProfileShell({ nav, children }: { nav: { href: string; label: st
   } else body = children;
 
   return (
-    <main className="site-main">
-      <div className="profile-layout">
-        <nav className="profile-nav" aria-label="Your profile">
-          <ul>
-            {nav.map((item) => (
-              <li key={item.href}>
-                <Link href={item.href} aria-current={pathname === item.href ? "page" : undefined}>
-                  {item.label}
-                </Link>
-              </li>
-            ))}
-          </ul>
-        </nav>
-        <div className="card profile-card">{body}</div>
-      </div>
-    </main>
+    <SectionLayout label="Your profile" links={nav} current={pathname}>
+      {body}
+    </SectionLayout>
   );
 }
 

@@ -5,7 +5,7 @@ import { useCallback, useEffect, useRef, useState, type FormEvent } from "react"
 import { Field } from "@/app/_components/field";
 import { Loading, MessageNotice, RetryNotice } from "@/app/_components/status";
 import { useRecentSignIn } from "@/app/_components/use-recent-sign-in";
-import { describeEventAction } from "@/app/profile/activity-details";
+import { ActivityList } from "@/app/profile/activity-list";
 import { ItemMeta } from "@/app/profile/item-meta";
 import { describeDevice, formatDateTime, formatLastActive } from "@/app/profile/session-details";
 import type { AdminUserDetail } from "@/lib/client/admin";
@@ -321,26 +321,7 @@ function Activity({ user }: { user: AdminUserDetail }) {
       {user.activity.length === 0 ? (
         <p className="muted">Nothing yet.</p>
       ) : (
-        <ul className={styles.list}>
-          {user.activity.map((event, index) => (
-            <li key={`${event.at}-${index}`} className={styles.item}>
-              <div className={styles.itemText}>
-                <p className={styles.itemName}>{describeEventAction(event)}</p>
-                <ItemMeta
-                  parts={[
-                    <span key="device" title={event.user_agent ?? undefined}>
-                      {describeDevice(event.user_agent)}
-                    </span>,
-                    event.ip,
-                    <time key="at" className={styles.phrase} dateTime={event.at} title={formatDateTime(event.at)}>
-                      {formatLastActive(event.at)}
-                    </time>,
-                  ]}
-                />
-              </div>
-            </li>
-          ))}
-        </ul>
+        <ActivityList events={user.activity} label="Security events, newest first" />
       )}
     </section>
   );
