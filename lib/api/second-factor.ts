@@ -1,7 +1,7 @@
 import "server-only";
 import { DetailSchema, FieldErrorsSchema } from "@/lib/api-schemas";
-import { envDefault } from "@/lib/env";
-import { answer, detail, detailAnswer, fieldErrors, tooManyRequests } from "@/lib/http/answers";
+import { answer, detail, fieldErrors, tooManyRequests } from "@/lib/http/answers";
+export { REAUTHENTICATION_REQUIRED, reauthenticationRequired } from "@/lib/http/refusals";
 
 // The answers of the second-factor and passkey routes (docs/api.md) that more than one
 // route gives, and their declarations.
@@ -12,23 +12,9 @@ import { answer, detail, detailAnswer, fieldErrors, tooManyRequests } from "@/li
  */
 export const CHECKS_A_CODE = { rateLimit: "mfa", accountLockout: "after repeated wrong codes or passwords" } as const;
 
-/** reauthenticationRequired's 403. */
-export const REAUTHENTICATION_REQUIRED = detailAnswer(
-  403,
-  `The session signed in longer ago than \`REAUTH_MAX_AGE\` (${envDefault("REAUTH_MAX_AGE") / 60} minutes) and has not re-authenticated since: \`{"detail": ..., "code": "reauthentication_required"}\`. \`POST /api/auth/reauthenticate/\`, then try again.`,
-);
-
 /** codeRefusal's 400, and what else the route refuses with 400. */
 export const invalidCode = (more: string) =>
   answer(400, `\`{"code": ["Invalid code"]}\` (wrong, replayed or spent), other field errors, or ${more}.`, [FieldErrorsSchema, DetailSchema]);
-
-/**
- * 403 for a sensitive change from a session whose sign-in is older than REAUTH_MAX_AGE
- * (docs/security.md, account ownership): the client re-authenticates
- * (POST /api/auth/reauthenticate/) and tries again.
- */
-export const reauthenticationRequired = () =>
-  detail(403, "Confirm it is you: enter your password or a code again.", "reauthentication_required");
 
 /**
  * A second factor or a passkey is added only to an account whose address is proven: a

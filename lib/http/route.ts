@@ -7,7 +7,6 @@ import type { Client } from "@/lib/auth/activity";
 import { ClientGoneError, ServerBusyError } from "@/lib/auth/password";
 import { consumeRateLimit, LIMITS, type PerIpLimit } from "@/lib/auth/rate-limit";
 import { checkAdminAccess } from "@/lib/admin/access";
-import { ADMIN_REFUSED, adminRefusal } from "@/lib/api/admin";
 import { authenticateAccessToken } from "@/lib/auth/session";
 import { collectAfterCommit, type AfterCommitTask } from "@/lib/after-commit";
 import { envDefault, runMode } from "@/lib/env";
@@ -16,6 +15,7 @@ import { log, withRequestContext } from "@/lib/log";
 import { baseHeadersAreStamped, responseBaseHeaders } from "@/lib/security-headers";
 import { detail, detailAnswer, serverBusy, tooManyRequests, unauthorized, type Answer } from "./answers";
 import { BODY_ANSWERS, parseJsonBody } from "./body";
+import { ADMIN_REFUSED, adminRefusal } from "./refusals";
 import { bearerToken, clientIp, isCrossSite, requestClient } from "./request";
 
 // The wrapper every API route goes through. A route states its contract once, here:
