@@ -1,12 +1,10 @@
 import "server-only";
-import { count, eq } from "drizzle-orm";
-import { getDb } from "@/lib/db";
-import { passkeys, type User } from "@/db/schema";
+import type { User } from "@/db/schema";
 import { getEnv } from "@/lib/env";
 import type { Client } from "./activity";
 import { issueDeviceToken } from "./device";
 import { createMfaToken } from "./mfa/mfa-token";
-import { hasTotp } from "./mfa/second-factor";
+import { hasTotp, secondFactorMethods, type SecondFactorMethod } from "./mfa/second-factor";
 import { startSession, type SessionGrant } from "./session";
 
 // The one place where a sign-in completes (docs/api.md, login; docs/security.md): every
@@ -15,10 +13,11 @@ import { startSession, type SessionGrant } from "./session";
 // first, whether a second factor is still owed, and otherwise starts the session and
 // records the login.
 
+/** What the second step of mfa/verify may take (lib/auth/mfa/second-factor.ts). */
+export type { SecondFactorMethod };
+
 /** How the user proved who they are first. A passkey verifies the user: both factors at once. */
 export type SignInMethod = "password" | "google" | "github" | "passkey";
-/** What the second step of mfa/verify may take. */
-export type SecondFactorMethod = "totp" | "recovery_code" | "passkey";
 
 export type SignInResult =
   | { ok: true; kind: "session"; user: User; grant: SessionGrant }
@@ -30,16 +29,6 @@ export type SignInResult =
    * caller answers it as its own proof failing: the proof no longer stands.
    */
   | { ok: false; reason: "credentials_changed" };
-
-async function hasPasskey(userId: number): Promise<boolean> {
-  const [row] = await getDb().select({ n: count() }).from(passkeys).where(eq(passkeys.userId, userId));
-  return (row?.n ?? 0) > 0;
-}
-
-/** The second-step methods of a user with TOTP on. */
-export async function secondFactorMethods(userId: number): Promise<SecondFactorMethod[]> {
-  return (await hasPasskey(userId)) ? ["totp", "recovery_code", "passkey"] : ["totp", "recovery_code"];
-}
 
 /**
  * Finish a sign-in whose first step has passed. `user` is the row the proof was checked

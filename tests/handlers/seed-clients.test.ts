@@ -91,7 +91,7 @@ describe("POST /api/auth/social/<provider>/ as the seed's frontend sends it: {co
 describe("mfa_required, for a client that knows no second step", () => {
   it("carries a detail sentence such a client can show", async () => {
     const user = await createUser({ emailVerified: true });
-    const { startTotpSetup, confirmTotpSetup } = await import("@/lib/auth/mfa/second-factor");
+    const { startTotpSetup, confirmTotpSetup } = await import("@/lib/auth/mfa/enrolment");
     const { generateHOTP } = await import("@oslojs/otp");
     const { decodeBase32IgnorePadding } = await import("@oslojs/encoding");
     const setup = await startTotpSetup(user);

@@ -3,7 +3,7 @@ import { describe, expect, it, vi } from "vitest";
 import { getDb } from "@/lib/db";
 import { totpCredentials } from "@/db/schema";
 import { loginWithPassword } from "@/lib/auth/login";
-import { startTotpSetup } from "@/lib/auth/mfa/second-factor";
+import { startTotpSetup } from "@/lib/auth/mfa/enrolment";
 import { getEnv } from "@/lib/env";
 import { hashingQueue } from "@/lib/auth/password";
 import { authenticateAccessToken } from "@/lib/auth/session";

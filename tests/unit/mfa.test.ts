@@ -6,16 +6,10 @@ import { getDb } from "@/lib/db";
 import { emails, recoveryCodes, securityEvents, totpCredentials } from "@/db/schema";
 import { consumeMfaToken, createMfaToken, MFA_TOKEN_TTL_MS, peekMfaToken } from "@/lib/auth/mfa/mfa-token";
 import { matchRecoveryCode, newRecoveryCodes, normalizeRecoveryCode } from "@/lib/auth/mfa/recovery-codes";
-import {
-  confirmTotpSetup,
-  disableTotp,
-  passSecondStep,
-  recoveryCodesLeft,
-  regenerateRecoveryCodes,
-  startTotpSetup,
-} from "@/lib/auth/mfa/second-factor";
+import { passSecondStep, recoveryCodesLeft } from "@/lib/auth/mfa/second-factor";
+import { confirmTotpSetup, disableTotp, regenerateRecoveryCodes, startTotpSetup } from "@/lib/auth/mfa/enrolment";
 import { openSecret, sealSecret } from "@/lib/auth/mfa/secret-box";
-import { getMfaStatus } from "@/lib/auth/mfa/status";
+import { getMfaStatus } from "@/lib/auth/mfa/second-factor";
 import { matchTotpStep, timeStep } from "@/lib/auth/mfa/totp";
 import { sha256 } from "@/lib/crypto";
 import { expectConsoleError } from "../support/unit-setup";

@@ -1,7 +1,7 @@
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { startTotpSetup } from "@/lib/auth/mfa/second-factor";
+import { startTotpSetup } from "@/lib/auth/mfa/enrolment";
 import { matchTotpStep } from "@/lib/auth/mfa/totp";
 import { decodeBase32IgnorePadding } from "@oslojs/encoding";
 import { createUser, setEnv } from "./helpers";

@@ -1,34 +1,35 @@
 import "server-only";
 import { and, count, eq, isNull, lt, or } from "drizzle-orm";
-import { getDb, type Queryable, writeTransaction } from "@/lib/db";
-import { recoveryCodes, totpCredentials, type User } from "@/db/schema";
-import { getEnv } from "@/lib/env";
+import { getDb, writeTransaction } from "@/lib/db";
+import { passkeys, recoveryCodes, totpCredentials, type User } from "@/db/schema";
+import type { MfaStatus } from "@/lib/api-schemas";
 import { log } from "@/lib/log";
 import { recordAndNotifyIn, type Client } from "../activity";
-import { retireCredentials } from "../credentials";
+import { listPasskeys } from "../passkeys";
 import { deviceOf, type DeviceClaim } from "../device";
-import { recordReauthenticationIn } from "../session";
 import { checkAccountSecret } from "../rate-limit";
-import { hashRecoveryCode, matchRecoveryCode, newRecoveryCodes } from "./recovery-codes";
+import { matchRecoveryCode } from "./recovery-codes";
 import { needsReseal, openSecret, sealSecret } from "./secret-box";
-import { encodeTotpSecret, matchTotpStep, newTotpSecret, TOTP_CODE_PATTERN, totpUri } from "./totp";
+import { matchTotpStep, TOTP_CODE_PATTERN } from "./totp";
 
-// TOTP with recovery codes (docs/api.md, second factor): setup, confirm, turn off, new
-// recovery codes, and the check of a code that mfa/verify will use. Every check of a
-// code spends the account's budget like a password does (docs/security.md, abuse
-// limits): a wrong code, a replayed one and a spent recovery code all count.
+// The second factor at sign-in (docs/api.md, second factor): what the account has (TOTP,
+// recovery codes, passkeys), what a sign-in still owes (secondFactorMethods), and the
+// check of a code that mfa/verify and re-authentication use. Turning it on or off and new
+// recovery codes are enrolment (./enrolment.ts). Every check of a code spends the
+// account's budget like a password does (docs/security.md, abuse limits): a wrong code, a
+// replayed one and a spent recovery code all count.
 
 export type CodeCheck =
   | { ok: true; method: "totp" | "recovery_code" }
   | { ok: false; reason: "invalid_code" }
   | { ok: false; reason: "locked"; retryAfter: number };
 
-type Locked = { ok: false; reason: "locked"; retryAfter: number };
+export type Locked = { ok: false; reason: "locked"; retryAfter: number };
 
 /** The AAD of a user's sealed secret: a box copied to another user's row does not open. */
-const secretContext = (userId: number) => `totp:${userId}`;
+export const secretContext = (userId: number) => `totp:${userId}`;
 
-async function totpCredentialOf(userId: number) {
+export async function totpCredentialOf(userId: number) {
   const [row] = await getDb().select().from(totpCredentials).where(eq(totpCredentials.userId, userId)).limit(1);
   return row ?? null;
 }
@@ -46,36 +47,31 @@ export async function recoveryCodesLeft(userId: number): Promise<number> {
   return row?.n ?? 0;
 }
 
-export type TotpSetup = { ok: true; secret: string; otpauthUri: string } | { ok: false; reason: "already_enabled" };
 
-/** A new secret, sealed and stored unconfirmed; it replaces an earlier unconfirmed one. */
-export async function startTotpSetup(user: User): Promise<TotpSetup> {
-  const secret = newTotpSecret();
-  const encryptedSecret = await sealSecret(secret, secretContext(user.id));
-  const now = new Date();
-  const stored = await getDb()
-    .insert(totpCredentials)
-    .values({ userId: user.id, encryptedSecret, createdAt: now })
-    .onConflictDoUpdate({
-      target: totpCredentials.userId,
-      set: { encryptedSecret, createdAt: now, lastUsedStep: null },
-      // A confirmed credential is never replaced here: turning it off takes a code.
-      setWhere: isNull(totpCredentials.confirmedAt),
-    })
-    .returning({ userId: totpCredentials.userId });
-  if (stored.length === 0) return { ok: false, reason: "already_enabled" };
-  return {
-    ok: true,
-    secret: encodeTotpSecret(secret),
-    otpauthUri: totpUri({ secret, issuer: getEnv().APP_NAME, account: user.email }),
-  };
+/** What the second step of mfa/verify may take. */
+export type SecondFactorMethod = "totp" | "recovery_code" | "passkey";
+
+async function hasPasskey(userId: number): Promise<boolean> {
+  const [row] = await getDb().select({ n: count() }).from(passkeys).where(eq(passkeys.userId, userId));
+  return (row?.n ?? 0) > 0;
+}
+
+/** The second-step methods of a user with TOTP on. */
+export async function secondFactorMethods(userId: number): Promise<SecondFactorMethod[]> {
+  return (await hasPasskey(userId)) ? ["totp", "recovery_code", "passkey"] : ["totp", "recovery_code"];
+}
+
+/** What the account has, for GET /api/auth/mfa/ and the profile. */
+export async function getMfaStatus(user: User): Promise<MfaStatus> {
+  const [totp, left, keys] = await Promise.all([hasTotp(user.id), recoveryCodesLeft(user.id), listPasskeys(user.id)]);
+  return { password: user.passwordHash !== null, totp, recovery_codes_left: totp ? left : 0, passkeys: keys };
 }
 
 /**
  * Accept a TOTP code once: the step it matched is claimed with a conditional update, so
  * a replay of that step or an earlier one, even in a parallel request, is refused.
  */
-async function claimTotpCode(userId: number, code: string, state: "confirmed" | "pending", now: number): Promise<boolean> {
+export async function claimTotpCode(userId: number, code: string, state: "confirmed" | "pending", now: number): Promise<boolean> {
   const credential = await totpCredentialOf(userId);
   if (!credential || (state === "confirmed") !== Boolean(credential.confirmedAt)) return false;
   const opened = await openSecret(credential.encryptedSecret, secretContext(userId));
@@ -175,88 +171,6 @@ export async function resealTotpSecrets(): Promise<{ resealed: number; unreadabl
     resealed += moved.length;
   }
   return { resealed, unreadable };
-}
-
-/** Replace every recovery code of the user with ten new ones; returns them in the clear, once. */
-async function replaceRecoveryCodesIn(tx: Queryable, userId: number, now: number): Promise<string[]> {
-  const codes = newRecoveryCodes();
-  await tx.delete(recoveryCodes).where(eq(recoveryCodes.userId, userId));
-  await tx.insert(recoveryCodes).values(codes.map((code) => ({ userId, codeHash: hashRecoveryCode(code), createdAt: new Date(now) })));
-  return codes;
-}
-
-type Refused = { ok: false; reason: "no_setup" } | { ok: false; reason: "invalid_code" } | Locked;
-
-export type RecoveryCodesResult = { ok: true; recoveryCodes: string[] } | Refused;
-
-/**
- * The first code from the app turns TOTP on and gives the ten recovery codes. The code
- * just typed is a proof by the new factor: the session that confirms counts it as a
- * recent one (lib/auth/reauth.ts), so adding a passkey next needs no second prompt.
- */
-export async function confirmTotpSetup(input: { user: User; code: string; client: Client; sessionId?: string }, now = Date.now()): Promise<RecoveryCodesResult> {
-  const { user } = input;
-  const credential = await totpCredentialOf(user.id);
-  if (!credential || credential.confirmedAt) return { ok: false, reason: "no_setup" };
-  const checked = await checkAccountSecret(user.email, () => claimTotpCode(user.id, input.code, "pending", now));
-  if (checked.locked) return { ok: false, reason: "locked", retryAfter: checked.retryAfter };
-  if (!checked.passed) return { ok: false, reason: "invalid_code" };
-  const done = await writeTransaction(async (tx) => {
-    const confirmed = await tx
-      .update(totpCredentials)
-      .set({ confirmedAt: new Date(now) })
-      .where(and(eq(totpCredentials.userId, user.id), isNull(totpCredentials.confirmedAt)))
-      .returning({ userId: totpCredentials.userId });
-    // A parallel confirmation got there first and holds the codes.
-    if (confirmed.length === 0) return null;
-    // Sign-ins in flight were proven without a code: none of them finishes now.
-    await retireCredentials(tx, { userId: user.id, change: "totp_enabled", now });
-    if (input.sessionId) await recordReauthenticationIn(tx, input.sessionId, "totp", now);
-    const codes = await replaceRecoveryCodesIn(tx, user.id, now);
-    await recordAndNotifyIn(tx, { user, event: { type: "mfa_enabled", client: input.client, detail: { method: "totp" } }, change: { kind: "totp_enabled" } }, now);
-    return codes;
-  });
-  return done ? { ok: true, recoveryCodes: done } : { ok: false, reason: "invalid_code" };
-}
-
-/**
- * Ten new recovery codes for a current TOTP code; the old ones stop working. Recorded and
- * told to the owner like every change of the second factor: whoever holds a session and
- * the app could otherwise replace the owner's paper codes without a trace.
- */
-export async function regenerateRecoveryCodes(input: { user: User; code: string; client: Client }, now = Date.now()): Promise<RecoveryCodesResult> {
-  const { user } = input;
-  if (!(await hasTotp(user.id))) return { ok: false, reason: "no_setup" };
-  const checked = await checkSecondFactorCode(user, input.code, { accept: "totp", now });
-  if (!checked.ok) return checked;
-  const done = await writeTransaction(async (tx) => {
-    await retireCredentials(tx, { userId: user.id, change: "recovery_codes_regenerated", now });
-    const codes = await replaceRecoveryCodesIn(tx, user.id, now);
-    await recordAndNotifyIn(
-      tx,
-      { user, event: { type: "recovery_codes_regenerated", client: input.client, detail: {} }, change: { kind: "recovery_codes_regenerated" } },
-      now,
-    );
-    return codes;
-  });
-  return { ok: true, recoveryCodes: done };
-}
-
-export type DisableResult = { ok: true } | Refused;
-
-/** Turn TOTP off with a current code or a recovery code; the recovery codes go with it. */
-export async function disableTotp(input: { user: User; code: string; client: Client }, now = Date.now()): Promise<DisableResult> {
-  const { user } = input;
-  if (!(await hasTotp(user.id))) return { ok: false, reason: "no_setup" };
-  const checked = await checkSecondFactorCode(user, input.code, { accept: "either", now });
-  if (!checked.ok) return checked;
-  await writeTransaction(async (tx) => {
-    await tx.delete(totpCredentials).where(eq(totpCredentials.userId, user.id));
-    await tx.delete(recoveryCodes).where(eq(recoveryCodes.userId, user.id));
-    await retireCredentials(tx, { userId: user.id, change: "totp_disabled", now });
-    await recordAndNotifyIn(tx, { user, event: { type: "mfa_disabled", client: input.client, detail: { method: checked.method } }, change: { kind: "totp_disabled" } }, now);
-  });
-  return { ok: true };
 }
 
 export type SecondStepResult = { ok: true; method: "totp" | "recovery_code" } | { ok: false; reason: "invalid_code" } | Locked;

@@ -1,4 +1,4 @@
-import { getMfaStatus } from "@/lib/auth/mfa/status";
+import { getMfaStatus } from "@/lib/auth/mfa/second-factor";
 import { MfaStatusSchema } from "@/lib/api-schemas";
 import { answer, json } from "@/lib/http/answers";
 import { apiRoute, methodNotAllowed } from "@/lib/http/route";

@@ -1,4 +1,4 @@
-import { regenerateRecoveryCodes } from "@/lib/auth/mfa/second-factor";
+import { regenerateRecoveryCodes } from "@/lib/auth/mfa/enrolment";
 import { CHECKS_A_CODE, codeRefusal, invalidCode, secondFactorOff } from "@/lib/api/second-factor";
 import { RecoveryCodesSchema } from "@/lib/api-schemas";
 import { answer, json } from "@/lib/http/answers";

@@ -1,4 +1,4 @@
-import { disableTotp } from "@/lib/auth/mfa/second-factor";
+import { disableTotp } from "@/lib/auth/mfa/enrolment";
 import { CHECKS_A_CODE, codeRefusal, invalidCode, secondFactorOff } from "@/lib/api/second-factor";
 import { answer, noContent } from "@/lib/http/answers";
 import { apiRoute, methodNotAllowed } from "@/lib/http/route";

@@ -1,4 +1,4 @@
-import { startTotpSetup } from "@/lib/auth/mfa/second-factor";
+import { startTotpSetup } from "@/lib/auth/mfa/enrolment";
 import { isRecentSignIn } from "@/lib/auth/reauth";
 import { REAUTHENTICATION_REQUIRED, reauthenticationRequired, secondFactorNeedsVerifiedEmail } from "@/lib/api/second-factor";
 import { TotpSetupSchema } from "@/lib/api-schemas";
