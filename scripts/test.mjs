@@ -4,16 +4,16 @@
 // The suite must finish in well under five minutes on a two-core machine (README "Tests"),
 // so it runs two lanes side by side (docs/decisions/021):
 //
-//   lane 1  typecheck → build → integration → e2e   (the build must wait for typecheck:
+//   lane 1  typecheck → build → e2e                  (the build must wait for typecheck:
 //           `next build` empties .next/, where `next typegen` wrote the route types tsc
-//           reads; integration and e2e run the build)
-//   lane 2  unit → handlers → rp app build           (no build, no server; then the second
-//           app e2e signs in through, e2e/rp-app/.next: Auth.js against Gatehouse's
-//           OpenID Connect provider. e2e waits for it, if lane 2 is still on it.)
+//           reads; e2e runs the build)
+//   lane 2  rp app build → unit → handlers → integration   (first the second app e2e signs
+//           in through, e2e/rp-app/.next: Auth.js against Gatehouse's OpenID Connect
+//           provider; then no build, no server; integration waits for lane 1's build.)
 //
-// Lane 1 is the longer; lane 2 fills the other core while typecheck and the build (about
-// one core each) run. Lane 2's output is printed when each of its steps ends, so lane 1's
-// stays readable. The load tests, the bench's ceiling build and the screen gallery are not
+// Neither step of a lane fills both cores (decision 021): lane 2 fills the other core
+// while typecheck, the build and then e2e run. Lane 2's output is printed when each of
+// its steps ends, so lane 1's stays readable. The load tests, the bench's ceiling build and the screen gallery are not
 // here: `npm run test:load` and `npm run test:gallery`, which .ci/run runs after this.
 //
 //   node scripts/test.mjs           (npm test)
@@ -36,9 +36,12 @@ const STEPS = {
 
 const started = Date.now();
 // e2e starts the second app from its build; Playwright would build it itself if it were
-// missing or stale, but not while lane 2 is still writing it.
+// missing or stale, but not while lane 2 is still writing it. Integration runs lane 1's
+// build, so it waits for that.
 let rpAppBuilt;
 const rpAppReady = new Promise((resolve) => (rpAppBuilt = resolve));
+let appBuilt;
+const appReady = new Promise((resolve) => (appBuilt = resolve));
 const times = new Map(); // step → seconds, or "failed after N s"
 const running = new Set();
 const stopped = new Set(); // children this script stopped because another step failed
@@ -74,6 +77,7 @@ function run(name, { buffered = false } = {}) {
 function stopAll() {
   // A lane waiting on another's step stops waiting (it would never come).
   rpAppBuilt(false);
+  appBuilt(false);
   for (const child of running) {
     stopped.add(child);
     try {
@@ -116,11 +120,13 @@ process.once("SIGINT", () => {
 
 finish(
   await lanes(
-    [() => run("typecheck"), () => run("build"), () => run("integration"), () => rpAppReady, () => run("e2e")],
+    [() => run("typecheck"), () => run("build").then((ok) => (appBuilt(ok), ok)), () => rpAppReady, () => run("e2e")],
     [
+      () => run("rp app build", { buffered: true }).then((ok) => (rpAppBuilt(ok), ok)),
       () => run("unit", { buffered: true }),
       () => run("handlers", { buffered: true }),
-      () => run("rp app build", { buffered: true }).then((ok) => (rpAppBuilt(ok), ok)),
+      () => appReady,
+      () => run("integration", { buffered: true }),
     ],
   ),
 );

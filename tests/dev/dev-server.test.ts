@@ -123,7 +123,7 @@ async function accountWithPasskey(page: Page, name: string): Promise<void> {
   const email = `${name}@example.com`;
   const api = new ApiClient(app.url);
   expect((await api.post("/api/auth/register/", { username: name, email, password: PASSWORD })).status).toBe(201);
-  await app.db().run("update users set email_verified = 1 where email = ?", email);
+  await app.db().run("update users set email_verified = true where email = ?", email);
   // Any document of the origin will do for the ceremony; this one starts none of its own.
   await page.goto("/api/health/");
   const added = await page.evaluate(
