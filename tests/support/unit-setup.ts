@@ -18,34 +18,53 @@ import { seedSqliteFile } from "./test-database";
 // logs is either a bug or a path the test means to take, and then it says so with
 // expectConsoleError() before the call that logs.
 
+// Vitest runs this file again before every test file, and with isolation off (the unit
+// and handler projects: docs/decisions/021) the modules stay loaded between files. So
+// what must be one per worker (the environment the worker started with, the log taps,
+// the hold on the environment) lives on globalThis, made once; the rest is per file.
+type WorkerState = {
+  baseEnv: NodeJS.ProcessEnv;
+  logLines: string[];
+  holder: object | null;
+  expectedErrors: RegExp[];
+  consoleError?: MockInstance<typeof console.error>;
+};
+const STATE = Symbol.for("gatehouse.unitSetup");
+const state: WorkerState = ((globalThis as Record<symbol, unknown>)[STATE] as WorkerState | undefined) ??
+  (() => {
+    const created: WorkerState = { baseEnv: { ...process.env }, logLines: [], holder: null, expectedErrors: [] };
+    (globalThis as Record<symbol, unknown>)[STATE] = created;
+    const write = process.stdout.write.bind(process.stdout);
+    process.stdout.write = ((chunk: string | Uint8Array, ...rest: never[]) => {
+      created.logLines.push(...String(chunk).split("\n").filter(Boolean));
+      return write(chunk, ...rest);
+    }) as typeof process.stdout.write;
+    const warn = console.warn.bind(console);
+    console.warn = (...args: unknown[]) => {
+      created.logLines.push(format(...args));
+      warn(...args);
+    };
+    return created;
+  })();
+
 const root = mkdtempSync(path.join(tmpdir(), "gatehouse-unit-"));
 let counter = 0;
-const baseEnv = { ...process.env };
-
-let consoleError: MockInstance<typeof console.error>;
-let expectedErrors: RegExp[] = [];
+const { baseEnv } = state;
 
 /** Every line the app logged in this file (lib/log: info on stdout, warn and error on the console), oldest first. */
-export const logLines: string[] = [];
-
-const write = process.stdout.write.bind(process.stdout);
-process.stdout.write = ((chunk: string | Uint8Array, ...rest: never[]) => {
-  logLines.push(...String(chunk).split("\n").filter(Boolean));
-  return write(chunk, ...rest);
-}) as typeof process.stdout.write;
-const warn = console.warn.bind(console);
-console.warn = (...args: unknown[]) => {
-  logLines.push(format(...args));
-  warn(...args);
-};
+export const logLines: string[] = state.logLines;
+// A new file starts with an empty log, and with the environment its worker started with.
+logLines.length = 0;
+state.holder = null;
+process.env = { ...baseEnv };
 
 /**
  * Declare that this test makes the code log an error matching `pattern` (one or more
  * times). Returns the logged lines, for assertions on what was logged.
  */
 export function expectConsoleError(pattern: RegExp = /./): () => string[] {
-  expectedErrors.push(pattern);
-  return () => consoleError.mock.calls.map((args) => format(...args)).filter((line) => pattern.test(line));
+  state.expectedErrors.push(pattern);
+  return () => state.consoleError!.mock.calls.map((args) => format(...args)).filter((line) => pattern.test(line));
 }
 
 /** The environment every test starts from: the test's own database file, a loopback APP_URL, no mail or provider keys. */
@@ -73,17 +92,15 @@ export async function useEnv(values: Record<string, string | undefined>): Promis
   resetSingletons();
 }
 
-let holder: object | null = null;
-
 /** While `owner` holds it, tests do not reset the environment or the database between them (a file-wide app). */
 export function holdEnvironment(owner: object | null): void {
-  holder = owner;
+  state.holder = owner;
 }
 
 beforeEach(() => {
-  expectedErrors = [];
-  consoleError = vi.spyOn(console, "error").mockImplementation((...args: unknown[]) => void logLines.push(format(...args)));
-  if (holder) return;
+  state.expectedErrors = [];
+  state.consoleError = vi.spyOn(console, "error").mockImplementation((...args: unknown[]) => void logLines.push(format(...args)));
+  if (state.holder) return;
   counter += 1;
   const file = path.join(root, `t${counter}`, "gatehouse.db");
   seedSqliteFile(file);
@@ -92,15 +109,15 @@ beforeEach(() => {
 });
 
 afterEach(async () => {
-  if (!holder) {
+  if (!state.holder) {
     await flushRateLimits();
     await closeDb();
     resetSingletons();
   }
   vi.useRealTimers();
-  const lines = consoleError.mock.calls.map((args) => format(...args));
-  consoleError.mockRestore();
-  const unexpected = lines.filter((line) => !expectedErrors.some((pattern) => pattern.test(line)));
+  const lines = state.consoleError!.mock.calls.map((args) => format(...args));
+  state.consoleError!.mockRestore();
+  const unexpected = lines.filter((line) => !state.expectedErrors.some((pattern) => pattern.test(line)));
   expect(unexpected, "console.error during the test (declare it with expectConsoleError() if it is meant)").toEqual([]);
 });
 
