@@ -1,8 +1,9 @@
 import { defineConfig } from "@playwright/test";
 import { generateKeyPairSync, randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, mkdtempSync } from "node:fs";
+import { mkdirSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { CHROMIUM_ARGS, CHROMIUM_EXECUTABLE } from "./tests/support/chromium";
 import { RELAXED_LIMITS } from "./tests/support/limits";
 
 // End-to-end tests drive the built app (`node server.js`, as `npm start` does, in
@@ -79,9 +80,6 @@ const serverEnv = (port: number, dbPath: string, appUrl = `http://127.0.0.1:${po
 const serverCommand = (name: string) =>
   `node scripts/ensure-build.mjs && node server.js; echo "[${name}] server.js exited with status $? at $(date +%T)" >&2`;
 
-// Debian's chromium here (and on CI); Playwright's own browser elsewhere.
-const executablePath =
-  process.env.CHROMIUM_PATH || (existsSync("/usr/bin/chromium") ? "/usr/bin/chromium" : undefined);
 
 export default defineConfig({
   testDir: "e2e",
@@ -108,18 +106,8 @@ export default defineConfig({
     // journeys take 4.6 minutes instead of 2.6 on two cores (docs/benchmarks.md, test time).
     trace: { mode: "retain-on-failure", screenshots: false, snapshots: true, sources: false },
     screenshot: "only-on-failure",
-    launchOptions: {
-      executablePath,
-      args: [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        "--disable-quic",
-      ],
-    },
+    // Debian's headless shell or chromium here and on CI (tests/support/chromium.ts).
+    launchOptions: { executablePath: CHROMIUM_EXECUTABLE, args: CHROMIUM_ARGS },
   },
   projects: [
     { name: "journeys", use: { browserName: "chromium" }, testIgnore: /gallery\.spec\.ts$/ },

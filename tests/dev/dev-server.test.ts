@@ -1,8 +1,8 @@
 import { chromium, type Browser, type BrowserContext, type CDPSession, type Page } from "@playwright/test";
-import { existsSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort, startApp, type RunningApp } from "../support/app";
+import { CHROMIUM_ARGS, CHROMIUM_EXECUTABLE } from "../support/chromium";
 import { ApiClient } from "../support/client";
 
 // `npm run dev` as a newcomer or an integrator runs it, in a real Chromium: one
@@ -15,16 +15,6 @@ import { ApiClient } from "../support/client";
 const PASSWORD = "lantern orchard seventeen";
 /** A page's first request compiles it: far longer than a load on a busy two-core machine. */
 const COMPILE_MS = 120_000;
-const executablePath = process.env.CHROMIUM_PATH || (existsSync("/usr/bin/chromium") ? "/usr/bin/chromium" : undefined);
-const CHROMIUM_ARGS = [
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  "--no-first-run",
-  "--disable-quic",
-];
 
 let app: RunningApp;
 let browser: Browser;
@@ -45,7 +35,7 @@ function startSeedFrontend(gatehouse: string, port: number): Promise<{ url: stri
 }
 
 beforeAll(async () => {
-  browser = await chromium.launch({ executablePath, args: CHROMIUM_ARGS });
+  browser = await chromium.launch({ executablePath: CHROMIUM_EXECUTABLE, args: CHROMIUM_ARGS });
   // As the issue's integrator did: a first `npm run dev` (pages compiled, Next's cache
   // filled), stopped, then started again with CORS_ALLOWED_ORIGINS set. The environment
   // is an input of Turbopack's build, so the second start is not the first one's.
