@@ -16,7 +16,6 @@ const alias = {
  * largest files first. (The development mailbox, once the longest, is in tests/dev/ now.)
  */
 const RUN_FIRST = [
-  "tests/integration/mfa-key-rotation.test.ts",
   "tests/integration/production.test.ts",
   "tests/handlers/trust.test.ts",
   "tests/handlers/security.test.ts",

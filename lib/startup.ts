@@ -67,8 +67,9 @@ export async function startServer(): Promise<void> {
  * TOTP secrets sealed under a root that no longer seals (a rotated signing key, an older
  * MFA_ENCRYPTION_KEY entry) move to the current one, while the old root is still
  * configured (docs/decisions/018). Boxes no root opens are an operator's matter: said loudly.
+ * Exported for tests/handlers/mfa-key-rotation.test.ts, which restarts the app in-process.
  */
-async function resealSecondFactors(): Promise<void> {
+export async function resealSecondFactors(): Promise<void> {
   try {
     const { resealed, unreadable } = await resealTotpSecrets();
     if (resealed) log.info("re-sealed TOTP secrets under the current root", { count: resealed });
