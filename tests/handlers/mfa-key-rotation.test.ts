@@ -65,7 +65,7 @@ async function signInWithCode(running: InProcessApp, totp: string): Promise<numb
 
 it("keeps every TOTP secret through signing-key rotations: re-sealed at startup while the old key is configured", async () => {
   // Step 0: one key; TOTP turned on.
-  const running = (app = await startInProcessApp({ env: { APP_URL, ...single(oldKey) } as Record<string, string> }));
+  const running = (app = await startInProcessApp({ env: { APP_URL, AUTH_SIGNING_KEY: JSON.stringify(oldKey) } }));
   const client = new ApiClient(running.url);
   expect((await client.post("/api/auth/register/", { username: "sealer", email: EMAIL, password: PASSWORD })).status).toBe(201);
   // Second factors come after the address is proven (its link has its own tests).
