@@ -6,6 +6,7 @@ import { useEffect, useId, useRef, useState } from "react";
 import { useAccount } from "@/lib/client/account";
 import { problemMessage } from "@/lib/client/api";
 import { signOut } from "@/lib/client/session";
+import { EmailAddress } from "./email-address";
 
 /**
  * The signed-in person's menu in the header of every page: who they are, the way to their
@@ -84,7 +85,7 @@ export function AccountMenu() {
       <div id={panelId} className="account-panel" hidden={!open}>
         <p className="account-who">
           Signed in as <strong>{profile.username}</strong>
-          <span className="account-email">{profile.email}</span>
+          <span className="account-email"><EmailAddress value={profile.email} /></span>
         </p>
         <ul className="account-links">
           <li>

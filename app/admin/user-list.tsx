@@ -10,6 +10,7 @@ import { problemMessage } from "@/lib/client/api";
 import { callWithSession } from "@/lib/client/session";
 import { PROVIDER_LABELS, isSocialProvider } from "@/lib/social";
 import styles from "./admin.module.css";
+import { EmailAddress } from "@/app/_components/email-address";
 
 /** How long typing may pause before the search runs: one request per pause, not per key. */
 const DEBOUNCE_MS = 300;
@@ -125,7 +126,7 @@ function UserItem({ user }: { user: AdminUser }) {
           {user.disabled ? <span className="badge badge-warning">Disabled</span> : null}
           {user.email_verified ? null : <span className="badge badge-warning">Not verified</span>}
         </p>
-        <p className={styles.itemMeta}>{user.email}</p>
+        <p className={styles.itemMeta}><EmailAddress value={user.email} /></p>
         <ItemMeta
           parts={[
             <span key="joined" className={styles.phrase}>

@@ -7,6 +7,7 @@ import { EmailStatus } from "./email-status";
 import { useProfile } from "./profile-shell";
 import { UsernameSection } from "./username-section";
 import styles from "./profile.module.css";
+import { EmailAddress } from "@/app/_components/email-address";
 
 /**
  * /profile/: who the account is, and its own lifecycle: a new username, a new address
@@ -23,7 +24,7 @@ export function AccountSection() {
         <dd>{profile.username}</dd>
         <dt>Email</dt>
         <dd>
-          <span className={styles.email}>{profile.email}</span>{" "}
+          <span className={styles.email}><EmailAddress value={profile.email} /></span>{" "}
           {profile.email_verified ? (
             <span className="badge badge-success">Verified</span>
           ) : (

@@ -14,6 +14,7 @@ import { callWithSession } from "@/lib/client/session";
 import { PROVIDER_LABELS, isSocialProvider } from "@/lib/social";
 import { ADMIN_REASON_MAX_LENGTH } from "@/lib/validation";
 import styles from "../../admin.module.css";
+import { EmailAddress } from "@/app/_components/email-address";
 
 type Load = { state: "loading" } | { state: "ready"; user: AdminUserDetail } | { state: "missing" } | { state: "failed"; message: string } | { state: "deleted"; email: string };
 type Message = { tone: "success" | "info" | "error"; text: string };
@@ -158,7 +159,7 @@ function Details({ user }: { user: AdminUserDetail }) {
     <dl className={styles.details}>
       <dt>Email</dt>
       <dd>
-        {user.email} {user.email_verified ? <span className="badge badge-success">Verified</span> : <span className="badge badge-warning">Not verified</span>}
+        <EmailAddress value={user.email} /> {user.email_verified ? <span className="badge badge-success">Verified</span> : <span className="badge badge-warning">Not verified</span>}
       </dd>
       <dt>Status</dt>
       <dd>{user.disabled ? <span className="badge badge-warning">Disabled</span> : "Active"}</dd>
