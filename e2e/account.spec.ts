@@ -1,9 +1,10 @@
 import { readFile } from "node:fs/promises";
 import type { Page } from "@playwright/test";
 import { expectAccessible } from "./support/axe";
-import { grantAdmin, markEmailVerified } from "./support/db";
+import { ageSessions, grantAdmin, markEmailVerified } from "./support/db";
 import { expect, test } from "./support/fixtures";
 import { emailsTo, type Email } from "./support/mailbox";
+import { addVirtualAuthenticator } from "./support/passkeys";
 import { totpCode, turnOnTotpByApi } from "./support/totp";
 import { accountMenu, newUser, registerByApi } from "./support/users";
 
@@ -11,7 +12,8 @@ import { accountMenu, newUser, registerByApi } from "./support/users";
 // administration): a person changes their address (both emails read at the fake Resend),
 // downloads their data and deletes the account; an administrator with TOTP finds a user,
 // disables them while their tab is open, enables them, resets their second factor and
-// reads the audit.
+// reads the audit; an administrator whose only second factor is a passkey confirms an
+// action with it.
 
 /** The newest email to `to` whose subject matches, once it has arrived. */
 async function mailTo(to: string, subject: RegExp): Promise<Email> {
@@ -174,4 +176,39 @@ test("an administrator with TOTP finds a user, disables them (their open tab is 
   await expect(entries.nth(2)).toContainText(`${admin.email} disabled the account of ${target.email}`);
   await expect(entries.nth(2)).toContainText("Reason: Spam reported by three people");
   await expectAccessible(page, "the audit");
+});
+
+test("an administrator whose second factor is a passkey confirms an action with it, and is never asked for a password", async ({ page, request, login }) => {
+  await addVirtualAuthenticator(page);
+  const admin = newUser("keyholder");
+  await registerByApi(request, admin);
+  markEmailVerified(admin.email);
+  await login(admin, { to: "/profile/security/" });
+  await page.getByLabel("Name for the new passkey").fill("Office key");
+  await page.getByRole("button", { name: "Add a passkey" }).click();
+  await expect(page.getByText("Passkey “Office key” added.")).toBeVisible();
+  grantAdmin(admin.email);
+  // Administration needs a session that used a second factor: signed out, the login page
+  // asks for the passkey through autofill, which the virtual authenticator answers at once.
+  const passkeySignIn = page.waitForResponse((r) => r.url().endsWith("/api/auth/passkeys/login/") && r.ok());
+  await accountMenu(page).click();
+  await page.getByRole("banner").getByRole("button", { name: "Log out" }).click();
+  await passkeySignIn;
+  await expect(page.getByRole("heading", { name: "Your account" })).toBeVisible();
+
+  const target = newUser("signedin");
+  await registerByApi(request, target);
+  await page.goto(`/admin/?q=${target.username}`);
+  await page.getByRole("link", { name: target.username }).click();
+  await expect(page.getByRole("heading", { name: target.username, level: 1 })).toBeVisible();
+  // A sign-in an hour old: a change asks to confirm it is you, by passkey only.
+  ageSessions(admin.email);
+  await page.getByRole("button", { name: "Sign out everywhere…" }).click();
+  await page.getByRole("button", { name: "Sign out everywhere", exact: true }).click();
+  await expect(page.getByRole("heading", { name: "Confirm it is you" })).toBeVisible();
+  await expect(page.getByLabel("Password", { exact: true })).toHaveCount(0);
+  await expect(page.getByLabel("Code from your authenticator app")).toHaveCount(0);
+  await expectAccessible(page, "the administration's confirm-it-is-you prompt, passkey only");
+  await page.getByRole("button", { name: "Use a passkey" }).click();
+  await expect(page.getByText(`Every session of ${target.username} ended.`)).toBeVisible();
 });

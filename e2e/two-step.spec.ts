@@ -4,6 +4,7 @@ import type { Page } from "@playwright/test";
 import { ageSessions, markEmailVerified } from "./support/db";
 import { expectAccessible } from "./support/axe";
 import { expect, test } from "./support/fixtures";
+import { addVirtualAuthenticator } from "./support/passkeys";
 import { accountMenu, logOutFromMenu, newUser, registerByApi, type TestUser } from "./support/users";
 
 // Two-step verification and passkeys, as a person uses them (docs/api.md, second factor
@@ -35,18 +36,6 @@ async function passwordStep(page: Page, user: TestUser) {
 
 const onProfile = (page: Page) => expect(page.getByRole("heading", { name: "Your account" })).toBeVisible();
 const SECURITY = { to: "/profile/security/" };
-
-/** A platform authenticator that holds discoverable credentials and verifies the user. */
-async function addVirtualAuthenticator(page: Page) {
-  const cdp = await page.context().newCDPSession(page);
-  await cdp.send("WebAuthn.enable");
-  const { authenticatorId } = await cdp.send("WebAuthn.addVirtualAuthenticator", {
-    options: { protocol: "ctap2", transport: "internal", hasResidentKey: true, hasUserVerification: true, isUserVerified: true },
-  });
-  return {
-    credentials: async () => (await cdp.send("WebAuthn.getCredentials", { authenticatorId })).credentials,
-  };
-}
 
 test("turn on TOTP from the manual key, sign in with password and code, then with a recovery code", async ({ page, request, login }) => {
   const user = newUser("twostep");
