@@ -47,7 +47,7 @@ export default defineConfig({
           // Vitest's default is one worker fewer than the cores: one here. Each file waits
           // on its own SQLite file and argon2 threads, so two share the two cores well.
           maxWorkers: 2,
-          // Files share their worker's loaded modules (decision 021): loading lib/ afresh
+          // Files share their worker's loaded modules (decision 055): loading lib/ afresh
           // for each file was over half of this layer's time. unit-setup.ts resets what a
           // file may change (the environment, the database, every singleton) per test.
           isolate: false,
@@ -66,7 +66,7 @@ export default defineConfig({
           include: ["tests/handlers/**/*.test.ts"],
           environment: "node",
           maxWorkers: 2,
-          // As the unit layer: files share their worker's loaded modules (decision 021).
+          // As the unit layer: files share their worker's loaded modules (decision 055).
           isolate: false,
           // On PostgreSQL (test:handlers:pg) its cluster first, so the API check's teardown runs before it stops.
           globalSetup: ["tests/support/postgres-global-setup.ts", "tests/support/template-database-setup.ts", "tests/support/api-record-setup.ts"],

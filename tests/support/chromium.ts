@@ -4,7 +4,7 @@ import { existsSync } from "node:fs";
 // CHROMIUM_PATH names; else Debian's headless shell (`apt-get install
 // chromium-headless-shell`), the old headless mode that Playwright itself uses for
 // headless runs, which took 120 CPU-seconds for the journeys where the full browser took
-// 190 (docs/decisions/021); else Debian's full chromium; else Playwright's own download.
+// 190 (docs/decisions/055); else Debian's full chromium; else Playwright's own download.
 export const CHROMIUM_EXECUTABLE: string | undefined =
   process.env.CHROMIUM_PATH ||
   ["/usr/bin/chromium-headless-shell", "/usr/bin/chromium"].find((candidate) => existsSync(candidate));

@@ -19,7 +19,7 @@ import { seedSqliteFile } from "./test-database";
 // expectConsoleError() before the call that logs.
 
 // Vitest runs this file again before every test file, and with isolation off (the unit
-// and handler projects: docs/decisions/021) the modules stay loaded between files. So
+// and handler projects: docs/decisions/055) the modules stay loaded between files. So
 // what must be one per worker (the environment the worker started with, the log taps,
 // the hold on the environment) lives on globalThis, made once; the rest is per file.
 type WorkerState = {
