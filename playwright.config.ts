@@ -80,7 +80,6 @@ const serverEnv = (port: number, dbPath: string, appUrl = `http://127.0.0.1:${po
 const serverCommand = (name: string) =>
   `node scripts/ensure-build.mjs && node server.js; echo "[${name}] server.js exited with status $? at $(date +%T)" >&2`;
 
-
 export default defineConfig({
   testDir: "e2e",
   // Overridable so that two runs in one checkout (two engineers) do not clear each other's.
