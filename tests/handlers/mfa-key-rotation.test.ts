@@ -1,8 +1,7 @@
 import { generateKeyPairSync } from "node:crypto";
-import { decodeBase32IgnorePadding } from "@oslojs/encoding";
-import { generateHOTP } from "@oslojs/otp";
 import { afterAll, expect, it } from "vitest";
 import { resealSecondFactors } from "@/lib/startup";
+import { PASSWORD, register, signInWithTotp, totp } from "../support/accounts";
 import { ApiClient } from "../support/client";
 import { startInProcessApp, type InProcessApp } from "../support/in-process-app";
 import { expectConsoleError } from "../support/unit-setup";
@@ -16,8 +15,6 @@ import { expectConsoleError } from "../support/unit-setup";
 // starts one after another cost this file 45 s of a two-core machine beside the journeys.
 
 const APP_URL = "http://auth.rotation.test";
-const PASSWORD = "seal it under the new key";
-const EMAIL = "sealer@example.com";
 const MFA_KEY = "an encryption root of thirty-two characters or more";
 
 const newKey = (kid: string) => ({ ...generateKeyPairSync("ed25519").privateKey.export({ format: "jwk" }), kid });
@@ -45,8 +42,6 @@ async function step(running: InProcessApp, env: Record<string, string | undefine
   return running.logs().slice(before);
 }
 
-const code = (secret: string) => generateHOTP(decodeBase32IgnorePadding(secret), BigInt(Math.floor(Date.now() / 30_000)), 6);
-
 const boxRoot = async (running: InProcessApp) =>
   ((await running.db().get("select encrypted_secret from totp_credentials")) as { encrypted_secret: string }).encrypted_secret.split(".")[1];
 
@@ -55,26 +50,19 @@ const boxRoot = async (running: InProcessApp) =>
  * first: this file is about whether the secret opens, and its steps run within one or
  * two 30-second windows (replays have their own tests).
  */
-async function signInWithCode(running: InProcessApp, totp: string): Promise<number> {
+async function signInWithCode(running: InProcessApp, email: string, code: string): Promise<number> {
   await running.db().run("update totp_credentials set last_used_step = null");
   const client = new ApiClient(running.url);
-  const first = await client.post("/api/auth/login/", { email: EMAIL, password: PASSWORD });
+  const first = await client.post("/api/auth/login/", { email, password: PASSWORD });
   expect(first.body).toMatchObject({ mfa_required: true });
-  return (await client.post("/api/auth/mfa/verify/", { mfa_token: first.body.mfa_token, code: totp })).status;
+  return (await client.post("/api/auth/mfa/verify/", { mfa_token: first.body.mfa_token, code })).status;
 }
 
 it("keeps every TOTP secret through signing-key rotations: re-sealed at startup while the old key is configured", async () => {
   // Step 0: one key; TOTP turned on.
   const running = (app = await startInProcessApp({ env: { APP_URL, AUTH_SIGNING_KEY: JSON.stringify(oldKey) } }));
-  const client = new ApiClient(running.url);
-  expect((await client.post("/api/auth/register/", { username: "sealer", email: EMAIL, password: PASSWORD })).status).toBe(201);
-  // Second factors come after the address is proven (its link has its own tests).
-  await running.db().run("update users set email_verified = true where email = ?", EMAIL);
-  const login = await client.post("/api/auth/login/", { email: EMAIL, password: PASSWORD });
-  const auth = { authorization: `Bearer ${login.body.access as string}` };
-  const setup = await client.post("/api/auth/mfa/totp/setup/", {}, auth);
-  const secret = setup.body.secret as string;
-  expect((await client.post("/api/auth/mfa/totp/confirm/", { code: code(secret) }, auth)).status).toBe(200);
+  const { email } = await register(running, "sealer");
+  const { secret } = await signInWithTotp(running, email);
   const underOld = await boxRoot(running);
 
   // The hazard: jump straight to a set without the old key's private part. Nothing
@@ -83,7 +71,7 @@ it("keeps every TOTP secret through signing-key rotations: re-sealed at startup 
   await step(running, single(nextKey));
   expect(unreadable()).toHaveLength(1);
   const unopened = expectConsoleError(/a TOTP secret could not be opened .*"reason":"unknown_key"/);
-  expect(await signInWithCode(running, code(secret))).toBe(400);
+  expect(await signInWithCode(running, email, totp(secret))).toBe(400);
   expect(unopened()).toHaveLength(1);
   expect(await boxRoot(running)).toBe(underOld);
 
@@ -102,12 +90,12 @@ it("keeps every TOTP secret through signing-key rotations: re-sealed at startup 
   // Step 3: the old key gone. The secret opens (nothing logged as unreadable), and the code signs in.
   expect(await step(running, single(nextKey))).not.toMatch(/re-sealed|no longer configured/);
   expect(unreadable()).toHaveLength(1);
-  expect(await signInWithCode(running, code(secret))).toBe(200);
+  expect(await signInWithCode(running, email, totp(secret))).toBe(200);
 
   // MFA_ENCRYPTION_KEY introduced: the box moves to it, and from then on the signing key
   // may rotate with no care for TOTP at all.
   expect(await step(running, single(nextKey, MFA_KEY))).toMatch(/re-sealed TOTP secrets under the current root/);
   expect(await boxRoot(running)).toMatch(/^k/);
   await step(running, single(laterKey, MFA_KEY));
-  expect(await signInWithCode(running, code(secret))).toBe(200);
+  expect(await signInWithCode(running, email, totp(secret))).toBe(200);
 });

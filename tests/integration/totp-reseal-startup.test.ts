@@ -2,9 +2,8 @@ import { generateKeyPairSync } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { decodeBase32IgnorePadding } from "@oslojs/encoding";
-import { generateHOTP } from "@oslojs/otp";
 import { afterAll, expect, it } from "vitest";
+import { PASSWORD, register, signInWithTotp, totp } from "../support/accounts";
 import { startApp, type RunningApp } from "../support/app";
 import { ApiClient } from "../support/client";
 
@@ -15,11 +14,8 @@ import { ApiClient } from "../support/client";
 
 const dataDir = mkdtempSync(path.join(tmpdir(), "gatehouse-reseal-"));
 const APP_URL = "http://auth.rotation.test";
-const PASSWORD = "seal it under the new key";
-const EMAIL = "sealer@example.com";
 const newKey = (kid: string) => ({ ...generateKeyPairSync("ed25519").privateKey.export({ format: "jwk" }), kid });
 const [oldKey, nextKey] = [newKey("old"), newKey("next")];
-const code = (secret: string) => generateHOTP(decodeBase32IgnorePadding(secret), BigInt(Math.floor(Date.now() / 30_000)), 6);
 
 let running: RunningApp | undefined;
 afterAll(async () => {
@@ -29,13 +25,8 @@ afterAll(async () => {
 
 it("a server started with the next key signing and the old one listed re-seals the secrets, which still open", async () => {
   running = await startApp({ dataDir, env: { APP_URL, AUTH_SIGNING_KEY: JSON.stringify(oldKey) } });
-  const client = new ApiClient(running.url);
-  expect((await client.post("/api/auth/register/", { username: "sealer", email: EMAIL, password: PASSWORD })).status).toBe(201);
-  await running.db().run("update users set email_verified = true where email = ?", EMAIL);
-  const login = await client.post("/api/auth/login/", { email: EMAIL, password: PASSWORD });
-  const auth = { authorization: `Bearer ${login.body.access as string}` };
-  const secret = (await client.post("/api/auth/mfa/totp/setup/", {}, auth)).body.secret as string;
-  expect((await client.post("/api/auth/mfa/totp/confirm/", { code: code(secret) }, auth)).status).toBe(200);
+  const { email } = await register(running, "sealer");
+  const { secret } = await signInWithTotp(running, email);
   const box = async (app: RunningApp) => ((await app.db().get("select encrypted_secret from totp_credentials")) as { encrypted_secret: string }).encrypted_secret;
   const underOld = await box(running);
   await running.stop();
@@ -46,9 +37,9 @@ it("a server started with the next key signing and the old one listed re-seals t
   await expect.poll(() => app.logs(), { timeout: 60_000, message: "startup's re-seal under the next key" }).toMatch(/re-sealed TOTP secrets under the current root/);
   expect((await box(app)).split(".")[1]).not.toBe(underOld.split(".")[1]);
   const again = new ApiClient(app.url);
-  const first = await again.post("/api/auth/login/", { email: EMAIL, password: PASSWORD });
+  const first = await again.post("/api/auth/login/", { email, password: PASSWORD });
   expect(first.body).toMatchObject({ mfa_required: true });
   // The replay guard reset: the code that confirmed may still be the current one (replays have their own tests).
   await app.db().run("update totp_credentials set last_used_step = null");
-  expect((await again.post("/api/auth/mfa/verify/", { mfa_token: first.body.mfa_token, code: code(secret) })).status).toBe(200);
+  expect((await again.post("/api/auth/mfa/verify/", { mfa_token: first.body.mfa_token, code: totp(secret) })).status).toBe(200);
 });
